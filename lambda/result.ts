@@ -1,0 +1,71 @@
+import type { Cause, Outcome } from './outcomes';
+
+/** Phase timings in milliseconds, measured from socket events. `totalMs` is always present. */
+export interface Timings {
+  readonly dnsMs?: number;
+  readonly connectMs?: number;
+  readonly tlsMs?: number;
+  /** Time to the first response byte (HTTP) or to the upgrade response (WebSocket). */
+  readonly firstByteMs?: number;
+  readonly totalMs: number;
+}
+
+export type CheckKind = 'websocket' | 'http';
+
+/**
+ * The one result type, filled on failure too (DESIGN §5 JSON shape plus evidence kept for logs).
+ * `url` and `message` never contain the token.
+ */
+export interface CheckResult {
+  readonly check: string;
+  readonly kind: CheckKind;
+  /** The target URL with any token replaced by `***`. */
+  readonly url: string;
+  readonly ok: boolean;
+  readonly outcome: Outcome;
+  readonly status?: number;
+  readonly cause?: Cause;
+  readonly closeCode?: number;
+  /** 1, or 2 when a failing first attempt was confirmed by a retry. */
+  readonly attempts: number;
+  /** What happened and the likely fix, for humans. */
+  readonly message: string;
+  readonly timings: Timings;
+  /** When the reported attempt started (ISO 8601); the metric timestamp. */
+  readonly startedAt: string;
+  /** Evidence for logs (never in the --json contract): error code, a few headers, body excerpt. */
+  readonly evidence?: Evidence;
+}
+
+export interface Evidence {
+  /** A stable error code (e.g. ECONNREFUSED, CERT_HAS_EXPIRED, UND_ERR_HEADERS_TIMEOUT). */
+  readonly errorCode?: string;
+  /** A few response headers (lower-case names), secrets removed. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Up to 2 KB of the response body, token removed. */
+  readonly bodyExcerpt?: string;
+}
+
+/** The keys of the CLI's `--json` contract, in order. */
+export const JSON_RESULT_KEYS = [
+  'check',
+  'kind',
+  'url',
+  'ok',
+  'outcome',
+  'status',
+  'cause',
+  'closeCode',
+  'attempts',
+  'message',
+  'timings',
+] as const;
+
+/** The `--json` line for one result: exactly the contract's keys (DESIGN §5). */
+export function toJsonLine(result: CheckResult): string {
+  const out: Record<string, unknown> = {};
+  for (const key of JSON_RESULT_KEYS) {
+    if (result[key] !== undefined) out[key] = result[key];
+  }
+  return JSON.stringify(out);
+}

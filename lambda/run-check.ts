@@ -1,0 +1,91 @@
+/**
+ * The one code path (DESIGN §8): the Lambda handler and `synthmon probe` both call runCheck.
+ * It runs one attempt, confirms a failing outcome once after a pause (DESIGN §4), and scrubs the token.
+ */
+import type { LookupFunction } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Check } from './config';
+import { tokenPlacement } from './config';
+import { Outcome, OUTCOME_RUNBOOK } from './outcomes';
+import { redact, redactUrl } from './redact';
+import type { CheckResult } from './result';
+import { probeHttp } from './checks/http';
+import { probeWebSocket } from './checks/websocket';
+
+/** What a single attempt needs besides the check itself. */
+export interface AttemptOptions {
+  /** The token, when the check has auth. Never logged. */
+  readonly token?: string;
+  /** Extra trusted CA certificates (tests). @default - Node's store, including NODE_EXTRA_CA_CERTS */
+  readonly ca?: string | Buffer | Array<string | Buffer>;
+  /** Resolver override (tests). @default - dns.lookup */
+  readonly lookup?: LookupFunction;
+}
+
+export interface RunOptions extends AttemptOptions {
+  /** Skip the confirmation retry. @default false */
+  readonly noRetry?: boolean;
+}
+
+/** One attempt's verdict; runCheck adds `attempts`. */
+export type AttemptResult = Omit<CheckResult, 'attempts'>;
+
+/** Run one check: attempt, confirm a failure once, return the final attempt's result. */
+export async function runCheck(check: Check, options: RunOptions = {}): Promise<CheckResult> {
+  if (check.auth && !options.token) {
+    return finish(check, options, {
+      check: check.name,
+      kind: check.kind,
+      url: check.url,
+      ok: false,
+      outcome: Outcome.ERROR,
+      message: `token unavailable: check "${check.name}" has auth but no token was provided (environment variable ${check.auth.tokenEnv} or its secret); ${OUTCOME_RUNBOOK.error.check}`,
+      timings: { totalMs: 0 },
+      startedAt: new Date().toISOString(),
+    }, 1);
+  }
+  let result = await attempt(check, options);
+  let attempts = 1;
+  if (!result.ok && result.outcome !== Outcome.ERROR && !options.noRetry && check.retryDelayMs > 0) {
+    await sleep(check.retryDelayMs);
+    result = await attempt(check, options);
+    attempts = 2;
+  }
+  return finish(check, options, result, attempts);
+}
+
+async function attempt(check: Check, options: AttemptOptions): Promise<AttemptResult> {
+  try {
+    return check.kind === 'websocket' ? await probeWebSocket(check, options) : await probeHttp(check, options);
+  } catch (err) {
+    // A probe settles every failure itself; reaching here is a bug, reported without the token.
+    return {
+      check: check.name,
+      kind: check.kind,
+      url: check.url,
+      ok: false,
+      outcome: Outcome.ERROR,
+      message: `probe failed unexpectedly: ${(err as Error)?.message ?? String(err)}`,
+      timings: { totalMs: 0 },
+      startedAt: new Date().toISOString(),
+    };
+  }
+}
+
+/** Defence in depth: whatever a probe wrote, the token is scrubbed from every string field. */
+function finish(check: Check, options: AttemptOptions, result: AttemptResult, attempts: number): CheckResult {
+  const token = options.token;
+  const param = tokenPlacement(check) === 'query' ? check.auth?.param : undefined;
+  const evidence = result.evidence && {
+    ...result.evidence,
+    headers: result.evidence.headers && Object.fromEntries(Object.entries(result.evidence.headers).map(([k, v]) => [k, redact(v, token)])),
+    bodyExcerpt: result.evidence.bodyExcerpt === undefined ? undefined : redact(result.evidence.bodyExcerpt, token),
+  };
+  return {
+    ...result,
+    url: redactUrl(result.url, token, param),
+    message: redact(result.message, token),
+    attempts,
+    ...(evidence ? { evidence } : {}),
+  };
+}
