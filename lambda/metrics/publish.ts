@@ -1,0 +1,206 @@
+/**
+ * The one metrics publisher (DESIGN §6, §8): the Lambda handler and `synthmon probe --publish` both
+ * call publishResults. One PutMetricData call per run (split only past the API limits), the SDK's
+ * standard retry with backoff for throttling, 5xx and network errors, and — when CloudWatch stays
+ * unavailable — the same datapoints as EMF lines on stdout, so no datapoint is lost and none is sent
+ * twice.
+ */
+import { CloudWatchClient, PutMetricDataCommand, type CloudWatchClientConfig, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { CheckResult } from '../result';
+import { toMetricData } from './datums';
+import { toEmfLines } from './emf';
+
+/**
+ * Client settings. The SDK's defaults have no connection or request timeout at all, so a
+ * black-holed endpoint would hold the Lambda until its own timeout; with these the worst case is
+ * bounded by {@link PUBLISH_WORST_CASE_MS}.
+ */
+export const CLOUDWATCH_CLIENT_SETTINGS = {
+  /** TCP connect deadline per attempt. */
+  connectionTimeoutMs: 2000,
+  /** Whole-request deadline per attempt (connect to last response byte). */
+  requestTimeoutMs: 5000,
+  /** Attempts per PutMetricData call, the first included (SDK standard retry mode). */
+  maxAttempts: 4,
+} as const;
+
+/**
+ * Upper bound of one PutMetricData call (one batch) with the default settings: every attempt runs
+ * into its request timeout, plus the standard retry mode's backoff (jittered, at most 1 + 2 + 4 s
+ * when throttled; 50 + 100 + 200 ms otherwise). The Lambda timeout must leave room for it.
+ */
+export const PUBLISH_WORST_CASE_MS =
+  CLOUDWATCH_CLIENT_SETTINGS.maxAttempts * CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs + 8000;
+
+/** PutMetricData's limits per call. */
+export const PUT_METRIC_DATA_MAX_DATUMS = 1000;
+/**
+ * Kept under the 1 MB request limit with room for the envelope; the estimate is conservative too
+ * (ISO timestamps are longer than the epoch seconds the SDK sends).
+ */
+export const PUT_METRIC_DATA_MAX_BYTES = 1_000_000;
+
+export interface ClientSettings {
+  /** @default CLOUDWATCH_CLIENT_SETTINGS.connectionTimeoutMs */
+  readonly connectionTimeoutMs?: number;
+  /** @default CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs */
+  readonly requestTimeoutMs?: number;
+  /** @default - AWS_MAX_ATTEMPTS when set, else CLOUDWATCH_CLIENT_SETTINGS.maxAttempts */
+  readonly maxAttempts?: number;
+  /** Anything else the SDK takes (endpoint, region, credentials). @default - the standard SDK configuration */
+  readonly config?: CloudWatchClientConfig;
+}
+
+/**
+ * A CloudWatch client with explicit timeouts and standard retries. Region, endpoint
+ * (`AWS_ENDPOINT_URL_CLOUDWATCH`) and credentials come from the standard SDK configuration; nothing
+ * AWS-specific is defaulted here. Most callers want the shared {@link getCloudWatchClient}.
+ */
+export function createCloudWatchClient(settings: ClientSettings = {}): CloudWatchClient {
+  const envAttempts = process.env.AWS_MAX_ATTEMPTS;
+  const maxAttempts = settings.maxAttempts ?? (envAttempts ? undefined : CLOUDWATCH_CLIENT_SETTINGS.maxAttempts);
+  return new CloudWatchClient({
+    retryMode: 'standard',
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: settings.connectionTimeoutMs ?? CLOUDWATCH_CLIENT_SETTINGS.connectionTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs ?? CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs,
+      // Without this, requestTimeout only logs a warning and the request keeps waiting.
+      throwOnRequestTimeout: true,
+    }),
+    ...settings.config,
+  });
+}
+
+let sharedClient: CloudWatchClient | undefined;
+
+/**
+ * The process's one CloudWatch client, created on first use (Lambda: once per container, so
+ * connections and the retry quota are reused across invocations).
+ */
+export function getCloudWatchClient(): CloudWatchClient {
+  sharedClient ??= createCloudWatchClient();
+  return sharedClient;
+}
+
+export interface PublishOptions {
+  /** CloudWatch namespace (the config's `namespace`). */
+  readonly namespace: string;
+  /** Publish the phase-timing metrics too. @default false */
+  readonly phaseTimings?: boolean;
+  /** @default - getCloudWatchClient() */
+  readonly client?: CloudWatchClient;
+  /** Where EMF fallback lines go. @default - process.stdout, one line each */
+  readonly writeLine?: (line: string) => void;
+  /** Where the structured error line goes. @default - console.error */
+  readonly log?: (line: string) => void;
+}
+
+export interface PublishReport {
+  /** Every datapoint reached PutMetricData (false: some went out as EMF instead). */
+  readonly ok: boolean;
+  /** Datapoints built from the results. */
+  readonly datums: number;
+  /** PutMetricData calls made (one per batch; the SDK's retries inside a call not counted). */
+  readonly calls: number;
+  /** EMF lines written for the datapoints CloudWatch did not take. */
+  readonly fallbackLines: number;
+  /** Why publishing failed (error name, HTTP status, attempts, message), when it did. */
+  readonly error?: string;
+}
+
+/**
+ * Publish the results' datapoints (see toMetricData). Never throws for a CloudWatch failure: the
+ * datapoints of every batch that still failed after the SDK's retries are written as EMF lines,
+ * one structured error line is logged, and the report says ok:false with the error.
+ */
+export async function publishResults(results: readonly CheckResult[], options: PublishOptions): Promise<PublishReport> {
+  const data = toMetricData(results, { phaseTimings: options.phaseTimings });
+  if (data.length === 0) return { ok: true, datums: 0, calls: 0, fallbackLines: 0 };
+
+  const writeLine = options.writeLine ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const log = options.log ?? ((line: string) => console.error(line));
+  const batches = splitIntoBatches(data);
+  const unpublished: MetricDatum[] = [];
+  const errors: string[] = [];
+  let calls = 0;
+
+  let client: CloudWatchClient | undefined;
+  try {
+    client = options.client ?? getCloudWatchClient();
+  } catch (err) {
+    errors.push(describeError(err));
+  }
+  // Sequential: almost every run is one batch, and sequential calls keep the retry quota and the
+  // fallback accounting simple (each batch is either stored or written as EMF, never both).
+  for (const batch of batches) {
+    if (!client) {
+      unpublished.push(...batch);
+      continue;
+    }
+    calls += 1;
+    try {
+      await client.send(new PutMetricDataCommand({ Namespace: options.namespace, MetricData: batch }));
+    } catch (err) {
+      unpublished.push(...batch);
+      errors.push(describeError(err));
+    }
+  }
+  if (unpublished.length === 0) return { ok: true, datums: data.length, calls, fallbackLines: 0 };
+
+  const lines = toEmfLines(options.namespace, unpublished);
+  for (const line of lines) writeLine(line);
+  const error = [...new Set(errors)].join('; ');
+  // The payload is never logged: counts and the error are enough to act on.
+  log(
+    JSON.stringify({
+      level: 'error',
+      msg: 'PutMetricData failed after retries; datapoints written as EMF to stdout instead',
+      namespace: options.namespace,
+      datums: data.length,
+      unpublished: unpublished.length,
+      batches: batches.length,
+      failedBatches: errors.length,
+      fallbackLines: lines.length,
+      error,
+    }),
+  );
+  return { ok: false, datums: data.length, calls, fallbackLines: lines.length, error };
+}
+
+/**
+ * Datapoints in as few PutMetricData calls as the limits allow: a new batch only past 1,000
+ * datapoints or the payload budget.
+ */
+export function splitIntoBatches(data: readonly MetricDatum[]): MetricDatum[][] {
+  const batches: MetricDatum[][] = [];
+  let current: MetricDatum[] = [];
+  let bytes = 0;
+  for (const datum of data) {
+    // +1 for the separating comma; the envelope ({"Namespace":…,"MetricData":[]}) is inside the
+    // budget's margin (a namespace is at most 255 characters).
+    const size = Buffer.byteLength(JSON.stringify(datum)) + 1;
+    if (current.length > 0 && (current.length >= PUT_METRIC_DATA_MAX_DATUMS || bytes + size > PUT_METRIC_DATA_MAX_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(datum);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** Name, status, attempts and message, short; never the request. */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err).slice(0, 300);
+  const meta = (err as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
+  const code = (err as { code?: unknown }).code;
+  const parts = [err.name];
+  if (typeof code === 'string' && code !== err.name) parts.push(code);
+  if (meta?.httpStatusCode) parts.push(`HTTP ${meta.httpStatusCode}`);
+  if (meta?.attempts) parts.push(`after ${meta.attempts} attempt${meta.attempts === 1 ? '' : 's'}`);
+  return `${parts.join(' ')}: ${err.message}`.slice(0, 300);
+}
