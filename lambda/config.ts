@@ -38,12 +38,23 @@ function urlWithSchemes(schemes: readonly string[], kind: string) {
   });
 }
 
+/** "1 minute", "2 minutes", "1 ms". */
+const quantity = (n: number, unit: string) => (n === 1 && unit !== 'ms' && unit.endsWith('s') ? `${n} ${unit.slice(0, -1)}` : `${n} ${unit}`);
+
 const intIn = (min: number, max: number, unit: string) =>
   z
     .number({ error: `must be a number of ${unit}` })
     .int({ error: `must be a whole number of ${unit}` })
-    .min(min, { error: `must be at least ${min} ${unit}` })
-    .max(max, { error: `must be at most ${max} ${unit}` });
+    .min(min, { error: `must be at least ${quantity(min, unit)}` })
+    .max(max, { error: `must be at most ${quantity(max, unit)}` });
+
+/** One message for every way a status can be wrong: the range is the useful part. */
+const HTTP_STATUS_ERROR = 'must be an HTTP status code (a whole number from 100 to 599)';
+const httpStatus = z
+  .number({ error: HTTP_STATUS_ERROR })
+  .int({ error: HTTP_STATUS_ERROR })
+  .min(100, { error: HTTP_STATUS_ERROR })
+  .max(599, { error: HTTP_STATUS_ERROR });
 
 /** Where the token comes from and where it goes in the request. */
 export const AuthSchema = z
@@ -115,7 +126,7 @@ export const HttpCheckSchema = z
     /** Extra request headers (not the token: use auth). */
     headers: z.record(z.string().regex(HTTP_TOKEN_RE, { error: 'must be a valid HTTP header name' }), z.string()).optional(),
     /** @default 200 */
-    expectStatus: intIn(100, 599, '(HTTP status)').default(200),
+    expectStatus: httpStatus.default(200),
     /** Body/latency assertions; failing one gives outcome `assertion`. */
     assert: z
       .object({
@@ -137,7 +148,11 @@ export const HttpCheckSchema = z
 
 export const CheckSchema = z.discriminatedUnion('kind', [WebSocketCheckSchema, HttpCheckSchema], {
   error: (iss) =>
-    iss.code === 'invalid_union' ? 'must be "websocket" or "http"' : undefined,
+    iss.code === 'invalid_union'
+      ? 'must be "websocket" or "http"'
+      : iss.code === 'invalid_type'
+        ? 'must be an object with at least kind, name and url'
+        : undefined,
 });
 export type WebSocketCheck = z.infer<typeof WebSocketCheckSchema>;
 export type HttpCheck = z.infer<typeof HttpCheckSchema>;
@@ -199,8 +214,12 @@ export const MonitorConfigSchema = z
       })
       .strict()
       .prefault({}),
-    checks: z.array(CheckSchema).min(1, { error: 'must list at least one check' }),
-  })
+    checks: z
+      .array(CheckSchema, {
+        error: (iss) => (iss.input === undefined ? 'is required: a list of at least one check' : 'must be a list of checks'),
+      })
+      .min(1, { error: 'must list at least one check' }),
+  }, { error: (iss) => (iss.code === 'invalid_type' ? 'must be a JSON object with at least "checks"' : undefined) })
   .strict()
   // Cross-field rules run even when other fields are invalid, so every problem is reported at once;
   // hence the defensive reads of a payload that may be partly unparsed.
@@ -219,13 +238,14 @@ export const MonitorConfigSchema = z
         }
         const timeoutMs = num(check.timeoutMs, 10_000);
         const settleMs = check.kind === 'websocket' ? num(check.settleMs, 1_000) : 0;
-        const budgetMs = (timeoutMs + settleMs) * 2 + num(check.retryDelayMs, 2_000) + PUBLISH_MARGIN_MS;
+        const tokenMs = check.auth ? TOKEN_READ_MARGIN_MS : 0;
+        const budgetMs = (timeoutMs + settleMs) * 2 + num(check.retryDelayMs, 2_000) + tokenMs + PUBLISH_MARGIN_MS;
         if (budgetMs > fnTimeoutS * 1000) {
           ctx.addIssue({
             code: 'custom',
             path: ['checks', i, 'timeoutMs'],
             message:
-              `leaves no room: two attempts plus the retry pause and publishing need ${budgetMs} ms, ` +
+              `leaves no room: two attempts, the retry pause${tokenMs ? ', reading the token' : ''} and publishing need ${budgetMs} ms, ` +
               `more than functionTimeoutSeconds (${fnTimeoutS} s)`,
             input: timeoutMs,
           });
@@ -252,8 +272,18 @@ const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.i
 export type MonitorConfig = z.infer<typeof MonitorConfigSchema>;
 export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 
-/** Time reserved in the function for publishing metrics after the attempts. */
-export const PUBLISH_MARGIN_MS = 5_000;
+/**
+ * Time reserved in the function for publishing metrics after the attempts: the publisher's worst
+ * case (PUBLISH_WORST_CASE_MS in lambda/metrics/publish.ts, 4 attempts × 5 s + backoff) plus 2 s
+ * for the EMF fallback and logging. A test keeps the two in step.
+ */
+export const PUBLISH_MARGIN_MS = 30_000;
+
+/**
+ * Time reserved for reading a check's token from Secrets Manager (the token source's whole-read
+ * deadline, lambda/token-source.ts uses this value); only checks with auth need it.
+ */
+export const TOKEN_READ_MARGIN_MS = 6_000;
 
 /** Longest one attempt may take: the deadline, plus the settle window for WebSockets. */
 export function attemptBudgetMs(check: Check): number {
@@ -297,6 +327,11 @@ export function parseConfig(raw: unknown, source = 'configuration'): MonitorConf
     const path = formatPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
       return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    if (issue.code === 'invalid_key') {
+      // A record key (e.g. a header name) failed: name the record and the key, not "Invalid key in record".
+      const key = issue.path.at(-1);
+      return `${formatPath(issue.path.slice(0, -1))} key ${issue.issues[0]?.message ?? 'is invalid'}, got ${describeInput(key)}`;
     }
     // A bad discriminator reports the whole check as its input; show just the kind.
     const input =
