@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Network tests bind loopback servers and measure deadlines; two cores are shared, so keep
     // file-level parallelism modest and generous per-test limits (deadlines are asserted, not speed).
     maxWorkers: 2,

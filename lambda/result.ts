@@ -61,11 +61,20 @@ export const JSON_RESULT_KEYS = [
   'timings',
 ] as const;
 
-/** The `--json` line for one result: exactly the contract's keys (DESIGN §5). */
+/** The keys of `timings` in the `--json` contract, in order (`totalMs` last). */
+export const JSON_TIMING_KEYS = ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', 'totalMs'] as const;
+
+/** The `--json` line for one result: exactly the contract's keys, in its order (DESIGN §5). */
 export function toJsonLine(result: CheckResult): string {
   const out: Record<string, unknown> = {};
   for (const key of JSON_RESULT_KEYS) {
     if (result[key] !== undefined) out[key] = result[key];
   }
+  // Rebuilt rather than copied: the probes fill timings in measuring order, not the contract's.
+  const timings: Record<string, number> = {};
+  for (const key of JSON_TIMING_KEYS) {
+    if (result.timings[key] !== undefined) timings[key] = result.timings[key];
+  }
+  out.timings = timings;
   return JSON.stringify(out);
 }

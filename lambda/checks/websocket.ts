@@ -138,7 +138,6 @@ class Attempt {
     const token = options.token;
     const placement = tokenPlacement(check);
     const param = check.auth?.param ?? 'token';
-    this.displayUrl = redactUrl(check.url, token, placement === 'query' ? param : undefined);
     const target = new URL(check.url);
     this.secure = target.protocol === 'wss:';
     this.needsLookup = isIP(target.hostname.replace(/^\[|\]$/g, '')) === 0;
@@ -151,6 +150,8 @@ class Attempt {
       else this.headers[check.auth?.header ?? 'Authorization'] = `${check.auth?.scheme ?? 'Token'} ${token}`;
     }
     this.url = target.toString();
+    // The URL as sent, with the token shown as *** (as the http probe does), never the token itself.
+    this.displayUrl = redactUrl(this.url, token, placement === 'query' ? param : undefined);
   }
 
   async run(): Promise<Verdict> {

@@ -94,7 +94,7 @@ describe('probeWebSocket: healthy endpoint', () => {
   it('reports ok with status 101 when the socket stays open through the settle window', async () => {
     tlsBackend.setMode({ allowedHosts: ['localhost', 'indexo.ir'] });
     const result = await probe(wsCheck({ origin: FRONTEND }), tlsBackend);
-    expect(result).toMatchObject({ ok: true, outcome: 'ok', status: 101, kind: 'websocket', url: tlsBackend.url });
+    expect(result).toMatchObject({ ok: true, outcome: 'ok', status: 101, kind: 'websocket', url: `${tlsBackend.url}?token=***` });
     expect(result.message).toContain('stayed open for 300 ms');
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(300);
     for (const phase of ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs'] as const) expect(result.timings[phase]).toBeTypeOf('number');

@@ -1,0 +1,86 @@
+/**
+ * `synthmon`: the command-line face of the monitor (DESIGN §5). `probe` runs the Lambda's own
+ * runCheck (and, with --publish, its publisher); `demo` is the embedded default; `cost` estimates the
+ * monthly bill. Exit status: 0 every check ok, 1 any check or publishing failed, 2 usage or
+ * configuration error (message on stderr, never a stack trace, never a token).
+ */
+import { ConfigError, loadConfigFile, parseConfig } from '../lambda/config';
+import defaultConfigJson from '../config/default.json';
+import { estimateCost, formatCostTable } from '../lib/cost/estimate';
+import { HELP, parseCommandLine, SHORT_USAGE, UsageError, type Command } from './cli/args';
+import { shouldColor } from './cli/format';
+import { flushOutput, processIo, type Io } from './cli/io';
+import { DEFAULT_TOKEN_ENV, probeCommand } from './cli/probe';
+
+/** Exit statuses of DESIGN §5. */
+const ExitCode = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+async function run(command: Command, io: Io): Promise<number> {
+  switch (command.command) {
+    case 'help':
+      io.out(HELP[command.topic]);
+      return ExitCode.OK;
+    case 'probe':
+      return probeCommand(command, io);
+    case 'cost': {
+      const config = command.configFile
+        ? loadConfigFile(command.configFile)
+        : parseConfig(defaultConfigJson, 'the embedded default configuration');
+      io.out(formatCostTable(estimateCost(config)));
+      return ExitCode.OK;
+    }
+    case 'demo': {
+      // Loaded on demand: the demo pulls in the replica servers and the alarm evaluator.
+      const { runDemo } = await import('../dev/demo');
+      const summary = await runDemo({ out: process.stdout, color: io.color });
+      // The demo prints its own account of anything that did not go as scripted.
+      return summary.ok ? ExitCode.OK : ExitCode.FAILED;
+    }
+  }
+}
+
+/** Run the CLI; resolves to the exit status. */
+async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const io = processIo(env, shouldColor(env, process.stdout));
+  // Whatever command runs, the default token variable's value never reaches the output.
+  const defaultToken = env[DEFAULT_TOKEN_ENV];
+  if (defaultToken) io.addSecret(defaultToken);
+  try {
+    return await run(parseCommandLine(argv), io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`synthmon: ${err.message}\n\n${err.topic === 'main' ? SHORT_USAGE : usageOf(err.topic)}\n\nRun "synthmon help${err.topic === 'main' ? '' : ` ${err.topic}`}" for details.`);
+      return ExitCode.USAGE;
+    }
+    if (err instanceof ConfigError) {
+      io.err(`synthmon: ${err.message}`);
+      return ExitCode.USAGE;
+    }
+    // A bug, not a user error: one line, the stack only on request.
+    io.err(`synthmon: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    if (env.SYNTHMON_DEBUG && err instanceof Error && err.stack) io.err(err.stack);
+    return ExitCode.FAILED;
+  }
+}
+
+/** The usage lines of one command (the top of its help). */
+function usageOf(topic: 'probe' | 'demo' | 'cost'): string {
+  const help = HELP[topic];
+  const end = help.indexOf('\n\n');
+  return end === -1 ? help : help.slice(0, end);
+}
+
+// `synthmon probe … | head -1` closes stdout early: that is the reader's choice, not a crash to report.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.OK);
+    throw err;
+  });
+}
+
+void main(process.argv.slice(2), process.env).then(async (code) => {
+  process.exitCode = code;
+  // Exit explicitly once the output is flushed: an SDK keep-alive socket must not hold the CLI open.
+  await flushOutput();
+  process.exit(code);
+});

@@ -1,0 +1,14 @@
+/**
+ * vitest globalSetup: build dist/ once per run with the project's own build script, so the CLI tests
+ * spawn exactly what `npx synthmon` runs (the bundled dist/synthmon.js), not the TypeScript sources.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  execFileSync(process.execPath, ['scripts/build.mjs'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: 'inherit',
+    timeout: 120_000,
+  });
+}
