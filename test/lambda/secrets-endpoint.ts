@@ -1,0 +1,97 @@
+/**
+ * A local Secrets Manager endpoint on 127.0.0.1 for the real SDK: AWS JSON 1.1 (`POST /`,
+ * `X-Amz-Target: secretsmanager.GetSecretValue`), signature required by the SDK but not verified.
+ * Only GetSecretValue is spoken; secrets, failures and hangs are scripted per test.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type SecretAnswer =
+  | { readonly kind: 'value'; readonly secretString?: string; readonly secretBinary?: string }
+  | { readonly kind: 'error'; readonly status: number; readonly type: string; readonly message: string }
+  | { readonly kind: 'hang' };
+
+export const SecretAnswers = {
+  notFound: { kind: 'error', status: 400, type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." },
+  accessDenied: { kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: secretsmanager:GetSecretValue' },
+  internal: { kind: 'error', status: 500, type: 'InternalServiceError', message: 'An error occurred on the server side.' },
+  hang: { kind: 'hang' },
+} as const satisfies Record<string, SecretAnswer>;
+
+export interface SecretsEndpoint {
+  /** For AWS_ENDPOINT_URL_SECRETS_MANAGER. */
+  readonly endpoint: string;
+  /** SecretIds asked for, in order. */
+  readonly reads: readonly string[];
+  /** What GetSecretValue answers for a secret id from now on. */
+  set(secretId: string, answer: SecretAnswer): void;
+  /** Every request body received (for token-absence checks: the request never carries the value). */
+  readonly bodies: readonly string[];
+  close(): Promise<void>;
+}
+
+export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
+  const answers = new Map<string, SecretAnswer>();
+  const reads: string[] = [];
+  const bodies: string[] = [];
+  const sockets = new Set<Socket>();
+
+  const reply = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-requestid': 'local-request',
+      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+    });
+    res.end(text);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    bodies.push(raw);
+    if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+      reply(res, 400, { __type: 'UnknownOperationException', message: `unsupported ${String(req.headers['x-amz-target'])}` }, 'UnknownOperationException');
+      return;
+    }
+    const secretId = String((JSON.parse(raw) as { SecretId?: unknown }).SecretId);
+    reads.push(secretId);
+    const answer = answers.get(secretId) ?? SecretAnswers.notFound;
+    if (answer.kind === 'hang') return;
+    if (answer.kind === 'error') {
+      reply(res, answer.status, { __type: answer.type, message: answer.message }, answer.type);
+      return;
+    }
+    reply(res, 200, {
+      ARN: secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${secretId}-AbCdEf`,
+      Name: secretId,
+      VersionId: 'v1',
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: 1_700_000_000,
+      ...(answer.secretString !== undefined ? { SecretString: answer.secretString } : {}),
+      ...(answer.secretBinary !== undefined ? { SecretBinary: answer.secretBinary } : {}),
+    });
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    reads,
+    bodies,
+    set: (secretId, answer) => void answers.set(secretId, answer),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
