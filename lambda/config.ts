@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS } from './check';
 
 /** Names become CloudWatch dimensions and parts of resource names (alarms, schedules, functions). */
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -272,28 +273,8 @@ const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.i
 export type MonitorConfig = z.infer<typeof MonitorConfigSchema>;
 export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 
-/**
- * Time reserved in the function for publishing metrics after the attempts: the publisher's worst
- * case (PUBLISH_WORST_CASE_MS in lambda/metrics/publish.ts, 4 attempts × 5 s + backoff) plus 2 s
- * for the EMF fallback and logging. A test keeps the two in step.
- */
-export const PUBLISH_MARGIN_MS = 30_000;
-
-/**
- * Time reserved for reading a check's token from Secrets Manager (the token source's whole-read
- * deadline, lambda/token-source.ts uses this value); only checks with auth need it.
- */
-export const TOKEN_READ_MARGIN_MS = 6_000;
-
-/** Longest one attempt may take: the deadline, plus the settle window for WebSockets. */
-export function attemptBudgetMs(check: Check): number {
-  return check.timeoutMs + (check.kind === 'websocket' ? check.settleMs : 0);
-}
-
-/** Where the token goes, with the kind's default applied. */
-export function tokenPlacement(check: Check): 'header' | 'query' {
-  return check.auth?.in ?? (check.kind === 'websocket' ? 'query' : 'header');
-}
+// Runtime helpers live in ./check (no zod), so the probes and the Lambda load without the schema.
+export { attemptBudgetMs, PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS, tokenPlacement } from './check';
 
 /** Thrown for any invalid configuration; `problems` lists every one. */
 export class ConfigError extends Error {

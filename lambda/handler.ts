@@ -6,7 +6,6 @@
  * One function per check: EventBridge Scheduler sends `{ "check": <the validated check JSON> }`.
  */
 import type { Check } from './config';
-import { ConfigError, parseCheck } from './config';
 import { readHandlerEnv, type HandlerEnv } from './handler-env';
 import { publishResults, type PublishReport } from './metrics/publish';
 import { Outcome, OUTCOME_RUNBOOK } from './outcomes';
@@ -86,7 +85,7 @@ export function createHandler(deps: HandlerDeps): (event: CheckEvent) => Promise
   };
 
   return async (event: CheckEvent): Promise<CheckResult> => {
-    const parsed = parseEvent(event);
+    const parsed = await parseEvent(event);
     // Metrics under a name that is not a configured check would page nobody and clutter the
     // namespace; the Silent alarm of the real check still fires.
     const publishable = 'check' in parsed || parsed.validName;
@@ -120,7 +119,12 @@ export async function handler(event: CheckEvent): Promise<CheckResult> {
 
 type ParsedEvent = { check: Check } | { problem: CheckResult; validName: boolean };
 
-function parseEvent(event: CheckEvent | null | undefined): ParsedEvent {
+/**
+ * The schedule's input was validated when the stack was synthesized; this re-check guards against
+ * hand-edited schedules and manual invocations. zod is loaded here, on the first event, not at init.
+ */
+async function parseEvent(event: CheckEvent | null | undefined): Promise<ParsedEvent> {
+  const { ConfigError, parseCheck } = await import('./config');
   const raw = event && typeof event === 'object' ? (event as { check?: unknown }).check : undefined;
   const fields = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
   try {

@@ -5,12 +5,10 @@
 import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Check } from './config';
-import { tokenPlacement } from './config';
+import { tokenPlacement } from './check';
 import { Outcome, OUTCOME_RUNBOOK } from './outcomes';
 import { redact, redactUrl } from './redact';
 import type { CheckResult } from './result';
-import { probeHttp } from './checks/http';
-import { probeWebSocket } from './checks/websocket';
 
 /** What a single attempt needs besides the check itself. */
 export interface AttemptOptions {
@@ -56,7 +54,10 @@ export async function runCheck(check: Check, options: RunOptions = {}): Promise<
 
 async function attempt(check: Check, options: AttemptOptions): Promise<AttemptResult> {
   try {
-    return check.kind === 'websocket' ? await probeWebSocket(check, options) : await probeHttp(check, options);
+    // Each probe is loaded on first use: a function runs one kind of check, so a WebSocket
+    // function never loads undici and an HTTP one never loads ws (cold start, see bench/).
+    if (check.kind === 'websocket') return await (await import('./checks/websocket')).probeWebSocket(check, options);
+    return await (await import('./checks/http')).probeHttp(check, options);
   } catch (err) {
     // A probe settles every failure itself; reaching here is a bug, reported without the token.
     return {

@@ -4,9 +4,10 @@
  * variable locally. No error, log line or message built here ever contains the token or the raw
  * secret value.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { TOKEN_READ_MARGIN_MS } from './config';
+// Types only: the SDK client is loaded on the first secret read (see loadSecretsSdk), so checks
+// without auth never load it and it stays out of the Lambda's init phase.
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { TOKEN_READ_MARGIN_MS } from './check';
 
 /** How long a token read from Secrets Manager is reused before it is read again. */
 export const TOKEN_CACHE_TTL_MS = 5 * 60_000;
@@ -94,7 +95,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
 
   const refresh = async (): Promise<string> => {
     try {
-      const token = await readSecretToken(options.client ?? getSecretsManagerClient(), options.secretId);
+      const token = await readSecretToken(options.client ?? (await getSecretsManagerClient()), options.secretId);
       cached = { token, readAt: now() };
       return token;
     } catch (err) {
@@ -118,8 +119,18 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
   };
 }
 
+type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');
+let secretsSdk: Promise<SecretsSdk> | undefined;
+
+/** The Secrets Manager SDK, loaded once on first use (it costs ~100 ms of CPU to load). */
+function loadSecretsSdk(): Promise<SecretsSdk> {
+  secretsSdk ??= import('@aws-sdk/client-secrets-manager');
+  return secretsSdk;
+}
+
 /** A Secrets Manager client with explicit timeouts; region, endpoint and credentials from the standard SDK configuration. */
-export function createSecretsManagerClient(): SecretsManagerClient {
+export async function createSecretsManagerClient(): Promise<SecretsManagerClient> {
+  const [{ SecretsManagerClient }, { NodeHttpHandler }] = await Promise.all([loadSecretsSdk(), import('@smithy/node-http-handler')]);
   return new SecretsManagerClient({
     maxAttempts: SECRETS_CLIENT_SETTINGS.maxAttempts,
     requestHandler: new NodeHttpHandler({
@@ -130,10 +141,10 @@ export function createSecretsManagerClient(): SecretsManagerClient {
   });
 }
 
-let sharedClient: SecretsManagerClient | undefined;
+let sharedClient: Promise<SecretsManagerClient> | undefined;
 
 /** The process's one client, created on first use (once per Lambda container). */
-export function getSecretsManagerClient(): SecretsManagerClient {
+export function getSecretsManagerClient(): Promise<SecretsManagerClient> {
   sharedClient ??= createSecretsManagerClient();
   return sharedClient;
 }
@@ -142,6 +153,7 @@ async function readSecretToken(client: SecretsManagerClient, secretId: string): 
   let secretString: string | undefined;
   let hasBinary = false;
   try {
+    const { GetSecretValueCommand } = await loadSecretsSdk();
     const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }), {
       abortSignal: AbortSignal.timeout(SECRETS_CLIENT_SETTINGS.deadlineMs),
     });

@@ -11,7 +11,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, type Dispatcher, type buildConnector } from 'undici';
 import type { HttpCheck } from '../config';
-import { tokenPlacement } from '../config';
+import { tokenPlacement } from '../check';
 import { Cause, CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../outcomes';
 import { redact, redactUrl } from '../redact';
 import type { Evidence, Timings } from '../result';

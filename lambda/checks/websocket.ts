@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { WebSocketCheck } from '../config';
-import { tokenPlacement } from '../config';
+import { tokenPlacement } from '../check';
 import { Cause, CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../outcomes';
 import { redact, redactUrl } from '../redact';
 import type { Evidence, Timings } from '../result';

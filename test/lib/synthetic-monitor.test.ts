@@ -91,7 +91,6 @@ describe('probe functions', () => {
       [HandlerEnvVar.NAMESPACE]: 'Synthmon/Test',
       [HandlerEnvVar.PHASE_TIMINGS]: 'true',
       [HandlerEnvVar.TOKEN_SECRET]: ref(monitor.secretFor('chat-websocket')!),
-      NODE_OPTIONS: '--enable-source-maps',
     });
     expect(env('buyer-orders')[HandlerEnvVar.TOKEN_SECRET]).toBe(IMPORTED_SECRET_NAME);
     expect(env('admin-orders')[HandlerEnvVar.TOKEN_SECRET]).toBe(IMPORTED_SECRET_ARN);

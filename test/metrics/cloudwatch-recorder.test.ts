@@ -33,7 +33,7 @@ const put = (data: MetricDatum[]) => client!.send(new PutMetricDataCommand({ Nam
 describe('startCloudWatchRecorder', () => {
   it('decodes a gzip-compressed PutMetricData body', async () => {
     recorder = await startCloudWatchRecorder();
-    client = createCloudWatchClient({ config: { endpoint: recorder.endpoint } });
+    client = await createCloudWatchClient({ config: { endpoint: recorder.endpoint } });
     await put(Array.from({ length: 300 }, (_, i) => datum(i)));
 
     const [req] = recorder.requests;
@@ -46,7 +46,7 @@ describe('startCloudWatchRecorder', () => {
 
   it('rejects more than 1,000 datapoints in one call as CloudWatch does, without retry', async () => {
     recorder = await startCloudWatchRecorder();
-    client = createCloudWatchClient({ config: { endpoint: recorder.endpoint } });
+    client = await createCloudWatchClient({ config: { endpoint: recorder.endpoint } });
 
     await expect(put(Array.from({ length: 1001 }, (_, i) => datum(i)))).rejects.toMatchObject({
       name: 'InvalidParameterValueException',
@@ -85,7 +85,7 @@ describe('startCloudWatchRecorder', () => {
 
   it('refuses connections while down and accepts again on the same endpoint when back up', async () => {
     recorder = await startCloudWatchRecorder({ down: true });
-    client = createCloudWatchClient({ maxAttempts: 1, config: { endpoint: recorder.endpoint } });
+    client = await createCloudWatchClient({ maxAttempts: 1, config: { endpoint: recorder.endpoint } });
     await expect(put([datum(1)])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
     await recorder.setDown(false);
@@ -96,7 +96,7 @@ describe('startCloudWatchRecorder', () => {
 
   it('destroys a hanging connection on close, so the client fails at once', async () => {
     recorder = await startCloudWatchRecorder({ then: Answer.hang });
-    client = createCloudWatchClient({ maxAttempts: 1, requestTimeoutMs: 30_000, config: { endpoint: recorder.endpoint } });
+    client = await createCloudWatchClient({ maxAttempts: 1, requestTimeoutMs: 30_000, config: { endpoint: recorder.endpoint } });
     const pending = put([datum(1)]);
     const r = recorder;
     while (r.requests.length === 0) await sleep(10);

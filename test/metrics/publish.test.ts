@@ -95,7 +95,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
 
 async function setup(recorderOptions: CloudWatchRecorderOptions = {}, settings: ClientSettings = {}) {
   recorder = await startCloudWatchRecorder(recorderOptions);
-  client = createCloudWatchClient({ ...settings, config: { endpoint: recorder.endpoint, ...settings.config } });
+  client = await createCloudWatchClient({ ...settings, config: { endpoint: recorder.endpoint, ...settings.config } });
   return { recorder, client };
 }
 
@@ -370,8 +370,8 @@ describe('publishResults', () => {
   it('uses one client per process, configured by AWS_ENDPOINT_URL_CLOUDWATCH', async () => {
     recorder = await startCloudWatchRecorder();
     vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', recorder.endpoint);
-    const shared = getCloudWatchClient();
-    expect(getCloudWatchClient()).toBe(shared);
+    const shared = await getCloudWatchClient();
+    expect(await getCloudWatchClient()).toBe(shared);
     const report = await publishResults([result()], { namespace: NAMESPACE, writeLine: (l) => lines.push(l), log: (l) => logs.push(l) });
 
     expect(report).toEqual({ ok: true, datums: 2, calls: 1, fallbackLines: 0 });
