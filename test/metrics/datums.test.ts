@@ -2,25 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { toMetricData } from '../../lambda/metrics/datums';
 import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from '../../lambda/metrics/definitions';
 import { FAILURE_OUTCOMES, Outcome } from '../../lambda/outcomes';
-import type { CheckResult } from '../../lambda/result';
+import { sampleResult, STARTED_AT } from './fixtures';
 
 const CANARY = 'canary-tok-7f3a9c1e5b';
-const STARTED_AT = '2025-03-04T05:06:07.890Z';
 
-function result(overrides: Partial<CheckResult> = {}): CheckResult {
-  return {
-    check: 'chat-websocket',
-    kind: 'websocket',
-    url: 'wss://backend.test/ws/chat/?token=***',
-    ok: true,
-    outcome: Outcome.OK,
-    attempts: 1,
-    message: 'upgrade answered 101 and the socket stayed open',
-    timings: { dnsMs: 1.5, connectMs: 2.25, tlsMs: 8, firstByteMs: 20, totalMs: 1021.75 },
-    startedAt: STARTED_AT,
-    ...overrides,
-  };
-}
+const result = sampleResult;
 
 describe('toMetricData', () => {
   it('maps an ok result to Success 1 and Duration with the Check dimension, stamped at startedAt', () => {

@@ -4,23 +4,19 @@ import { toMetricData } from '../../lambda/metrics/datums';
 import { toEmfEvents, toEmfLines } from '../../lambda/metrics/emf';
 import { OUTCOMES, Outcome } from '../../lambda/outcomes';
 import type { CheckResult } from '../../lambda/result';
+import { sampleResult, STARTED_AT } from './fixtures';
 import { parseEmfLine, type EmfDatapoint } from './emf-spec';
 
-const STARTED_AT = '2025-03-04T05:06:07.890Z';
 
 function result(overrides: Partial<CheckResult> = {}): CheckResult {
-  return {
+  return sampleResult({
     check: 'buyer-orders',
     kind: 'http',
     url: 'https://backend.test/api/auth/buyer/orders/',
-    ok: true,
-    outcome: Outcome.OK,
-    attempts: 1,
     message: 'ok',
     timings: { dnsMs: 1, connectMs: 2, tlsMs: 3, firstByteMs: 4, totalMs: 55 },
-    startedAt: STARTED_AT,
     ...overrides,
-  };
+  });
 }
 
 /** What CloudWatch would store for each datum, comparable with the EMF reading. */

@@ -18,26 +18,13 @@ import {
 } from '../../lambda/metrics/publish';
 import { FAILURE_OUTCOMES, OUTCOMES, Outcome } from '../../lambda/outcomes';
 import type { CheckResult } from '../../lambda/result';
+import { sampleResult, STARTED_AT } from './fixtures';
 import { parseEmfLine, type EmfDatapoint } from './emf-spec';
 
 const CANARY = 'canary-tok-4d8e2b7a91';
 const NAMESPACE = 'SyntheticMonitor';
-const STARTED_AT = '2025-03-04T05:06:07.890Z';
 
-function result(overrides: Partial<CheckResult> = {}): CheckResult {
-  return {
-    check: 'chat-websocket',
-    kind: 'websocket',
-    url: 'wss://backend.test/ws/chat/?token=***',
-    ok: true,
-    outcome: Outcome.OK,
-    attempts: 1,
-    message: 'upgrade answered 101 and the socket stayed open',
-    timings: { dnsMs: 1.5, connectMs: 2.25, tlsMs: 8, firstByteMs: 20, totalMs: 1021.75 },
-    startedAt: STARTED_AT,
-    ...overrides,
-  };
-}
+const result = sampleResult;
 
 const failing = (check: string, outcome: Outcome = Outcome.REFUSED) => result({ check, ok: false, outcome, timings: { connectMs: 1, totalMs: 3 } });
 
