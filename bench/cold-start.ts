@@ -1,25 +1,30 @@
 /**
  * Cold start: the Lambda bundles exactly as the stack builds them. The MonitorStack is synthesized
  * in-process (with cdk.json's context, so feature flags match `cdk synth`); each function's code
- * asset is found through the template's S3Key and the asset manifest. Every bundle is then loaded
+ * asset is found through the template's S3Key and the asset manifest. Every index.js is then loaded
  * (`require`) in fresh Node processes with the NODE_OPTIONS the function is deployed with, and the
- * median wall time of an empty process is subtracted. The bundle is self-contained (the stack sets
- * bundleAwsSDK), so nothing is resolved from node_modules.
+ * median wall time of an empty process is subtracted: that is init.
+ *
+ * The handler loads its heavy parts on the first invocation instead (LAZY_CHUNKS: the probe of its
+ * kind, the event schema, the CloudWatch client, the Secrets Manager client when the check has
+ * auth), each a file of the asset resolved from index.js — the asset sits in a temp dir, so nothing
+ * comes from the project's node_modules. So the report does not hide the moved cost, each
+ * function's chunks are required after index.js in fresh processes, in the order its first run
+ * loads them, and timed one by one.
  *
  * To say what dominates, each runtime dependency is bundled alone the same way (esbuild, minified,
- * CJS, node24) and timed the same way; esbuild's metafile gives each package's share of the bytes.
+ * CJS, node24) and timed the same way; esbuild's metafile gives each package's share of index.js.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { App } from 'aws-cdk-lib';
-import { build, type Format, type Plugin } from 'esbuild';
-import type { MonitorConfig } from '../lambda/config';
+import { build, type Format } from 'esbuild';
+import type { Check, MonitorConfig } from '../lambda/config';
 import { MonitorStack } from '../lib/monitor-stack';
-import { HANDLER_ESBUILD_OPTIONS } from '../lib/synthetic-monitor';
+import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../lib/synthetic-monitor';
 import { median } from './stats';
 
 export interface FunctionBundle {
@@ -31,6 +36,28 @@ export interface FunctionBundle {
   readonly sourceMapBytes: number;
   /** NODE_OPTIONS from the function's environment, applied when loading. */
   readonly nodeOptions: string;
+  /** What the function's first invocation requires after init, in that order (LAZY_CHUNKS specifiers). */
+  readonly lazySpecifiers: readonly string[];
+}
+
+/** One lazily loaded chunk, required after index.js in a fresh process. */
+export interface ChunkTiming {
+  readonly specifier: string;
+  /** Its file in the asset. */
+  readonly file: string;
+  readonly bytes: number;
+  /** Median time of its require() call. */
+  readonly requireMs: number;
+  /** Median CPU time (user + system) of its require() call. */
+  readonly requireCpuMs: number;
+}
+
+/** The first invocation's module loading: what init no longer pays, paid once per container. */
+export interface LazyLoadTiming {
+  readonly chunks: readonly ChunkTiming[];
+  /** Median of the per-process sum over the chunks. */
+  readonly totalMs: number;
+  readonly totalCpuMs: number;
 }
 
 export interface LoadTiming {
@@ -47,30 +74,32 @@ export interface ColdStartResult {
   readonly runs: number;
   readonly synthMs: number;
   readonly emptyProcessMs: number;
-  readonly functions: ReadonlyArray<FunctionBundle & { deployed: LoadTiming; withoutNodeOptions: LoadTiming }>;
+  readonly functions: ReadonlyArray<FunctionBundle & { deployed: LoadTiming; withoutNodeOptions: LoadTiming; firstInvocation: LazyLoadTiming }>;
   /** Each runtime dependency bundled alone: bytes and load time, largest first. */
   readonly modules: ReadonlyArray<{ module: string; bytes: number } & LoadTiming>;
-  /** The handler bundle's bytes by package (esbuild metafile), largest first. */
+  /** index.js's bytes by package (esbuild metafile), largest first. */
   readonly bytesByPackage: ReadonlyArray<{ pkg: string; bytes: number }>;
-  /** The handler bundle with packages left out (stubbed): what a lazier design would load at init. */
-  readonly whatIf: ReadonlyArray<{ label: string; without: readonly string[]; bytes: number } & LoadTiming>;
 }
 
-/** Design options for the report: which packages each would keep out of the init phase. */
-export const WHAT_IF = [
-  {
-    label: 'no AWS SDK at init (metrics as EMF, token via the Secrets extension or a lazy import)',
-    without: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*', '@aws/*'],
-  },
-  {
-    label: '… and no undici (WebSocket function, probes loaded per kind)',
-    without: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*', '@aws/*', 'undici'],
-  },
-  {
-    label: '… and no zod (event validated by a hand check; the CDK app already validated it)',
-    without: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*', '@aws/*', 'undici', 'zod'],
-  },
-] as const;
+const chunkOf = (specifier: string) => {
+  const chunk = LAZY_CHUNKS.find((c) => c.specifier === specifier);
+  if (!chunk) throw new Error(`${specifier} is not in LAZY_CHUNKS`);
+  return chunk;
+};
+
+/**
+ * The chunks a check's first invocation requires, in the handler's order: the event schema
+ * (parseEvent), the Secrets Manager client (token, when the check has auth and runs in AWS), the
+ * probe of its kind, the CloudWatch client (publishing).
+ */
+export function lazySpecifiersFor(check: Pick<Check, 'kind' | 'auth'>): string[] {
+  return [
+    chunkOf('./config').specifier,
+    ...(check.auth ? [chunkOf('@aws-sdk/client-secrets-manager').specifier] : []),
+    chunkOf(check.kind === 'websocket' ? './checks/websocket' : './checks/http').specifier,
+    chunkOf('@aws-sdk/client-cloudwatch').specifier,
+  ];
+}
 
 /** Synthesize the stack and return its function bundles. */
 export function synthesizeBundles(config: MonitorConfig, projectRoot: string, outdir: string): FunctionBundle[] {
@@ -93,6 +122,8 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
     const path = resource.Metadata?.['aws:cdk:path'] ?? logicalId;
     // SyntheticMonitor/Monitor/<check>/Function/Resource
     const name = /\/Monitor\/([^/]+)\/Function\//.exec(path)?.[1] ?? logicalId;
+    const check = config.checks.find((c) => c.name === name);
+    if (!check) throw new Error(`function ${logicalId} (${path}) belongs to no configured check`);
     const assetDir = join(outdir, asset.source.path);
     const map = join(assetDir, 'index.js.map');
     bundles.push({
@@ -102,6 +133,7 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
       bundleBytes: statSync(join(assetDir, 'index.js')).size,
       sourceMapBytes: safeSize(map),
       nodeOptions: resource.Properties.Environment?.Variables?.NODE_OPTIONS ?? '',
+      lazySpecifiers: lazySpecifiersFor(check),
     });
   }
   if (!bundles.length) throw new Error('the synthesized stack has no Lambda function with a code asset');
@@ -123,6 +155,49 @@ require(process.argv[1]);
 const c = process.cpuUsage(c0);
 process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 }));
 `;
+
+// Runs in the fresh process: require index.js (init, not timed here), then each chunk the way the
+// handler's first run does (resolved from index.js), timing every require() on its own.
+const LAZY_LOADER = `
+const index = process.argv[1];
+require(index);
+const req = require('node:module').createRequire(index);
+const out = [];
+for (const specifier of JSON.parse(process.argv[2])) {
+  const t0 = performance.now(); const c0 = process.cpuUsage();
+  req(specifier);
+  const c = process.cpuUsage(c0);
+  out.push({ ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
+/** Time a function's first-invocation chunk loads, `runs` fresh processes. */
+function timeLazyLoads(bundle: FunctionBundle, runs: number): LazyLoadTiming {
+  const index = join(bundle.assetDir, 'index.js');
+  const samples: Array<Array<{ ms: number; cpuMs: number }>> = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ['-e', LAZY_LOADER, index, JSON.stringify(bundle.lazySpecifiers)], {
+      env: childEnv(bundle.nodeOptions),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    if (r.status !== 0) throw new Error(`loading the lazy chunks of ${bundle.name} failed (${r.status ?? r.signal}): ${r.stderr.slice(-1000)}`);
+    samples.push(JSON.parse(r.stdout) as Array<{ ms: number; cpuMs: number }>);
+  }
+  const chunks = bundle.lazySpecifiers.map((specifier, i) => {
+    const file = chunkOf(specifier).file;
+    return {
+      specifier,
+      file,
+      bytes: statSync(join(bundle.assetDir, file)).size,
+      requireMs: median(samples.map((s) => s[i]!.ms)),
+      requireCpuMs: median(samples.map((s) => s[i]!.cpuMs)),
+    };
+  });
+  const sum = (s: Array<{ ms: number; cpuMs: number }>, key: 'ms' | 'cpuMs') => s.reduce((acc, x) => acc + x[key], 0);
+  return { chunks, totalMs: median(samples.map((s) => sum(s, 'ms'))), totalCpuMs: median(samples.map((s) => sum(s, 'cpuMs'))) };
+}
 
 interface Sample {
   readonly wallMs: number;
@@ -174,7 +249,7 @@ function packageOf(input: string): string {
   return pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/') ? `${pkg.split('/')[0]}/*` : pkg;
 }
 
-/** Handler bundle bytes by package, from esbuild's metafile (same options as the stack). */
+/** index.js bytes by package, from esbuild's metafile (same options as the stack; the lazy chunks are external). */
 async function bytesByPackage(): Promise<Array<{ pkg: string; bytes: number }>> {
   const result = await build({
     ...HANDLER_ESBUILD_OPTIONS,
@@ -193,45 +268,6 @@ async function bytesByPackage(): Promise<Array<{ pkg: string; bytes: number }>> 
     }
   }
   return [...totals].map(([pkg, bytes]) => ({ pkg, bytes })).sort((a, b) => b.bytes - a.bytes);
-}
-
-/** The handler bundled like the stack does, with `without` packages replaced by an inert stub. */
-async function bundleWithout(without: readonly string[], file: string, projectRoot: string): Promise<number> {
-  const patterns = without.map((w) => (w.endsWith('/*') ? new RegExp(`^${w.slice(0, -1).replace(/[/.]/g, '\\$&')}`) : new RegExp(`^${w}(/|$)`)));
-  const requireFromProject = createRequire(join(projectRoot, 'package.json'));
-  const stub: Plugin = {
-    name: 'stub',
-    setup(b) {
-      b.onResolve({ filter: /^[@a-z]/ }, (args) => (patterns.some((re) => re.test(args.path)) ? { path: args.path, namespace: 'stub' } : undefined));
-      // The stub exports the real package's names; any property, call or `new` on one gives the
-      // stub again, so module-level wiring (zod schemas built at load) runs without the package.
-      b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => {
-        let names: string[] = [];
-        try {
-          names = Object.keys(requireFromProject(args.path) as object);
-        } catch {
-          // an optional dependency that is not installed: nothing to export
-        }
-        return {
-          contents:
-            'const p = new Proxy(function () {}, { get: (_, k) => (k === Symbol.toPrimitive ? () => "" : p), apply: () => p, construct: () => p });\n' +
-            `module.exports = { ${names.map((n) => `${JSON.stringify(n)}: p`).join(', ')} };`,
-          loader: 'js',
-        };
-      });
-    },
-  };
-  await build({
-    ...HANDLER_ESBUILD_OPTIONS,
-    entryPoints: [...HANDLER_ESBUILD_OPTIONS.entryPoints],
-    format: FORMAT,
-    external: [...HANDLER_ESBUILD_OPTIONS.external],
-    sourcemap: false,
-    outfile: file,
-    plugins: [stub],
-    logLevel: 'silent',
-  });
-  return statSync(file).size;
 }
 
 /** The CDK's OutputFormat enum holds esbuild's format names. */
@@ -255,7 +291,10 @@ async function bundleModule(module: string, dir: string, projectRoot: string): P
   return { file, bytes: statSync(file).size };
 }
 
-/** Synthesize, then time every distinct bundle as deployed and without NODE_OPTIONS, and each dependency alone. */
+/**
+ * Synthesize, then time every distinct index.js as deployed and without NODE_OPTIONS, each
+ * function's first-invocation chunk loads, and each dependency alone.
+ */
 export async function measureColdStart(config: MonitorConfig, opts: { projectRoot: string; runs: number; moduleRuns: number }): Promise<ColdStartResult> {
   const projectRoot = resolve(opts.projectRoot);
   const work = mkdtempSync(join(tmpdir(), 'synthmon-bench-'));
@@ -282,13 +321,10 @@ export async function measureColdStart(config: MonitorConfig, opts: { projectRoo
     for (const b of built) modules.push({ module: b.module, bytes: b.bytes, ...moduleLoads.timing(b.module) });
     modules.sort((a, b) => b.requireCpuMs - a.requireCpuMs);
 
-    const variantsDir = join(work, 'what-if');
-    const whatIfBuilt = [];
-    for (const [i, w] of WHAT_IF.entries()) {
-      const file = join(variantsDir, `handler-${i}.js`);
-      whatIfBuilt.push({ ...w, id: String(i), file, bytes: await bundleWithout(w.without, file, projectRoot) });
-    }
-    const whatIfLoads = timeLoads(whatIfBuilt.map((w) => ({ id: w.id, file: w.file, nodeOptions: '' })), opts.moduleRuns);
+    // Functions with the same asset, NODE_OPTIONS and chunks load the same way: time them once.
+    const lazy = new Map<string, LazyLoadTiming>();
+    const lazyKey = (b: FunctionBundle) => `${b.assetDir}|${b.nodeOptions}|${b.lazySpecifiers.join(',')}`;
+    for (const b of bundles) if (!lazy.has(lazyKey(b))) lazy.set(lazyKey(b), timeLazyLoads(b, opts.runs));
 
     return {
       nodeVersion: process.version,
@@ -299,10 +335,10 @@ export async function measureColdStart(config: MonitorConfig, opts: { projectRoo
         ...b,
         deployed: loads.timing(`${b.assetDir}|${b.nodeOptions}`),
         withoutNodeOptions: loads.timing(`${b.assetDir}|`),
+        firstInvocation: lazy.get(lazyKey(b))!,
       })),
       modules,
       bytesByPackage: await bytesByPackage(),
-      whatIf: whatIfBuilt.map((w) => ({ label: w.label, without: w.without, bytes: w.bytes, ...whatIfLoads.timing(w.id) })),
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -153,9 +153,14 @@ async function main(quick: boolean): Promise<void> {
   }
   log('each dependency bundled alone (minified CJS), require CPU / wall ms:');
   for (const m of cold.modules) log(`  ${pad(m.module, 34)} ${fmt(m.bytes / 1024, 0).padStart(5)} KiB  CPU ${fmt(m.requireCpuMs, 1).padStart(6)}  wall ${fmt(m.requireMs, 1).padStart(6)}`);
-  log('the handler bundle without some packages at init (stubbed), require CPU / wall ms:');
-  for (const w of cold.whatIf) log(`  ${pad(w.label, 90)} ${fmt(w.bytes / 1024, 0).padStart(5)} KiB  CPU ${fmt(w.requireCpuMs, 1).padStart(6)}  wall ${fmt(w.requireMs, 1).padStart(6)}`);
-  log(`handler bundle bytes by package: ${cold.bytesByPackage.slice(0, 8).map((p) => `${p.pkg} ${fmt(p.bytes / 1024, 0)} KiB`).join(', ')}`);
+  // Not init, but paid once per container by the first invocation: shown so the moved cost stays visible.
+  log('first invocation: lazy chunks required after index.js, in load order, require CPU / wall ms (median):');
+  for (const f of cold.functions) {
+    const lazy = f.firstInvocation;
+    log(`  ${pad(f.name, 16)} total CPU ${fmt(lazy.totalCpuMs, 1)} ms, wall ${fmt(lazy.totalMs, 1)} ms`);
+    for (const c of lazy.chunks) log(`    ${pad(c.file, 52)} ${fmt(c.bytes / 1024, 0).padStart(5)} KiB  CPU ${fmt(c.requireCpuMs, 1).padStart(6)}  wall ${fmt(c.requireMs, 1).padStart(6)}`);
+  }
+  log(`index.js bytes by package: ${cold.bytesByPackage.slice(0, 8).map((p) => `${p.pkg} ${fmt(p.bytes / 1024, 0)} KiB`).join(', ')}`);
 
   const results: Results = {
     wsOverheadRatio: round(overhead.ws.ratio, 3),
@@ -180,7 +185,8 @@ async function main(quick: boolean): Promise<void> {
     ['WSS handshake overhead', `×${fmt(results.wsOverheadRatio, 3)}`, `≤ ×${GOALS.overheadRatio}`, results.wsOverheadRatio <= GOALS.overheadRatio],
     ['HTTPS request overhead', `×${fmt(results.httpOverheadRatio, 3)}`, `≤ ×${GOALS.overheadRatio}`, results.httpOverheadRatio <= GOALS.overheadRatio],
     ['cold start (require bundle)', `${fmt(worstInit, 1)} ms`, `≤ ${GOALS.initMs} ms`, worstInit <= GOALS.initMs],
-    ['bundle size', `${fmt(Math.max(...Object.values(results.bundleBytes)) / 1024, 0)} KiB`, '-', true],
+    ['bundle size (index.js)', `${fmt(Math.max(...Object.values(results.bundleBytes)) / 1024, 0)} KiB`, '-', true],
+    ['first invocation lazy load', `${fmt(Math.max(...cold.functions.map((f) => f.firstInvocation.totalMs)), 1)} ms`, '-', true],
     [`peak RSS, ${CONCURRENT_CHECKS} checks at once`, `${fmt(results.concurrency.peakRssMb, 1)} MB`, `≤ ${GOALS.peakRssMb} MB`, results.concurrency.peakRssMb <= GOALS.peakRssMb],
     ['handles left open after', String(results.concurrency.leakedHandles), `${GOALS.leakedHandles}`, results.concurrency.leakedHandles <= GOALS.leakedHandles],
     [`RSS growth, ${results.soak.probes} probes`, `${fmt(results.soak.rssGrowthMb, 1)} MB`, `≤ ${GOALS.rssGrowthMb} MB`, results.soak.rssGrowthMb <= GOALS.rssGrowthMb],

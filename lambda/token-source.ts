@@ -130,14 +130,15 @@ function loadSecretsSdk(): Promise<SecretsSdk> {
 
 /** A Secrets Manager client with explicit timeouts; region, endpoint and credentials from the standard SDK configuration. */
 export async function createSecretsManagerClient(): Promise<SecretsManagerClient> {
-  const [{ SecretsManagerClient }, { NodeHttpHandler }] = await Promise.all([loadSecretsSdk(), import('@smithy/node-http-handler')]);
+  const { SecretsManagerClient } = await loadSecretsSdk();
   return new SecretsManagerClient({
     maxAttempts: SECRETS_CLIENT_SETTINGS.maxAttempts,
-    requestHandler: new NodeHttpHandler({
+    // Options, not a NodeHttpHandler instance: the client builds the handler from its own bundled copy.
+    requestHandler: {
       connectionTimeout: SECRETS_CLIENT_SETTINGS.connectionTimeoutMs,
       requestTimeout: SECRETS_CLIENT_SETTINGS.requestTimeoutMs,
       throwOnRequestTimeout: true,
-    }),
+    },
   });
 }
 

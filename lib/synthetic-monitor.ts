@@ -29,10 +29,40 @@ import { suppressMonitorFindings } from './nag';
 /** The handler every probe function runs. */
 export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
 
+const LAMBDA_DIR = path.dirname(HANDLER_ENTRY);
+
 /**
- * How the handler is bundled (local esbuild, never Docker). Exported so the benchmark bundles the
- * very same artifact (see HANDLER_ESBUILD_OPTIONS). The SDK is bundled rather than taken from the
- * runtime so the deployed code runs the client versions the tests ran against.
+ * Modules the handler loads with `await import()` on its first run, not at init: each probe kind
+ * (ws / undici), the event schema (zod) and the AWS SDK clients. They are left out of index.js and
+ * shipped as their own minified CJS files where require() from /var/task/index.js resolves them, so
+ * init parses and compiles only what it runs (V8 parses a whole file when it is required, used or not). `specifier` is
+ * the import as written in lambda/ (all importers live in lambda/ itself, next to handler.ts);
+ * `entry` is a source file or a package resolved from this project's node_modules — the bundled SDK
+ * is the version the tests ran against, not the runtime's; `file` is the path in the asset.
+ */
+export const LAZY_CHUNKS = [
+  { specifier: './checks/websocket', entry: path.join(LAMBDA_DIR, 'checks', 'websocket.ts'), file: 'checks/websocket.js' },
+  { specifier: './checks/http', entry: path.join(LAMBDA_DIR, 'checks', 'http.ts'), file: 'checks/http.js' },
+  { specifier: './config', entry: path.join(LAMBDA_DIR, 'config.ts'), file: 'config.js' },
+  {
+    specifier: '@aws-sdk/client-cloudwatch',
+    entry: '@aws-sdk/client-cloudwatch',
+    file: 'node_modules/@aws-sdk/client-cloudwatch/index.js',
+  },
+  {
+    specifier: '@aws-sdk/client-secrets-manager',
+    entry: '@aws-sdk/client-secrets-manager',
+    file: 'node_modules/@aws-sdk/client-secrets-manager/index.js',
+  },
+] as const;
+
+/** Builds LAZY_CHUNKS into a bundling output directory (run by the afterBundling hook). */
+export const LAZY_CHUNKS_SCRIPT = path.join(__dirname, '..', 'scripts', 'bundle-lambda-chunks.mjs');
+
+/**
+ * How the handler is bundled (local esbuild, never Docker): index.js with LAZY_CHUNKS external, then
+ * the chunks themselves, built by the afterBundling hook with the same target and minification.
+ * Exported so the benchmark and the tests check the very same artifact (see HANDLER_ESBUILD_OPTIONS).
  */
 export const HANDLER_BUNDLING = {
   minify: true,
@@ -41,12 +71,23 @@ export const HANDLER_BUNDLING = {
   target: 'node24',
   format: nodejs.OutputFormat.CJS,
   bundleAwsSDK: true,
-  externalModules: [] as string[],
+  externalModules: LAZY_CHUNKS.map((c) => c.specifier),
+  esbuildArgs: {
+    // esbuild keeps an external import() as is, which Node would run through the ESM loader: that
+    // resolves neither "./config" (no extension) nor a package directory without package.json, and
+    // may find no named exports in a minified CJS chunk. Lowered: Promise.resolve().then(() => require()).
+    '--supported:dynamic-import': 'false',
+  },
   forceDockerBundling: false,
   logLevel: nodejs.LogLevel.WARNING,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [lazyChunksCommand(outputDir)],
+  },
 } satisfies nodejs.BundlingOptions;
 
-/** HANDLER_BUNDLING as esbuild build options (what NodejsFunction passes to the local esbuild). */
+/** HANDLER_BUNDLING as esbuild build options: what NodejsFunction passes to the local esbuild for index.js. */
 export const HANDLER_ESBUILD_OPTIONS = {
   entryPoints: [HANDLER_ENTRY],
   bundle: true,
@@ -57,7 +98,28 @@ export const HANDLER_ESBUILD_OPTIONS = {
   sourcemap: HANDLER_BUNDLING.sourceMap,
   sourcesContent: HANDLER_BUNDLING.sourcesContent,
   external: HANDLER_BUNDLING.externalModules,
+  supported: { 'dynamic-import': false },
 } as const;
+
+/**
+ * The hook's shell command. The Node running the synth (the project's Node 24, whatever `node` is
+ * on PATH) builds the chunks with the project's esbuild; every argument is quoted for bash -c.
+ */
+function lazyChunksCommand(outputDir: string): string {
+  const spec = {
+    outdir: outputDir,
+    chunks: LAZY_CHUNKS.map(({ entry, file }) => ({ entry, file })),
+    target: HANDLER_BUNDLING.target,
+    minify: HANDLER_BUNDLING.minify,
+    sourcemap: HANDLER_BUNDLING.sourceMap,
+    sourcesContent: HANDLER_BUNDLING.sourcesContent,
+  };
+  return [process.execPath, LAZY_CHUNKS_SCRIPT, JSON.stringify(spec)].map(shellQuote).join(' ');
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
 
 /** The latest Node.js runtime this aws-cdk-lib knows (DESIGN §8). */
 export const PROBE_RUNTIME = lambda.Runtime.NODEJS_24_X;

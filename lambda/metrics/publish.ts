@@ -59,18 +59,20 @@ export interface ClientSettings {
  * AWS-specific is defaulted here. Most callers want the shared {@link getCloudWatchClient}.
  */
 export async function createCloudWatchClient(settings: ClientSettings = {}): Promise<CloudWatchClient> {
-  const [{ CloudWatchClient }, { NodeHttpHandler }] = await Promise.all([loadCloudWatchSdk(), import('@smithy/node-http-handler')]);
+  const { CloudWatchClient } = await loadCloudWatchSdk();
   const envAttempts = process.env.AWS_MAX_ATTEMPTS;
   const maxAttempts = settings.maxAttempts ?? (envAttempts ? undefined : CLOUDWATCH_CLIENT_SETTINGS.maxAttempts);
   return new CloudWatchClient({
     retryMode: 'standard',
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
-    requestHandler: new NodeHttpHandler({
+    // Options rather than a NodeHttpHandler: the client builds its own (NodeHttpHandler.create), so
+    // the Lambda's lazily loaded client file carries the one copy of @smithy/node-http-handler.
+    requestHandler: {
       connectionTimeout: settings.connectionTimeoutMs ?? CLOUDWATCH_CLIENT_SETTINGS.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs ?? CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs,
       // Without this, requestTimeout only logs a warning and the request keeps waiting.
       throwOnRequestTimeout: true,
-    }),
+    },
     ...settings.config,
   });
 }

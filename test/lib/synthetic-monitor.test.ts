@@ -15,7 +15,7 @@ import { CAUSE_RUNBOOK, CAUSES, FAILURE_OUTCOMES, OUTCOME_RUNBOOK } from '../../
 import { AlarmKind, alarmDefinitions } from '../../lib/alarms/definitions';
 import { failuresByReasonSearch } from '../../lib/dashboard';
 import { MonitorStack } from '../../lib/monitor-stack';
-import { HANDLER_BUNDLING, HANDLER_ESBUILD_OPTIONS, HANDLER_ENTRY, type SyntheticMonitor } from '../../lib/synthetic-monitor';
+import { HANDLER_BUNDLING, HANDLER_ESBUILD_OPTIONS, HANDLER_ENTRY, LAZY_CHUNKS, type SyntheticMonitor } from '../../lib/synthetic-monitor';
 import { fullConfig, IMPORTED_SECRET_ARN, IMPORTED_SECRET_NAME, PAGER_URL, testApp } from './support';
 
 const config = fullConfig();
@@ -97,18 +97,22 @@ describe('probe functions', () => {
     expect(env('health')).not.toHaveProperty(HandlerEnvVar.TOKEN_SECRET);
   });
 
-  it('bundles the handler with the local esbuild into a minified file with a source map', () => {
+  it('bundles the handler with the local esbuild into a minified file with a source map, the SDK clients beside it', () => {
     const code = template.toJSON().Resources[id(monitor.functionFor('health'))].Properties.Code;
     const assetDir = join(assemblyDir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
     expect(existsSync(join(assetDir, 'index.js.map'))).toBe(true);
     const bundle = readFileSync(join(assetDir, 'index.js'), 'utf8');
     // Minified: a few license comments aside, the code is on a handful of very long lines.
     expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(2000);
-    // The runtime's own SDK is not relied on: the bundled client is the one the tests ran against.
-    expect(bundle).toContain('GetSecretValue');
-    expect(bundle).toContain('PutMetricData');
-    expect(HANDLER_BUNDLING).toMatchObject({ minify: true, sourceMap: true, forceDockerBundling: false, target: 'node24' });
-    expect(HANDLER_ESBUILD_OPTIONS).toMatchObject({ entryPoints: [HANDLER_ENTRY], minify: true, sourcemap: true, format: 'cjs' });
+    // The runtime's own SDK is not relied on: the bundled clients, loaded on first use, are the ones the tests ran against.
+    const chunk = (file: string) => readFileSync(join(assetDir, file), 'utf8');
+    expect(chunk('node_modules/@aws-sdk/client-secrets-manager/index.js')).toContain('GetSecretValue');
+    expect(chunk('node_modules/@aws-sdk/client-cloudwatch/index.js')).toContain('PutMetricData');
+    expect(chunk('node_modules/@aws-sdk/client-cloudwatch/index.js')).toContain('GraniteServiceVersion20100801');
+    expect(bundle).not.toContain('GraniteServiceVersion20100801');
+    expect(HANDLER_BUNDLING).toMatchObject({ minify: true, sourceMap: true, forceDockerBundling: false, target: 'node24', bundleAwsSDK: true });
+    expect(HANDLER_BUNDLING.externalModules).toEqual(LAZY_CHUNKS.map((c) => c.specifier));
+    expect(HANDLER_ESBUILD_OPTIONS).toMatchObject({ entryPoints: [HANDLER_ENTRY], minify: true, sourcemap: true, format: 'cjs', external: HANDLER_BUNDLING.externalModules });
   });
 });
 

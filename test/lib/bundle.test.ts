@@ -1,0 +1,283 @@
+/**
+ * The deployed code asset, run as Lambda would run it: one synth with the real local esbuild
+ * bundling, then the asset's index.js required in a fresh Node process (no project node_modules
+ * nearby: the asset is in a temp dir) and its exported `handler` invoked with a scheduled event
+ * against loopback TLS replicas, a local Secrets Manager endpoint and the local CloudWatch recorder.
+ * Proves the lazily loaded chunks resolve from the asset's own layout, load only on first use, and
+ * work: the probe verdicts and the recorded datapoints are asserted. The child trusts the test CA
+ * through NODE_EXTRA_CA_CERTS, as a deployed function would with its own CA bundle.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestPki, type TestPki } from '../../dev/certs';
+import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../../dev/cloudwatch-recorder';
+import { HandlerEnvVar } from '../../lambda/handler-env';
+import { MonitorStack } from '../../lib/monitor-stack';
+import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../../lib/synthetic-monitor';
+import { startHttpBackend, type HttpBackend } from '../support/http-backend';
+import { startWsBackend, type WsBackend } from '../support/ws-backend';
+import { startSecretsEndpoint, type SecretsEndpoint } from '../lambda/secrets-endpoint';
+import { fullConfig, testApp } from './support';
+
+const CANARY = 'canary-5d1e0b7a9c2f4e38';
+const NAMESPACE = 'Synthmon/BundleTest';
+const ORDERS_SECRET = 'synthmon/buyer-orders';
+const TOKEN_ENV = 'SYNTHMON_BUNDLE_TEST_TOKEN';
+/** A child that runs longer than this is killed and the test fails: every attempt has a 10 s deadline at most. */
+const CHILD_DEADLINE_MS = 45_000;
+
+const chunkFile = (specifier: (typeof LAZY_CHUNKS)[number]['specifier']) => LAZY_CHUNKS.find((c) => c.specifier === specifier)!.file;
+const WS_CHUNK = chunkFile('./checks/websocket');
+const HTTP_CHUNK = chunkFile('./checks/http');
+const CONFIG_CHUNK = chunkFile('./config');
+const CLOUDWATCH_CHUNK = chunkFile('@aws-sdk/client-cloudwatch');
+const SECRETS_CHUNK = chunkFile('@aws-sdk/client-secrets-manager');
+
+let assetDir: string;
+let scratch: string;
+let caFile: string;
+let pki: TestPki;
+let api: HttpBackend;
+let chat: WsBackend;
+let cloudwatch: CloudWatchRecorder;
+let sm: SecretsEndpoint;
+
+beforeAll(async () => {
+  const app = testApp({ bundle: true });
+  const stack = new MonitorStack(app, 'BundleTest', { config: fullConfig() });
+  const fn = stack.monitor.functionFor('health');
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties: { Code: { S3Key: string } } }>;
+  const key = resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties.Code.S3Key;
+  assetDir = join(app.synth().directory, `asset.${key.replace(/\.zip$/, '')}`);
+
+  pki = makeTestPki();
+  scratch = mkdtempSync(join(tmpdir(), 'synthmon-bundle-test-'));
+  caFile = join(scratch, 'ca.pem');
+  writeFileSync(caFile, pki.ca);
+  [api, chat, cloudwatch, sm] = await Promise.all([
+    startHttpBackend({ tls: pki.server, state: { tokens: [CANARY] } }),
+    startWsBackend({ tls: pki.server, token: CANARY, allowedHosts: ['indexo.ir'] }),
+    startCloudWatchRecorder(),
+    startSecretsEndpoint(),
+  ]);
+  sm.set(ORDERS_SECRET, { kind: 'value', secretString: JSON.stringify({ token: CANARY }) });
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([api?.close(), chat?.close(), cloudwatch?.close(), sm?.close()]);
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Runs in the child: require the asset as Lambda does, invoke once, report what was loaded when. */
+const LAMBDA_LIKE = `
+const index = require.resolve(process.argv[1]);
+const loadedFiles = () => Object.keys(require.cache).filter((f) => f !== index);
+const mod = require(index);
+const atInit = loadedFiles();
+mod.handler(JSON.parse(process.argv[2])).then(
+  (result) => report({ result, atInit, afterRun: loadedFiles() }),
+  (err) => report({ error: String(err && err.stack || err), atInit, afterRun: loadedFiles() }),
+);
+// Exit as Lambda freezes the sandbox: the SDK's keep-alive sockets would keep the process up.
+function report(r) { process.stdout.write('\\n' + JSON.stringify({ bundleTestReport: r }) + '\\n', () => process.exit(0)); }
+`;
+
+interface ChildReport {
+  readonly result?: Record<string, unknown>;
+  readonly error?: string;
+  /** Files required at init besides index.js, relative to the asset. */
+  readonly atInit: string[];
+  /** Files required by the end of the first invocation, relative to the asset. */
+  readonly afterRun: string[];
+}
+
+interface ChildRun {
+  readonly report: ChildReport;
+  /** The handler's own stdout lines (the result line, any EMF fallback), JSON-parsed. */
+  readonly lines: Array<Record<string, unknown>>;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The asset's handler in a fresh Node process with a Lambda-like environment (nothing inherited but PATH). */
+function invokeInChild(event: unknown, env: Record<string, string>): Promise<ChildRun> {
+  const home = mkdtempSync(join(scratch, 'home-'));
+  const childEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    // The SDK reads shared config files for some settings: keep it away from any real ones.
+    AWS_CONFIG_FILE: join(home, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+    AWS_SECRET_ACCESS_KEY: 'local-secret-key',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+    NODE_EXTRA_CA_CERTS: caFile,
+    [HandlerEnvVar.NAMESPACE]: NAMESPACE,
+    [HandlerEnvVar.PHASE_TIMINGS]: 'false',
+    ...env,
+  };
+  // Asynchronous: the replicas answering the child live in this process's event loop.
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-e', LAMBDA_LIKE, join(assetDir, 'index.js'), JSON.stringify(event)],
+      { env: childEnv, cwd: home, timeout: CHILD_DEADLINE_MS, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`the child failed (${err.message}): ${stderr.slice(-2000)}`));
+        const lines = stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const reportLine = lines.find((l) => 'bundleTestReport' in l);
+        if (!reportLine) return reject(new Error(`the child reported nothing: ${stdout.slice(-2000)} ${stderr.slice(-2000)}`));
+        const raw = reportLine.bundleTestReport as ChildReport;
+        const rel = (files: string[]) => files.map((f) => assetRelative(f)).sort();
+        resolve({
+          report: { ...raw, atInit: rel(raw.atInit), afterRun: rel(raw.afterRun) },
+          lines: lines.filter((l) => l !== reportLine),
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
+/** A loaded file relative to the asset, `/`-separated; a file outside the asset keeps its absolute path. */
+function assetRelative(file: string): string {
+  const rel = relative(assetDir, file);
+  return rel.startsWith('..') ? file : rel.split(sep).join('/');
+}
+
+function datumsSince(from: number): string[] {
+  return cloudwatch.requests.slice(from).flatMap((r) => {
+    expect(r.input?.Namespace).toBe(NAMESPACE);
+    return (r.input?.MetricData ?? []).map((d: WireDatum) => {
+      const dims = (d.Dimensions ?? []).map((x) => `${x.Name}=${x.Value}`).join(',');
+      return `${d.MetricName}{${dims}}=${d.MetricName === 'Duration' ? 'ms' : d.Value}`;
+    });
+  });
+}
+
+/** After the child is gone, no connection to any replica is left open. */
+async function allClosed(): Promise<void> {
+  expect(await chat.idle(5000)).toBe(true);
+  const deadline = Date.now() + 5000;
+  while ((api.openConnections() > 0 || cloudwatch.openSockets() > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  expect(api.openConnections()).toBe(0);
+  expect(cloudwatch.openSockets()).toBe(0);
+}
+
+function expectNoCanary(run: ChildRun, from: number): void {
+  const emitted = [run.stdout, run.stderr, ...cloudwatch.requests.slice(from).map((r) => r.body)].join('\n');
+  expect(emitted).not.toContain(CANARY);
+}
+
+describe('deployed layout', () => {
+  it('ships index.js small, with every lazy chunk at the path require() resolves from index.js', () => {
+    const index = statSync(join(assetDir, 'index.js')).size;
+    expect(index).toBeLessThan(64 * 1024);
+    for (const chunk of LAZY_CHUNKS) {
+      const code = readFileSync(join(assetDir, chunk.file), 'utf8');
+      // Minified CommonJS, not an ESM wrapper the require() in index.js could not load.
+      expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
+      expect(code).not.toMatch(/^\s*(export|import)\s/m);
+    }
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [assetRelative(join(dir, e.name))]));
+    expect(files(assetDir).filter((f) => !f.endsWith('.map')).sort()).toEqual(['index.js', ...LAZY_CHUNKS.map((c) => c.file)].sort());
+  });
+
+  it('requires from index.js only node builtins and the lazy chunks, each through a lowered import()', () => {
+    const index = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    const required = [...index.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
+    expect(required.filter((s) => !s.startsWith('node:')).sort()).toEqual(LAZY_CHUNKS.map((c) => c.specifier).sort());
+    // An import() left in place would go through the ESM loader, which cannot load these chunks.
+    expect(index).not.toMatch(/\bimport\(/);
+  });
+
+  it('bundles no package into index.js and leaves exactly the lazy chunks external (HANDLER_ESBUILD_OPTIONS)', async () => {
+    const result = await build({ ...HANDLER_ESBUILD_OPTIONS, entryPoints: [...HANDLER_ESBUILD_OPTIONS.entryPoints], external: [...HANDLER_ESBUILD_OPTIONS.external], format: 'cjs', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.entries(result.metafile.inputs);
+    // No package is bundled into index.js: the SDK, zod, ws and undici are all in chunks.
+    expect(inputs.filter(([file]) => file.includes('node_modules'))).toEqual([]);
+    const externals = inputs.flatMap(([file, input]) => input.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => ({ file, path: i.path })));
+    // A relative chunk path resolves from /var/task/index.js only if its importer sat next to handler.ts.
+    const relativeImporters = externals.filter((e) => e.path.startsWith('.')).map((e) => e.file);
+    expect(relativeImporters.length).toBeGreaterThan(0);
+    for (const file of relativeImporters) expect(file).toMatch(/^lambda\/[^/]+\.ts$/);
+    expect([...new Set(externals.map((e) => e.path))].sort()).toEqual(LAZY_CHUNKS.map((c) => c.specifier).sort());
+  });
+});
+
+describe('the asset run in a fresh Node process', () => {
+  it('reports ok for an https check with its token from Secrets Manager, loading the http, config, secrets and CloudWatch chunks on first use', async () => {
+    const from = cloudwatch.requests.length;
+    const reads = sm.reads.length;
+    const check = { name: 'buyer-orders', kind: 'http', url: api.url, retryDelayMs: 100, auth: { in: 'header', scheme: 'Token' } };
+    const run = await invokeInChild({ check }, { [HandlerEnvVar.TOKEN_SECRET]: ORDERS_SECRET });
+
+    expect(run.report.error).toBeUndefined();
+    expect(run.report.result).toMatchObject({ check: 'buyer-orders', kind: 'http', ok: true, outcome: 'ok', status: 200, attempts: 1 });
+    expect(run.lines.find((l) => l.msg === 'check result')).toMatchObject({ outcome: 'ok', publish: { ok: true, datums: 2, calls: 1 } });
+    expect(api.requests.at(-1)?.headers.authorization).toBe(`Token ${CANARY}`);
+    expect(sm.reads.slice(reads)).toEqual([ORDERS_SECRET]);
+    expect(datumsSince(from)).toEqual(['Success{Check=buyer-orders}=1', 'Duration{Check=buyer-orders}=ms']);
+
+    expect(run.report.atInit).toEqual([]);
+    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, SECRETS_CHUNK, HTTP_CHUNK, CONFIG_CHUNK].sort());
+    expectNoCanary(run, from);
+    await allClosed();
+  });
+
+  it('reports ok for a wss check with its token from the environment, loading the websocket, config and CloudWatch chunks only', async () => {
+    const from = cloudwatch.requests.length;
+    const check = { name: 'chat-websocket', kind: 'websocket', url: chat.url.replace('//localhost:', '//127.0.0.1:'), origin: 'https://indexo.ir', settleMs: 200, retryDelayMs: 100, auth: { in: 'query', tokenEnv: TOKEN_ENV } };
+    const run = await invokeInChild({ check }, { [TOKEN_ENV]: CANARY });
+
+    expect(run.report.error).toBeUndefined();
+    expect(run.report.result).toMatchObject({ check: 'chat-websocket', kind: 'websocket', ok: true, outcome: 'ok', status: 101, attempts: 1 });
+    expect(chat.handshakes.at(-1)).toMatchObject({ origin: 'https://indexo.ir', tokenIn: 'query', result: 'accepted' });
+    expect(datumsSince(from)).toEqual(['Success{Check=chat-websocket}=1', 'Duration{Check=chat-websocket}=ms']);
+
+    expect(run.report.atInit).toEqual([]);
+    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, WS_CHUNK, CONFIG_CHUNK].sort());
+    expectNoCanary(run, from);
+    await allClosed();
+  });
+
+  it('reports forbidden with cause origin_rejected and publishes Failures{Reason=forbidden} when the origin is not allowed', async () => {
+    const from = cloudwatch.requests.length;
+    const check = { name: 'chat-websocket', kind: 'websocket', url: chat.url.replace('//localhost:', '//127.0.0.1:'), origin: 'https://evil.example', settleMs: 0, retryDelayMs: 100, auth: { in: 'query', tokenEnv: TOKEN_ENV } };
+    chat.setMode({ token: CANARY, allowedHosts: ['indexo.ir', '127.0.0.1'] });
+    try {
+      const run = await invokeInChild({ check }, { [TOKEN_ENV]: CANARY });
+      expect(run.report.error).toBeUndefined();
+      expect(run.report.result).toMatchObject({ ok: false, outcome: 'forbidden', cause: 'origin_rejected', status: 403, attempts: 2 });
+      expect(datumsSince(from)).toEqual(['Success{Check=chat-websocket}=0', 'Duration{Check=chat-websocket}=ms', 'Failures{Check=chat-websocket,Reason=forbidden}=1']);
+      expectNoCanary(run, from);
+      await allClosed();
+    } finally {
+      chat.setMode({ token: CANARY, allowedHosts: ['indexo.ir'] });
+    }
+  });
+
+  it('reports an invalid event as error through the zod schema of the config chunk', async () => {
+    const from = cloudwatch.requests.length;
+    const run = await invokeInChild({ check: { name: 'health', kind: 'http', url: 'ftp://nowhere/' } }, {});
+    expect(run.report.error).toBeUndefined();
+    expect(run.report.result).toMatchObject({ check: 'health', ok: false, outcome: 'error' });
+    expect(String(run.report.result?.message)).toMatch(/^invalid check event: check\.url /);
+    expect(datumsSince(from)).toEqual(['Success{Check=health}=0', 'Duration{Check=health}=ms', 'Failures{Check=health,Reason=error}=1']);
+    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, CONFIG_CHUNK].sort());
+  });
+});
