@@ -70,7 +70,8 @@ function mttdScenarios(config: MonitorConfig, raw: { checks: Array<Record<string
 
 const pad = (s: string, n: number) => s.padEnd(n);
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+/** No goal (null) prints no verdict: a figure shown for context is not a goal met. */
+const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'MISSED');
 
 function log(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -181,12 +182,12 @@ async function main(quick: boolean): Promise<void> {
   section('summary');
   const d = results.mttd.default!;
   const worstInit = Math.max(...Object.values(results.initMs));
-  const rows: Array<[string, string, string, boolean]> = [
+  const rows: Array<[string, string, string, boolean | null]> = [
     ['WSS handshake overhead', `×${fmt(results.wsOverheadRatio, 3)}`, `≤ ×${GOALS.overheadRatio}`, results.wsOverheadRatio <= GOALS.overheadRatio],
     ['HTTPS request overhead', `×${fmt(results.httpOverheadRatio, 3)}`, `≤ ×${GOALS.overheadRatio}`, results.httpOverheadRatio <= GOALS.overheadRatio],
     ['cold start (require bundle)', `${fmt(worstInit, 1)} ms`, `≤ ${GOALS.initMs} ms`, worstInit <= GOALS.initMs],
-    ['bundle size (index.js)', `${fmt(Math.max(...Object.values(results.bundleBytes)) / 1024, 0)} KiB`, '-', true],
-    ['first invocation lazy load', `${fmt(Math.max(...cold.functions.map((f) => f.firstInvocation.totalMs)), 1)} ms`, '-', true],
+    ['bundle size (index.js)', `${fmt(Math.max(...Object.values(results.bundleBytes)) / 1024, 0)} KiB`, '-', null],
+    ['first invocation lazy load (moved out of init)', `${fmt(Math.max(...cold.functions.map((f) => f.firstInvocation.totalMs)), 1)} ms`, '-', null],
     [`peak RSS, ${CONCURRENT_CHECKS} checks at once`, `${fmt(results.concurrency.peakRssMb, 1)} MB`, `≤ ${GOALS.peakRssMb} MB`, results.concurrency.peakRssMb <= GOALS.peakRssMb],
     ['handles left open after', String(results.concurrency.leakedHandles), `${GOALS.leakedHandles}`, results.concurrency.leakedHandles <= GOALS.leakedHandles],
     [`RSS growth, ${results.soak.probes} probes`, `${fmt(results.soak.rssGrowthMb, 1)} MB`, `≤ ${GOALS.rssGrowthMb} MB`, results.soak.rssGrowthMb <= GOALS.rssGrowthMb],
@@ -194,7 +195,7 @@ async function main(quick: boolean): Promise<void> {
     ['time to detect, worst (default)', `${fmt(d.worstS, 1)} s`, `≤ ${GOALS.mttdWorstS} s`, d.worstS <= GOALS.mttdWorstS],
     ['cost per check-month (default)', `$${fmt(results.costPerCheckMonthUsd.synthmon)}`, `≤ $${fmt(GOALS.costUsd)}`, results.costPerCheckMonthUsd.synthmon <= GOALS.costUsd],
   ];
-  for (const [what, value, goal, ok] of rows) log(`${pad(what, 34)} ${value.padStart(10)}   goal ${pad(goal, 10)} ${verdict(ok)}`);
+  for (const [what, value, goal, ok] of rows) log(`${pad(what, 46)} ${value.padStart(10)}   goal ${pad(goal, 10)} ${verdict(ok)}`);
 
   if (!quick) {
     const file = join(ROOT, 'bench', 'results.json');
