@@ -16,7 +16,7 @@
  * CJS, node24) and timed the same way; esbuild's metafile gives each package's share of index.js.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,7 +32,10 @@ export interface FunctionBundle {
   readonly name: string;
   readonly logicalId: string;
   readonly assetDir: string;
+  /** index.js alone: what init compiles. */
   readonly bundleBytes: number;
+  /** Every .js file of the asset (index.js and the lazy chunks): what is deployed. */
+  readonly assetJsBytes: number;
   readonly sourceMapBytes: number;
   /** NODE_OPTIONS from the function's environment, applied when loading. */
   readonly nodeOptions: string;
@@ -131,6 +134,7 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
       logicalId,
       assetDir,
       bundleBytes: statSync(join(assetDir, 'index.js')).size,
+      assetJsBytes: jsBytes(assetDir),
       sourceMapBytes: safeSize(map),
       nodeOptions: resource.Properties.Environment?.Variables?.NODE_OPTIONS ?? '',
       lazySpecifiers: lazySpecifiersFor(check),
@@ -138,6 +142,13 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
   }
   if (!bundles.length) throw new Error('the synthesized stack has no Lambda function with a code asset');
   return bundles;
+}
+
+/** Bytes of every .js file below dir (source maps excluded). */
+function jsBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.js'))
+    .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
 }
 
 function safeSize(file: string): number {
