@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS } from './check';
+import { AUTH_DEFAULTS, PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS } from './check';
 
 /** Names become CloudWatch dimensions and parts of resource names (alarms, schedules, functions). */
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-const ENV_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An environment variable name (also checked by the CLI's --token-env). */
+export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** RFC 7230 token: what a header name or auth scheme may contain. */
 const HTTP_TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ARN_SECRET_RE = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
@@ -63,13 +64,13 @@ export const AuthSchema = z
     /** Header (`<header>: <scheme> <token>`) or query parameter (`?<param>=<token>`). @default - header for http, query for websocket */
     in: z.enum(['header', 'query'], { error: 'must be "header" or "query"' }).optional(),
     /** @default 'Token' */
-    scheme: z.string().regex(HTTP_TOKEN_RE, { error: 'must be an auth scheme such as Token or Bearer' }).default('Token'),
+    scheme: z.string().regex(HTTP_TOKEN_RE, { error: 'must be an auth scheme such as Token or Bearer' }).default(AUTH_DEFAULTS.scheme),
     /** @default 'Authorization' */
-    header: z.string().regex(HTTP_TOKEN_RE, { error: 'must be a valid HTTP header name' }).default('Authorization'),
+    header: z.string().regex(HTTP_TOKEN_RE, { error: 'must be a valid HTTP header name' }).default(AUTH_DEFAULTS.header),
     /** @default 'token' */
-    param: z.string().min(1, { error: 'must not be empty' }).max(100).default('token'),
+    param: z.string().min(1, { error: 'must not be empty' }).max(100).default(AUTH_DEFAULTS.param),
     /** Local runs read the token from this environment variable. @default 'SYNTHMON_TOKEN' */
-    tokenEnv: z.string().regex(ENV_RE, { error: 'must be an environment variable name' }).default('SYNTHMON_TOKEN'),
+    tokenEnv: z.string().regex(ENV_NAME_RE, { error: 'must be an environment variable name' }).default(AUTH_DEFAULTS.tokenEnv),
     /** In AWS: an existing secret (name or ARN). @default - the stack creates one with a placeholder */
     secret: z
       .union([

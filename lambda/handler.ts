@@ -5,11 +5,12 @@
  *
  * One function per check: EventBridge Scheduler sends `{ "check": <the validated check JSON> }`.
  */
+import { AUTH_DEFAULTS } from './check';
 import type { Check } from './config';
 import { readHandlerEnv, type HandlerEnv } from './handler-env';
 import { publishResults, type PublishReport } from './metrics/publish';
-import { Outcome, OUTCOME_RUNBOOK } from './outcomes';
-import type { CheckResult } from './result';
+import { OUTCOME_RUNBOOK } from './outcomes';
+import { errorResult, type CheckResult } from './result';
 import { runCheck, type AttemptOptions } from './run-check';
 import { envTokenSource, secretsManagerTokenSource, TokenError, type TokenSource } from './token-source';
 
@@ -61,7 +62,7 @@ export function createHandler(deps: HandlerDeps): (event: CheckEvent) => Promise
     deps.tokenSourceFor ??
     ((check: Check): TokenSource => {
       const secretId = deps.env.tokenSecretId;
-      return secretId ? secretsManagerTokenSource({ secretId }) : envTokenSource(check.auth?.tokenEnv ?? 'SYNTHMON_TOKEN');
+      return secretId ? secretsManagerTokenSource({ secretId }) : envTokenSource(check.auth?.tokenEnv ?? AUTH_DEFAULTS.tokenEnv);
     });
 
   // One source per check, kept for the container's life: that is what makes the token cache work.
@@ -149,20 +150,6 @@ async function parseEvent(event: CheckEvent | null | undefined): Promise<ParsedE
 function tokenMessage(err: unknown, source: TokenSource): string {
   const detail = err instanceof TokenError ? err.message : `reading the token from ${source.description} failed`;
   return `token unavailable: ${detail}; ${OUTCOME_RUNBOOK.error.check}`;
-}
-
-function errorResult(check: string, kind: CheckResult['kind'], url: string, message: string): CheckResult {
-  return {
-    check,
-    kind,
-    url,
-    ok: false,
-    outcome: Outcome.ERROR,
-    attempts: 1,
-    message,
-    timings: { totalMs: 0 },
-    startedAt: new Date().toISOString(),
-  };
 }
 
 /**

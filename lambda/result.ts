@@ -1,4 +1,4 @@
-import type { Cause, Outcome } from './outcomes';
+import { Outcome, type Cause } from './outcomes';
 
 /** Phase timings in milliseconds, measured from socket events. `totalMs` is always present. */
 export interface Timings {
@@ -77,4 +77,19 @@ export function toJsonLine(result: CheckResult): string {
   }
   out.timings = timings;
   return JSON.stringify(out);
+}
+
+/** The result of a check that could not run (outcome `error`: configuration, token): no endpoint verdict. */
+export function errorResult(check: string, kind: CheckKind, url: string, message: string): CheckResult {
+  return {
+    check,
+    kind,
+    url,
+    ok: false,
+    outcome: Outcome.ERROR,
+    attempts: 1,
+    message,
+    timings: { totalMs: 0 },
+    startedAt: new Date().toISOString(),
+  };
 }

@@ -8,7 +8,7 @@ import type { Check } from './config';
 import { tokenPlacement } from './check';
 import { Outcome, OUTCOME_RUNBOOK } from './outcomes';
 import { redact, redactUrl } from './redact';
-import type { CheckResult } from './result';
+import { errorResult, type CheckResult } from './result';
 
 /** What a single attempt needs besides the check itself. */
 export interface AttemptOptions {
@@ -31,16 +31,8 @@ export type AttemptResult = Omit<CheckResult, 'attempts'>;
 /** Run one check: attempt, confirm a failure once, return the final attempt's result. */
 export async function runCheck(check: Check, options: RunOptions = {}): Promise<CheckResult> {
   if (check.auth && !options.token) {
-    return finish(check, options, {
-      check: check.name,
-      kind: check.kind,
-      url: check.url,
-      ok: false,
-      outcome: Outcome.ERROR,
-      message: `token unavailable: check "${check.name}" has auth but no token was provided (environment variable ${check.auth.tokenEnv} or its secret); ${OUTCOME_RUNBOOK.error.check}`,
-      timings: { totalMs: 0 },
-      startedAt: new Date().toISOString(),
-    }, 1);
+    const message = `token unavailable: check "${check.name}" has auth but no token was provided (environment variable ${check.auth.tokenEnv} or its secret); ${OUTCOME_RUNBOOK.error.check}`;
+    return finish(check, options, errorResult(check.name, check.kind, check.url, message), 1);
   }
   let result = await attempt(check, options);
   let attempts = 1;
@@ -60,16 +52,7 @@ async function attempt(check: Check, options: AttemptOptions): Promise<AttemptRe
     return await (await import('./checks/http')).probeHttp(check, options);
   } catch (err) {
     // A probe settles every failure itself; reaching here is a bug, reported without the token.
-    return {
-      check: check.name,
-      kind: check.kind,
-      url: check.url,
-      ok: false,
-      outcome: Outcome.ERROR,
-      message: `probe failed unexpectedly: ${(err as Error)?.message ?? String(err)}`,
-      timings: { totalMs: 0 },
-      startedAt: new Date().toISOString(),
-    };
+    return errorResult(check.name, check.kind, check.url, `probe failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);
   }
 }
 

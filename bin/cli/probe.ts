@@ -3,7 +3,8 @@
  * result, and optionally publish through the Lambda's own publisher (DESIGN §5, §8: one code path).
  */
 import type { Check, MonitorConfig } from '../../lambda/config';
-import { ConfigError, loadConfigFile, parseConfig } from '../../lambda/config';
+import { AUTH_DEFAULTS } from '../../lambda/check';
+import { ConfigError, ENV_NAME_RE, loadConfigFile, parseConfig } from '../../lambda/config';
 import { DEFAULT_NAMESPACE } from '../../lambda/metrics/definitions';
 import { toJsonLine, type CheckResult } from '../../lambda/result';
 import { runCheck } from '../../lambda/run-check';
@@ -12,10 +13,8 @@ import { UsageError } from './args';
 import { formatHuman } from './format';
 import type { Io } from './io';
 
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** The variable read when `--token-env` is not given (and the config schema's default). */
-export const DEFAULT_TOKEN_ENV = 'SYNTHMON_TOKEN';
+/** The variable read when `--token-env` is not given (the config schema's default). */
+export const DEFAULT_TOKEN_ENV = AUTH_DEFAULTS.tokenEnv;
 
 /**
  * The config schema checks that two attempts fit the Lambda timeout (default 60 s); a local probe has

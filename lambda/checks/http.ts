@@ -11,19 +11,19 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, type Dispatcher, type buildConnector } from 'undici';
 import type { HttpCheck } from '../config';
-import { tokenPlacement } from '../check';
+import { placeToken, type TokenPlacement } from '../check';
 import { Cause, CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../outcomes';
-import { redact, redactUrl } from '../redact';
+import { redact } from '../redact';
 import type { Evidence, Timings } from '../result';
 import type { AttemptOptions, AttemptResult } from '../run-check';
 import { DeadlineError, outcomeForError, outcomeForStatus } from './classify';
+import { excerptUtf8, keepHeaders } from './evidence';
 import { PhaseClock } from './timing';
 
 /** Bodies of unexpected statuses are read only for their detail; no need to pull megabytes. */
 const ERROR_BODY_CAP_BYTES = 64 * 1024;
-const EXCERPT_BYTES = 2048;
 /** Response headers kept as evidence: enough to explain a verdict, never credentials or cookies. */
-const EVIDENCE_HEADERS = ['content-type', 'www-authenticate', 'location', 'server'] as const;
+const EVIDENCE_HEADERS: ReadonlySet<string> = new Set(['content-type', 'www-authenticate', 'location', 'server']);
 const DRF_NOT_AUTHENTICATED = 'Authentication credentials were not provided.';
 const DRF_PERMISSION_DENIED = 'You do not have permission to perform this action.';
 const USER_AGENT = 'synthmon/0.1 (+synthetic monitor)';
@@ -49,12 +49,10 @@ export async function probeHttp(check: HttpCheck, options: AttemptOptions): Prom
   const startedAt = new Date().toISOString();
   const clock = new PhaseClock();
   const token = options.token || undefined;
-  const placement = tokenPlacement(check);
-  const param = placement === 'query' ? (check.auth?.param ?? 'token') : undefined;
-  const target = new URL(check.url);
-  if (token && param) target.searchParams.set(param, token);
-  const shownUrl = redactUrl(target.toString(), token, param);
-  const headerScheme = token && placement === 'header' ? (check.auth?.scheme ?? 'Token') : undefined;
+  const placed = placeToken(check, token);
+  const target = placed.url;
+  const shownUrl = placed.displayUrl;
+  const headerScheme = placed.header?.scheme;
 
   const https = target.protocol === 'https:';
   const hostname = target.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -127,7 +125,7 @@ export async function probeHttp(check: HttpCheck, options: AttemptOptions): Prom
     const response = await client.request({
       path: `${target.pathname}${target.search}`,
       method: check.method,
-      headers: requestHeaders(check, token, placement),
+      headers: requestHeaders(check, placed.header),
     });
     clock.markFirstByte();
     phase = 'response body';
@@ -171,12 +169,10 @@ function closed(socket: Socket): Promise<void> {
 }
 
 /** Request headers, lower-cased so the token header replaces any same-named extra header. */
-function requestHeaders(check: HttpCheck, token: string | undefined, placement: 'header' | 'query'): Record<string, string> {
+function requestHeaders(check: HttpCheck, auth: TokenPlacement['header']): Record<string, string> {
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
   for (const [name, value] of Object.entries(check.headers ?? {})) headers[name.toLowerCase()] = value;
-  if (token && placement === 'header') {
-    headers[(check.auth?.header ?? 'Authorization').toLowerCase()] = `${check.auth?.scheme ?? 'Token'} ${token}`;
-  }
+  if (auth) headers[auth.name.toLowerCase()] = auth.value;
   return headers;
 }
 
@@ -411,21 +407,10 @@ function sameUrl(location: string, requestUrl: string): boolean {
 }
 
 function responseEvidence(headers: Dispatcher.ResponseData['headers'], text: string, token: string | undefined): Evidence {
-  const kept: Record<string, string> = {};
-  for (const name of EVIDENCE_HEADERS) {
-    const value = header(headers, name);
-    if (value !== undefined) kept[name] = redact(value, token);
-  }
-  const excerpt = excerptOf(text);
+  const kept = keepHeaders(headers, (name) => EVIDENCE_HEADERS.has(name), token);
+  const excerpt = excerptUtf8(text);
   return {
     ...(Object.keys(kept).length ? { headers: kept } : {}),
     ...(excerpt ? { bodyExcerpt: excerpt } : {}),
   };
-}
-
-/** At most EXCERPT_BYTES of UTF-8, cut on a character boundary (the text is already redacted, so no token half survives). */
-function excerptOf(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= EXCERPT_BYTES) return text;
-  return new TextDecoder('utf-8').decode(bytes.subarray(0, EXCERPT_BYTES)).replace(/\uFFFD+$/, '');
 }

@@ -10,16 +10,15 @@ import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { WebSocketCheck } from '../config';
-import { tokenPlacement } from '../check';
+import { placeToken, tokenPlacement } from '../check';
 import { Cause, CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../outcomes';
-import { redact, redactUrl } from '../redact';
+import { redact } from '../redact';
 import type { Evidence, Timings } from '../result';
 import type { AttemptOptions, AttemptResult } from '../run-check';
 import { DeadlineError, outcomeForError, outcomeForStatus } from './classify';
+import { EXCERPT_BYTES, excerptUtf8, keepHeaders } from './evidence';
 import { PhaseClock } from './timing';
 
-/** Evidence cap for a non-101 body (DESIGN: body excerpt ≤ 2 KB). */
-const BODY_EXCERPT_BYTES = 2048;
 /** Once the status is known the body is only evidence: don't let a trickling body eat the deadline. */
 const BODY_GRACE_MS = 1000;
 /** How long a clean close may wait for the server's close frame before the socket is destroyed. */
@@ -135,23 +134,17 @@ class Attempt {
     const t0 = performance.now();
     this.deadlineAt = t0 + check.timeoutMs;
     this.hardEndAt = this.deadlineAt + check.settleMs;
-    const token = options.token;
-    const placement = tokenPlacement(check);
-    const param = check.auth?.param ?? 'token';
-    const target = new URL(check.url);
+    const placed = placeToken(check, options.token);
+    const target = placed.url;
     this.secure = target.protocol === 'wss:';
     this.needsLookup = isIP(target.hostname.replace(/^\[|\]$/g, '')) === 0;
     // A browser on the target's own site would send this; URL.host omits the default port, as browsers do.
     this.ownOrigin = `${this.secure ? 'https' : 'http'}://${target.host}`;
     this.origin = check.origin ?? this.ownOrigin;
     this.headers = { 'User-Agent': USER_AGENT };
-    if (token) {
-      if (placement === 'query') target.searchParams.set(param, token);
-      else this.headers[check.auth?.header ?? 'Authorization'] = `${check.auth?.scheme ?? 'Token'} ${token}`;
-    }
+    if (placed.header) this.headers[placed.header.name] = placed.header.value;
     this.url = target.toString();
-    // The URL as sent, with the token shown as *** (as the http probe does), never the token itself.
-    this.displayUrl = redactUrl(this.url, token, placement === 'query' ? param : undefined);
+    this.displayUrl = placed.displayUrl;
   }
 
   async run(): Promise<Verdict> {
@@ -230,7 +223,7 @@ class Attempt {
     };
     /** Set once a non-101 answer arrives: the response with the body read so far. */
     let responseSoFar: (() => Handshake) | undefined;
-    const bodyLimit = BODY_EXCERPT_BYTES + 3 * (this.options.token?.length ?? 0);
+    const bodyLimit = EXCERPT_BYTES + 3 * (this.options.token?.length ?? 0);
 
     const result = await waitFirst<Handshake>(
       this.deadlineAt,
@@ -269,15 +262,8 @@ class Attempt {
 
   private cleanResponse(status: number, raw: IncomingHttpHeaders, body: Buffer): UpgradeResponse {
     const token = this.options.token;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(raw)) {
-      if (value === undefined || !(EVIDENCE_HEADERS.has(name) || name.startsWith('sec-websocket-'))) continue;
-      headers[name] = redact(Array.isArray(value) ? value.join(', ') : value, token);
-    }
-    // Redact before cutting, so a token straddling the cut cannot leave a fragment behind; the
-    // streaming decoder drops a character cut in half instead of inventing a replacement for it.
-    const cut = Buffer.from(redact(body.toString('utf8'), token), 'utf8').subarray(0, BODY_EXCERPT_BYTES);
-    return { status, headers, body: new TextDecoder().decode(cut, { stream: true }) };
+    const headers = keepHeaders(raw, (name) => EVIDENCE_HEADERS.has(name) || name.startsWith('sec-websocket-'), token);
+    return { status, headers, body: excerptUtf8(redact(body.toString('utf8'), token)) };
   }
 
   private failedVerdict(error: unknown, afterUpgrade: boolean): Verdict {

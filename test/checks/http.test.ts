@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import net, { type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../../dev/certs';
@@ -17,6 +17,7 @@ import { challengeSchemes, probeHttp } from '../../lambda/checks/http';
 import { parseCheck, type HttpCheck } from '../../lambda/config';
 import type { AttemptOptions, AttemptResult } from '../../lambda/run-check';
 import { DRF_DEFAULT_AUTH, ORDERS_PATH, startHttpBackend, type HttpBackend, type HttpBackendOptions } from '../support/http-backend';
+import { refusedPort } from '../support/fault-servers';
 
 const CANARY = 'canary-TOKEN-7f3a9';
 /** Generous: two shared cores, other helpers' tests running at the same time. */
@@ -122,14 +123,6 @@ function loopbackResolver(asked: string[]): LookupFunction {
   };
 }
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('probeHttp: healthy endpoint', () => {
   it('reports ok for the orders list with the token in the Authorization header', async () => {
     const b = await backend({ state: { tokens: [CANARY] } });
@@ -187,7 +180,7 @@ describe('probeHttp: healthy endpoint', () => {
 
 describe('probeHttp: failures before a response', () => {
   it('reports refused when nothing listens on the port', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const result = await probe(httpCheck(`https://127.0.0.1:${port}${ORDERS_PATH}`), []);
     expect(result).toMatchObject({ outcome: 'refused', ok: false, evidence: { errorCode: 'ECONNREFUSED' } });
     expect(result.status).toBeUndefined();

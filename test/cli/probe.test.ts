@@ -3,7 +3,8 @@
  * trusting its CA only through NODE_EXTRA_CA_CERTS in the child's environment.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CANARY, closedPort, FRONT_END_ORIGIN, lines, runCli, scratch, startBackend, type Backend } from './support';
+import { refusedPort } from '../support/fault-servers';
+import { CANARY, FRONT_END_ORIGIN, lines, runCli, scratch, startBackend, type Backend } from './support';
 
 const JSON_KEYS = ['check', 'kind', 'url', 'ok', 'outcome', 'status', 'cause', 'closeCode', 'attempts', 'message', 'timings'];
 const TIMING_KEYS = ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', 'totalMs'];
@@ -134,7 +135,7 @@ describe('synthmon probe <https url>', () => {
   });
 
   it('reports refused when nothing listens on the port', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const run = await runCli(['probe', `https://127.0.0.1:${port}/api/orders/`, '--no-retry', '--json'], { env: withToken() });
     expect(run.code).toBe(1);
     expect(jsonResults(run.stdout)[0]).toMatchObject({ check: '127-0-0-1', outcome: 'refused', attempts: 1 });

@@ -4,20 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Answer, PUT_METRIC_DATA_TARGET, startCloudWatchRecorder, type CloudWatchRecorder } from '../../dev/cloudwatch-recorder';
 import { createCloudWatchClient } from '../../lambda/metrics/publish';
+import { stubLocalAwsEnv } from './fixtures';
 
 let recorder: CloudWatchRecorder | undefined;
 let client: CloudWatchClient | undefined;
 
-beforeEach(() => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDSYNTHMONTEST');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'synthmon-test-secret');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_SESSION_TOKEN', undefined);
-  vi.stubEnv('AWS_MAX_ATTEMPTS', undefined);
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/synthmon-test-aws-config');
-  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/synthmon-test-aws-credentials');
-});
+beforeEach(stubLocalAwsEnv);
 
 afterEach(async () => {
   client?.destroy();

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { Outcome } from '../../lambda/outcomes';
 import type { CheckResult } from '../../lambda/result';
 
@@ -18,4 +19,22 @@ export function sampleResult(overrides: Partial<CheckResult> = {}): CheckResult 
     startedAt: STARTED_AT,
     ...overrides,
   };
+}
+
+/**
+ * The only stand-in for AWS: credentials and a region the SDK signs with; the endpoint is local.
+ * The credential chain is kept off the network and off any developer's ~/.aws. Undo with vi.unstubAllEnvs().
+ */
+export function stubLocalAwsEnv(): void {
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDSYNTHMONTEST');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'synthmon-test-secret');
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_SESSION_TOKEN', undefined);
+  vi.stubEnv('AWS_PROFILE', undefined);
+  vi.stubEnv('AWS_MAX_ATTEMPTS', undefined);
+  vi.stubEnv('AWS_ENDPOINT_URL', undefined);
+  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', undefined);
+  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/synthmon-test-aws-config');
+  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/synthmon-test-aws-credentials');
 }

@@ -18,7 +18,7 @@ import {
 } from '../../lambda/metrics/publish';
 import { FAILURE_OUTCOMES, OUTCOMES, Outcome } from '../../lambda/outcomes';
 import type { CheckResult } from '../../lambda/result';
-import { sampleResult, STARTED_AT } from './fixtures';
+import { sampleResult, STARTED_AT, stubLocalAwsEnv } from './fixtures';
 import { parseEmfLine, type EmfDatapoint } from './emf-spec';
 
 const CANARY = 'canary-tok-4d8e2b7a91';
@@ -42,19 +42,7 @@ let lines: string[] = [];
 let logs: string[] = [];
 
 beforeEach(() => {
-  // The only stand-in for AWS: credentials and a region the SDK signs with; the endpoint is local.
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDSYNTHMONTEST');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'synthmon-test-secret');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_SESSION_TOKEN', undefined);
-  vi.stubEnv('AWS_PROFILE', undefined);
-  vi.stubEnv('AWS_MAX_ATTEMPTS', undefined);
-  vi.stubEnv('AWS_ENDPOINT_URL', undefined);
-  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', undefined);
-  // Keep the credential chain off the network and off any developer's ~/.aws.
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/synthmon-test-aws-config');
-  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/synthmon-test-aws-credentials');
+  stubLocalAwsEnv();
   lines = [];
   logs = [];
 });
