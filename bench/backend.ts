@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { makeServerPki } from '../dev/certs';
+import { makeServerPki } from '../demo/certs';
 
 export interface Backend {
   readonly port: number;

@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { App } from 'aws-cdk-lib';
 import { build, type Format } from 'esbuild';
-import type { Check, MonitorConfig } from '../lambda/config';
+import type { Check, MonitorConfig } from '../contracts/config';
 import { MonitorStack } from '../lib/monitor-stack';
 import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../lib/synthetic-monitor';
 import { median } from './stats';
@@ -97,7 +97,7 @@ const chunkOf = (specifier: string) => {
  */
 export function lazySpecifiersFor(check: Pick<Check, 'kind' | 'auth'>): string[] {
   return [
-    chunkOf('./config').specifier,
+    chunkOf('./event-schema').specifier,
     ...(check.auth ? [chunkOf('@aws-sdk/client-secrets-manager').specifier] : []),
     chunkOf(check.kind === 'websocket' ? './checks/websocket' : './checks/http').specifier,
     chunkOf('@aws-sdk/client-cloudwatch').specifier,

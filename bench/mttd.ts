@@ -16,10 +16,10 @@
  * Not included: SNS delivery to email / pager (seconds) and a human noticing.
  * Everything random comes from one seeded PRNG, so the numbers are reproducible.
  */
-import type { Check, MonitorConfig } from '../lambda/config';
+import type { Check, MonitorConfig } from '../contracts/config';
 import { toMetricData } from '../lambda/metrics/datums';
-import { Outcome } from '../lambda/outcomes';
-import type { CheckResult } from '../lambda/result';
+import { Outcome } from '../contracts/outcomes';
+import type { CheckResult } from '../contracts/result';
 import { checkAlarmDefinitions } from '../lib/alarms/definitions';
 import { AlarmEvaluator, AlarmState, MetricStore } from '../lib/alarms/evaluator';
 import { mean, quantile, seededRandom, uniform } from './stats';

@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfigFile, parseConfig, type MonitorConfig } from '../lambda/config';
+import { loadConfigFile, parseConfig, type MonitorConfig } from '../contracts/config';
 import { estimateCost } from '../lib/cost/estimate';
 import { startBackend } from './backend';
 import type { ColdStartResult } from './cold-start';

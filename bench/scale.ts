@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseCheck, type Check } from '../lambda/config';
+import { parseCheck, type Check } from '../contracts/config';
 import { runCheck } from '../lambda/run-check';
 import type { Backend } from './backend';
 import { MB } from './stats';

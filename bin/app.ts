@@ -4,7 +4,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, loadConfigFile, type MonitorConfig } from '../lambda/config';
+import { ConfigError, loadConfigFile, type MonitorConfig } from '../contracts/config';
 import { MonitorStack } from '../lib/monitor-stack';
 
 const DEFAULT_CONFIG = 'config/default.json';

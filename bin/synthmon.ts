@@ -4,7 +4,7 @@
  * monthly bill. Exit status: 0 every check ok, 1 any check or publishing failed, 2 usage or
  * configuration error (message on stderr, never a stack trace, never a token).
  */
-import { ConfigError, loadConfigFile, parseConfig } from '../lambda/config';
+import { ConfigError, loadConfigFile, parseConfig } from '../contracts/config';
 import defaultConfigJson from '../config/default.json';
 import { estimateCost, formatCostTable } from '../lib/cost/estimate';
 import { HELP, parseCommandLine, SHORT_USAGE, UsageError, type Command } from './cli/args';
@@ -31,7 +31,7 @@ async function run(command: Command, io: Io): Promise<number> {
     }
     case 'demo': {
       // Loaded on demand: the demo pulls in the replica servers and the alarm evaluator.
-      const { runDemo } = await import('../dev/demo');
+      const { runDemo } = await import('../demo/demo');
       const summary = await runDemo({ out: process.stdout, color: io.color });
       // The demo prints its own account of anything that did not go as scripted.
       return summary.ok ? ExitCode.OK : ExitCode.FAILED;

@@ -5,12 +5,12 @@
  *
  * One function per check: EventBridge Scheduler sends `{ "check": <the validated check JSON> }`.
  */
-import { AUTH_DEFAULTS } from './check';
-import type { Check } from './config';
-import { readHandlerEnv, type HandlerEnv } from './handler-env';
+import { AUTH_DEFAULTS } from '../contracts/kinds';
+import type { Check } from '../contracts/config';
+import { readHandlerEnv, type HandlerEnv } from '../contracts/handler-env';
 import { publishResults, type PublishReport } from './metrics/publish';
-import { OUTCOME_RUNBOOK } from './outcomes';
-import { errorResult, type CheckResult } from './result';
+import { OUTCOME_RUNBOOK } from '../contracts/outcomes';
+import { errorResult, type CheckResult } from '../contracts/result';
 import { runCheck, type AttemptOptions } from './run-check';
 import { envTokenSource, secretsManagerTokenSource, TokenError, type TokenSource } from './token-source';
 
@@ -125,7 +125,7 @@ type ParsedEvent = { check: Check } | { problem: CheckResult; validName: boolean
  * hand-edited schedules and manual invocations. zod is loaded here, on the first event, not at init.
  */
 async function parseEvent(event: CheckEvent | null | undefined): Promise<ParsedEvent> {
-  const { ConfigError, parseCheck } = await import('./config');
+  const { ConfigError, parseCheck } = await import('./event-schema');
   const raw = event && typeof event === 'object' ? (event as { check?: unknown }).check : undefined;
   const fields = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
   try {

@@ -2,31 +2,21 @@
  * The one code path (DESIGN §8): the Lambda handler and `synthmon probe` both call runCheck.
  * It runs one attempt, confirms a failing outcome once after a pause (DESIGN §4), and scrubs the token.
  */
-import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Check } from './config';
-import { tokenPlacement } from './check';
-import { Outcome, OUTCOME_RUNBOOK } from './outcomes';
+import type { Check } from '../contracts/config';
+import { tokenPlacement } from '../contracts/kinds';
+import { Outcome, OUTCOME_RUNBOOK } from '../contracts/outcomes';
 import { redact, redactUrl } from './redact';
-import { errorResult, type CheckResult } from './result';
+import { errorResult, type CheckResult } from '../contracts/result';
+import { probeFor } from './probes';
+import type { AttemptOptions, AttemptResult } from './checks/types';
 
-/** What a single attempt needs besides the check itself. */
-export interface AttemptOptions {
-  /** The token, when the check has auth. Never logged. */
-  readonly token?: string;
-  /** Extra trusted CA certificates (tests). @default - Node's store, including NODE_EXTRA_CA_CERTS */
-  readonly ca?: string | Buffer | Array<string | Buffer>;
-  /** Resolver override (tests). @default - dns.lookup */
-  readonly lookup?: LookupFunction;
-}
+export type { AttemptOptions, AttemptResult } from './checks/types';
 
 export interface RunOptions extends AttemptOptions {
   /** Skip the confirmation retry. @default false */
   readonly noRetry?: boolean;
 }
-
-/** One attempt's verdict; runCheck adds `attempts`. */
-export type AttemptResult = Omit<CheckResult, 'attempts'>;
 
 /** Run one check: attempt, confirm a failure once, return the final attempt's result. */
 export async function runCheck(check: Check, options: RunOptions = {}): Promise<CheckResult> {
@@ -46,10 +36,7 @@ export async function runCheck(check: Check, options: RunOptions = {}): Promise<
 
 async function attempt(check: Check, options: AttemptOptions): Promise<AttemptResult> {
   try {
-    // Each probe is loaded on first use: a function runs one kind of check, so a WebSocket
-    // function never loads undici and an HTTP one never loads ws (cold start, see bench/).
-    if (check.kind === 'websocket') return await (await import('./checks/websocket')).probeWebSocket(check, options);
-    return await (await import('./checks/http')).probeHttp(check, options);
+    return await (await probeFor(check))(check, options);
   } catch (err) {
     // A probe settles every failure itself; reaching here is a bug, reported without the token.
     return errorResult(check.name, check.kind, check.url, `probe failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);

@@ -7,7 +7,7 @@
 // Types only: the SDK client is loaded on the first secret read (see loadSecretsSdk), so checks
 // without auth never load it and it stays out of the Lambda's init phase.
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { TOKEN_READ_MARGIN_MS } from './check';
+import { TOKEN_READ_MARGIN_MS } from '../contracts/kinds';
 
 /** How long a token read from Secrets Manager is reused before it is read again. */
 export const TOKEN_CACHE_TTL_MS = 5 * 60_000;

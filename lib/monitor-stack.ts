@@ -5,7 +5,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { MonitorConfig } from '../lambda/config';
+import type { MonitorConfig } from '../contracts/config';
 import { SyntheticMonitor, type SyntheticMonitorProps } from './synthetic-monitor';
 
 export interface MonitorStackProps extends StackProps {

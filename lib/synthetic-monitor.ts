@@ -18,10 +18,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { Check, MonitorConfig } from '../lambda/config';
-import { HandlerEnvVar, TOKEN_SECRET_PLACEHOLDER } from '../lambda/handler-env';
-import { Dimension, MetricName } from '../lambda/metrics/definitions';
-import type { Outcome } from '../lambda/outcomes';
+import type { Check, MonitorConfig } from '../contracts/config';
+import { HandlerEnvVar, TOKEN_SECRET_PLACEHOLDER } from '../contracts/handler-env';
+import { Dimension, MetricName } from '../contracts/metrics';
+import type { Outcome } from '../contracts/outcomes';
 import { alarmDefinitions, type AlarmDefinition, type AlarmKind } from './alarms/definitions';
 import { MonitorDashboard } from './dashboard';
 import { suppressMonitorFindings } from './nag';
@@ -43,7 +43,7 @@ const LAMBDA_DIR = path.dirname(HANDLER_ENTRY);
 export const LAZY_CHUNKS = [
   { specifier: './checks/websocket', entry: path.join(LAMBDA_DIR, 'checks', 'websocket.ts'), file: 'checks/websocket.js' },
   { specifier: './checks/http', entry: path.join(LAMBDA_DIR, 'checks', 'http.ts'), file: 'checks/http.js' },
-  { specifier: './config', entry: path.join(LAMBDA_DIR, 'config.ts'), file: 'config.js' },
+  { specifier: './event-schema', entry: path.join(LAMBDA_DIR, 'event-schema.ts'), file: 'event-schema.js' },
   {
     specifier: '@aws-sdk/client-cloudwatch',
     entry: '@aws-sdk/client-cloudwatch',

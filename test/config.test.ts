@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseCheck, parseConfig } from '../lambda/config';
+import { ConfigError, loadConfigFile, parseCheck, parseConfig } from '../contracts/config';
 
 const ws = { name: 'chat', kind: 'websocket', url: 'wss://backend.example.com/ws/chat/' };
 const http = { name: 'orders', kind: 'http', url: 'https://backend.example.com/api/orders/' };

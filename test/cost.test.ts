@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type MonitorConfigInput } from '../lambda/config';
+import { parseConfig, type MonitorConfigInput } from '../contracts/config';
 import { estimateCost, formatCostTable, LEAN_DESIGN, PRICES, type CheckCost } from '../lib/cost/estimate';
 import priceTable from '../lib/cost/prices.json';
 

@@ -1,6 +1,6 @@
 /** Human output of `synthmon probe`: one line per check, then its message indented. */
-import { Outcome } from '../../lambda/outcomes';
-import type { CheckResult, Timings } from '../../lambda/result';
+import { Outcome } from '../../contracts/outcomes';
+import type { CheckResult, Timings } from '../../contracts/result';
 
 /** A stream's colour-relevant bits (process.stdout satisfies it). */
 export interface ColorTarget {

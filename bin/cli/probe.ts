@@ -2,11 +2,11 @@
  * `synthmon probe`: build or load checks, run them through the Lambda's own runCheck, print each
  * result, and optionally publish through the Lambda's own publisher (DESIGN §5, §8: one code path).
  */
-import type { Check, MonitorConfig } from '../../lambda/config';
-import { AUTH_DEFAULTS } from '../../lambda/check';
-import { ConfigError, ENV_NAME_RE, loadConfigFile, parseConfig } from '../../lambda/config';
-import { DEFAULT_NAMESPACE } from '../../lambda/metrics/definitions';
-import { toJsonLine, type CheckResult } from '../../lambda/result';
+import type { Check, MonitorConfig } from '../../contracts/config';
+import { AUTH_DEFAULTS } from '../../contracts/kinds';
+import { ConfigError, ENV_NAME_RE, loadConfigFile, parseConfig } from '../../contracts/config';
+import { DEFAULT_NAMESPACE } from '../../contracts/metrics';
+import { toJsonLine, type CheckResult } from '../../contracts/result';
 import { runCheck } from '../../lambda/run-check';
 import type { ProbeConfigCommand, ProbeUrlCommand } from './args';
 import { UsageError } from './args';

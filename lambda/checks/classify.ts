@@ -2,7 +2,7 @@
  * Network errors → outcome, on the error's stable `code` (never its message), looking through
  * Node ≥ 20's AggregateError (`errors[i].code`) and wrapped causes (`cause.code`).
  */
-import { Outcome } from '../outcomes';
+import { Outcome } from '../../contracts/outcomes';
 
 const CODE_OUTCOME: Readonly<Record<string, Outcome>> = {
   ECONNREFUSED: Outcome.REFUSED,

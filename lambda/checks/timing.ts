@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Timings } from '../result';
+import type { Timings } from '../../contracts/result';
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 

@@ -9,12 +9,13 @@ import { connect as netConnect, isIP, type Socket, type TcpNetConnectOpts } from
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
-import type { WebSocketCheck } from '../config';
-import { placeToken, tokenPlacement } from '../check';
-import { Cause, CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../outcomes';
+import type { WebSocketCheck } from '../../contracts/config';
+import { tokenPlacement } from '../../contracts/kinds';
+import { placeToken } from '../check';
+import { Cause, CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
 import { redact } from '../redact';
-import type { Evidence, Timings } from '../result';
-import type { AttemptOptions, AttemptResult } from '../run-check';
+import type { Evidence, Timings } from '../../contracts/result';
+import type { AttemptOptions, AttemptResult } from './types';
 import { DeadlineError, outcomeForError, outcomeForStatus } from './classify';
 import { EXCERPT_BYTES, excerptUtf8, keepHeaders } from './evidence';
 import { PhaseClock } from './timing';

@@ -3,8 +3,8 @@
  * PutMetricData and, when CloudWatch stays unavailable, writes the very same datapoints as EMF.
  */
 import type { Dimension as CloudWatchDimension, MetricDatum } from '@aws-sdk/client-cloudwatch';
-import type { CheckResult } from '../result';
-import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from './definitions';
+import type { CheckResult } from '../../contracts/result';
+import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from '../../contracts/metrics';
 
 export interface MetricDataOptions {
   /** Also emit DnsTime/ConnectTime/TlsTime/FirstByteTime when measured (each costs money monthly). @default false */

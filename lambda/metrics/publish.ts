@@ -8,7 +8,7 @@
 // Types only: the SDK is loaded on the first publish (loadCloudWatchSdk), after the probe has run,
 // which keeps ~120 ms of module loading out of the Lambda's init phase and out of the CLI's start.
 import type { CloudWatchClient, CloudWatchClientConfig, MetricDatum } from '@aws-sdk/client-cloudwatch';
-import type { CheckResult } from '../result';
+import type { CheckResult } from '../../contracts/result';
 import { toMetricData } from './datums';
 import { toEmfLines } from './emf';
 

@@ -3,9 +3,9 @@
  * into CloudWatch alarms and the local evaluator evaluates with CloudWatch's semantics.
  * No CDK import here, so the CLI and demo load it cheaply.
  */
-import type { Check, MonitorConfig } from '../../lambda/config';
-import { Dimension, MetricName } from '../../lambda/metrics/definitions';
-import { CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../../lambda/outcomes';
+import type { Check, MonitorConfig } from '../../contracts/config';
+import { Dimension, MetricName } from '../../contracts/metrics';
+import { CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
 
 export const AlarmKind = {
   REFUSED: 'Refused',

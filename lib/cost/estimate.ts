@@ -3,8 +3,8 @@
  * few documented assumptions (durations, failure rate, log volume). Used by `synthmon cost` and the
  * benchmark. Free tiers are not counted: the monitor should be cheap on an account that uses them up.
  */
-import type { Check, MonitorConfig } from '../../lambda/config';
-import { PHASE_METRICS } from '../../lambda/metrics/definitions';
+import type { Check, MonitorConfig } from '../../contracts/config';
+import { PHASE_METRICS } from '../../contracts/metrics';
 import { checkAlarmDefinitions } from '../alarms/definitions';
 import priceTable from './prices.json';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestPki, type TestPki } from '../../dev/certs';
+import { makeTestPki, type TestPki } from '../../demo/certs';
 import { probeWebSocket } from '../../lambda/checks/websocket';
-import { parseCheck, type WebSocketCheck } from '../../lambda/config';
+import { parseCheck, type WebSocketCheck } from '../../contracts/config';
 import type { AttemptOptions, AttemptResult } from '../../lambda/run-check';
 import { runCheck } from '../../lambda/run-check';
 import {

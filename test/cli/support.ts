@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { makeTestPki } from '../../dev/certs';
+import { makeTestPki } from '../../demo/certs';
 
 export const CLI = fileURLToPath(new URL('../../dist/synthmon.js', import.meta.url));
 

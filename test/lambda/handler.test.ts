@@ -8,11 +8,11 @@
  * is mocked. The exported `handler` itself (no seam) is run against a plain-HTTP replica.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestPki, type TestPki } from '../../dev/certs';
-import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../../dev/cloudwatch-recorder';
-import { HandlerEnvError, HandlerEnvVar, readHandlerEnv, TOKEN_SECRET_PLACEHOLDER } from '../../lambda/handler-env';
+import { makeTestPki, type TestPki } from '../../demo/certs';
+import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
+import { HandlerEnvError, HandlerEnvVar, readHandlerEnv, TOKEN_SECRET_PLACEHOLDER } from '../../contracts/handler-env';
 import { createHandler, handler, PublishError, type HandlerDeps } from '../../lambda/handler';
-import type { CheckResult } from '../../lambda/result';
+import type { CheckResult } from '../../contracts/result';
 import { lookupTo } from '../support/fault-servers';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';

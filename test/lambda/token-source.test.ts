@@ -4,8 +4,8 @@
  * value, and the read deadline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_READ_MARGIN_MS } from '../../lambda/config';
-import { TOKEN_SECRET_PLACEHOLDER } from '../../lambda/handler-env';
+import { TOKEN_READ_MARGIN_MS } from '../../contracts/config';
+import { TOKEN_SECRET_PLACEHOLDER } from '../../contracts/handler-env';
 import {
   envTokenSource,
   secretsManagerTokenSource,

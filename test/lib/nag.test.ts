@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../lambda/config';
+import { loadConfigFile } from '../../contracts/config';
 import { MonitorStack } from '../../lib/monitor-stack';
 import { fullConfig, testApp } from './support';
 

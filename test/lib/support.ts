@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { parseConfig, type MonitorConfig } from '../../lambda/config';
+import { parseConfig, type MonitorConfig } from '../../contracts/config';
 
 const ROOT = new URL('../../', import.meta.url);
 

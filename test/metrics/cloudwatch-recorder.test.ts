@@ -2,7 +2,7 @@ import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Answer, PUT_METRIC_DATA_TARGET, startCloudWatchRecorder, type CloudWatchRecorder } from '../../dev/cloudwatch-recorder';
+import { Answer, PUT_METRIC_DATA_TARGET, startCloudWatchRecorder, type CloudWatchRecorder } from '../support/cloudwatch-recorder';
 import { createCloudWatchClient } from '../../lambda/metrics/publish';
 import { stubLocalAwsEnv } from './fixtures';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toMetricData } from '../../lambda/metrics/datums';
-import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from '../../lambda/metrics/definitions';
-import { FAILURE_OUTCOMES, Outcome } from '../../lambda/outcomes';
+import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from '../../contracts/metrics';
+import { FAILURE_OUTCOMES, Outcome } from '../../contracts/outcomes';
 import { sampleResult, STARTED_AT } from './fixtures';
 
 const CANARY = 'canary-tok-7f3a9c1e5b';

@@ -2,8 +2,8 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { toMetricData } from '../../lambda/metrics/datums';
 import { toEmfEvents, toEmfLines } from '../../lambda/metrics/emf';
-import { OUTCOMES, Outcome } from '../../lambda/outcomes';
-import type { CheckResult } from '../../lambda/result';
+import { OUTCOMES, Outcome } from '../../contracts/outcomes';
+import type { CheckResult } from '../../contracts/result';
 import { sampleResult, STARTED_AT } from './fixtures';
 import { parseEmfLine, type EmfDatapoint } from './emf-spec';
 

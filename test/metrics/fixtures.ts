@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
-import { Outcome } from '../../lambda/outcomes';
-import type { CheckResult } from '../../lambda/result';
+import { Outcome } from '../../contracts/outcomes';
+import type { CheckResult } from '../../contracts/result';
 
 /** The simulated start of every sample result (the metric timestamp). */
 export const STARTED_AT = '2025-03-04T05:06:07.890Z';

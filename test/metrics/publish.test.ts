@@ -1,7 +1,7 @@
 import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Answer, startCloudWatchRecorder, type CloudWatchRecorder, type CloudWatchRecorderOptions, type WireDatum } from '../../dev/cloudwatch-recorder';
+import { Answer, startCloudWatchRecorder, type CloudWatchRecorder, type CloudWatchRecorderOptions, type WireDatum } from '../support/cloudwatch-recorder';
 import { toMetricData } from '../../lambda/metrics/datums';
 import {
   CLOUDWATCH_CLIENT_SETTINGS,
@@ -16,8 +16,8 @@ import {
   type PublishOptions,
   type PublishReport,
 } from '../../lambda/metrics/publish';
-import { FAILURE_OUTCOMES, OUTCOMES, Outcome } from '../../lambda/outcomes';
-import type { CheckResult } from '../../lambda/result';
+import { FAILURE_OUTCOMES, OUTCOMES, Outcome } from '../../contracts/outcomes';
+import type { CheckResult } from '../../contracts/result';
 import { sampleResult, STARTED_AT, stubLocalAwsEnv } from './fixtures';
 import { parseEmfLine, type EmfDatapoint } from './emf-spec';
 

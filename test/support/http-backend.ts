@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { KeyAndCert } from '../../dev/certs';
+import type { KeyAndCert } from '../../demo/certs';
 
 /** The endpoint of the seed incident. */
 export const ORDERS_PATH = '/api/auth/buyer/orders/';

@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { KeyAndCert } from '../../dev/certs';
+import type { KeyAndCert } from '../../demo/certs';
 
 /** A plain HTTP answer to the upgrade request, as a proxy or the Django HTTP app would give it. */
 export interface StatusAnswer {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AUTH_DEFAULTS, PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS } from './check';
+import { AUTH_DEFAULTS, KINDS, PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS } from './kinds';
 
 /** Names become CloudWatch dimensions and parts of resource names (alarms, schedules, functions). */
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -97,7 +97,7 @@ export const WebSocketCheckSchema = z
   .object({
     kind: z.literal('websocket'),
     ...common,
-    url: urlWithSchemes(['ws', 'wss'], 'a websocket'),
+    url: urlWithSchemes(KINDS.websocket.schemes, 'a websocket'),
     /** Sent as a browser would; Channels' origin validator rejects a missing one. @default - the target's own origin */
     origin: z
       .string()
@@ -122,7 +122,7 @@ export const HttpCheckSchema = z
   .object({
     kind: z.literal('http'),
     ...common,
-    url: urlWithSchemes(['http', 'https'], 'an http'),
+    url: urlWithSchemes(KINDS.http.schemes, 'an http'),
     /** @default 'GET' */
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], { error: 'must be an HTTP method in upper case' }).default('GET'),
     /** Extra request headers (not the token: use auth). */
@@ -275,7 +275,7 @@ export type MonitorConfig = z.infer<typeof MonitorConfigSchema>;
 export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 
 // Runtime helpers live in ./check (no zod), so the probes and the Lambda load without the schema.
-export { attemptBudgetMs, PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS, tokenPlacement } from './check';
+export { attemptBudgetMs, PUBLISH_MARGIN_MS, TOKEN_READ_MARGIN_MS, tokenPlacement } from './kinds';
 
 /** Thrown for any invalid configuration; `problems` lists every one. */
 export class ConfigError extends Error {

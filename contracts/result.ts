@@ -10,7 +10,8 @@ export interface Timings {
   readonly totalMs: number;
 }
 
-export type CheckKind = 'websocket' | 'http';
+import type { CheckKind } from './kinds';
+export type { CheckKind } from './kinds';
 
 /**
  * The one result type, filled on failure too (DESIGN §5 JSON shape plus evidence kept for logs).
