@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import vitest from '@vitest/eslint-plugin';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'cdk.out/**', 'node_modules/**', 'bench/results.json'] },
+  { ignores: ['dist/**', 'cdk.out/**', 'node_modules/**', 'bench/results.json', '.scratch/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,16 +1,15 @@
 /**
- * Cold start: the Lambda bundles exactly as the stack builds them. The MonitorStack is synthesized
- * in-process (with cdk.json's context, so feature flags match `cdk synth`); each function's code
- * asset is found through the template's S3Key and the asset manifest. Every index.js is then loaded
- * (`require`) in fresh Node processes with the NODE_OPTIONS the function is deployed with, and the
- * median wall time of an empty process is subtracted: that is init.
+ * Cold start: the Lambda bundle exactly as the stack builds it. The MonitorStack is synthesized
+ * in-process (with cdk.json's context, so feature flags match `cdk synth`); the runner function's
+ * code asset is found through the template's S3Key and the asset manifest. Its index.js is then
+ * loaded (`require`) in fresh Node processes with the NODE_OPTIONS the function is deployed with,
+ * and the median wall time of an empty process is subtracted: that is init.
  *
- * The handler loads its heavy parts on the first invocation instead (LAZY_CHUNKS: the probe of its
- * kind, the event schema, the CloudWatch client, the Secrets Manager client when the check has
- * auth), each a file of the asset resolved from index.js — the asset sits in a temp dir, so nothing
- * comes from the project's node_modules. So the report does not hide the moved cost, each
- * function's chunks are required after index.js in fresh processes, in the order its first run
- * loads them, and timed one by one.
+ * The runner loads its heavy parts on the first invocation instead (LAZY_CHUNKS: the probe of each
+ * kind its shards run, the token store's SDK client, the CloudWatch client), each a file of the
+ * asset resolved from index.js — the asset sits in a temp dir, so nothing comes from the project's
+ * node_modules. So the report does not hide the moved cost, the chunks are required after index.js
+ * in fresh processes, in the order a first invocation loads them, and timed one by one.
  *
  * To say what dominates, each runtime dependency is bundled alone the same way (esbuild, minified,
  * CJS, node24) and timed the same way; esbuild's metafile gives each package's share of index.js.
@@ -22,13 +21,14 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { App } from 'aws-cdk-lib';
 import { build, type Format } from 'esbuild';
-import type { Check, MonitorConfig } from '../contracts/config';
+import type { MonitorConfig } from '../contracts/config';
+import { HandlerEnvVar } from '../contracts/handler-env';
 import { MonitorStack } from '../lib/monitor-stack';
-import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../lib/synthetic-monitor';
+import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../lib/runner';
 import { median } from './stats';
 
 export interface FunctionBundle {
-  /** The check the function probes (from its construct path). */
+  /** `runner-<location>` (the location label of its environment). */
   readonly name: string;
   readonly logicalId: string;
   readonly assetDir: string;
@@ -91,15 +91,18 @@ const chunkOf = (specifier: string) => {
 };
 
 /**
- * The chunks a check's first invocation requires, in the handler's order: the event schema
- * (parseEvent), the Secrets Manager client (token, when the check has auth and runs in AWS), the
- * probe of its kind, the CloudWatch client (publishing).
+ * The chunks a runner's first invocation requires, in the order it starts loading them: the token
+ * store's SDK client (every check with auth reads its token before probing), the probe of each kind
+ * in the order the checks come, the CloudWatch client (publishing).
  */
-export function lazySpecifiersFor(check: Pick<Check, 'kind' | 'auth'>): string[] {
+export function lazySpecifiersFor(config: MonitorConfig): string[] {
+  const used = new Set(config.checks.flatMap((c) => (c.auth ? [c.auth.token] : [])));
+  const tokens = Object.values(config.tokens).filter((t) => used.has(t.name));
+  const kinds = [...new Set(config.checks.map((c) => c.kind))];
   return [
-    chunkOf('./event-schema').specifier,
-    ...(check.auth ? [chunkOf('@aws-sdk/client-secrets-manager').specifier] : []),
-    chunkOf(check.kind === 'websocket' ? './checks/websocket' : './checks/http').specifier,
+    ...(tokens.some((t) => t.parameter) ? [chunkOf('@aws-sdk/client-ssm').specifier] : []),
+    ...(tokens.some((t) => t.secret) ? [chunkOf('@aws-sdk/client-secrets-manager').specifier] : []),
+    ...kinds.map((k) => chunkOf(k === 'websocket' ? './checks/websocket' : './checks/http').specifier),
     chunkOf('@aws-sdk/client-cloudwatch').specifier,
   ];
 }
@@ -122,11 +125,9 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
     const hash = key?.replace(/\.zip$/, '');
     const asset = hash ? manifest.files[hash] : undefined;
     if (!asset) continue; // inline or custom-resource code, not a probe bundle
-    const path = resource.Metadata?.['aws:cdk:path'] ?? logicalId;
-    // SyntheticMonitor/Monitor/<check>/Function/Resource
-    const name = /\/Monitor\/([^/]+)\/Function\//.exec(path)?.[1] ?? logicalId;
-    const check = config.checks.find((c) => c.name === name);
-    if (!check) throw new Error(`function ${logicalId} (${path}) belongs to no configured check`);
+    const location = resource.Properties.Environment?.Variables?.[HandlerEnvVar.LOCATION];
+    if (!location) throw new Error(`function ${logicalId} (${resource.Metadata?.['aws:cdk:path'] ?? logicalId}) has no ${HandlerEnvVar.LOCATION}: not a runner`);
+    const name = `runner-${location}`;
     const assetDir = join(outdir, asset.source.path);
     const map = join(assetDir, 'index.js.map');
     bundles.push({
@@ -137,7 +138,7 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
       assetJsBytes: jsBytes(assetDir),
       sourceMapBytes: safeSize(map),
       nodeOptions: resource.Properties.Environment?.Variables?.NODE_OPTIONS ?? '',
-      lazySpecifiers: lazySpecifiersFor(check),
+      lazySpecifiers: lazySpecifiersFor(config),
     });
   }
   if (!bundles.length) throw new Error('the synthesized stack has no Lambda function with a code asset');
@@ -285,7 +286,7 @@ async function bytesByPackage(): Promise<Array<{ pkg: string; bytes: number }>> 
 const FORMAT = String(HANDLER_ESBUILD_OPTIONS.format) as Format;
 
 /** The handler's runtime dependencies, each bundled alone like the handler. */
-export const RUNTIME_MODULES = ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-secrets-manager', 'undici', 'ws', 'zod'] as const;
+export const RUNTIME_MODULES = ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager', 'undici', 'ws'] as const;
 
 async function bundleModule(module: string, dir: string, projectRoot: string): Promise<{ file: string; bytes: number }> {
   const file = join(dir, `${module.replace(/[@/]/g, '_')}.js`);

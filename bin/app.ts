@@ -1,11 +1,11 @@
 /**
  * The CDK app: load and validate the configuration (`-c config=path.json`, default
- * config/default.json), build the MonitorStack, and check it with cdk-nag's AWS Solutions rules.
+ * config/default.json), build the monitor's stacks, and check them with cdk-nag's AWS Solutions rules.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, loadConfigFile, type MonitorConfig } from '../contracts/config';
-import { MonitorStack } from '../lib/monitor-stack';
+import { buildMonitorStacks } from '../lib/monitor-stack';
 
 const DEFAULT_CONFIG = 'config/default.json';
 
@@ -23,10 +23,9 @@ try {
 }
 
 const stackName = String(app.node.tryGetContext('stackName') ?? 'SyntheticMonitor');
-new MonitorStack(app, stackName, {
-  config,
-  description: `synthmon: synthetic checks of ${config.checks.map((c) => c.name).join(', ')} (config ${configFile})`,
-});
+// The description names the fleet's size, never its checks: it must stay under CloudFormation's
+// 1,024 characters (CDK stops at 512) for any fleet.
+buildMonitorStacks(app, stackName, config, `synthmon: ${config.checks.length} synthetic checks (config ${configFile.slice(-200)})`);
 
 // cdk-nag v3 is a policy-validation plugin: any unacknowledged finding fails `cdk synth`. The
 // acknowledgments are also written into the template's Metadata (cdk_nag.rules_to_suppress), so

@@ -1,13 +1,14 @@
 /**
  * `synthmon`: the command-line face of the monitor (DESIGN §5). `probe` runs the Lambda's own
  * runCheck (and, with --publish, its publisher); `demo` is the embedded default; `cost` estimates the
- * monthly bill. Exit status: 0 every check ok, 1 any check or publishing failed, 2 usage or
- * configuration error (message on stderr, never a stack trace, never a token).
+ * monthly bill; `--version` prints the package version. Exit status: 0 every check ok, 1 any check or
+ * publishing failed, 2 usage or configuration error (message on stderr, never a stack trace, never a token).
  */
 import { ConfigError, loadConfigFile, parseConfig } from '../contracts/config';
 import defaultConfigJson from '../config/default.json';
 import { estimateCost, formatCostTable } from '../lib/cost/estimate';
-import { HELP, parseCommandLine, SHORT_USAGE, UsageError, type Command } from './cli/args';
+import { version } from '../package.json';
+import { HELP, parseCommandLine, SHORT_USAGE, shortTokenProblem, UsageError, type Command } from './cli/args';
 import { shouldColor } from './cli/format';
 import { flushOutput, processIo, type Io } from './cli/io';
 import { DEFAULT_TOKEN_ENV, probeCommand } from './cli/probe';
@@ -20,8 +21,14 @@ async function run(command: Command, io: Io): Promise<number> {
     case 'help':
       io.out(HELP[command.topic]);
       return ExitCode.OK;
-    case 'probe':
+    case 'version':
+      io.out(version);
+      return ExitCode.OK;
+    case 'probe': {
+      const problem = shortTokenProblem(command, io.env);
+      if (problem) throw new UsageError([problem], 'probe');
       return probeCommand(command, io);
+    }
     case 'cost': {
       const config = command.configFile
         ? loadConfigFile(command.configFile)

@@ -1,32 +1,51 @@
 /**
- * The contract between the CDK construct and the Lambda handler: the environment variables the
- * construct sets and the handler reads once at cold start. Kept free of SDK and probe imports so
- * the CDK app can load it cheaply.
+ * The contract between the CDK construct and the runner Lambda: the environment variables the
+ * construct sets, the fleet file it writes into the function's asset, and the scheduled event.
+ * Kept free of SDK and probe imports so the CDK app loads it cheaply.
  */
+import type { Check, ResolvedToken } from './config';
 
-/** Names of the handler's environment variables. */
+/** Names of the runner's environment variables. */
 export const HandlerEnvVar = {
-  /** CloudWatch namespace for the metrics (required). */
-  NAMESPACE: 'SYNTHMON_NAMESPACE',
-  /** `true` to publish the optional phase-timing metrics. @default false */
-  PHASE_TIMINGS: 'SYNTHMON_PHASE_TIMINGS',
-  /** Secrets Manager secret (ARN or name) holding the check's token; unset: the check's tokenEnv variable. */
-  TOKEN_SECRET: 'SYNTHMON_TOKEN_SECRET',
+  /** The location label this runner publishes as (the Location dimension of its heartbeat). Required. */
+  LOCATION: 'SYNTHMON_LOCATION',
+  /** Region holding the metrics, alarms and tokens. @default - the function's own region (AWS_REGION) */
+  HOME_REGION: 'SYNTHMON_HOME_REGION',
 } as const;
 
-/**
- * What the construct stores in a secret it creates: valid JSON of the expected shape with no token
- * yet. The token source reports it as "not set" (outcome `error`) instead of sending an empty token
- * that would page as a 401/403 before the operator has set the real one.
- */
-export const TOKEN_SECRET_PLACEHOLDER = '{"token":""}';
+/** The fleet file's name, next to the handler's index.js in the asset. */
+export const FLEET_FILE = 'fleet.json';
 
-/** The handler's configuration, read from the environment once per container. */
-export interface HandlerEnv {
+/** One shard as the runner receives it: the validated checks, defaults applied. */
+export interface FleetShard {
+  readonly intervalSeconds: number;
+  /** Ticks per invocation (fast shards: 60 / interval; else 1). */
+  readonly ticks: number;
+  readonly checks: readonly Check[];
+}
+
+/** The fleet file: what the CDK app validated, for the runner to run as is. */
+export interface FleetFile {
+  readonly version: 1;
   readonly namespace: string;
   readonly phaseTimings: boolean;
-  /** Where the token lives in AWS. @default - the check's `auth.tokenEnv` environment variable (local runs) */
-  readonly tokenSecretId?: string;
+  readonly tokens: Readonly<Record<string, ResolvedToken>>;
+  readonly shards: Readonly<Record<string, FleetShard>>;
+}
+
+/**
+ * The scheduled event. `scheduledTime` is EventBridge Scheduler's `<aws.scheduler.scheduled-time>`
+ * context attribute, the base of the run's datapoint timestamps.
+ */
+export interface ShardEvent {
+  readonly shard: string;
+  readonly scheduledTime?: string;
+}
+
+/** The runner's environment, read once per container. */
+export interface HandlerEnv {
+  readonly location: string;
+  readonly homeRegion?: string;
 }
 
 /** Thrown when the environment is incomplete; the invocation fails so the function's Errors metric shows it. */
@@ -38,18 +57,15 @@ export class HandlerEnvError extends Error {
   }
 }
 
-/** Read and check the handler's environment (throws HandlerEnvError naming the variable). */
+const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+/** Read and check the runner's environment (throws HandlerEnvError naming the variable). */
 export function readHandlerEnv(env: NodeJS.ProcessEnv): HandlerEnv {
-  const namespace = env[HandlerEnvVar.NAMESPACE]?.trim();
-  if (!namespace) throw new HandlerEnvError(`Environment variable ${HandlerEnvVar.NAMESPACE} is required`);
-
-  const rawTimings = env[HandlerEnvVar.PHASE_TIMINGS]?.trim() ?? '';
-  if (rawTimings !== '' && rawTimings !== 'true' && rawTimings !== 'false') {
-    throw new HandlerEnvError(
-      `Environment variable ${HandlerEnvVar.PHASE_TIMINGS} must be "true" or "false", got ${JSON.stringify(rawTimings)}`,
-    );
+  const location = env[HandlerEnvVar.LOCATION]?.trim();
+  if (!location) throw new HandlerEnvError(`Environment variable ${HandlerEnvVar.LOCATION} is required`);
+  const homeRegion = env[HandlerEnvVar.HOME_REGION]?.trim() || undefined;
+  if (homeRegion !== undefined && !REGION_RE.test(homeRegion)) {
+    throw new HandlerEnvError(`Environment variable ${HandlerEnvVar.HOME_REGION} must be an AWS region name, got ${JSON.stringify(homeRegion)}`);
   }
-
-  const tokenSecretId = env[HandlerEnvVar.TOKEN_SECRET]?.trim() || undefined;
-  return { namespace, phaseTimings: rawTimings === 'true', ...(tokenSecretId ? { tokenSecretId } : {}) };
+  return { location, ...(homeRegion ? { homeRegion } : {}) };
 }

@@ -93,3 +93,8 @@ export function attemptBudgetMs(check: BudgetFields): number {
 export function tokenPlacement(check: { readonly kind: CheckKind; readonly auth?: { readonly in?: 'header' | 'query' } }): 'header' | 'query' {
   return check.auth?.in ?? KINDS[check.kind].defaultTokenIn;
 }
+
+/** Longest run of one check: two attempts and the retry pause (the settle window counted in each attempt). */
+export function runBudgetMs(check: BudgetFields & { readonly retryDelayMs: number }): number {
+  return attemptBudgetMs(check) * (check.retryDelayMs > 0 ? 2 : 1) + check.retryDelayMs;
+}

@@ -60,7 +60,7 @@ export const OUTCOME_RUNBOOK: Readonly<Record<Outcome, { meaning: string; check:
     check: 'the DNS record for the host (deleted, expired domain, wrong zone) and the resolver',
   },
   timeout: {
-    meaning: 'no answer within the deadline (connect, TLS, headers or handshake)',
+    meaning: 'no complete answer within the deadline (DNS, connect, TLS, headers, upgrade or body)',
     check: 'firewall / security group dropping packets, an overloaded proxy or backend, or a hung worker',
   },
   tls: {
@@ -94,7 +94,7 @@ export const OUTCOME_RUNBOOK: Readonly<Record<Outcome, { meaning: string; check:
     check: 'a 3xx loop (proxy not forwarding X-Forwarded-Proto with SECURE_SSL_REDIRECT), or a proxy answering a WebSocket as plain HTTP',
   },
   closed: {
-    meaning: 'the WebSocket was accepted, then closed by the server within the settle window',
+    meaning: 'the WebSocket was accepted (101), then closed or dropped by the server within the settle window',
     check: "the consumer's connect(): authentication middleware (token in the query string), and the close code it sent",
   },
   assertion: {
@@ -102,23 +102,39 @@ export const OUTCOME_RUNBOOK: Readonly<Record<Outcome, { meaning: string; check:
     check: 'the response body shape (API change?) or the latency budget',
   },
   error: {
-    meaning: 'the probe could not run (bad configuration or secret unavailable); not an endpoint verdict',
+    meaning: 'the probe could not run (bad configuration, token unavailable, or a bug in the probe); not an endpoint verdict',
     check: 'the monitor configuration and its access to the token secret',
   },
 };
 
-/** What each cause means, with the likely fix. */
-export const CAUSE_RUNBOOK: Readonly<Record<Cause, string>> = {
-  origin_rejected:
-    "origin rejected: the handshake succeeds with the target's own origin but not with the configured one; " +
-    'check ALLOWED_HOSTS / the origin validator (AllowedHostsOriginValidator) and that the proxy forwards Origin',
-  credentials_not_recognized:
-    'token sent but not recognized: "Authentication credentials were not provided."; ' +
-    "add TokenAuthentication to REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'] and check the proxy forwards Authorization",
-  permission_denied:
-    'authenticated but not permitted: "You do not have permission to perform this action."; check the user\'s role and the view\'s permission_classes',
-  token_rejected:
-    'the server rejected the token itself (401 with a challenge for the scheme sent); the token is invalid, revoked or rotated: update the secret',
-  scheme_not_accepted:
-    'the server does not accept the auth scheme sent (401 challenge names other schemes); check the scheme (Token vs Bearer) and DEFAULT_AUTHENTICATION_CLASSES',
+/**
+ * What each cause means and what to check, in the parts result messages are built from
+ * (`<meaning>; check: <check>`, lambda/checks/messages.ts).
+ */
+export const CAUSE_GUIDE: Readonly<Record<Cause, { meaning: string; check: string }>> = {
+  origin_rejected: {
+    meaning: "origin rejected: the handshake succeeds with the target's own origin but not with the configured one",
+    check: 'ALLOWED_HOSTS / the origin validator (AllowedHostsOriginValidator) and that the proxy forwards Origin',
+  },
+  credentials_not_recognized: {
+    meaning: 'token sent but not recognized: "Authentication credentials were not provided."',
+    check: "REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'] includes TokenAuthentication (add it), and the proxy forwards Authorization",
+  },
+  permission_denied: {
+    meaning: 'authenticated but not permitted: "You do not have permission to perform this action."',
+    check: "the user's role and the view's permission_classes",
+  },
+  token_rejected: {
+    meaning: 'the server rejected the token itself (401 with a challenge for the scheme sent): it is invalid, revoked or rotated',
+    check: 'the token in the store: update the secret',
+  },
+  scheme_not_accepted: {
+    meaning: 'the server does not accept the auth scheme sent (the 401 challenge names other schemes)',
+    check: 'the scheme (Token vs Bearer) and DEFAULT_AUTHENTICATION_CLASSES',
+  },
 };
+
+/** What each cause means, with the likely fix, as one line (alarm descriptions, the dashboard). */
+export const CAUSE_RUNBOOK: Readonly<Record<Cause, string>> = Object.fromEntries(
+  CAUSES.map((c) => [c, `${CAUSE_GUIDE[c].meaning}; check: ${CAUSE_GUIDE[c].check}`]),
+) as Record<Cause, string>;

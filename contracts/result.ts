@@ -32,10 +32,27 @@ export interface CheckResult {
   /** What happened and the likely fix, for humans. */
   readonly message: string;
   readonly timings: Timings;
+  /**
+   * The leaf certificate, whenever a TLS handshake completed, also when it failed verification
+   * (DESIGN §5); absent for plain ws:// and http://, and when no handshake completed.
+   */
+  readonly certificate?: CertificateInfo;
   /** When the reported attempt started (ISO 8601); the metric timestamp. */
   readonly startedAt: string;
   /** Evidence for logs (never in the --json contract): error code, a few headers, body excerpt. */
   readonly evidence?: Evidence;
+}
+
+/** What the server's leaf certificate says (DESIGN §5 `certificate`). */
+export interface CertificateInfo {
+  /** The subject's distinguished name, e.g. `CN=multivendor-backend.indexo.ir`. */
+  readonly subject: string;
+  /** The issuer's distinguished name, e.g. `C=US, O=Let's Encrypt, CN=R11`. */
+  readonly issuer: string;
+  /** End of validity, ISO 8601. */
+  readonly validTo: string;
+  /** Whole days from the handshake to `validTo` (29.9 → 29); negative once expired, the whole days since, at least 1 (−0.2 → −1). */
+  readonly daysLeft: number;
 }
 
 export interface Evidence {
@@ -60,10 +77,14 @@ export const JSON_RESULT_KEYS = [
   'attempts',
   'message',
   'timings',
+  'certificate',
 ] as const;
 
 /** The keys of `timings` in the `--json` contract, in order (`totalMs` last). */
 export const JSON_TIMING_KEYS = ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', 'totalMs'] as const;
+
+/** The keys of `certificate` in the `--json` contract, in order. */
+export const JSON_CERTIFICATE_KEYS = ['subject', 'issuer', 'validTo', 'daysLeft'] as const;
 
 /** The `--json` line for one result: exactly the contract's keys, in its order (DESIGN §5). */
 export function toJsonLine(result: CheckResult): string {
@@ -77,6 +98,11 @@ export function toJsonLine(result: CheckResult): string {
     if (result.timings[key] !== undefined) timings[key] = result.timings[key];
   }
   out.timings = timings;
+  if (result.certificate) {
+    const certificate: Record<string, unknown> = {};
+    for (const key of JSON_CERTIFICATE_KEYS) certificate[key] = result.certificate[key];
+    out.certificate = certificate;
+  }
   return JSON.stringify(out);
 }
 

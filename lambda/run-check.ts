@@ -9,6 +9,7 @@ import { Outcome, OUTCOME_RUNBOOK } from '../contracts/outcomes';
 import { redact, redactUrl } from './redact';
 import { errorResult, type CheckResult } from '../contracts/result';
 import { probeFor } from './probes';
+import { bugMessage, compose } from './checks/messages';
 import type { AttemptOptions, AttemptResult } from './checks/types';
 
 export type { AttemptOptions, AttemptResult } from './checks/types';
@@ -21,7 +22,11 @@ export interface RunOptions extends AttemptOptions {
 /** Run one check: attempt, confirm a failure once, return the final attempt's result. */
 export async function runCheck(check: Check, options: RunOptions = {}): Promise<CheckResult> {
   if (check.auth && !options.token) {
-    const message = `token unavailable: check "${check.name}" has auth but no token was provided (environment variable ${check.auth.tokenEnv} or its secret); ${OUTCOME_RUNBOOK.error.check}`;
+    const message = compose({
+      what: `token unavailable: check "${check.name}" has auth but no token was provided`,
+      detail: `token "${check.auth.token}"`,
+      fix: OUTCOME_RUNBOOK.error.check,
+    });
     return finish(check, options, errorResult(check.name, check.kind, check.url, message), 1);
   }
   let result = await attempt(check, options);
@@ -38,8 +43,9 @@ async function attempt(check: Check, options: AttemptOptions): Promise<AttemptRe
   try {
     return await (await probeFor(check))(check, options);
   } catch (err) {
-    // A probe settles every failure itself; reaching here is a bug, reported without the token.
-    return errorResult(check.name, check.kind, check.url, `probe failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);
+    // A probe settles every failure itself (a bug inside one is its `error` verdict); reaching
+    // here is a bug outside the probes (e.g. loading one), worded the same way, token masked.
+    return errorResult(check.name, check.kind, check.url, bugMessage(err, (text) => redact(text, options.token)));
   }
 }
 

@@ -1,42 +1,107 @@
 /**
- * The deployable stack: one SyntheticMonitor built from the configuration, and the outputs an
- * operator needs after `cdk deploy` (topic, dashboard, the secrets to fill in). Environment-agnostic:
- * no account or region lookups, so `cdk synth` needs no credentials.
+ * The deployable stacks. One location (the default): one MonitorStack in the deploy region holding
+ * the monitor and its runner, environment-agnostic so `cdk synth` needs no credentials. Several
+ * locations: the MonitorStack in the home region (alarms, topic, dashboard, and the home location's
+ * runner when it probes from there) and one RunnerStack per other location, each publishing to
+ * and reading tokens from the home region.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { MonitorConfig } from '../contracts/config';
+import type { MonitorConfig, MonitorConfigInput } from '../contracts/config';
+import type { FleetPlan } from './fleet/plan';
+import { suppressMonitorFindings } from './nag';
+import { ProbeRunner, type ProbeRunnerProps } from './runner';
 import { SyntheticMonitor, type SyntheticMonitorProps } from './synthetic-monitor';
 
+/** Outputs a stack may have (CloudFormation quota: 200). Token outputs stop well before it. */
+const MAX_TOKEN_OUTPUTS = 150;
+
 export interface MonitorStackProps extends StackProps {
-  /** The validated configuration. */
-  readonly config: MonitorConfig;
+  /** The configuration (validated by the monitor). */
+  readonly config: MonitorConfigInput;
   /** Further SyntheticMonitor settings. @default - the construct's defaults */
   readonly monitor?: Omit<SyntheticMonitorProps, 'config'>;
 }
 
-/** A stack holding one SyntheticMonitor. */
+/** A stack holding one SyntheticMonitor, and the outputs an operator needs after `cdk deploy`. */
 export class MonitorStack extends Stack {
   readonly monitor: SyntheticMonitor;
 
   constructor(scope: Construct, id: string, props: MonitorStackProps) {
-    super(scope, id, props);
+    // Compact JSON: a fleet's template stays well inside CloudFormation's 1 MB.
+    super(scope, id, { suppressTemplateIndentation: true, ...props });
     this.monitor = new SyntheticMonitor(this, 'Monitor', { ...props.monitor, config: props.config });
 
     new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'SNS topic every alarm notifies: subscribe a pager here',
+      description: 'SNS topic every alarm notifies: subscribe a pager here (e-mail and HTTPS subscriptions must be confirmed before they receive pages)',
       value: this.monitor.topic.topicArn,
     });
-    new CfnOutput(this, 'DashboardName', { value: this.monitor.dashboard.dashboard.dashboardName });
-    for (const check of props.config.checks) {
-      const secret = this.monitor.secretFor(check);
-      if (!secret) continue;
-      new CfnOutput(this, `TokenSecret${outputId(check.name)}`, {
-        description: `Secret holding the token of check "${check.name}" (set it with put-secret-value)`,
-        value: secret.secretArn,
+    const config = this.monitor.config;
+    const tokens = Object.values(config.tokens).filter((t) => config.checks.some((c) => c.auth?.token === t.name));
+    for (const token of tokens.slice(0, MAX_TOKEN_OUTPUTS)) {
+      const region = config.homeRegion ?? (config.locations[0] || '<region>');
+      new CfnOutput(this, `Token${outputId(token.name)}`, {
+        description: `Token "${token.name}": set it before the checks that use it can run (they report "error" until then)`,
+        value: token.parameter
+          ? `aws ssm put-parameter --region ${region} --name ${token.parameter} --type SecureString --value '<token>'`
+          : `aws secretsmanager put-secret-value --region ${region} --secret-id ${'arn' in token.secret! ? token.secret.arn : token.secret!.name} --secret-string '{"token":"<token>"}'`,
       });
     }
   }
+}
+
+export interface RunnerStackProps extends StackProps {
+  readonly config: MonitorConfig;
+  readonly plan: FleetPlan;
+  readonly location: string;
+  readonly runner?: Omit<ProbeRunnerProps, 'config' | 'plan' | 'location' | 'homeRegion'>;
+}
+
+/** The runner of one location, publishing to the home region. */
+export class RunnerStack extends Stack {
+  readonly runner: ProbeRunner;
+
+  constructor(scope: Construct, id: string, props: RunnerStackProps) {
+    super(scope, id, { suppressTemplateIndentation: true, ...props });
+    const home = props.config.homeRegion ?? props.config.locations[0];
+    this.runner = new ProbeRunner(this, 'Runner', {
+      ...props.runner,
+      config: props.config,
+      plan: props.plan,
+      location: props.location,
+      ...(home && home !== props.location ? { homeRegion: home } : {}),
+    });
+    suppressMonitorFindings(this, this.runner);
+  }
+}
+
+/**
+ * The stacks for a configuration: one MonitorStack, plus a RunnerStack per location other than the
+ * home region. Stacks of named locations are pinned to their region (account left to the CLI's
+ * environment), the single-location stack is environment-agnostic.
+ */
+export function buildMonitorStacks(app: App, stackName: string, config: MonitorConfigInput, description?: string): { monitor: MonitorStack; runners: RunnerStack[] } {
+  const locations = (config.locations ?? []) as string[];
+  const home = (config.homeRegion as string | undefined) ?? locations[0];
+  const monitor = new MonitorStack(app, stackName, {
+    config,
+    ...(home ? { env: { region: home } } : {}),
+    ...(description ? { description } : {}),
+  });
+  const validated = monitor.monitor.config;
+  const runners = validated.locations
+    .filter((l) => l !== home)
+    .map(
+      (location) =>
+        new RunnerStack(app, `${stackName}-runner-${location}`, {
+          env: { region: location },
+          config: validated,
+          plan: monitor.monitor.plan,
+          location,
+          description: `synthmon runner in ${location} for ${stackName} (publishes to ${home})`,
+        }),
+    );
+  return { monitor, runners };
 }
 
 /** chat-websocket → ChatWebsocket (output ids are alphanumeric). */

@@ -6,41 +6,26 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Check, MonitorConfig } from '../contracts/config';
+import type { IConstruct } from 'constructs';
+import type { ProbeRunner } from './runner';
 
-/** What the acknowledgments read from the monitor; declared here so this file does not import the construct. */
-export interface NagSubject {
-  readonly config: MonitorConfig;
-  readonly checks: readonly Check[];
-  functionFor(check: Check): lambda.IFunction;
-  secretFor(check: Check): secretsmanager.ISecret | undefined;
-}
-
-/** Attach the monitor's suppressions (called by the construct itself). */
-export function suppressMonitorFindings(monitor: NagSubject): void {
-  for (const check of monitor.checks) {
-    const fn = monitor.functionFor(check);
-    const policy = fn.role?.node.tryFindChild('DefaultPolicy');
-    if (policy instanceof iam.Policy) {
-      Validations.of(policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; ' +
-          `the statement is limited by the condition cloudwatch:namespace = "${monitor.config.namespace}".`,
-      });
-    }
-
-    const secret = monitor.secretFor(check);
-    if (secret instanceof secretsmanager.Secret) {
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'The secret holds an API token issued by the monitored backend (a DRF token), which no rotation ' +
-          'Lambda can mint; the operator rotates it with put-secret-value and the probe picks the new value ' +
-          'up within its 5-minute cache.',
-      });
-    }
+/** Attach the monitor's suppressions (called by the monitor, and by a runner stack for its runner). */
+export function suppressMonitorFindings(_monitor: IConstruct, runner: ProbeRunner | undefined): void {
+  if (!runner) return;
+  const policy = runner.role.node.tryFindChild('DefaultPolicy');
+  if (!(policy instanceof iam.Policy)) return;
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; ' +
+      'the statement is limited by the condition cloudwatch:namespace.',
+  });
+  // Secrets named (not given by complete ARN) are granted on "<name>-??????": Secrets Manager appends
+  // six random characters to every secret's ARN, unknown until the operator creates the secret.
+  for (const resource of runner.wildcardSecretResources) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${resource}]`,
+      reason: 'Secrets Manager appends a random 6-character suffix to a secret ARN; "-??????" matches exactly that suffix of the one named secret, whose ARN is unknown until the operator creates it.',
+    });
   }
 }

@@ -1,208 +1,143 @@
 /**
- * The SyntheticMonitor construct (DESIGN §7–8): per check a probe function, its schedule, its token
- * secret and four alarms; one SNS topic for paging and one dashboard for the whole monitor.
- * Alarms are built from lib/alarms/definitions.ts, the same data the local evaluator uses.
+ * The SyntheticMonitor construct (DESIGN §7–8): a fleet of checks run by ProbeRunner shards, the
+ * paging alarms built from lib/alarms/definitions.ts (the same data the local evaluator uses), one
+ * SNS topic and one dashboard.
+ *
+ * Checks come from the props (a JSON configuration file feeds the same fields) and from addCheck();
+ * each is validated eagerly with the configuration's own schema, so a mistake is reported where it
+ * is made, with its path and value. The fleet itself (shards, runners, alarms, dashboard) is built
+ * once, just before synthesis, by an aspect — the way aws-cdk's pipelines build their stages — so
+ * every check added before `synth` is in it. Reading `config` or `plan` ends the adding.
  */
-import * as path from 'node:path';
-import { ArnFormat, Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Aspects, Duration, NestedStack, RemovalPolicy, Stack, type IAspect } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
-import type { Check, MonitorConfig } from '../contracts/config';
-import { HandlerEnvVar, TOKEN_SECRET_PLACEHOLDER } from '../contracts/handler-env';
-import { Dimension, MetricName } from '../contracts/metrics';
+import { Construct, type IConstruct } from 'constructs';
+import { ConfigError, parseConfig, type Check, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
+import { ALARMS_PER_STACK, alarmsInMonitorStack } from '../contracts/fleet';
 import type { Outcome } from '../contracts/outcomes';
-import { alarmDefinitions, type AlarmDefinition, type AlarmKind } from './alarms/definitions';
+import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, RUNNER_FUNCTION_NAME, type AlarmClass, type AlarmDefinition } from './alarms/definitions';
 import { MonitorDashboard } from './dashboard';
+import { planFleet, type FleetPlan } from './fleet/plan';
+import { MonitorMetrics } from './metrics';
 import { suppressMonitorFindings } from './nag';
+import { ProbeRunner } from './runner';
 
-/** The handler every probe function runs. */
-export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
+/** A check as written in a configuration file (validated by the same schema). */
+export type CheckInput = NonNullable<MonitorConfigInput['checks']>[number];
 
-const LAMBDA_DIR = path.dirname(HANDLER_ENTRY);
-
-/**
- * Modules the handler loads with `await import()` on its first run, not at init: each probe kind
- * (ws / undici), the event schema (zod) and the AWS SDK clients. They are left out of index.js and
- * shipped as their own minified CJS files where require() from /var/task/index.js resolves them, so
- * init parses and compiles only what it runs (V8 parses a whole file when it is required, used or not). `specifier` is
- * the import as written in lambda/ (all importers live in lambda/ itself, next to handler.ts);
- * `entry` is a source file or a package resolved from this project's node_modules — the bundled SDK
- * is the version the tests ran against, not the runtime's; `file` is the path in the asset.
- */
-export const LAZY_CHUNKS = [
-  { specifier: './checks/websocket', entry: path.join(LAMBDA_DIR, 'checks', 'websocket.ts'), file: 'checks/websocket.js' },
-  { specifier: './checks/http', entry: path.join(LAMBDA_DIR, 'checks', 'http.ts'), file: 'checks/http.js' },
-  { specifier: './event-schema', entry: path.join(LAMBDA_DIR, 'event-schema.ts'), file: 'event-schema.js' },
-  {
-    specifier: '@aws-sdk/client-cloudwatch',
-    entry: '@aws-sdk/client-cloudwatch',
-    file: 'node_modules/@aws-sdk/client-cloudwatch/index.js',
-  },
-  {
-    specifier: '@aws-sdk/client-secrets-manager',
-    entry: '@aws-sdk/client-secrets-manager',
-    file: 'node_modules/@aws-sdk/client-secrets-manager/index.js',
-  },
-] as const;
-
-/** Builds LAZY_CHUNKS into a bundling output directory (run by the afterBundling hook). */
-export const LAZY_CHUNKS_SCRIPT = path.join(__dirname, '..', 'scripts', 'bundle-lambda-chunks.mjs');
-
-/**
- * How the handler is bundled (local esbuild, never Docker): index.js with LAZY_CHUNKS external, then
- * the chunks themselves, built by the afterBundling hook with the same target and minification.
- * Exported so the benchmark and the tests check the very same artifact (see HANDLER_ESBUILD_OPTIONS).
- */
-export const HANDLER_BUNDLING = {
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  target: 'node24',
-  format: nodejs.OutputFormat.CJS,
-  bundleAwsSDK: true,
-  externalModules: LAZY_CHUNKS.map((c) => c.specifier),
-  esbuildArgs: {
-    // esbuild keeps an external import() as is, which Node would run through the ESM loader: that
-    // resolves neither "./config" (no extension) nor a package directory without package.json, and
-    // may find no named exports in a minified CJS chunk. Lowered: Promise.resolve().then(() => require()).
-    '--supported:dynamic-import': 'false',
-  },
-  forceDockerBundling: false,
-  logLevel: nodejs.LogLevel.WARNING,
-  commandHooks: {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_inputDir: string, outputDir: string) => [lazyChunksCommand(outputDir)],
-  },
-} satisfies nodejs.BundlingOptions;
-
-/** HANDLER_BUNDLING as esbuild build options: what NodejsFunction passes to the local esbuild for index.js. */
-export const HANDLER_ESBUILD_OPTIONS = {
-  entryPoints: [HANDLER_ENTRY],
-  bundle: true,
-  platform: 'node',
-  target: HANDLER_BUNDLING.target,
-  format: HANDLER_BUNDLING.format,
-  minify: HANDLER_BUNDLING.minify,
-  sourcemap: HANDLER_BUNDLING.sourceMap,
-  sourcesContent: HANDLER_BUNDLING.sourcesContent,
-  external: HANDLER_BUNDLING.externalModules,
-  supported: { 'dynamic-import': false },
-} as const;
-
-/**
- * The hook's shell command. The Node running the synth (the project's Node 24, whatever `node` is
- * on PATH) builds the chunks with the project's esbuild; every argument is quoted for bash -c.
- */
-function lazyChunksCommand(outputDir: string): string {
-  const spec = {
-    outdir: outputDir,
-    chunks: LAZY_CHUNKS.map(({ entry, file }) => ({ entry, file })),
-    target: HANDLER_BUNDLING.target,
-    minify: HANDLER_BUNDLING.minify,
-    sourcemap: HANDLER_BUNDLING.sourceMap,
-    sourcesContent: HANDLER_BUNDLING.sourcesContent,
-  };
-  return [process.execPath, LAZY_CHUNKS_SCRIPT, JSON.stringify(spec)].map(shellQuote).join(' ');
-}
-
-function shellQuote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The latest Node.js runtime this aws-cdk-lib knows (DESIGN §8). */
-export const PROBE_RUNTIME = lambda.Runtime.NODEJS_24_X;
-
-/** A check, by name or as the configuration object. */
-export type CheckRef = string | Pick<Check, 'name'>;
+export { ALARMS_PER_STACK } from '../contracts/fleet';
 
 export interface SyntheticMonitorProps {
-  /** The validated configuration (parseConfig / loadConfigFile): checks, interval, alarms, notifications. */
-  readonly config: MonitorConfig;
-  /** Memory of each probe function, in MB. @default 256 */
+  /**
+   * A configuration as in a JSON file (contracts/config.ts); the props below override its fields.
+   * @default - no checks yet: add them with addCheck()
+   */
+  readonly config?: MonitorConfigInput;
+  /** Checks to run (appended to the configuration's). @default - none */
+  readonly checks?: readonly CheckInput[];
+  /** How often each check runs unless it sets its own interval: 10, 20, 30 s or 1, 2, 5, 10, 15, 30, 60 min. @default Duration.minutes(1) */
+  readonly interval?: Duration;
+  /** CloudWatch namespace of the metrics. @default 'SyntheticMonitor' */
+  readonly namespace?: string;
+  /** The location label of this stack's runner (a region name, or `default` for the deploy region). @default - the home region, or `default` */
+  readonly location?: string;
+  /** Memory of the runner function. @default 512 */
   readonly memorySizeMb?: number;
-  /** Retention of each probe function's log group. @default logs.RetentionDays.ONE_MONTH */
+  /** Retention of the runner's log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /**
-   * How long an asynchronous invocation may wait before Lambda drops it (the next scheduled run is
-   * more useful than a late one). At least one minute.
-   * @default Duration.minutes(1)
-   */
+  /** How long an asynchronous invocation may wait before Lambda drops it. @default Duration.minutes(1) */
   readonly maxEventAge?: Duration;
-  /**
-   * Customer managed key for the alarm topic. It must let cloudwatch.amazonaws.com use it
-   * (kms:Decrypt, kms:GenerateDataKey*); the key the construct creates does.
-   * @default - a new key with rotation enabled (CloudWatch alarms cannot publish to a topic encrypted with alias/aws/sns)
-   */
-  readonly topicKey?: kms.IKey;
   /** Name of the dashboard. @default - generated by CloudFormation */
   readonly dashboardName?: string;
-}
-
-/** What the construct made for one check. */
-interface ProbeResources {
-  readonly check: Check;
-  readonly fn: nodejs.NodejsFunction;
-  readonly logGroup: logs.LogGroup;
-  readonly schedule: scheduler.Schedule;
-  readonly secret?: secretsmanager.ISecret;
-  readonly alarms: ReadonlyMap<AlarmKind, cloudwatch.Alarm>;
+  /**
+   * Whether this construct also runs the checks (a runner in its own stack).
+   * @default - true for a single-location monitor, or when the home region is one of the locations
+   */
+  readonly runner?: boolean;
 }
 
 /**
- * A serverless synthetic monitor: scheduled probes of WebSocket and HTTP endpoints that publish
- * Success / Duration / Failures{Reason} metrics, alarms that page one SNS topic, and a dashboard.
+ * A serverless synthetic monitor: sharded runners that publish Success / Duration /
+ * Failures{Reason} metrics, alarms that page one SNS topic, and a dashboard.
  */
 export class SyntheticMonitor extends Construct {
   /** The one topic every alarm (and its recovery) notifies. */
-  readonly topic: sns.ITopic;
-  /** The topic's encryption key. */
-  readonly topicKey: kms.IKey;
-  /** Every alarm, check by check, in the order of alarmDefinitions(config). */
-  readonly alarms: readonly cloudwatch.Alarm[];
-  readonly dashboard: MonitorDashboard;
-  readonly config: MonitorConfig;
-  private readonly probes = new Map<string, ProbeResources>();
+  readonly topic: sns.Topic;
+  /** The topic's encryption key (created here: an imported key's policy cannot be extended, see topicKey docs). */
+  readonly topicKey: kms.Key;
+  /** The monitor's metrics, for alarms and widgets of your own. */
+  readonly metrics: MonitorMetrics;
+  private readonly raw: Partial<MonitorConfigInput> & { checks: CheckInput[] };
+  private readonly props: SyntheticMonitorProps;
+  private sealed?: { config: MonitorConfig; plan: FleetPlan };
+  private built?: { alarms: Map<string, cloudwatch.IAlarm>; definitions: AlarmDefinition[]; runner?: ProbeRunner; dashboard: MonitorDashboard };
 
-  constructor(scope: Construct, id: string, props: SyntheticMonitorProps) {
+  constructor(scope: Construct, id: string, props: SyntheticMonitorProps = {}) {
     super(scope, id);
-    this.config = props.config;
+    this.props = props;
+    const base: Partial<MonitorConfigInput> = props.config ?? {};
+    this.raw = {
+      ...base,
+      ...(props.namespace !== undefined ? { namespace: props.namespace } : {}),
+      ...(props.interval !== undefined ? { intervalSeconds: props.interval.toSeconds() as never } : {}),
+      checks: [...(base.checks ?? []), ...(props.checks ?? [])],
+    };
+    // Eager validation: everything but "at least one check" (that can still come via addCheck).
+    this.validate(this.raw.checks.length ? this.raw : { ...this.raw, checks: [PLACEHOLDER_CHECK] });
+    this.metrics = new MonitorMetrics(this.raw.namespace ?? 'SyntheticMonitor');
 
-    const { topic, key } = this.createTopic(props);
-    this.topic = topic;
-    this.topicKey = key;
-    const action = new cwActions.SnsAction(topic);
+    this.topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the synthmon alarm topic',
+      enableKeyRotation: true,
+      // A retained key keeps billing ($1-3 a month) after `cdk destroy`; it only encrypts alarm
+      // notifications in flight, so it goes with the stack (KMS deletes it after the waiting period).
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.topic = this.createTopic(this.topicKey);
 
-    const definitions = alarmDefinitions(props.config);
-    const alarms: cloudwatch.Alarm[] = [];
-    for (const check of props.config.checks) {
-      const scopeForCheck = new Construct(this, check.name);
-      const probe = this.createProbe(scopeForCheck, check, props);
-      const checkAlarms = new Map<AlarmKind, cloudwatch.Alarm>();
-      for (const def of definitions.filter((d) => d.check === check.name)) {
-        const alarm = this.createAlarm(scopeForCheck, def);
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-        checkAlarms.set(def.kind, alarm);
-        alarms.push(alarm);
-      }
-      this.probes.set(check.name, { ...probe, check, alarms: checkAlarms });
+    const build = (): unknown => this.build();
+    const aspect: IAspect = {
+      visit: (node: IConstruct) => {
+        if (node === this) build();
+      },
+    };
+    Aspects.of(this).add(aspect);
+  }
+
+  /**
+   * Add a check. It is validated at once against the monitor's configuration (name unique, its
+   * token defined, its fields), and throws a ConfigError naming every problem.
+   */
+  addCheck(check: CheckInput): this {
+    if (this.sealed) {
+      throw new Error(`cannot add check ${JSON.stringify((check as { name?: unknown })?.name)}: the fleet of ${this.node.path} was already planned (add checks before reading config, plan or the alarms)`);
     }
-    this.alarms = alarms;
+    const name = (check as { name?: unknown })?.name;
+    const i = this.raw.checks.length;
+    if (typeof name === 'string' && this.raw.checks.some((c) => (c as { name?: unknown }).name === name)) {
+      throw new ConfigError(`${this.node.path}.addCheck`, [`checks[${i}].name must be unique (already used), got ${JSON.stringify(name)}`]);
+    }
+    this.validate({ ...this.raw, checks: [check] }, (p) => p.replace(/^checks\[0\]/, `checks[${i}]`));
+    this.raw.checks.push(check);
+    return this;
+  }
 
-    this.dashboard = new MonitorDashboard(this, 'Dashboard', { monitor: this, dashboardName: props.dashboardName });
-    suppressMonitorFindings(this);
+  /** The validated configuration (ends addCheck). */
+  get config(): MonitorConfig {
+    return this.seal().config;
+  }
+
+  /** The shard plan (ends addCheck). */
+  get plan(): FleetPlan {
+    return this.seal().plan;
   }
 
   /** The checks, in configuration order. */
@@ -210,238 +145,161 @@ export class SyntheticMonitor extends Construct {
     return this.config.checks;
   }
 
-  /** `Success` of a check: 1 ok, 0 otherwise; Average over the interval is the success ratio. */
-  metricSuccess(check: CheckRef, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric(MetricName.SUCCESS, { [Dimension.CHECK]: this.probe(check).check.name }, 'Average', options);
+  /** The alarm definitions this monitor deploys (what the local evaluator evaluates). */
+  get alarmDefinitions(): readonly AlarmDefinition[] {
+    return this.build().definitions;
   }
 
-  /** `Duration` of a check's runs in milliseconds. @default statistic - Average */
-  metricDuration(check: CheckRef, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric(MetricName.DURATION, { [Dimension.CHECK]: this.probe(check).check.name }, 'Average', options);
+  /** The runner in this stack, if any. */
+  get runner(): ProbeRunner | undefined {
+    return this.build().runner;
   }
 
-  /** `Failures` of a check for one outcome (Sum = failed runs with that outcome). */
-  metricFailures(check: CheckRef, reason: Outcome, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    const name = this.probe(check).check.name;
-    return this.metric(MetricName.FAILURES, { [Dimension.CHECK]: name, [Dimension.REASON]: reason }, 'Sum', options);
+  get dashboard(): MonitorDashboard {
+    return this.build().dashboard;
   }
 
-  /** One of the check's four alarms. */
-  alarm(check: CheckRef, kind: AlarmKind): cloudwatch.IAlarm {
-    const alarm = this.probe(check).alarms.get(kind);
-    if (!alarm) throw new Error(`check "${this.probe(check).check.name}" has no ${kind} alarm`);
-    return alarm;
+  /** Every alarm, in the order of alarmDefinitions. */
+  get alarms(): readonly cloudwatch.IAlarm[] {
+    return [...this.build().alarms.values()];
   }
 
-  /** The probe function of a check. */
-  functionFor(check: CheckRef): lambda.IFunction {
-    return this.probe(check).fn;
-  }
-
-  /** The log group of a check's probe function. */
-  logGroupFor(check: CheckRef): logs.ILogGroup {
-    return this.probe(check).logGroup;
-  }
-
-  /** The schedule that invokes a check's probe. */
-  scheduleFor(check: CheckRef): scheduler.ISchedule {
-    return this.probe(check).schedule;
-  }
-
-  /** The secret holding a check's token, when the check has auth. */
-  secretFor(check: CheckRef): secretsmanager.ISecret | undefined {
-    return this.probe(check).secret;
-  }
-
-  private probe(check: CheckRef): ProbeResources {
+  /** The alarm of a class for a check (its interval's Metrics Insights alarm, or its own fast Failing alarm). */
+  alarmFor(check: string | Pick<Check, 'name'>, cls: AlarmClass): cloudwatch.IAlarm {
     const name = typeof check === 'string' ? check : check.name;
-    const probe = this.probes.get(name);
-    if (!probe) {
-      throw new Error(`unknown check "${name}": the configured checks are ${[...this.probes.keys()].map((n) => `"${n}"`).join(', ')}`);
+    const c = this.config.checks.find((x) => x.name === name);
+    if (!c) throw new Error(`unknown check "${name}": the configured checks are ${this.config.checks.slice(0, 20).map((x) => `"${x.name}"`).join(', ')}`);
+    const { definitions, alarms } = this.build();
+    const def =
+      definitions.find((d) => d.type === 'metric' && d.class === cls && d.check === name) ??
+      definitions.find((d) => d.type === 'insights' && d.class === cls && d.select.where.Interval === String(c.intervalSeconds));
+    if (!def) throw new Error(`check "${name}" has no ${cls} alarm`);
+    return alarms.get(def.id)!;
+  }
+
+  /** `Success` of a check. */
+  metricSuccess(check: Check, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricSuccess(check, options);
+  }
+
+  /** `Duration` of a check. */
+  metricDuration(check: Check, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricDuration(check, options);
+  }
+
+  /** `Failures` of a check for one outcome. */
+  metricFailures(check: Check, reason: Outcome, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricFailures(check, reason, options);
+  }
+
+  private validate(raw: unknown, mapProblem: (p: string) => string = (p) => p): void {
+    try {
+      parseConfig(raw, this.node.path);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(err.source, err.problems.map(mapProblem));
+      throw err;
     }
-    return probe;
   }
 
-  private metric(
-    metricName: string,
-    dimensionsMap: Record<string, string>,
-    statistic: string,
-    options: cloudwatch.MetricOptions,
-  ): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: this.config.namespace,
-      metricName,
-      dimensionsMap,
-      statistic,
-      period: Duration.minutes(this.config.intervalMinutes),
-      ...options,
-    });
-  }
-
-  private createTopic(props: SyntheticMonitorProps): { topic: sns.Topic; key: kms.IKey } {
-    const key =
-      props.topicKey ??
-      new kms.Key(this, 'TopicKey', {
-        description: 'Encrypts the synthmon alarm topic',
-        enableKeyRotation: true,
-      });
-    // CloudWatch publishes alarm notifications as its service principal, which needs the key.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToUseTheKey',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    const topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: 'synthmon alarms',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    // The topic policy CDK writes for enforceSSL replaces SNS's default policy, so CloudWatch's
-    // right to publish is stated explicitly, limited to this account's alarms.
-    const stack = Stack.of(this);
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        },
-      }),
-    );
-    for (const email of props.config.notifications.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    for (const url of props.config.notifications.httpsEndpoints) {
-      topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+  private seal(): { config: MonitorConfig; plan: FleetPlan } {
+    if (!this.sealed) {
+      const config = parseConfig(this.raw, this.node.path);
+      this.sealed = { config, plan: planFleet(config) };
     }
-    return { topic, key };
+    return this.sealed;
   }
 
-  private createProbe(scope: Construct, check: Check, props: SyntheticMonitorProps): Omit<ProbeResources, 'check' | 'alarms'> {
-    const config = props.config;
-    const logGroup = new logs.LogGroup(scope, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
+  private build(): NonNullable<SyntheticMonitor['built']> {
+    if (this.built) return this.built;
+    const { config, plan } = this.seal();
+    const here = homeRunnerLocation(config);
+    const location = this.props.location ?? here ?? DEFAULT_LOCATION;
+    const runsHere = this.props.runner ?? here !== undefined;
+    const runner = runsHere
+      ? new ProbeRunner(this, 'Runner', {
+          config,
+          plan,
+          location,
+          ...(config.homeRegion && config.homeRegion !== location ? { homeRegion: config.homeRegion } : {}),
+          ...(this.props.memorySizeMb !== undefined ? { memorySizeMb: this.props.memorySizeMb } : {}),
+          ...(this.props.logRetention !== undefined ? { logRetention: this.props.logRetention } : {}),
+          ...(this.props.maxEventAge !== undefined ? { maxEventAge: this.props.maxEventAge } : {}),
+        })
+      : undefined;
 
-    // An own role instead of AWSLambdaBasicExecutionRole: write access to this log group only.
-    const role = new iam.Role(scope, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `synthmon probe "${check.name}": its log group, its token secret, PutMetricData in ${config.namespace}`,
-    });
-    logGroup.grantWrite(role);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PutMetricDataInTheMonitorNamespaceOnly',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
-      }),
-    );
-
-    const token = this.tokenSecret(scope, check);
-    const environment: Record<string, string> = {
-      [HandlerEnvVar.NAMESPACE]: config.namespace,
-      [HandlerEnvVar.PHASE_TIMINGS]: String(config.phaseTimings),
-      // The bundle ships a source map, but --enable-source-maps is left off: it adds ~40 ms to every
-      // cold start, and the probe reports classified outcomes, not stack traces. Set
-      // NODE_OPTIONS=--enable-source-maps on the function when debugging a crash.
+    // Without a runner in this stack there is no runner function to watch for dropped runs.
+    const definitions = alarmDefinitions(config, plan).filter((d) => runner || d.class !== 'RunnerDropped');
+    const action = new cwActions.SnsAction(this.topic);
+    const alarms = new Map<string, cloudwatch.IAlarm>();
+    // The monitor stack keeps what its schedules and subscriptions leave of ALARMS_PER_STACK;
+    // the rest go to nested stacks of ALARMS_PER_STACK each.
+    const inMonitorStack = alarmsInMonitorStack(runner ? plan.shards.length : 0, config.notifications.emails.length + config.notifications.httpsEndpoints.length);
+    const nested: NestedStack[] = [];
+    const scopeOf = (i: number): Construct => {
+      if (i < inMonitorStack) return this;
+      const n = Math.floor((i - inMonitorStack) / ALARMS_PER_STACK);
+      if (n >= nested.length) nested.push(new NestedStack(this, `Alarms${n + 1}`, { description: `synthmon alarms ${inMonitorStack + n * ALARMS_PER_STACK + 1}+` }));
+      return nested[n]!;
     };
-    if (token) environment[HandlerEnvVar.TOKEN_SECRET] = token.secretId;
+    definitions.forEach((def, i) => alarms.set(def.id, this.createAlarm(scopeOf(i), def, action, runner)));
 
-    const fn = new nodejs.NodejsFunction(scope, 'Function', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
-      runtime: PROBE_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySizeMb ?? 256,
-      timeout: Duration.seconds(config.functionTimeoutSeconds),
-      description: truncate(`synthmon probe: ${check.kind} check "${check.name}" of ${check.url}`, 256),
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      environment,
-      // A failed run is a datapoint, not something to redo: retries would only arrive late.
-      retryAttempts: 0,
-      maxEventAge: props.maxEventAge ?? Duration.minutes(1),
-      bundling: HANDLER_BUNDLING,
-      depsLockFilePath: path.join(__dirname, '..', 'package-lock.json'),
-      projectRoot: path.join(__dirname, '..'),
+    const dashboard = new MonitorDashboard(this, 'Dashboard', {
+      config,
+      plan,
+      metrics: this.metrics,
+      // The fleet's alarms (class, Silent, RunnerDropped): a thousand fast checks' own alarms would
+      // fill ten status widgets and most of a 1 MB template; their state shows in each check's row.
+      alarms: definitions.filter((d) => d.type === 'insights' || !d.check).map((d) => alarms.get(d.id)!),
+      ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}),
     });
-    token?.secret.grantRead(role);
-
-    const schedule = new scheduler.Schedule(scope, 'Schedule', {
-      description: `synthmon: run check "${check.name}" every ${config.intervalMinutes} min`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(config.intervalMinutes)),
-      // Evenly spaced runs: the alarms count datapoints per period, a flexible window would blur them.
-      timeWindow: scheduler.TimeWindow.off(),
-      target: new InvokeLatestVersion(fn, {
-        role: this.schedulerRole(scope, fn),
-        // The validated check, defaults applied: the function runs exactly what the CDK app checked.
-        input: scheduler.ScheduleTargetInput.fromObject({ check }),
-        // Scheduler retries only a rejected Invoke call (throttling), never a failed run; within
-        // the minute a retry is still on time, after it the next run is.
-        retryAttempts: 2,
-        maxEventAge: Duration.minutes(1),
-      }),
-    });
-
-    return { fn, logGroup, schedule, ...(token ? { secret: token.secret } : {}) };
+    for (const email of config.notifications.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const url of config.notifications.httpsEndpoints) {
+      this.topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+    }
+    this.built = { alarms, definitions, ...(runner ? { runner } : {}), dashboard };
+    suppressMonitorFindings(this, runner);
+    return this.built;
   }
 
-  /** The role EventBridge Scheduler assumes for one schedule, limited to this account's default schedule group. */
-  private schedulerRole(scope: Construct, fn: lambda.IFunction): iam.Role {
-    const stack = Stack.of(this);
-    const role = new iam.Role(scope, 'ScheduleRole', {
-      description: `EventBridge Scheduler: invoke ${fn.node.path}`,
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
-          },
-        },
-      }),
-    });
-    return role;
+  private runnerFunctionName(runner: ProbeRunner | undefined, def: AlarmDefinition): string {
+    if (!runner) throw new Error(`alarm ${def.id} watches the runner of this stack, but ${this.node.path} has no runner (runner: false)`);
+    return runner.function.functionName;
   }
 
-  private tokenSecret(scope: Construct, check: Check): { secret: secretsmanager.ISecret; secretId: string } | undefined {
-    if (!check.auth) return undefined;
-    const ref = check.auth.secret;
-    if (!ref) {
-      const secret = new secretsmanager.Secret(scope, 'TokenSecret', {
-        description:
-          `Token for synthmon check "${check.name}". Set it after deploying: ` +
-          `aws secretsmanager put-secret-value --secret-id <this secret> --secret-string '{"token":"..."}'`,
-        // A placeholder, not a secret: the probe reports "token not set" until the operator sets it.
-        secretStringValue: SecretValue.unsafePlainText(TOKEN_SECRET_PLACEHOLDER),
+  /** Alarm names: unique per stack and monitor, so two monitors in one stack cannot collide. */
+  private alarmPrefix(): string {
+    return `${Stack.of(this).stackName}-${this.node.id}`;
+  }
+
+  private createAlarm(scope: Construct, def: AlarmDefinition, action: cloudwatch.IAlarmAction, runner: ProbeRunner | undefined): cloudwatch.IAlarm {
+    const alarmName = alarmNameOf(`${this.alarmPrefix()}-${def.id}`);
+    const warmUp = def.warmUpMinutes ? { warmUpConfiguration: { warmUpPeriodDurationInMinutes: def.warmUpMinutes } } : {};
+    if (def.type === 'insights') {
+      const cfn = new cloudwatch.CfnAlarm(scope, def.id, {
+        alarmName,
+        alarmDescription: def.description,
+        metrics: [{ id: 'q', expression: def.query, period: def.periodSeconds, returnData: true }],
+        threshold: def.threshold,
+        comparisonOperator: def.comparisonOperator,
+        evaluationPeriods: def.evaluationPeriods,
+        datapointsToAlarm: def.datapointsToAlarm,
+        treatMissingData: def.treatMissingData,
+        actionsEnabled: true,
+        alarmActions: [action.bind(this, FAKE_ALARM).alarmActionArn],
+        okActions: [action.bind(this, FAKE_ALARM).alarmActionArn],
+        ...warmUp,
       });
-      return { secret, secretId: secret.secretArn };
+      return cloudwatch.Alarm.fromAlarmArn(scope, `${def.id}Ref`, cfn.attrArn);
     }
-    if ('name' in ref) {
-      return { secret: secretsmanager.Secret.fromSecretNameV2(scope, 'TokenSecret', ref.name), secretId: ref.name };
-    }
-    // A complete ARN ends in the 6-character suffix Secrets Manager appends; a partial one lets
-    // CDK grant on "<arn>-??????".
-    const complete = /-[A-Za-z0-9]{6}$/.test(ref.arn);
-    const secret = complete
-      ? secretsmanager.Secret.fromSecretCompleteArn(scope, 'TokenSecret', ref.arn)
-      : secretsmanager.Secret.fromSecretPartialArn(scope, 'TokenSecret', ref.arn);
-    return { secret, secretId: ref.arn };
-  }
-
-  private createAlarm(scope: Construct, def: AlarmDefinition): cloudwatch.Alarm {
-    return new cloudwatch.Alarm(scope, def.kind, {
-      alarmName: `${Stack.of(this).stackName}-${def.id}`,
+    const alarm = new cloudwatch.Alarm(scope, def.id, {
+      alarmName,
       alarmDescription: def.description,
       metric: new cloudwatch.Metric({
         namespace: def.metric.namespace,
         metricName: def.metric.metricName,
-        dimensionsMap: { ...def.metric.dimensions },
+        dimensionsMap: Object.fromEntries(
+          Object.entries(def.metric.dimensions).map(([k, v]) => [k, v === RUNNER_FUNCTION_NAME ? this.runnerFunctionName(runner, def) : v]),
+        ),
         statistic: def.metric.statistic,
         period: Duration.seconds(def.metric.periodSeconds),
       }),
@@ -451,26 +309,58 @@ export class SyntheticMonitor extends Construct {
       datapointsToAlarm: def.datapointsToAlarm,
       treatMissingData: def.treatMissingData as cloudwatch.TreatMissingData,
     });
+    if (def.warmUpMinutes) (alarm.node.defaultChild as cloudwatch.CfnAlarm).warmUpConfiguration = warmUp.warmUpConfiguration;
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+
+  private createTopic(key: kms.Key): sns.Topic {
+    const stack = Stack.of(this);
+    // CloudWatch publishes alarm notifications as its service principal, which needs the key; only
+    // for this account's alarms (confused deputy).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccountToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'synthmon alarms', masterKey: key, enforceSSL: true });
+    // The topic policy CDK writes for enforceSSL replaces SNS's default policy, so CloudWatch's
+    // right to publish is stated explicitly, limited to this account's alarms.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
+    return topic;
   }
 }
 
 /**
- * Scheduler → Lambda with invoke rights on the unqualified function only. The stock LambdaInvoke
- * target grants `<function arn>:*` (every version and alias) as well, which the schedule never needs.
+ * CloudWatch alarm names are at most 255 characters; a longer one keeps its start and ends in a
+ * hash of the whole, so two long names never collide by truncation.
  */
-class InvokeLatestVersion extends schedulerTargets.ScheduleTargetBase implements scheduler.IScheduleTarget {
-  constructor(
-    private readonly fn: lambda.IFunction,
-    props: schedulerTargets.ScheduleTargetBaseProps,
-  ) {
-    super(props, fn.functionArn);
-  }
-
-  protected addTargetActionToRole(role: iam.IRole): void {
-    this.fn.grantInvokeLatestVersion(role);
-  }
+function alarmNameOf(name: string): string {
+  if (name.length <= 255) return name;
+  return `${name.slice(0, 246)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
+/** Only to resolve an SnsAction's ARN for an L1 alarm (SnsAction.bind ignores the alarm). */
+const FAKE_ALARM = { alarmArn: '', alarmName: '' } as unknown as cloudwatch.IAlarm;
+
+/** Stands in for the first check during eager validation of a monitor that has none yet. */
+const PLACEHOLDER_CHECK = { name: 'placeholder', kind: 'http', url: 'https://example.com/' } as const;

@@ -32,7 +32,8 @@ describe('parseConfig', () => {
     ['a URL that is not absolute', withChecks({ ...http, url: '/api/orders/' }),
       'checks[0].url must be an absolute URL, got "/api/orders/"'],
     ['credentials in the URL (not echoed)', withChecks({ ...http, url: 'https://admin:hunter2@backend.example.com/' }),
-      'checks[0].url must not embed credentials (use auth), got "<redacted>"'],
+      'checks[0].url must not carry a credential in its user info (***@): put it in tokens and use auth ' +
+        '(for user:password, auth {"scheme": "Basic"} with the base64 of user:password as the token), got "https://***@backend.example.com/"'],
     ['an origin with a path', withChecks({ ...ws, origin: 'https://example.com/app' }),
       'checks[0].origin must be an origin like https://example.com (scheme and host, no path), got "https://example.com/app"'],
     ['a duplicate check name', withChecks(http, { ...http, url: 'https://other.example.com/' }),
@@ -41,26 +42,32 @@ describe('parseConfig', () => {
       'checks[0].name must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit, got "Buyer_Orders"'],
     ['M greater than N', { ...withChecks(http), alarms: { failing: { datapointsToAlarm: 4, evaluationPeriods: 3 } } },
       'alarms.failing.datapointsToAlarm must not exceed evaluationPeriods (3), got 4'],
-    ['evaluation periods longer than a day', { ...withChecks(http), intervalMinutes: 60, alarms: { silent: { evaluationPeriods: 30 } } },
-      'alarms.silent.evaluationPeriods times intervalMinutes (60) must not exceed one day (CloudWatch limit), got 30'],
+    ['Silent evaluation periods longer than a day', { ...withChecks(http), intervalSeconds: 3600, alarms: { silent: { evaluationPeriods: 30 } } },
+      'alarms.silent.evaluationPeriods must be at most 24: 24 periods of 3600 s (checks every 3600 s) make one day, the longest a Silent alarm may evaluate, got 30'],
     ['a negative alarm threshold', { ...withChecks(http), alarms: { refused: { threshold: -1 } } },
-      'alarms.refused.threshold must not be negative, got -1'],
+      'alarms.refused.threshold must be at least 1 (a count of failed runs per period), got -1'],
     ['an unknown alarm', { ...withChecks(http), alarms: { paging: {} } },
       'alarms: unknown key "paging"'],
-    ['a timeout over the function budget', { ...withChecks({ ...http, timeoutMs: 20_000 }), functionTimeoutSeconds: 60 },
-      'checks[0].timeoutMs leaves no room: two attempts, the retry pause and publishing need 72000 ms, more than functionTimeoutSeconds (60 s), got 20000'],
-    ['a budget that the token read tips over', { ...withChecks({ ...http, auth: {} }), functionTimeoutSeconds: 55 },
-      'checks[0].timeoutMs leaves no room: two attempts, the retry pause, reading the token and publishing need 58000 ms, more than functionTimeoutSeconds (55 s), got 10000'],
+    ['a fast check whose timeout runs into the next tick', { ...withChecks({ ...http, timeoutMs: 10_000 }), intervalSeconds: 10 },
+      "checks[0].timeoutMs leaves no room in the tick: two attempts of 10000 ms and the 1000 ms retry pause, 21000 ms in all, must end before the check's next run 10 s later (lower timeoutMs, settleMs or retryDelayMs; retryDelayMs 0 turns the confirmation retry off), got 10000"],
+    ['a fast websocket check whose timeout and settle window run into the next tick', withChecks({ ...ws, intervalSeconds: 20, timeoutMs: 19_500 }),
+      "checks[0].timeoutMs leaves no room in the tick: two attempts of 20500 ms (settle window included) and the 1000 ms retry pause, 42000 ms in all, must end before the check's next run 20 s later (lower timeoutMs, settleMs or retryDelayMs; retryDelayMs 0 turns the confirmation retry off), got 19500"],
+    ['a fast websocket check whose settle window tips the default timeout over the tick', { ...withChecks({ ...ws, settleMs: 3_000 }), intervalSeconds: 10 },
+      "checks[0].settleMs leaves no room in the tick: two attempts of 6000 ms (settle window included) and the 1000 ms retry pause, 13000 ms in all, must end before the check's next run 10 s later (lower timeoutMs, settleMs or retryDelayMs; retryDelayMs 0 turns the confirmation retry off), got 3000"],
     ['a timeout below 100 ms', withChecks({ ...http, timeoutMs: 50 }),
       'checks[0].timeoutMs must be at least 100 ms, got 50'],
     ['a bad email', { ...withChecks(http), notifications: { emails: ['oncall'] } },
       'notifications.emails[0] must be an email address, got "oncall"'],
     ['a non-https endpoint', { ...withChecks(http), notifications: { httpsEndpoints: ['http://pager.example.com/hook'] } },
       'notifications.httpsEndpoints[0] must be an https:// URL, got "http://pager.example.com/hook"'],
-    ['a secret ARN of another service', withChecks({ ...http, auth: { secret: { arn: 'arn:aws:s3:::tokens' } } }),
-      'checks[0].auth.secret.arn must be a Secrets Manager secret ARN, got "arn:aws:s3:::tokens"'],
-    ['a secret given by both name and ARN', withChecks({ ...http, auth: { secret: { name: 'a', arn: 'b' } } }),
-      'checks[0].auth.secret must be {"name": "..."} or {"arn": "arn:aws:secretsmanager:..."}, got {"name":"a","arn":"b"}'],
+    ['a secret ARN of another service', { ...withChecks(http), tokens: { orders: { secret: { arn: 'arn:aws:s3:::tokens' } } } },
+      'tokens.orders.secret.arn must be a Secrets Manager secret ARN, got "arn:aws:s3:::tokens"'],
+    ['a secret given by both name and ARN', { ...withChecks(http), tokens: { orders: { secret: { name: 'a', arn: 'b' } } } },
+      'tokens.orders.secret must be {"name": "..."} or {"arn": "arn:aws:secretsmanager:..."}, got {"name":"a","arn":"b"}'],
+    ['a token in both stores', { ...withChecks(http), tokens: { orders: { parameter: '/synthmon/orders', secret: { name: 'orders' } } } },
+      'tokens.orders.secret must not be set together with parameter (the token lives in one store), got {"name":"orders"}'],
+    ['a check naming a token that tokens does not define', { ...withChecks({ ...http, auth: { token: 'admin' } }), tokens: { orders: {} } },
+      'checks[0].auth.token names a token that tokens does not define (defined: "orders"), got "admin"'],
     ['an unknown top-level key', { ...withChecks(http), interval: 5 },
       '(root): unknown key "interval"'],
     ['an unknown check key', withChecks({ ...http, expect: 200 }),
@@ -82,9 +89,9 @@ describe('parseConfig', () => {
     ['a negative settle window', withChecks({ ...ws, settleMs: -1 }),
       'checks[0].settleMs must be at least 0 ms, got -1'],
     ['a status out of range', withChecks({ ...http, expectStatus: 700 }),
-      'checks[0].expectStatus must be an HTTP status code (a whole number from 100 to 599), got 700'],
+      'checks[0].expectStatus must be an HTTP status code (a whole number from 200 to 599), got 700'],
     ['a status given as a string', withChecks({ ...http, expectStatus: '200' }),
-      'checks[0].expectStatus must be an HTTP status code (a whole number from 100 to 599), got "200"'],
+      'checks[0].expectStatus must be an HTTP status code (a whole number from 200 to 599), got "200"'],
     ['a lower-case method', withChecks({ ...http, method: 'get' }),
       'checks[0].method must be an HTTP method in upper case, got "get"'],
     ['a header name with a space', withChecks({ ...http, headers: { 'X Trace': '1' } }),
@@ -93,18 +100,26 @@ describe('parseConfig', () => {
       'checks[0].auth.in must be "header" or "query", got "body"'],
     ['an auth scheme with a space', withChecks({ ...http, auth: { scheme: 'Api Key' } }),
       'checks[0].auth.scheme must be an auth scheme such as Token or Bearer, got "Api Key"'],
-    ['a bad environment variable name', withChecks({ ...http, auth: { tokenEnv: '1TOKEN' } }),
-      'checks[0].auth.tokenEnv must be an environment variable name, got "1TOKEN"'],
+    ['a bad environment variable name', { ...withChecks({ ...http, auth: { token: 'orders' } }), tokens: { orders: { env: '1TOKEN' } } },
+      'tokens.orders.env must be an environment variable name, got "1TOKEN"'],
+    ['a token name that is not a name', { ...withChecks(http), tokens: { Orders_Token: {} } },
+      'tokens key must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit, got "Orders_Token"'],
     ['a namespace with spaces', { ...withChecks(http), namespace: 'my monitor' },
-      'namespace must be a CloudWatch namespace (letters, digits, . _ / # : -), got "my monitor"'],
+      'namespace must be a CloudWatch namespace (1-255 letters, digits, . _ / # : -), got "my monitor"'],
     ['an AWS/ namespace', { ...withChecks(http), namespace: 'AWS/Lambda' },
       'namespace must not start with "AWS/" (reserved), got "AWS/Lambda"'],
-    ['a fractional interval', { ...withChecks(http), intervalMinutes: 1.5 },
-      'intervalMinutes must be a whole number of minutes, got 1.5'],
-    ['a zero interval', { ...withChecks(http), intervalMinutes: 0 },
-      'intervalMinutes must be at least 1 minute, got 0'],
-    ['an interval over an hour', { ...withChecks(http), intervalMinutes: 90 },
-      'intervalMinutes must be at most 60 minutes, got 90'],
+    ['a fractional interval', { ...withChecks(http), intervalSeconds: 1.5 },
+      'intervalSeconds must be one of 10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600 (seconds; 10, 20, 30 are fast checks), got 1.5'],
+    ['a zero interval', { ...withChecks(http), intervalSeconds: 0 },
+      'intervalSeconds must be one of 10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600 (seconds; 10, 20, 30 are fast checks), got 0'],
+    ['a check interval over an hour', withChecks({ ...http, intervalSeconds: 7200 }),
+      'checks[0].intervalSeconds must be one of 10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600 (seconds; 10, 20, 30 are fast checks), got 7200'],
+    ['the v1 interval in minutes', { ...withChecks(http), intervalMinutes: 5 },
+      'intervalMinutes was replaced by intervalSeconds (60 = 1 minute): write "intervalSeconds": 300, got 5'],
+    ['a quorum above the number of locations', { ...withChecks(http), locations: ['eu-west-1', 'us-east-1'], quorum: 3 },
+      'quorum must not exceed the number of locations (2), got 3'],
+    ['a location listed twice', { ...withChecks(http), locations: ['eu-west-1', 'eu-west-1'] },
+      'locations[1] must be unique (also locations[0]), got "eu-west-1"'],
     ['phase timings as a string', { ...withChecks(http), phaseTimings: 'yes' },
       'phaseTimings must be true or false, got "yes"'],
     ['an empty round-trip message', withChecks({ ...ws, roundTrip: { send: '', expect: 'pong' } }),
@@ -120,7 +135,7 @@ describe('parseConfig', () => {
   it('reports every problem at once, in one error that names the source and the count', () => {
     const raw = {
       namespace: 'AWS/Custom',
-      intervalMinutes: 0,
+      intervalSeconds: 0,
       notifications: { emails: ['nobody'] },
       checks: [{ ...http, name: 'Orders' }, { ...ws, url: 'http://backend.example.com/ws/' }, { ...http, kind: 'ftp' }],
     };
@@ -133,7 +148,7 @@ describe('parseConfig', () => {
     expect(error?.code).toBe('SYNTHMON_CONFIG_INVALID');
     expect(error?.problems).toEqual([
       'namespace must not start with "AWS/" (reserved), got "AWS/Custom"',
-      'intervalMinutes must be at least 1 minute, got 0',
+      'intervalSeconds must be one of 10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600 (seconds; 10, 20, 30 are fast checks), got 0',
       'notifications.emails[0] must be an email address, got "nobody"',
       'checks[0].name must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit, got "Orders"',
       'checks[1].url must use ws:// or wss:// for a websocket check, got "http://backend.example.com/ws/"',
@@ -142,15 +157,27 @@ describe('parseConfig', () => {
     expect(error?.message).toBe(`Invalid configuration in monitor.json (6 problems):\n  - ${error?.problems.join('\n  - ')}`);
   });
 
-  it('accepts an ARN that ends in the secret suffix and a name', () => {
-    const config = parseConfig(withChecks(
-      { ...http, auth: { secret: { arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/token-AbC123' } } },
-      { ...http, name: 'other', auth: { secret: { name: 'prod/token' } } },
-    ));
-    expect(config.checks.map((c) => c.auth?.secret)).toEqual([
-      { arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/token-AbC123' },
-      { name: 'prod/token' },
-    ]);
+  it('accepts a secret by an ARN that ends in the secret suffix and one by name, and resolves every token', () => {
+    const config = parseConfig({
+      tokens: {
+        admin: { secret: { arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/token-AbC123' } },
+        orders: { secret: { name: 'prod/token' }, env: 'ORDERS_TOKEN' },
+        spare: {},
+      },
+      checks: [
+        { ...http, auth: { token: 'admin' } },
+        { ...http, name: 'other', auth: { token: 'orders' } },
+        { ...ws, auth: {} },
+      ],
+    });
+    expect(config.checks.map((c) => c.auth?.token)).toEqual(['admin', 'orders', 'default']);
+    expect(config.tokens).toEqual({
+      admin: { name: 'admin', env: 'SYNTHMON_TOKEN_ADMIN', secret: { arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/token-AbC123' } },
+      default: { name: 'default', env: 'SYNTHMON_TOKEN', parameter: '/synthmon/default' },
+      orders: { name: 'orders', env: 'ORDERS_TOKEN', secret: { name: 'prod/token' } },
+      // Defined but used by no check: accepted (it may be for a check still to come).
+      spare: { name: 'spare', env: 'SYNTHMON_TOKEN_SPARE', parameter: '/synthmon/spare' },
+    });
   });
 });
 
@@ -159,8 +186,9 @@ describe('the seed configuration', () => {
     const config = loadConfigFile(new URL('../config/default.json', import.meta.url).pathname);
     expect(config).toMatchObject({
       namespace: 'SyntheticMonitor',
-      intervalMinutes: 1,
-      functionTimeoutSeconds: 60,
+      intervalSeconds: 60,
+      locations: [],
+      shardMaxChecks: 50,
       phaseTimings: false,
       notifications: { emails: [], httpsEndpoints: [] },
       alarms: {
@@ -169,6 +197,7 @@ describe('the seed configuration', () => {
         failing: { datapointsToAlarm: 2, evaluationPeriods: 3, threshold: 1 },
         silent: { datapointsToAlarm: 3, evaluationPeriods: 3, threshold: 1 },
       },
+      tokens: { default: { name: 'default', env: 'SYNTHMON_TOKEN', parameter: '/synthmon/default' } },
     });
     expect(config.checks).toEqual([
       {
@@ -177,9 +206,10 @@ describe('the seed configuration', () => {
         url: 'wss://multivendor-backend.indexo.ir/ws/chat/',
         origin: 'https://indexo.ir',
         settleMs: 1000,
+        intervalSeconds: 60,
         timeoutMs: 10_000,
         retryDelayMs: 2000,
-        auth: { in: 'query', param: 'token', scheme: 'Token', header: 'Authorization', tokenEnv: 'SYNTHMON_TOKEN' },
+        auth: { token: 'default', in: 'query', param: 'token', scheme: 'Token', header: 'Authorization' },
       },
       {
         name: 'buyer-orders',
@@ -188,11 +218,17 @@ describe('the seed configuration', () => {
         method: 'GET',
         expectStatus: 200,
         maxBodyBytes: 1_048_576,
+        intervalSeconds: 60,
         timeoutMs: 10_000,
         retryDelayMs: 2000,
-        auth: { in: 'header', scheme: 'Token', header: 'Authorization', param: 'token', tokenEnv: 'SYNTHMON_TOKEN' },
+        auth: { token: 'default', in: 'header', scheme: 'Token', header: 'Authorization', param: 'token' },
       },
     ]);
+  });
+
+  it('validates again once validated (the construct and the runner stacks re-validate)', () => {
+    const config = loadConfigFile(new URL('../config/default.json', import.meta.url).pathname);
+    expect(parseConfig(config)).toEqual(config);
   });
 });
 
@@ -201,7 +237,7 @@ describe('parseCheck and loadConfigFile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('validates one check on its own with defaults applied', () => {
-    expect(parseCheck(ws)).toMatchObject({ ...ws, settleMs: 1000, timeoutMs: 10_000 });
+    expect(parseCheck(ws)).toMatchObject({ ...ws, settleMs: 1000, intervalSeconds: 60, timeoutMs: 10_000 });
     expect(() => parseCheck({ ...ws, settleMs: -5 }, 'the event')).toThrow(
       'Invalid configuration in the event (1 problem):\n  - checks[0].settleMs must be at least 0 ms, got -5',
     );

@@ -1,155 +1,305 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type MonitorConfigInput } from '../contracts/config';
-import { estimateCost, formatCostTable, LEAN_DESIGN, PRICES, type CheckCost } from '../lib/cost/estimate';
+import { parseConfig } from '../contracts/config';
+import type { IntervalSeconds } from '../contracts/fleet';
+import { alarmDefinitions } from '../lib/alarms/definitions';
+import {
+  benchmarkFleet,
+  COST_ITEMS,
+  estimateCost,
+  formatCostTable,
+  PRICES,
+  type CostItem,
+  type CostLine,
+  type CostReport,
+} from '../lib/cost/estimate';
 import priceTable from '../lib/cost/prices.json';
+import { planFleet } from '../lib/fleet/plan';
 
-const usdOf = (c: CheckCost, item: string) => {
-  const found = c.lines.find((l) => l.item === item);
-  if (!found) throw new Error(`no line "${item}" in ${c.lines.map((l) => l.item).join(', ')}`);
+/** One cold start every 2 h for a month: 12 × 730 / 24. */
+const COLD_STARTS_PER_MONTH = 365;
+
+const lineOf = (r: CostReport, item: CostItem, intervalSeconds?: number): CostLine => {
+  const found = r.lines.find((l) => l.item === item && (intervalSeconds === undefined || l.intervalSeconds === intervalSeconds));
+  if (!found) throw new Error(`no line "${item}" in ${r.lines.map((l) => l.item).join(', ')}`);
   return found;
 };
-const defaultConfig = () => parseConfig(JSON.parse(readFileSync(new URL('../config/default.json', import.meta.url), 'utf8')));
+const has = (r: CostReport, item: CostItem) => r.lines.some((l) => l.item === item);
+const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
-const oneHttp = (extra: Partial<MonitorConfigInput> = {}) =>
-  parseConfig({ intervalMinutes: 5, checks: [{ name: 'api', kind: 'http', url: 'https://127.0.0.1/api/' }], ...extra });
+const fleet100at60 = () => benchmarkFleet({ checks: 100, intervalSeconds: 60 });
+/** The benchmark fleet's checks with per-check intervals (deadlines and retry pauses left to their interval's defaults). */
+const mixedFleet = (checks: number, intervalOf: (index: number) => IntervalSeconds) =>
+  parseConfig({
+    checks: benchmarkFleet({ checks }).checks.map(({ timeoutMs: _t, retryDelayMs: _r, intervalSeconds: _i, ...c }, i) => ({ ...c, intervalSeconds: intervalOf(i) })),
+  });
+const fleet100at10 = () => benchmarkFleet({ checks: 100, intervalSeconds: 10 });
 
 describe('estimateCost', () => {
-  it('prices one http check every 5 min line by line, as computed by hand', () => {
-    const report = estimateCost(oneHttp(), { failureRate: 0.01 });
-    const c = report.checks[0]!;
-    // 730 h × 60 / 5 = 8,760 runs.
-    expect(report.runsPerCheckMonth).toBe(8760);
-    expect(usdOf(c, 'Lambda requests').usd).toBeCloseTo(0.001752, 9); // 8,760 × $0.20/1M
-    // Mean run 0.99 × 0.3 s + 0.01 × (2 × 0.3 s + 2 s retry pause) = 0.323 s; × 8,760 × 0.25 GB = 707.37 GB-s.
-    expect(usdOf(c, 'Lambda compute').quantity).toBeCloseTo(707.37, 6);
-    expect(usdOf(c, 'Lambda compute').usd).toBeCloseTo(0.00943165, 8);
-    // 12 cold starts/day × 30.4167 days × 0.3 s × 0.25 GB = 27.375 GB-s.
-    expect(usdOf(c, 'Lambda init (cold starts)').usd).toBeCloseTo(0.000365, 6);
-    expect(usdOf(c, 'EventBridge Scheduler').usd).toBeCloseTo(0.00876, 9);
-    expect(usdOf(c, 'Custom metrics (always published)').usd).toBeCloseTo(0.6, 9); // Success + Duration
-    // 12 runs/h: 1 − 0.99^12 = 11.36% of hours carry a Failures datapoint.
-    expect(usdOf(c, 'Custom metrics (Failures, failing hours)').quantity).toBeCloseTo(0.1136151, 6);
-    expect(usdOf(c, 'Custom metrics (Failures, failing hours)').usd).toBeCloseTo(0.0340845, 6);
-    expect(usdOf(c, 'PutMetricData requests').usd).toBeCloseTo(0.0876, 9); // 8,760 × $0.01/1k
-    expect(usdOf(c, 'Alarms (standard)').usd).toBeCloseTo(0.4, 9); // 4 × $0.10
-    // 0.99 × 1000 B + 0.01 × 3000 B = 1020 B/run → 8.9352 MB.
-    expect(usdOf(c, 'Logs ingestion').usd).toBeCloseTo(0.0044676, 9);
-    expect(usdOf(c, 'Logs storage').usd).toBeCloseTo(0.000268056, 9);
-    expect(usdOf(c, 'Dashboard (share)').usd).toBeCloseTo(3, 9); // one check carries the whole dashboard
-    expect(usdOf(c, 'KMS key of the alarm topic (share)').usd).toBeCloseTo(1, 9); // and the whole topic key
-    expect(c.lines.some((l) => l.item.startsWith('Secrets Manager'))).toBe(false); // no auth, no secret
-    expect(c.totalUsd).toBeCloseTo(5.1467288, 6);
-    expect(report.totalUsd).toBeCloseTo(5.1467288, 6);
-    expect(report.perCheckMonthUsd).toBeCloseTo(5.1467288, 6);
+  it.each([
+    ['100 checks every 60 s', fleet100at60()],
+    ['100 checks every 10 s', fleet100at10()],
+    ['1,000 checks every 60 s', benchmarkFleet({ checks: 1000 })],
+    ['3 locations', benchmarkFleet({ checks: 100, locations: ['eu-west-1', 'us-east-1', 'ap-southeast-2'] })],
+    ['a mixed fleet', mixedFleet(6, (i) => ([10, 60, 300] as const)[i % 3]!)],
+  ])('sums its line items to the total, per check, per interval and for the first year (%s)', (_name, config) => {
+    const r = estimateCost(config);
+    expect(total(r.lines.map((l) => l.usd))).toBeCloseTo(r.totalUsd, 9);
+    expect(total(r.lines.map((l) => l.perCheckUsd))).toBeCloseTo(r.perCheckMonthUsd, 9);
+    expect(r.perCheckMonthUsd).toBeCloseTo(r.totalUsd / config.checks.length, 9);
+    expect(total(r.intervals.map((g) => g.usd))).toBeCloseTo(r.totalUsd, 9);
+    for (const l of r.lines) expect(l.usd).toBeCloseTo(l.quantity * l.unitUsd, 9);
+    const rotations = has(r, 'KMS key rotations') ? lineOf(r, 'KMS key rotations').usd : 0;
+    expect(r.firstYear.totalUsd).toBeCloseTo(r.totalUsd - rotations, 9);
+    expect(r.lines.every((l) => COST_ITEMS.includes(l.item) && l.usd >= 0 && l.basis.length > 0)).toBe(true);
   });
 
-  it('prices the hosted alternatives per run at the same frequency', () => {
-    const report = estimateCost(oneHttp());
-    const alt = Object.fromEntries(report.alternatives.map((a) => [a.name, a.usdPerCheckMonth]));
-    expect(alt.cloudwatchSynthetics).toBeCloseTo(10.512, 9); // 8,760 × $0.0012
-    expect(alt.datadog).toBeCloseTo(4.38, 9); // 8,760 × $5/10k
-    expect(alt.checkly).toBeCloseTo(1.752, 9); // 8,760 × $2/10k
+  it('prices 100 checks every 60 s under $1.00 per check-month, line by line as computed by hand', () => {
+    const config = fleet100at60();
+    const plan = planFleet(config);
+    // The name hash spreads 100 checks over 4 buckets of at most 50.
+    expect(plan.shards.map((s) => s.checks.length)).toEqual([34, 31, 35]);
+    const r = estimateCost(config);
+    expect(r.fleet).toMatchObject({ checks: 100, byKind: { websocket: 50, http: 50 }, shards: 3, locations: ['default'], tokens: 1, tlsHosts: 50 });
+
+    // 3 shards × 2,628,000 s / 60 s = 131,400 invocations, schedules and PutMetricData calls.
+    expect(lineOf(r, 'Lambda requests').quantity).toBeCloseTo(131_400, 6);
+    expect(lineOf(r, 'Lambda requests').usd).toBeCloseTo(0.02628, 9);
+    expect(lineOf(r, 'EventBridge Scheduler').usd).toBeCloseTo(0.1314, 9);
+    expect(lineOf(r, 'PutMetricData requests').usd).toBeCloseTo(1.314, 9);
+    // A shard runs as long as its slowest check: a WebSocket's 0.3 s handshake + 1 s settle, + 0.1 s publishing;
+    // when one of its n checks fails (1 − 0.999^n), the failing run takes 0.3 + 2 s pause + 0.3 s.
+    const gbs = total(plan.shards.map((s) => {
+      const p = 1 - 0.999 ** s.checks.length;
+      return 43_800 * ((1 - p) * 1.3 + p * 2.6 + 0.1) * 0.5;
+    }));
+    expect(lineOf(r, 'Lambda compute').quantity).toBeCloseTo(gbs, 6);
+    expect(lineOf(r, 'Lambda compute').usd).toBeCloseTo(1.2638, 4);
+    // 3 containers × 365 cold starts × 0.3 s × 0.5 GB.
+    expect(lineOf(r, 'Lambda INIT (cold starts)').quantity).toBeCloseTo(164.25, 6);
+
+    expect(lineOf(r, 'Metrics: Success + Duration').usd).toBeCloseTo(60, 9); // 200 × $0.30
+    // 60 runs an hour: 1 − 0.999^60 = 5.83% of hours hold a failure; two sparse series per check.
+    expect(lineOf(r, 'Metrics: Failures (failing hours)').quantity).toBeCloseTo(200 * (1 - 0.999 ** 60), 9);
+    expect(lineOf(r, 'Metrics: ShardResults heartbeat').usd).toBeCloseTo(0.9, 9);
+    expect(lineOf(r, 'Metrics: CertificateDaysLeft').usd).toBeCloseTo(15, 9); // 50 hosts × $0.30
+    expect(has(r, 'Metrics: phase timings')).toBe(false);
+
+    // Refused, Forbidden and Failing: one Metrics Insights alarm each, analyzing the failing series; Silent per shard.
+    expect(lineOf(r, 'Alarms: Metrics Insights (metrics analyzed)').quantity).toBeCloseTo(3 * 100 * (1 - 0.999 ** 60), 9);
+    // Standard alarms: Silent per shard (3), RunnerDropped (1), CertificateExpiring per TLS host (50).
+    expect(r.lines.filter((l) => l.item === 'Alarms: standard resolution').map((l) => l.quantity)).toEqual([3, 1, 50]);
+    expect(has(r, 'Alarms: high resolution')).toBe(false);
+
+    // 100 × 43,800 results × 600 B + 131,400 invocations × 300 B = 2.66742 GB.
+    expect(lineOf(r, 'Logs: ingestion').quantity).toBeCloseTo(2.66742, 9);
+    expect(lineOf(r, 'Logs: storage').usd).toBeCloseTo(2.66742 * 0.03, 9);
+    // Each container reads the shared token every 5 min (8,760 a month) and on each cold start.
+    expect(lineOf(r, 'Tokens: KMS Decrypt (SecureString)').quantity).toBeCloseTo(3 * (8_760 + COLD_STARTS_PER_MONTH), 6);
+    expect(lineOf(r, 'Tokens: SSM GetParameter').usd).toBe(0);
+    expect(has(r, 'Tokens: Secrets Manager secrets')).toBe(false);
+
+    expect(lineOf(r, 'Dashboard').usd).toBe(3);
+    expect(lineOf(r, 'KMS key (alarm topic)').usd).toBe(1);
+    expect(lineOf(r, 'KMS key rotations')).toMatchObject({ usd: 2, fromYear: 2 });
+
+    expect(r.perCheckMonthUsd).toBeCloseTo(0.9678, 4);
+    expect(r.firstYear.perCheckMonthUsd).toBeCloseTo(0.9478, 4);
+    expect(r.intervals).toEqual([expect.objectContaining({ intervalSeconds: 60, checks: 100, goalUsd: 1, meetsGoal: true })]);
+    expect(r.meetsGoal).toBe(true);
   });
 
-  it('splits a shared secret and the dashboard between checks and reads the secret once per cache period', () => {
-    const secret = { name: 'synthmon/token' };
-    const config = parseConfig({
-      intervalMinutes: 1,
-      checks: [
-        { name: 'a', kind: 'http', url: 'https://127.0.0.1/a', auth: { secret } },
-        { name: 'b', kind: 'http', url: 'https://127.0.0.1/b', auth: { secret } },
-        { name: 'c', kind: 'websocket', url: 'wss://127.0.0.1/ws', auth: {} },
-        { name: 'd', kind: 'http', url: 'https://127.0.0.1/d' },
-      ],
+  it('prices 100 checks every 10 s: a minute of Lambda per shard, a PutMetricData call per tick, a high-resolution Failing alarm per check', () => {
+    const r = estimateCost(fleet100at10());
+    // One fast shard of 100 checks (fastShardMaxChecks), invoked once a minute, ticking 6 times inside it.
+    expect(lineOf(r, 'Lambda requests').quantity).toBeCloseTo(43_800, 6);
+    expect(lineOf(r, 'Lambda compute').quantity).toBeCloseTo(43_800 * 60 * 0.5, 6);
+    expect(lineOf(r, 'Lambda compute').usd).toBeCloseTo(17.52, 2);
+    expect(lineOf(r, 'PutMetricData requests').quantity).toBeCloseTo(262_800, 6);
+    // 360 runs an hour: 30.2% of hours hold a failure.
+    expect(lineOf(r, 'Metrics: Failures (failing hours)').quantity).toBeCloseTo(200 * (1 - 0.999 ** 360), 9);
+    expect(lineOf(r, 'Alarms: high resolution')).toMatchObject({ quantity: 100, usd: 30 });
+    // Refused and Forbidden stay on 60 s Metrics Insights alarms; Silent watches each shard's 60 s heartbeat.
+    expect(lineOf(r, 'Alarms: Metrics Insights (metrics analyzed)').quantity).toBeCloseTo(2 * 100 * (1 - 0.999 ** 360), 9);
+    expect(lineOf(r, 'Alarms: standard resolution').quantity).toBe(1);
+    // 100 × 262,800 results × 600 B + 43,800 invocations × 300 B.
+    expect(lineOf(r, 'Logs: ingestion').quantity).toBeCloseTo(15.78114, 9);
+
+    expect(r.intervals[0]).toMatchObject({ intervalSeconds: 10, fast: true, goalUsd: 2 });
+    // A shard of 100 fast checks shares its idle minute of Lambda: the $2.00 goal is met.
+    expect(r.perCheckMonthUsd).toBeCloseTo(1.6929, 3);
+    expect(r.meetsGoal).toBe(r.perCheckMonthUsd <= 2);
+    const notes = r.notes.join('\n');
+    expect(notes).toContain('10 s checks: $1.69 per check-month meets the goal of $2.00');
+  });
+
+  it('shares the fixed costs: the per-check cost falls as the fleet grows', () => {
+    const sizes = [10, 100, 1000].map((n) => estimateCost(benchmarkFleet({ checks: n })));
+    const perCheck = sizes.map((r) => r.perCheckMonthUsd);
+    expect(perCheck[0]).toBeGreaterThan(perCheck[1]!);
+    expect(perCheck[1]).toBeGreaterThan(perCheck[2]!);
+    for (const r of sizes) {
+      expect(lineOf(r, 'Dashboard').perCheckUsd).toBeCloseTo(3 / r.fleet.checks, 12);
+      // What every check publishes costs the same per check at any size.
+      expect(lineOf(r, 'Metrics: Success + Duration').perCheckUsd).toBeCloseTo(0.6, 12);
+    }
+    expect(sizes[2]!.perCheckMonthUsd).toBeCloseTo(0.9075, 4);
+  });
+
+  it('bills the sparse Failures series and the Insights alarms more as the failure rate rises', () => {
+    const at = (failureRate: number) => estimateCost(fleet100at60(), { failureRate });
+    expect(has(at(0), 'Metrics: Failures (failing hours)')).toBe(false);
+    expect(has(at(0), 'Alarms: Metrics Insights (metrics analyzed)')).toBe(false);
+    const rates = [0.0001, 0.001, 0.01];
+    const failures = rates.map((f) => lineOf(at(f), 'Metrics: Failures (failing hours)').usd);
+    const insights = rates.map((f) => lineOf(at(f), 'Alarms: Metrics Insights (metrics analyzed)').usd);
+    expect(failures[0]).toBeLessThan(failures[1]!);
+    expect(failures[1]).toBeLessThan(failures[2]!);
+    expect(insights[0]).toBeLessThan(insights[1]!);
+    expect(insights[1]).toBeLessThan(insights[2]!);
+    // Hourly checks make the proration exact: the series exist in the failing share of hours.
+    const hourly = estimateCost(benchmarkFleet({ checks: 10, intervalSeconds: 3600 }), { failureRate: 0.02 });
+    expect(lineOf(hourly, 'Metrics: Failures (failing hours)').quantity).toBeCloseTo(10 * 2 * 0.02, 12);
+  });
+
+  it('prices exactly the alarms alarmDefinitions deploys', () => {
+    for (const config of [fleet100at60(), fleet100at10(), benchmarkFleet({ checks: 40, locations: ['eu-west-1', 'us-east-1'] })]) {
+      const defs = alarmDefinitions(config);
+      const r = estimateCost(config);
+      const metricAlarms = defs.filter((d) => d.type === 'metric');
+      const priced = r.lines.filter((l) => l.item === 'Alarms: standard resolution' || l.item === 'Alarms: high resolution');
+      expect(total(priced.map((l) => l.quantity))).toBe(metricAlarms.length);
+      expect(total(r.lines.filter((l) => l.item === 'Alarms: high resolution').map((l) => l.quantity))).toBe(
+        metricAlarms.filter((d) => d.metric.periodSeconds < 60).length,
+      );
+      expect(r.fleet.alarms).toBe(defs.length);
+    }
+  });
+
+  it('publishes from every location under shared identities: Success and Duration count once, heartbeats and runs per location', () => {
+    const one = estimateCost(fleet100at60());
+    const three = estimateCost(benchmarkFleet({ checks: 100, locations: ['eu-west-1', 'us-east-1', 'ap-southeast-2'] }));
+    expect(three.fleet.description).toContain('3 shards × 3 locations (eu-west-1, us-east-1, ap-southeast-2)');
+    expect(lineOf(three, 'Metrics: Success + Duration').usd).toBe(lineOf(one, 'Metrics: Success + Duration').usd);
+    expect(lineOf(three, 'Metrics: ShardResults heartbeat').quantity).toBe(9);
+    expect(lineOf(three, 'Alarms: standard resolution').quantity).toBe(9); // Silent per shard and location
+    for (const item of ['Lambda requests', 'EventBridge Scheduler', 'PutMetricData requests', 'Logs: ingestion'] as const) {
+      expect(lineOf(three, item).quantity / lineOf(one, item).quantity).toBeCloseTo(3, 9);
+    }
+    // 3 × 60 runs an hour feed the same Failures identity.
+    expect(lineOf(three, 'Metrics: Failures (failing hours)').quantity).toBeCloseTo(200 * (1 - 0.999 ** 180), 9);
+    expect(three.alternatives.find((a) => a.name === 'checkly')!.usdPerCheckMonth).toBeCloseTo(3 * 8.76, 9);
+    expect(three.notes.join('\n')).toContain('inter-region transfer');
+  });
+
+  it('prices a mixed fleet per interval group: fast checks against $2.00, the others against $1.00', () => {
+    const r = estimateCost(mixedFleet(100, (i) => (i < 50 ? 10 : 60)));
+    expect(r.intervals.map((g) => [g.intervalSeconds, g.checks, g.goalUsd])).toEqual([[10, 50, 2], [60, 50, 1]]);
+    expect(r.goalUsd).toBeCloseTo(1.5, 12);
+    expect(r.meetsGoal).toBe(r.intervals.every((g) => g.meetsGoal));
+    expect(lineOf(r, 'Lambda compute', 10).usd).toBeGreaterThan(lineOf(r, 'Lambda compute', 60).usd);
+    expect(lineOf(r, 'Dashboard').intervalSeconds).toBeUndefined();
+    // The fleet's peers are the check-weighted mean of each group's.
+    const checkly = r.intervals.map((g) => g.alternatives.find((a) => a.name === 'checkly')!.usdPerCheckMonth);
+    expect(r.alternatives.find((a) => a.name === 'checkly')!.usdPerCheckMonth).toBeCloseTo((checkly[0]! + checkly[1]!) / 2, 9);
+    expect(formatCostTable(r)).toContain('Lambda compute (10 s)');
+  });
+
+  it('prices the hosted peers at the same frequency, CloudWatch Synthetics at its one-minute floor (DESIGN §11 anchors)', () => {
+    const peers = (r: CostReport) => Object.fromEntries(r.alternatives.map((a) => [a.name, a.usdPerCheckMonth]));
+    expect(peers(estimateCost(fleet100at60()))).toEqual({
+      cloudwatchSynthetics: expect.closeTo(52.56, 9),
+      checkly: expect.closeTo(8.76, 9),
+      datadog: expect.closeTo(21.9, 9),
     });
-    const [a, b, c, d] = estimateCost(config).checks;
-    expect(usdOf(a!, 'Secrets Manager secret').usd).toBeCloseTo(0.2, 9);
-    expect(usdOf(b!, 'Secrets Manager secret').usd).toBeCloseTo(0.2, 9);
-    expect(usdOf(c!, 'Secrets Manager secret').usd).toBeCloseTo(0.4, 9); // its own, created by the stack
-    expect(d!.lines.some((l) => l.item.startsWith('Secrets Manager'))).toBe(false);
-    // Every 5 min: 43,800 / 5 = 8,760 reads, plus 12 × 30.4167 = 365 cold-start reads.
-    expect(usdOf(a!, 'Secrets Manager API calls').quantity).toBeCloseTo(9125, 6);
-    expect(usdOf(a!, 'Dashboard (share)').usd).toBeCloseTo(0.75, 9);
-    expect(usdOf(a!, 'KMS key of the alarm topic (share)').usd).toBeCloseTo(0.25, 9);
-    // At 2 min the cache outlives two runs, so the third re-reads: every 6 min → 7,300 + 365.
-    const every2 = estimateCost({ ...config, intervalMinutes: 2 }).checks[0]!;
-    expect(usdOf(every2, 'Secrets Manager API calls').quantity).toBeCloseTo(7665, 6);
+    const fast = estimateCost(fleet100at10());
+    expect(peers(fast)).toEqual({ cloudwatchSynthetics: expect.closeTo(52.56, 9), checkly: expect.closeTo(52.56, 9), datadog: expect.closeTo(131.4, 9) });
+    expect(fast.alternatives.find((a) => a.name === 'cloudwatchSynthetics')!.basis).toContain('it cannot run every 10 s');
   });
 
-  it('adds the settle window to a healthy WebSocket run', () => {
-    const config = parseConfig({ checks: [{ name: 'ws', kind: 'websocket', url: 'wss://127.0.0.1/ws', settleMs: 1000 }] });
-    const c = estimateCost(config, { failureRate: 0 }).checks[0]!;
-    // 43,800 runs × (0.2 + 1.0) s × 0.25 GB = 13,140 GB-s.
-    expect(usdOf(c, 'Lambda compute').quantity).toBeCloseTo(13140, 6);
-    expect(usdOf(c, 'Lambda compute').usd).toBeCloseTo(0.17520088, 7);
+  it('adds four metrics per check with phase timings', () => {
+    const r = estimateCost(benchmarkFleet({ checks: 100, phaseTimings: true }));
+    expect(lineOf(r, 'Metrics: phase timings')).toMatchObject({ quantity: 400, usd: expect.closeTo(120, 9) });
   });
 
-  it('scales per-run lines with the interval and leaves monthly fees alone', () => {
-    const every1 = estimateCost(oneHttp({ intervalMinutes: 1 }));
-    const every10 = estimateCost(oneHttp({ intervalMinutes: 10 }));
-    expect(every1.runsPerCheckMonth / every10.runsPerCheckMonth).toBe(10);
-    for (const item of ['Lambda requests', 'Lambda compute', 'EventBridge Scheduler', 'PutMetricData requests', 'Logs ingestion']) {
-      expect(usdOf(every1.checks[0]!, item).usd / usdOf(every10.checks[0]!, item).usd).toBeCloseTo(10, 9);
+  it('prices a token kept in Secrets Manager per secret and per read, with no KMS request of its own', () => {
+    const config = parseConfig({
+      tokens: { api: { secret: { name: 'synthmon/api' } } },
+      checks: benchmarkFleet({ checks: 4 }).checks.map((c) => ({ ...c, auth: { ...c.auth!, token: c.kind === 'http' ? 'api' : 'default' } })),
+    });
+    const r = estimateCost(config);
+    expect(lineOf(r, 'Tokens: Secrets Manager secrets')).toMatchObject({ quantity: 1, usd: 0.4 });
+    expect(lineOf(r, 'Tokens: Secrets Manager API calls').quantity).toBeCloseTo(8_760 + COLD_STARTS_PER_MONTH, 6);
+    expect(lineOf(r, 'Tokens: KMS Decrypt (SecureString)').quantity).toBeCloseTo(8_760 + COLD_STARTS_PER_MONTH, 6); // the default token only
+  });
+
+  it('leaves the key out when the topic key is supplied, and counts the rotation surcharges only after year 1', () => {
+    const own = estimateCost(fleet100at60());
+    const supplied = estimateCost(fleet100at60(), { ownTopicKey: false });
+    expect(has(supplied, 'KMS key (alarm topic)') || has(supplied, 'KMS key rotations')).toBe(false);
+    expect(own.totalUsd - supplied.totalUsd).toBeCloseTo(3, 9);
+    expect(own.totalUsd - own.firstYear.totalUsd).toBeCloseTo(2, 9);
+    expect(own.notes.join('\n')).toContain('$1/month in year 1, $2 in year 2 and $3 from year 3');
+  });
+
+  it('counts the lines of the runner and the memory it runs with', () => {
+    const at512 = estimateCost(fleet100at10());
+    const at256 = estimateCost(fleet100at10(), { memoryMb: 256 });
+    expect(lineOf(at256, 'Lambda compute').usd).toBeCloseTo(lineOf(at512, 'Lambda compute').usd / 2, 9);
+    expect(lineOf(at256, 'Metrics: Success + Duration').usd).toBe(lineOf(at512, 'Metrics: Success + Duration').usd);
+  });
+});
+
+describe('formatCostTable', () => {
+  it('names the fleet size and prints every line, the totals, the peers, the assumptions, the notes and the sources', () => {
+    const r = estimateCost(fleet100at60());
+    const text = formatCostTable(r);
+    expect(text).toContain('Fleet: 100 checks (50 websocket, 50 http) every 60 s; 3 shards × 1 location (the deploy region); 1 token; 50 TLS hosts; 57 alarms');
+    for (const l of r.lines) expect(text).toContain(l.item);
+    expect(text).toMatch(/Metrics: Success \+ Duration\s+200\s+metric-months\s+\$0\.30\s+\$60\.00\s+\$0\.60/);
+    expect(text).toMatch(/total \(steady state\)\s+\$96\.78\s+\$0\.97\s+100 checks/);
+    expect(text).toMatch(/total \(first year\)\s+\$94\.78\s+\$0\.95/);
+    expect(text).toMatch(/60 s\s+100\s+3\s+\$0\.97\s+\$1\.00\s+met\s+\$52\.56\s+\$8\.76\s+\$21\.90/);
+    for (const key of Object.keys(r.assumptions)) expect(text).toContain(`${key} = `);
+    for (const note of r.notes) expect(text).toContain(note.trim());
+    for (const s of r.sources) {
+      expect(text).toContain(`${s.name}: $`);
+      expect(text).toContain(s.source);
+      expect(text).toContain(`[${s.evidence}]`);
     }
-    for (const item of ['Custom metrics (always published)', 'Alarms (standard)', 'Dashboard (share)', 'KMS key of the alarm topic (share)', 'Lambda init (cold starts)']) {
-      expect(usdOf(every10.checks[0]!, item).usd).toBe(usdOf(every1.checks[0]!, item).usd);
-    }
-    for (const [a, b] of every1.alternatives.map((alt, i) => [alt, every10.alternatives[i]!] as const)) {
-      expect(a.usdPerCheckMonth / b.usdPerCheckMonth).toBeCloseTo(10, 9);
-    }
-    // Hourly proration: with one run an hour, the Failures metric is billed in exactly the failing share of hours.
-    const hourly = estimateCost(oneHttp({ intervalMinutes: 60 }), { failureRate: 0.02 }).checks[0]!;
-    expect(usdOf(hourly, 'Custom metrics (Failures, failing hours)').quantity).toBeCloseTo(0.02, 12);
-    expect(every10.totalUsd).toBeLessThan(every1.totalUsd);
   });
 
-  it('bills four more metrics with phase timings', () => {
-    const off = estimateCost(oneHttp()).checks[0]!;
-    const on = estimateCost(oneHttp({ phaseTimings: true })).checks[0]!;
-    expect(usdOf(on, 'Custom metrics (always published)').usd - usdOf(off, 'Custom metrics (always published)').usd).toBeCloseTo(1.2, 9);
-  });
-
-  it('says which items block the goal on the default config and what design would meet it', () => {
-    const report = estimateCost(defaultConfig());
-    expect(report.meetsGoal).toBe(false);
-    expect(report.perCheckMonthUsd).toBeGreaterThan(1);
-    const notes = report.notes.join('\n');
-    expect(notes).toContain(
-      'Largest items: Dashboard (share) $1.50, Custom metrics (always published) $0.60, KMS key of the alarm topic (share) $0.50, PutMetricData requests $0.44.',
-    );
-    expect(notes).toMatch(/No interval reaches the goal/);
-    expect(notes).toMatch(/Embedded Metric Format/);
-    const lean = estimateCost(defaultConfig(), LEAN_DESIGN);
-    expect(lean.meetsGoal).toBe(true);
-    expect(lean.checks.every((c) => c.lines.every((l) => l.item !== 'PutMetricData requests' && !l.item.startsWith('Secrets') && !l.item.startsWith('KMS')))).toBe(true);
-    expect(notes).toContain(`$${lean.perCheckMonthUsd.toFixed(2)} per check-month`);
-  });
-
-  it('formats every check, the total, the alternatives and the notes', () => {
-    const report = estimateCost(defaultConfig());
-    const text = formatCostTable(report);
-    for (const c of report.checks) expect(text).toContain(`${c.check} (${c.kind})`);
-    expect(text).toContain(`per check-month: $${report.perCheckMonthUsd.toFixed(2)} (goal $1.00: missed)`);
-    expect(text).toMatch(/CloudWatch Synthetics\s+\$52\.56/);
-    expect(text).toMatch(/Datadog API tests\s+\$21\.90/);
-    expect(text).toMatch(/Checkly API checks\s+\$8\.76/);
-    for (const note of report.notes) expect(text).toContain(note);
+  it('prints the fast checks against their goal and the peers at 10 s', () => {
+    const text = formatCostTable(estimateCost(fleet100at10()));
+    expect(text).toContain('every 10 s');
+    expect(text).toMatch(/10 s \(fast\)\s+100\s+1\s+\$1\.69\s+\$2\.00\s+met\s+\$52\.56\s+\$52\.56\s+\$131\.40/);
+    expect(text).toContain('at its floor of one run a minute: it cannot run every 10 s');
   });
 });
 
 describe('prices.json', () => {
-  it('gives every price a source and the date it was taken', () => {
-    expect(Object.keys(PRICES).length).toBeGreaterThanOrEqual(15);
+  it('gives every price a source URL, the quoted sentence or row, its evidence and the date', () => {
+    expect(Object.keys(PRICES).length).toBeGreaterThanOrEqual(20);
     for (const [name, price] of Object.entries(priceTable.prices)) {
       expect({ name, ...price }).toEqual({
         name,
         usd: expect.any(Number),
         per: expect.stringMatching(/\S/),
         source: expect.stringMatching(/^[A-Z].+ https:\/\/\S+/),
+        quote: expect.stringMatching(/\S{3}/),
+        evidence: expect.stringMatching(/^(official|official-research|vendor-docs|third-party|unverified)$/),
         takenOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
       });
-      expect(price.usd).toBeGreaterThan(0);
     }
+    // Only the standard-throughput parameter read is free (its KMS Decrypt is priced on its own).
+    const free = Object.entries(priceTable.prices).filter(([, p]) => !(p.usd > 0)).map(([name]) => name);
+    expect(free).toEqual(['ssmStandardParameterRead']);
+  });
+
+  it('labels the figures no official page confirmed', () => {
+    expect(PRICES.insightsMetricAnalyzedMonth).toMatchObject({ evidence: 'third-party', per: expect.stringContaining('NOT FROM AN OFFICIAL SOURCE') });
+    expect(PRICES.logsIngestionGb).toMatchObject({ evidence: 'third-party', source: expect.stringContaining('no official quote found') });
+    expect(PRICES.checklyApiCheckRun).toMatchObject({ evidence: 'vendor-docs', per: expect.stringContaining('PREPAID-BUNDLE'), quote: expect.stringContaining('prepaid check bundles') });
+    expect(PRICES.datadogApiTestRun).toMatchObject({ evidence: 'unverified', per: expect.stringContaining('NOT RE-VERIFIED') });
+    expect(PRICES.customMetricMonth.quote).toContain('prorated by the hour');
   });
 });

@@ -43,7 +43,7 @@ afterEach(() => {
 });
 
 describe('demo (npm start)', () => {
-  it('walks the seed regressions: each pages through its alarm with the right cause, and all alarms end OK', async () => {
+  it('walks the seed regressions through the runner: each pages through its class alarm with the right cause, the fast check within seconds, and all alarms end OK', async () => {
     const { out, text } = capture();
     const summary = await demo({ out, color: false });
     const output = text();
@@ -51,50 +51,61 @@ describe('demo (npm start)', () => {
     expect(summary.surprises).toEqual([]);
     expect(summary.ok).toBe(true);
     const by = (regression: string) => summary.regressions.find((r) => r.regression === regression)!;
+    const pages = (r: ReturnType<typeof by>) => r.detectedBy.filter((d) => d.check).map((d) => `${d.alarm}/${d.check}@${d.afterMs / 1000}s`);
 
     const origin = by('origin-rejected');
-    expect(origin.observed).toEqual({ 'chat-websocket': ['forbidden/origin_rejected'], 'buyer-orders': ['ok'] });
-    expect(origin.detectedBy).toContainEqual(expect.objectContaining({ alarm: 'chat-websocket-Forbidden', kind: 'Forbidden', afterMs: MINUTE }));
-    expect(origin.detectedBy.filter((d) => d.check === 'buyer-orders')).toEqual([]);
+    expect(origin.observed).toEqual({ 'chat-websocket': ['forbidden/origin_rejected'], 'buyer-orders': ['ok'], 'orders-fast': ['ok'] });
+    expect(pages(origin).sort()).toEqual(['Failing-60s/chat-websocket@120s', 'Forbidden-60s/chat-websocket@60s']);
 
     const token = by('token-auth-removed');
-    expect(token.observed).toEqual({ 'chat-websocket': ['ok'], 'buyer-orders': ['forbidden/credentials_not_recognized'] });
-    expect(token.detectedBy).toContainEqual(expect.objectContaining({ alarm: 'buyer-orders-Forbidden', afterMs: MINUTE }));
-    expect(token.detectedBy.filter((d) => d.check === 'chat-websocket')).toEqual([]);
+    expect(token.observed).toEqual({
+      'chat-websocket': ['ok'],
+      'buyer-orders': ['forbidden/credentials_not_recognized'],
+      'orders-fast': ['forbidden/credentials_not_recognized'],
+    });
+    // The fast check's own 10 s alarm pages within seconds; the class alarms at the end of their minute.
+    expect(pages(token).sort()).toEqual(
+      ['Failing-60s/buyer-orders@120s', 'Failing-orders-fast/orders-fast@10s', 'Forbidden-10s/orders-fast@60s', 'Forbidden-60s/buyer-orders@60s'].sort(),
+    );
 
     const refusing = by('refusing');
-    expect(refusing.observed).toEqual({ 'chat-websocket': ['refused'], 'buyer-orders': ['refused'] });
-    for (const alarm of ['chat-websocket-Refused', 'buyer-orders-Refused']) {
-      expect(refusing.detectedBy).toContainEqual(expect.objectContaining({ alarm, kind: 'Refused', afterMs: MINUTE }));
-      expect(refusing.recoveredBy.map((r) => r.alarm)).toContain(alarm);
+    expect(refusing.observed).toEqual({ 'chat-websocket': ['refused'], 'buyer-orders': ['refused'], 'orders-fast': ['refused'] });
+    expect(pages(refusing)).toEqual(expect.arrayContaining(['Refused-60s/chat-websocket@60s', 'Refused-60s/buyer-orders@60s', 'Refused-10s/orders-fast@60s', 'Failing-orders-fast/orders-fast@10s']));
+    for (const r of [origin, token, refusing]) {
+      // Every page recovers, once.
+      expect(r.recoveredBy.map((d) => `${d.alarm}/${d.check}`).sort()).toEqual(r.detectedBy.map((d) => `${d.alarm}/${d.check}`).sort());
     }
 
-    // Exactly the expected pages: no Silent, no alarm of the check that kept working.
-    const paged = summary.transitions.filter((t) => t.to === 'ALARM').map((t) => t.alarm);
-    expect(paged.sort()).toEqual(
+    // One incident pages once per class and check: no flapping, no Silent, nothing for the check that kept working.
+    const alarmPages = summary.transitions.filter((t) => t.to === 'ALARM' && t.check).map((t) => `${t.alarm}/${t.check}`);
+    expect(alarmPages.sort()).toEqual(
       [
-        'chat-websocket-Forbidden', 'chat-websocket-Failing',
-        'buyer-orders-Forbidden', 'buyer-orders-Failing',
-        'chat-websocket-Refused', 'buyer-orders-Refused', 'chat-websocket-Failing', 'buyer-orders-Failing',
+        'Forbidden-60s/chat-websocket', 'Failing-60s/chat-websocket',
+        'Forbidden-60s/buyer-orders', 'Failing-60s/buyer-orders', 'Forbidden-10s/orders-fast', 'Failing-orders-fast/orders-fast',
+        'Refused-60s/chat-websocket', 'Refused-60s/buyer-orders', 'Failing-60s/chat-websocket', 'Failing-60s/buyer-orders', 'Refused-10s/orders-fast', 'Failing-orders-fast/orders-fast',
       ].sort(),
     );
-    expect(Object.values(summary.finalStates)).toEqual(Array(8).fill('OK'));
+    expect(Object.values(summary.finalStates)).toEqual(Array(Object.keys(summary.finalStates).length).fill('OK'));
+    expect(Object.keys(summary.finalStates).filter((id) => id.startsWith('Silent-'))).toEqual(['Silent-10s-0-default', 'Silent-60s-0-default']);
 
-    // Datapoints carry simulated timestamps inside their minute.
+    // Datapoints carry the tick's simulated time: the minute for 60 s checks, each 10 s tick (high resolution) for the fast one.
     for (const minute of summary.minutes) {
       const start = summary.simulatedStartMs + minute.index * MINUTE;
-      for (const d of minute.datums) expect((d.Timestamp as Date).getTime()).toSatisfy((t: number) => t >= start && t < start + MINUTE);
+      for (const d of minute.datums) expect((d.Timestamp as Date).getTime()).toSatisfy((t: number) => t >= start && t < start + MINUTE && (t - start) % 10_000 === 0);
+      const fast = minute.datums.filter((d) => d.Dimensions?.some((x) => x.Value === 'orders-fast'));
+      expect(new Set(fast.map((d) => (d.Timestamp as Date).getTime() - start))).toEqual(new Set([0, 10_000, 20_000, 30_000, 40_000, 50_000]));
+      expect(fast.every((d) => d.StorageResolution === 1)).toBe(true);
     }
 
     expect(output).toContain('compressed: 1 simulated minute = 0 ms');
-    expect(output).toMatch(/T\+03:00 {2}ALARM {2}chat-websocket-Forbidden {2}OK → ALARM {2}detected 1m00s after "origin rejected" started/);
+    expect(output).toMatch(/T\+03:00 {2}ALARM {2}Forbidden-60s \(contributor chat-websocket\) {2}OK → ALARM {2}detected 1m00s after "origin rejected" started/);
     expect(output).toMatch(/chat-websocket +FORBIDDEN \(origin_rejected\) {2}HTTP 403/);
     expect(output).toMatch(/buyer-orders +FORBIDDEN \(credentials_not_recognized\) {2}HTTP 403/);
-    expect(output).toMatch(/T\+08:00 {2}ALARM {2}buyer-orders-Forbidden {2}OK → ALARM/);
-    expect(output).toMatch(/T\+13:00 {2}ALARM {2}chat-websocket-Refused/);
-    expect(output).toMatch(/T\+13:00 {2}ALARM {2}buyer-orders-Refused/);
+    expect(output).toMatch(/T\+09:10 {2}ALARM {2}Failing-orders-fast {2}OK → ALARM {2}detected 0m10s after "token authentication removed" started/);
+    expect(output).toMatch(/T\+17:00 {2}ALARM {2}Refused-60s \(contributor chat-websocket\)/);
     expect(output).toContain('Failures{Reason=forbidden}=1');
-    expect(output).toContain('final: all 8 alarms OK');
+    expect(output).toContain('Failures{Interval=10,Reason=forbidden}=1 (1 s resolution)');
+    expect(output).toMatch(/final: all \d+ alarms OK/);
     expect(output).not.toContain('\x1b[');
     expect(output).not.toContain(CANARY);
     expect(JSON.stringify(summary)).not.toContain(CANARY);
@@ -104,8 +115,8 @@ describe('demo (npm start)', () => {
     const { out, text } = capture();
     const summary = await demo({ out, color: false, scenario: [{ regression: 'refusing', minutes: 1 }] });
     expect(summary.ok).toBe(false);
-    expect(summary.surprises).toContain('chat-websocket-Refused ended in ALARM, not OK');
-    expect(text()).toContain('unexpected: buyer-orders-Refused ended in ALARM, not OK');
+    expect(summary.surprises).toContain('Refused-60s ended in ALARM, not OK');
+    expect(text()).toContain('unexpected: Refused-10s ended in ALARM, not OK');
   });
 
   it('colours the timeline on a TTY unless NO_COLOR is set', async () => {
@@ -117,13 +128,19 @@ describe('demo (npm start)', () => {
     const plain = capture(true);
     await demo({ out: plain.out, scenario: [{ regression: 'healthy', minutes: 1 }] });
     expect(plain.text()).not.toContain('\x1b[');
-    expect(plain.text()).toContain('all 8 alarms INSUFFICIENT_DATA → OK');
+    expect(plain.text()).toMatch(/all \d+ alarms INSUFFICIENT_DATA → OK/);
   });
 
-  it('evaluates the deployed alarm definitions: the demo config differs from config/default.json only in URLs and the compressed clock', () => {
+  it('evaluates the deployed alarm definitions: the demo config is config/default.json with other URLs, a compressed clock and one fast check', () => {
     const deployed = alarmDefinitions(parseConfig(defaultConfigJson));
     const local = alarmDefinitions(demoConfig({ port: 12345 }, { settleMs: 150, retryDelayMs: 100, timeoutMs: 3000 }));
-    const strip = ({ description: _d, ...rest }: (typeof deployed)[number]) => rest;
-    expect(local.map(strip)).toEqual(deployed.map(strip));
+    const strip = ({ description: _d, warmUpMinutes: _w, ...rest }: (typeof deployed)[number]) => rest;
+    // Every alarm the seed deploys is in the demo, unchanged but for its description (the
+    // certificate alarm watches the replica's host instead of the backend's).
+    for (const def of deployed.filter((d) => d.class !== 'CertificateExpiring')) expect(local.map(strip)).toContainEqual(strip(def));
+    expect(local.filter((d) => !deployed.some((x) => x.id === d.id)).map((d) => d.id).sort()).toEqual(
+      ['CertificateExpiring-127.0.0.1', 'Failing-orders-fast', 'Forbidden-10s', 'Refused-10s', 'Silent-10s-0-default'].sort(),
+    );
+    expect(deployed.map((d) => d.id)).toContain('CertificateExpiring-multivendor-backend.indexo.ir');
   });
 });

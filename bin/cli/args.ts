@@ -3,6 +3,8 @@
  * names what was wrong and what it got. Nothing here touches the network or the environment.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
+import { MIN_TOKEN_LENGTH } from '../../lambda/tokens';
 
 /** A mistake on the command line: exit 2, message and short usage on stderr. */
 export class UsageError extends Error {
@@ -50,6 +52,7 @@ export interface ProbeConfigCommand {
 
 export type Command =
   | { readonly command: 'help'; readonly topic: HelpTopic }
+  | { readonly command: 'version' }
   | { readonly command: 'demo' }
   | { readonly command: 'cost'; readonly configFile?: string }
   | ProbeUrlCommand
@@ -58,9 +61,10 @@ export type Command =
 export const SHORT_USAGE = `Usage:
   synthmon probe <url> [--origin O] [--token-env VAR] [--token-in header|query] [--auth-scheme S]
                        [--expect-status N] [--timeout MS] [--settle MS] [--no-retry] [--json] [--publish]
-  synthmon probe --config FILE [--check NAME]... [--json] [--publish]
+  synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish]
   synthmon demo
   synthmon cost [--config FILE]
+  synthmon --version
   synthmon help [probe|demo|cost]`;
 
 export const HELP: Readonly<Record<HelpTopic, string>> = {
@@ -73,6 +77,7 @@ Commands:
   demo    the embedded default: a local replica walks through the seed's regressions (npm start)
   cost    estimate the monthly AWS cost of a configuration
   help    this text, or "help probe" for the probe flags
+  --version  print the version
 
 Run "synthmon help probe" for the probe flags and environment.`,
 
@@ -82,11 +87,12 @@ Run "synthmon help probe" for the probe flags and environment.`,
   synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish]
 
 Probes one URL (ws:// or wss:// = websocket check, http:// or https:// = http check), or the
-checks of a configuration file (run concurrently, reported in file order).
+checks of a configuration file (run once, now, concurrently, reported in file order; their
+intervalSeconds applies to the deployed schedule only).
 
 Flags for a URL:
   --origin O           Origin header sent (default for websocket: the target's own origin)
-  --token-env VAR      read the token from environment variable VAR (must be set and non-empty)
+  --token-env VAR      read the token from environment variable VAR (must be set, at least ${MIN_TOKEN_LENGTH} characters)
                        default: SYNTHMON_TOKEN when set, else no token (no auth)
   --token-in W         header | query (default: header for http(s), query parameter "token" for ws(s))
   --auth-scheme S      scheme in "Authorization: S <token>" (default Token)
@@ -94,7 +100,8 @@ Flags for a URL:
   --timeout MS         deadline per attempt (default 10000)
   --settle MS          how long a websocket must stay open after 101; 0 disables (default 1000)
 Flags for both:
-  --config FILE        run the checks of a JSON configuration file (tokens from each auth.tokenEnv)
+  --config FILE        run the checks of a JSON configuration file; each check's auth.token names a token
+                       read from that token's env (SYNTHMON_TOKEN for "default", SYNTHMON_TOKEN_<NAME> otherwise)
   --check NAME         only this check of the file (repeatable)
   --no-retry           skip the confirmation retry of a failing outcome
   --json               one JSON object per check per line on stdout
@@ -102,7 +109,7 @@ Flags for both:
                        if CloudWatch stays unavailable the datapoints go to stdout as EMF JSON lines
                        (objects with an "_aws" key, after the result lines) and the exit status is 1
 
-Environment: NODE_EXTRA_CA_CERTS (extra trusted CAs), SYNTHMON_TOKEN, NO_COLOR, FORCE_COLOR.
+Environment: NODE_EXTRA_CA_CERTS (extra trusted CAs), SYNTHMON_TOKEN (the default token), NO_COLOR, FORCE_COLOR.
 Exit status: 0 every check ok, 1 any check failed or publishing failed, 2 usage or configuration error.`,
 
   demo: `Usage:
@@ -115,8 +122,8 @@ states as CloudWatch would evaluate them. No AWS account or network needed; ends
   cost: `Usage:
   synthmon cost [--config FILE]
 
-Estimates the monthly AWS cost (Lambda, Scheduler, metrics, alarms, logs) of a configuration;
-without --config, of the embedded default.`,
+Estimates the monthly AWS cost (Lambda, Scheduler, metrics, alarms, logs) of a configuration
+(its checks, intervalSeconds and locations); without --config, of the embedded default.`,
 };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -148,6 +155,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError(['missing command']);
   if (first === '--help' || first === '-h') return { command: 'help', topic: 'main' };
+  if (first === '--version') {
+    if (rest.length) throw new UsageError([`--version takes no arguments, got "${rest[0]}"`]);
+    return { command: 'version' };
+  }
   switch (first) {
     case 'help': {
       const topic = rest[0];
@@ -220,6 +231,24 @@ function parseProbe(args: readonly string[]): Command {
     }),
     ...common,
   };
+}
+
+/**
+ * A token the CLI would send that is too short to be one, as a usage problem naming the variable
+ * (never its value), or undefined. The token store refuses such tokens anyway (MIN_TOKEN_LENGTH in
+ * lambda/tokens.ts), and output masking leaves them alone: masking every "e" would mangle all text.
+ * Only `probe <url>` takes its token from SYNTHMON_TOKEN or --token-env; a configuration's checks
+ * report a short token as their outcome `error`.
+ */
+export function shortTokenProblem(command: Command, env: NodeJS.ProcessEnv): string | undefined {
+  if (command.command !== 'probe' || command.mode !== 'url') return undefined;
+  const variable = command.tokenEnv ?? defaultTokenEnv(DEFAULT_TOKEN_NAME);
+  const value = env[variable];
+  if (!value || value.trim().length >= MIN_TOKEN_LENGTH) return undefined;
+  const why = `fewer than ${MIN_TOKEN_LENGTH} characters, too short to be a token (a truncated paste or a placeholder?)`;
+  return command.tokenEnv !== undefined
+    ? `--token-env names ${variable}, which holds ${why}: set it to the whole token`
+    : `${variable} holds ${why}: set it to the whole token, or unset it to probe without one`;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The CLI's output: every line goes through here, scrubbed of every token the run has seen. */
 import { redact } from '../../lambda/redact';
+import { MIN_TOKEN_LENGTH } from '../../lambda/tokens';
 
 export interface Io {
   /** Environment, read once at start. */
@@ -30,7 +31,13 @@ export function processIo(env: NodeJS.ProcessEnv, color: boolean): Io {
     color,
     out: (text) => void process.stdout.write(`${scrub(text)}\n`),
     err: (text) => void process.stderr.write(`${scrub(text)}\n`),
-    addSecret: (secret) => void (secret && secrets.add(secret)),
+    // Only what can be a token (MIN_TOKEN_LENGTH characters once trimmed, as the token stores accept
+    // them): masking a shorter value would mangle the output (SYNTHMON_TOKEN=e turned "synthetic
+    // monitor" into "synth***tic monitor"), and such a token is refused before it is ever sent.
+    addSecret: (secret) => {
+      const token = secret.trim();
+      if (token.length >= MIN_TOKEN_LENGTH) secrets.add(token);
+    },
   };
 }
 

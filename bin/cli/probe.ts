@@ -1,26 +1,22 @@
 /**
- * `synthmon probe`: build or load checks, run them through the Lambda's own runCheck, print each
- * result, and optionally publish through the Lambda's own publisher (DESIGN §5, §8: one code path).
+ * `synthmon probe`: build or load checks, run them through the runner's own runChecks (tokens from
+ * the environment), print each result, and optionally publish through the runner's own publisher
+ * (DESIGN §5, §8: one code path).
  */
 import type { Check, MonitorConfig } from '../../contracts/config';
-import { AUTH_DEFAULTS } from '../../contracts/kinds';
-import { ConfigError, ENV_NAME_RE, loadConfigFile, parseConfig } from '../../contracts/config';
-import { DEFAULT_NAMESPACE } from '../../contracts/metrics';
+import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
+import { kindForUrl } from '../../contracts/kinds';
+import { ConfigError, ENV_NAME_RE, loadConfigFile, parseConfig, redactCredentials } from '../../contracts/config';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
-import { runCheck } from '../../lambda/run-check';
+import { runChecks } from '../../lambda/run-checks';
+import { envTokenStore } from '../../lambda/tokens';
 import type { ProbeConfigCommand, ProbeUrlCommand } from './args';
 import { UsageError } from './args';
 import { formatHuman } from './format';
 import type { Io } from './io';
 
-/** The variable read when `--token-env` is not given (the config schema's default). */
-export const DEFAULT_TOKEN_ENV = AUTH_DEFAULTS.tokenEnv;
-
-/**
- * The config schema checks that two attempts fit the Lambda timeout (default 60 s); a local probe has
- * no such limit, so an ad-hoc check is validated as if the function had the longest timeout allowed.
- */
-const AD_HOC_FUNCTION_TIMEOUT_S = 900;
+/** The variable read when `--token-env` is not given (the default token's variable). */
+export const DEFAULT_TOKEN_ENV = defaultTokenEnv(DEFAULT_TOKEN_NAME);
 
 /** Where each schema path of an ad-hoc check came from on the command line. */
 const FLAG_FOR_PATH: ReadonlyArray<[string, string]> = [
@@ -32,7 +28,7 @@ const FLAG_FOR_PATH: ReadonlyArray<[string, string]> = [
   ['checks[0].headers.Origin', '--origin'],
   ['checks[0].auth.in', '--token-in'],
   ['checks[0].auth.scheme', '--auth-scheme'],
-  ['checks[0].auth.tokenEnv', '--token-env'],
+  ['tokens.default.env', '--token-env'],
   ['checks[0].name', 'the name derived from the URL host'],
 ];
 
@@ -47,19 +43,19 @@ export function nameFromHost(hostname: string): string {
   return name || 'probe';
 }
 
-/** The check described by `probe <url> [flags]`, validated by the config schema, and its token. */
-export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): { check: Check; token?: string; notes: string[] } {
+/** The check described by `probe <url> [flags]`, validated by the config schema (as a one-check configuration), and its token. */
+export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): { config: MonitorConfig; check: Check; token?: string; notes: string[] } {
   let url: URL;
   try {
     url = new URL(cmd.url);
   } catch {
-    throw new UsageError([`URL must be absolute, like wss://host/path or https://host/path, got "${cmd.url}"`], 'probe');
+    throw new UsageError([`URL must be absolute, like wss://host/path or https://host/path, got "${redactCredentials(cmd.url)}"`], 'probe');
   }
   const scheme = url.protocol.replace(/:$/, '');
-  const kind = scheme === 'ws' || scheme === 'wss' ? 'websocket' : scheme === 'http' || scheme === 'https' ? 'http' : undefined;
+  const kind = kindForUrl(cmd.url);
 
   const problems: string[] = [];
-  if (!kind) problems.push(`URL scheme must be ws, wss, http or https, got "${scheme}" in "${cmd.url}"`);
+  if (!kind) problems.push(`URL scheme must be ws, wss, http or https, got "${scheme}" in "${redactCredentials(cmd.url)}"`);
   if (kind === 'http' && cmd.settleMs !== undefined) problems.push('--settle applies to ws:// and wss:// URLs only');
   if (kind === 'websocket' && cmd.expectStatus !== undefined) problems.push('--expect-status applies to http:// and https:// URLs only');
 
@@ -92,20 +88,20 @@ export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): {
           auth: {
             ...(cmd.tokenIn !== undefined ? { in: cmd.tokenIn } : {}),
             ...(cmd.authScheme !== undefined ? { scheme: cmd.authScheme } : {}),
-            tokenEnv: cmd.tokenEnv ?? DEFAULT_TOKEN_ENV,
           },
         }
       : {}),
   };
 
-  let check: Check | undefined;
+  let config: MonitorConfig | undefined;
   try {
-    check = parseConfig({ functionTimeoutSeconds: AD_HOC_FUNCTION_TIMEOUT_S, checks: [raw] }, 'command line').checks[0]!;
+    config = parseConfig({ tokens: { [DEFAULT_TOKEN_NAME]: { env: cmd.tokenEnv ?? DEFAULT_TOKEN_ENV } }, checks: [raw] }, 'command line');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems.map(toFlagProblem));
   }
-  if (problems.length || !check) throw new UsageError(problems, 'probe');
+  if (problems.length || !config) throw new UsageError(problems, 'probe');
+  let check = config.checks[0]!;
 
   const notes: string[] = [];
   if (!token) {
@@ -114,16 +110,22 @@ export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): {
     if (unused.length) notes.push(`no token (set SYNTHMON_TOKEN or use --token-env VAR), so ${unused.join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not used`);
     const { auth: _auth, ...withoutAuth } = check;
     check = withoutAuth as Check;
+    config = { ...config, checks: [check] };
   }
-  return { check, token, notes };
+  return { config, check, token, notes };
 }
 
 /** "checks[0].timeoutMs must be at least 100 ms, got 50" → "--timeout must be at least 100 ms, got 50". */
 function toFlagProblem(problem: string): string {
+  // The configuration's advice for a credential in the URL, in the command line's terms.
+  const advice = problem.replace(
+    /put the token in tokens and use auth \{"in": "query", "param": "([^"]+)"\}/,
+    (_m, param: string) => `pass it in SYNTHMON_TOKEN (or --token-env VAR) with --token-in query${param === 'token' ? '' : ` (the probe sends it as ?token=; use a --config file with auth.param "${param}")`}`,
+  );
   for (const [path, flag] of FLAG_FOR_PATH) {
-    if (problem.startsWith(`${path} `) || problem.startsWith(`${path}:`)) return flag + problem.slice(path.length);
+    if (advice.startsWith(`${path} `) || advice.startsWith(`${path}:`)) return flag + advice.slice(path.length);
   }
-  return problem;
+  return advice;
 }
 
 /** Values of query parameters named like a token (`token`, `access_token`, …) long enough to be one. */
@@ -153,36 +155,35 @@ export function selectChecks(config: MonitorConfig, names: readonly string[], so
 
 /** Run `synthmon probe`; resolves to the exit status. Usage and configuration errors throw. */
 export async function probeCommand(cmd: ProbeUrlCommand | ProbeConfigCommand, io: Io): Promise<number> {
-  let runs: Array<{ check: Check; token?: string }>;
-  let namespace = DEFAULT_NAMESPACE;
-  let phaseTimings = false;
-
+  let config: MonitorConfig;
+  let checks: Check[];
   if (cmd.mode === 'url') {
-    const { check, token, notes } = buildAdHocCheck(cmd, io.env);
-    if (token) io.addSecret(token);
+    const adHoc = buildAdHocCheck(cmd, io.env);
+    if (adHoc.token) io.addSecret(adHoc.token);
     // A token typed into the URL itself (`wss://host/ws/chat/?token=…`, the seed's form) is still a token.
-    for (const value of tokenLikeQueryValues(check.url)) io.addSecret(value);
-    for (const note of notes) io.err(`synthmon: note: ${note}`);
-    runs = [{ check, token }];
+    for (const value of tokenLikeQueryValues(adHoc.check.url)) io.addSecret(value);
+    for (const note of adHoc.notes) io.err(`synthmon: note: ${note}`);
+    config = adHoc.config;
+    checks = [adHoc.check];
   } else {
-    const config = loadConfigFile(cmd.configFile);
-    namespace = config.namespace;
-    phaseTimings = config.phaseTimings;
-    runs = selectChecks(config, cmd.checks, cmd.configFile).map((check) => {
-      // An unset variable leaves the token out; runCheck then reports outcome `error` for that check.
-      const token = check.auth ? io.env[check.auth.tokenEnv] || undefined : undefined;
-      if (token) io.addSecret(token);
-      return { check, token };
-    });
+    config = loadConfigFile(cmd.configFile);
+    checks = selectChecks(config, cmd.checks, cmd.configFile);
+  }
+  // Every token value in the environment is masked in all output, whether or not a check uses it.
+  for (const token of Object.values(config.tokens)) {
+    const value = io.env[token.env];
+    if (value) io.addSecret(value);
   }
 
-  // Concurrently, as the Lambda would run them; printed in configuration order.
-  const results = await Promise.all(runs.map(({ check, token }) => runCheck(check, { token, noRetry: cmd.noRetry })));
+  // The runner's own path: concurrently, each under its own deadline, tokens by name; printed in
+  // configuration order. An unset variable gives that check outcome `error`.
+  const startedAt = new Date();
+  const results = await runChecks(checks, { tokens: envTokenStore(config.tokens, io.env), noRetry: cmd.noRetry });
   printResults(results, cmd.json, io);
   let exitCode = results.every((r) => r.ok) ? 0 : 1;
 
   if (cmd.publish) {
-    const published = await publish(results, { namespace, phaseTimings }, cmd.json, io);
+    const published = await publish(results, { config, checks, startedAt }, cmd.json, io);
     if (!published) exitCode = 1;
   }
   return exitCode;
@@ -204,14 +205,19 @@ function printResults(results: readonly CheckResult[], json: boolean, io: Io): v
  */
 async function publish(
   results: readonly CheckResult[],
-  options: { namespace: string; phaseTimings: boolean },
+  run: { config: MonitorConfig; checks: readonly Check[]; startedAt: Date },
   json: boolean,
   io: Io,
 ): Promise<boolean> {
   // Loaded only when asked for: the AWS SDK takes a while to load and most probes never publish.
   const { publishResults } = await import('../../lambda/metrics/publish');
+  const options = { namespace: run.config.namespace, phaseTimings: run.config.phaseTimings };
   const report = await publishResults(results, {
     ...options,
+    // As the runner publishes a run: the checks' intervals (fast checks high-resolution, the
+    // Interval copy of Failures) and the run's own time on every datapoint.
+    intervals: new Map(run.checks.map((c) => [c.name, c.intervalSeconds])),
+    timestamp: run.startedAt,
     // EMF lines through the scrubbing writer; the publisher's JSON error log is replaced by our line.
     writeLine: (line) => io.out(line),
     log: () => {},

@@ -24,6 +24,8 @@ const CODE_OUTCOME: Readonly<Record<string, Outcome>> = {
   HPE_INVALID_CONSTANT: Outcome.RESET,
   EHOSTUNREACH: Outcome.TIMEOUT,
   ENETUNREACH: Outcome.TIMEOUT,
+  // Our own request refused by the client library (e.g. a header value with a newline): configuration.
+  UND_ERR_INVALID_ARG: Outcome.ERROR,
 };
 
 const TLS_CODES = new Set([
@@ -43,6 +45,8 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
+const isTlsCode = (code: string) => TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
+
 /** The most specific `code` found on an error, its cause, or an AggregateError's members. */
 export function errorCode(err: unknown): string | undefined {
   const seen = new Set<unknown>();
@@ -54,7 +58,7 @@ export function errorCode(err: unknown): string | undefined {
     seen.add(e);
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
-      if (code in CODE_OUTCOME || TLS_CODES.has(code) || code.startsWith('ERR_SSL_')) return code;
+      if (code in CODE_OUTCOME || isTlsCode(code)) return code;
       fallback ??= code;
     }
     const errors = (e as { errors?: unknown }).errors;
@@ -69,8 +73,23 @@ export function outcomeForError(err: unknown): { outcome: Outcome; code?: string
   const code = errorCode(err);
   if (code === undefined) return { outcome: Outcome.RESET };
   if (code in CODE_OUTCOME) return { outcome: CODE_OUTCOME[code]!, code };
-  if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return { outcome: Outcome.TLS, code };
+  if (isTlsCode(code)) return { outcome: Outcome.TLS, code };
   return { outcome: Outcome.RESET, code };
+}
+
+/**
+ * True for an error that the network (or the client library speaking to it) raised, as opposed
+ * to a bug in the probe: a deadline, a system call error (`syscall`), a code the taxonomy knows,
+ * an undici or HTTP-parser error. A TypeError thrown by verdict code is none of these and must be
+ * reported as `error`, not as an endpoint verdict.
+ */
+export function isNetworkError(err: unknown): boolean {
+  if (err instanceof DeadlineError) return true;
+  if (!err || typeof err !== 'object') return false;
+  if (typeof (err as { syscall?: unknown }).syscall === 'string') return true;
+  const code = errorCode(err);
+  if (code === undefined) return false;
+  return code in CODE_OUTCOME || isTlsCode(code) || code.startsWith('UND_ERR_') || code.startsWith('HPE_');
 }
 
 /** Outcome for an HTTP status that is not the expected one. */

@@ -1,6 +1,7 @@
 /** What every probe takes and gives: one attempt of one check (the retry lives in lambda/run-check.ts). */
 import type { LookupFunction } from 'node:net';
-import type { CheckResult } from '../../contracts/result';
+import type { Cause, Outcome } from '../../contracts/outcomes';
+import type { CheckResult, Evidence } from '../../contracts/result';
 
 /** What a single attempt needs besides the check itself. */
 export interface AttemptOptions {
@@ -14,3 +15,16 @@ export interface AttemptOptions {
 
 /** One attempt's verdict; runCheck adds `attempts`. */
 export type AttemptResult = Omit<CheckResult, 'attempts'>;
+
+/**
+ * What a probe concludes, before the engine (./attempt.ts) adds the URL, timings and certificate.
+ * `message` comes from ./messages.ts; server text in it and in `evidence` is already masked.
+ */
+export interface Verdict {
+  readonly outcome: Outcome;
+  readonly message: string;
+  readonly status?: number;
+  readonly cause?: Cause;
+  readonly closeCode?: number;
+  readonly evidence?: Evidence;
+}

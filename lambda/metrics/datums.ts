@@ -4,11 +4,26 @@
  */
 import type { Dimension as CloudWatchDimension, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { CheckResult } from '../../contracts/result';
+import { isFastInterval } from '../../contracts/fleet';
 import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from '../../contracts/metrics';
 
 export interface MetricDataOptions {
   /** Also emit DnsTime/ConnectTime/TlsTime/FirstByteTime when measured (each costs money monthly). @default false */
   readonly phaseTimings?: boolean;
+  /**
+   * The check's interval by check name. When known, a failed run also emits the sparse
+   * Failures{Check, Interval, Reason} copy the Metrics Insights alarms select on, and a fast check
+   * (10–30 s) publishes high-resolution datapoints (StorageResolution 1).
+   * @default - no interval copy, standard resolution
+   */
+  readonly intervals?: ReadonlyMap<string, number>;
+  /**
+   * Timestamp for every datapoint: the run's (tick's) scheduled time, so a retried attempt still
+   * lands in its tick's period. @default - each result's startedAt
+   */
+  readonly timestamp?: Date;
+  /** Add the shard heartbeat (ShardResults{Shard, Location} = number of results). @default - none */
+  readonly heartbeat?: { readonly shard: string; readonly location: string; readonly highResolution?: boolean };
 }
 
 /**
@@ -22,13 +37,16 @@ export function toMetricData(results: readonly CheckResult[], options: MetricDat
   const data: MetricDatum[] = [];
   for (const result of results) {
     const checkOnly: CloudWatchDimension[] = [{ Name: Dimension.CHECK, Value: result.check }];
-    const timestamp = metricTimestamp(result.startedAt);
+    const timestamp = options.timestamp ?? metricTimestamp(result.startedAt);
+    const interval = options.intervals?.get(result.check);
+    const highResolution = interval !== undefined && isFastInterval(interval);
     const datum = (name: MetricName, value: number, dimensions: CloudWatchDimension[]): MetricDatum => ({
       MetricName: name,
       Unit: MetricUnit[name],
       Value: value,
       Dimensions: dimensions,
       ...(timestamp ? { Timestamp: timestamp } : {}),
+      ...(highResolution ? { StorageResolution: 1 } : {}),
     });
 
     data.push(datum(MetricName.SUCCESS, result.ok ? 1 : 0, checkOnly));
@@ -37,6 +55,15 @@ export function toMetricData(results: readonly CheckResult[], options: MetricDat
       data.push(
         datum(MetricName.FAILURES, 1, [...checkOnly, { Name: Dimension.REASON, Value: result.outcome }]),
       );
+      if (interval !== undefined) {
+        data.push(
+          datum(MetricName.FAILURES, 1, [
+            ...checkOnly,
+            { Name: Dimension.INTERVAL, Value: String(interval) },
+            { Name: Dimension.REASON, Value: result.outcome },
+          ]),
+        );
+      }
     }
     if (options.phaseTimings) {
       for (const phase of PHASE_METRICS) {
@@ -46,6 +73,45 @@ export function toMetricData(results: readonly CheckResult[], options: MetricDat
         if (typeof ms === 'number' && Number.isFinite(ms)) data.push(datum(phase.name, ms, checkOnly));
       }
     }
+  }
+  // One CertificateDaysLeft per host name and run, whichever checks share the host: the series is
+  // the host's (DESIGN §6), and checks of one host see the same leaf certificate.
+  const hosts = new Map<string, { days: number; timestamp: Date | undefined; highResolution: boolean }>();
+  for (const result of results) {
+    if (!result.certificate || !Number.isFinite(result.certificate.daysLeft)) continue;
+    const host = hostOf(result.url);
+    if (!host) continue;
+    const interval = options.intervals?.get(result.check);
+    const prior = hosts.get(host);
+    hosts.set(host, {
+      days: Math.min(result.certificate.daysLeft, prior?.days ?? Infinity),
+      timestamp: options.timestamp ?? metricTimestamp(result.startedAt),
+      highResolution: (prior?.highResolution ?? false) || (interval !== undefined && isFastInterval(interval)),
+    });
+  }
+  for (const [host, { days, timestamp, highResolution }] of hosts) {
+    data.push({
+      MetricName: MetricName.CERTIFICATE_DAYS_LEFT,
+      Unit: MetricUnit.CertificateDaysLeft,
+      Value: days,
+      Dimensions: [{ Name: Dimension.HOST, Value: host }],
+      ...(timestamp ? { Timestamp: timestamp } : {}),
+      ...(highResolution ? { StorageResolution: 1 } : {}),
+    });
+  }
+  if (options.heartbeat) {
+    const { shard, location, highResolution } = options.heartbeat;
+    data.push({
+      MetricName: MetricName.SHARD_RESULTS,
+      Unit: MetricUnit.ShardResults,
+      Value: results.length,
+      Dimensions: [
+        { Name: Dimension.SHARD, Value: shard },
+        { Name: Dimension.LOCATION, Value: location },
+      ],
+      ...(options.timestamp ? { Timestamp: options.timestamp } : {}),
+      ...(highResolution ? { StorageResolution: 1 } : {}),
+    });
   }
   return data;
 }
@@ -57,6 +123,15 @@ export function toMetricData(results: readonly CheckResult[], options: MetricDat
 function metricTimestamp(startedAt: string): Date | undefined {
   const ms = Date.parse(startedAt);
   return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+/** The host name of a result's URL (lower case, no port), if it parses. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** CloudWatch rejects NaN/Infinity and would fail the whole batch for one bad value. */

@@ -18,7 +18,7 @@ export interface EmfEvent {
     readonly CloudWatchMetrics: ReadonlyArray<{
       readonly Namespace: string;
       readonly Dimensions: ReadonlyArray<readonly string[]>;
-      readonly Metrics: ReadonlyArray<{ readonly Name: string; readonly Unit?: string }>;
+      readonly Metrics: ReadonlyArray<{ readonly Name: string; readonly Unit?: string; readonly StorageResolution?: number }>;
     }>;
   };
   /** Dimension values (strings) and metric values (a number, or an array of numbers). */
@@ -28,7 +28,7 @@ export interface EmfEvent {
 interface Group {
   readonly timestamp: number;
   readonly dimensions: ReadonlyArray<{ name: string; value: string }>;
-  readonly metrics: Map<string, { unit?: string; values: number[] }>;
+  readonly metrics: Map<string, { unit?: string; resolution?: number; values: number[] }>;
 }
 
 /**
@@ -44,7 +44,9 @@ export function toEmfEvents(namespace: string, data: readonly MetricDatum[], now
     if (!datum.MetricName || datum.Value === undefined) continue;
     const timestamp = datum.Timestamp ? datum.Timestamp.getTime() : now();
     const dimensions = (datum.Dimensions ?? []).map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' }));
-    const key = JSON.stringify([timestamp, dimensions]);
+    // High-resolution datapoints keep StorageResolution 1 (EMF's per-metric field) in their own event.
+    const resolution = datum.StorageResolution === 1 ? 1 : undefined;
+    const key = JSON.stringify([timestamp, dimensions, resolution ?? 60]);
     const chain = groups.get(key) ?? [];
     groups.set(key, chain);
     const last = chain.at(-1);
@@ -58,7 +60,7 @@ export function toEmfEvents(namespace: string, data: readonly MetricDatum[], now
       chain.push(group);
       order.push(group);
     }
-    const metric = group.metrics.get(datum.MetricName) ?? { unit: datum.Unit, values: [] };
+    const metric = group.metrics.get(datum.MetricName) ?? { unit: datum.Unit, resolution, values: [] };
     group.metrics.set(datum.MetricName, metric);
     metric.values.push(datum.Value);
   }
@@ -73,9 +75,9 @@ export function toEmfLines(namespace: string, data: readonly MetricDatum[], now?
 function toEvent(namespace: string, group: Group): EmfEvent {
   const fields: Record<string, unknown> = {};
   for (const { name, value } of group.dimensions) fields[name] = value;
-  const metrics: Array<{ Name: string; Unit?: string }> = [];
-  for (const [name, { unit, values }] of group.metrics) {
-    metrics.push(unit ? { Name: name, Unit: unit } : { Name: name });
+  const metrics: Array<{ Name: string; Unit?: string; StorageResolution?: number }> = [];
+  for (const [name, { unit, resolution, values }] of group.metrics) {
+    metrics.push({ Name: name, ...(unit ? { Unit: unit } : {}), ...(resolution ? { StorageResolution: resolution } : {}) });
     fields[name] = values.length === 1 ? values[0] : values;
   }
   return {

@@ -9,7 +9,7 @@
 // which keeps ~120 ms of module loading out of the Lambda's init phase and out of the CLI's start.
 import type { CloudWatchClient, CloudWatchClientConfig, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { CheckResult } from '../../contracts/result';
-import { toMetricData } from './datums';
+import { toMetricData, type MetricDataOptions } from './datums';
 import { toEmfLines } from './emf';
 
 /**
@@ -96,11 +96,9 @@ export function getCloudWatchClient(): Promise<CloudWatchClient> {
   return sharedClient;
 }
 
-export interface PublishOptions {
+export interface PublishOptions extends MetricDataOptions {
   /** CloudWatch namespace (the config's `namespace`). */
   readonly namespace: string;
-  /** Publish the phase-timing metrics too. @default false */
-  readonly phaseTimings?: boolean;
   /** @default - getCloudWatchClient() */
   readonly client?: CloudWatchClient;
   /** Where EMF fallback lines go. @default - process.stdout, one line each */
@@ -128,7 +126,7 @@ export interface PublishReport {
  * one structured error line is logged, and the report says ok:false with the error.
  */
 export async function publishResults(results: readonly CheckResult[], options: PublishOptions): Promise<PublishReport> {
-  const data = toMetricData(results, { phaseTimings: options.phaseTimings });
+  const data = toMetricData(results, options);
   if (data.length === 0) return { ok: true, datums: 0, calls: 0, fallbackLines: 0 };
 
   const writeLine = options.writeLine ?? ((line: string) => void process.stdout.write(`${line}\n`));

@@ -1,129 +1,316 @@
 /**
  * Alarm definitions (DESIGN §7) as plain data: the one source of truth that the CDK construct turns
  * into CloudWatch alarms and the local evaluator evaluates with CloudWatch's semantics.
- * No CDK import here, so the CLI and demo load it cheaply.
+ *
+ * The alarm set for a fleet (see docs/DESIGN.md, "Alarms"):
+ * - Refused, Forbidden and Failing are Metrics Insights multi-time-series alarms, one per class and
+ *   interval, GROUP BY Check: one alarm covers every check of that interval, each check is a
+ *   contributor, and the contributor's SNS notification names it. They select the sparse
+ *   Failures{Check, Interval, Reason} series, which exist only while runs fail, so in a healthy fleet
+ *   they analyze almost no metrics (billed per metric analyzed per hour). They cannot see a check
+ *   that stopped publishing: that is Silent's job.
+ * - Silent is a standard alarm per runner shard and location on the shard's heartbeat
+ *   (ShardResults SampleCount < 1, missing data breaching): the runner returns a result for every
+ *   check, so a shard that publishes covers all of its checks.
+ * - Fast checks (10–30 s) also get a per-check high-resolution Failing alarm with the check's
+ *   interval as period (Metrics Insights alarms are standard resolution only), so they page in
+ *   seconds: `alarms.fastFailing`, 1 of 1 by default, since each tick is confirmed by a retry
+ *   inside it (`npm run bench`: fastConfirmation). Their Refused / Forbidden classes stay on the
+ *   60 s Metrics Insights alarms.
+ * - With several locations a class fires on a quorum: the Failures datapoints of all locations
+ *   share one identity, so the per-period Sum counts the locations that saw the failure.
+ * No CDK import here, so the CLI, the demo and the bench load it cheaply.
  */
 import type { Check, MonitorConfig } from '../../contracts/config';
+import { isFastInterval } from '../../contracts/fleet';
+import { KINDS } from '../../contracts/kinds';
 import { Dimension, MetricName } from '../../contracts/metrics';
 import { CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
+import { planFleet, type FleetPlan } from '../fleet/plan';
+import {
+  AlarmClass,
+  renderInsightsQuery,
+  RUNNER_FUNCTION_NAME,
+  type AlarmDefinition,
+  type InsightsAlarmDefinition,
+  type InsightsSelect,
+  type MetricAlarmDefinition,
+} from './model';
 
-export const AlarmKind = {
-  REFUSED: 'Refused',
-  FORBIDDEN: 'Forbidden',
-  FAILING: 'Failing',
-  SILENT: 'Silent',
-} as const;
-export type AlarmKind = (typeof AlarmKind)[keyof typeof AlarmKind];
-
-export type Statistic = 'Sum' | 'Average' | 'Minimum' | 'Maximum' | 'SampleCount';
-export type ComparisonOperator =
-  | 'GreaterThanOrEqualToThreshold'
-  | 'GreaterThanThreshold'
-  | 'LessThanThreshold'
-  | 'LessThanOrEqualToThreshold';
-export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
-
-/** The metric an alarm watches. */
-export interface AlarmMetric {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly statistic: Statistic;
-  readonly periodSeconds: number;
-}
-
-/** Everything CloudWatch needs to evaluate an alarm. */
-export interface AlarmDefinition {
-  readonly kind: AlarmKind;
-  readonly check: string;
-  /** Stable construct id / name suffix, e.g. `chat-websocket-Refused`. */
-  readonly id: string;
-  readonly metric: AlarmMetric;
-  readonly comparisonOperator: ComparisonOperator;
-  readonly threshold: number;
-  /** N in "M out of N". */
-  readonly evaluationPeriods: number;
-  /** M in "M out of N". */
-  readonly datapointsToAlarm: number;
-  readonly treatMissingData: TreatMissingData;
-  /** Runbook text for the paged engineer (≤ 1024 characters, CloudWatch's limit). */
-  readonly description: string;
-}
+export * from './model';
 
 const MAX_DESCRIPTION = 1024;
 
-function describe(check: Check, lines: string[]): string {
-  const text = [`${check.kind === 'websocket' ? 'WebSocket' : 'HTTP'} check "${check.name}" (${check.url}).`, ...lines].join(' ');
+/**
+ * Series one Metrics Insights query may return before CloudWatch marks the evaluation PARTIAL_DATA
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html: "If the Metrics
+ * Insights query returns more than 500 time series").
+ */
+export const INSIGHTS_QUERY_LIMIT = 500;
+
+export { INSIGHTS_MAX_WINDOW_SECONDS } from '../../contracts/config';
+
+/** The locations a run is made from (the deploy region alone counts as one). */
+export function locationCount(config: MonitorConfig): number {
+  return Math.max(1, config.locations.length);
+}
+
+/** Locations that must see a failure before a class pages: configured, else a majority. */
+export function quorumOf(config: MonitorConfig): number {
+  return config.quorum ?? Math.floor(locationCount(config) / 2) + 1;
+}
+
+/** The location labels the runners publish as (the deploy region is `default`). */
+export function locationLabels(config: MonitorConfig): string[] {
+  return config.locations.length ? [...config.locations] : [DEFAULT_LOCATION];
+}
+
+/** Location label of a single-region deployment (its region is known only at deploy time). */
+export const DEFAULT_LOCATION = 'default';
+
+/**
+ * Warm-up of every alarm: long enough for the runners' first datapoints to arrive and Silent's
+ * N periods to fill, so a fresh deploy goes INSUFFICIENT_DATA → OK without an ALARM in between.
+ */
+export function warmUpMinutes(config: MonitorConfig, plan: FleetPlan = planFleet(config)): number {
+  const longest = Math.max(...plan.shards.map((s) => s.invokeEverySeconds));
+  const periods = Math.max(config.alarms.silent.evaluationPeriods, config.alarms.failing.evaluationPeriods);
+  return Math.min(2880, Math.max(5, Math.ceil((longest * (periods + 1)) / 60)));
+}
+
+function describe(lines: readonly string[]): string {
+  const text = lines.join(' ');
   return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 3)}...` : text;
 }
 
-function forbiddenRunbook(check: Check): string {
-  return check.kind === 'websocket'
-    ? `WebSocket upgrade answered 403. With cause origin_rejected in the logs: ${CAUSE_RUNBOOK.origin_rejected}. Otherwise the consumer refused the token before accept(): check the token secret and the auth middleware.`
-    : `API answered 403. With cause credentials_not_recognized: ${CAUSE_RUNBOOK.credentials_not_recognized}. With permission_denied: ${CAUSE_RUNBOOK.permission_denied}.`;
+function quorumText(config: MonitorConfig): string {
+  const n = locationCount(config);
+  return n > 1 ? ` Fires when at least ${quorumOf(config)} of ${n} locations see it in one period.` : '';
 }
 
-/** The four alarms of one check, from the configuration. */
-export function checkAlarmDefinitions(config: MonitorConfig, check: Check): AlarmDefinition[] {
-  const periodSeconds = config.intervalMinutes * 60;
-  const dims = { [Dimension.CHECK]: check.name };
-  const base = (kind: AlarmKind) => ({ kind, check: check.name, id: `${check.name}-${kind}` });
-  const { refused, forbidden, failing, silent } = config.alarms;
-  const mOfN = (a: { datapointsToAlarm: number; evaluationPeriods: number }) =>
-    `Fires on ${a.datapointsToAlarm} of ${a.evaluationPeriods} periods of ${config.intervalMinutes} min; each datapoint is already confirmed by a retry.`;
+function mOfN(a: { datapointsToAlarm: number; evaluationPeriods: number }, periodSeconds: number): string {
+  return `Fires on ${a.datapointsToAlarm} of ${a.evaluationPeriods} periods of ${periodSeconds} s.`;
+}
+
+/** The Metrics Insights class alarms of one interval. */
+function insightsAlarms(config: MonitorConfig, interval: number, warmUp: number): InsightsAlarmDefinition[] {
+  const fast = isFastInterval(interval);
+  const periodSeconds = fast ? 60 : interval;
+  const schema = [Dimension.CHECK, Dimension.INTERVAL, Dimension.REASON];
+  const select = (reason?: string): InsightsSelect => ({
+    aggregate: 'SUM',
+    metricName: MetricName.FAILURES,
+    namespace: config.namespace,
+    schemaDimensions: schema,
+    where: { [Dimension.INTERVAL]: String(interval), ...(reason ? { [Dimension.REASON]: reason } : {}) },
+    groupBy: Dimension.CHECK,
+    limit: INSIGHTS_QUERY_LIMIT,
+  });
+  const confirm = fast
+    ? 'Each datapoint is one tick of a fast check.'
+    : 'Each datapoint is already confirmed by a retry.';
+  const scope = `Checks every ${interval} s; the contributor (Check) names the failing check.`;
+  const make = (
+    cls: AlarmClass,
+    q: InsightsSelect,
+    a: { datapointsToAlarm: number; evaluationPeriods: number; threshold: number },
+    runbook: string,
+  ): InsightsAlarmDefinition => ({
+    type: 'insights',
+    class: cls,
+    id: `${cls}-${interval}s`,
+    query: renderInsightsQuery(q),
+    select: q,
+    periodSeconds,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    // The configured threshold counts failed runs per period; with several locations it is the quorum.
+    threshold: Math.max(a.threshold, quorumOf(config)),
+    evaluationPeriods: a.evaluationPeriods,
+    datapointsToAlarm: a.datapointsToAlarm,
+    // The series exist only while runs fail: a period without a failure is a healthy one.
+    treatMissingData: 'notBreaching',
+    description: describe([scope, runbook, mOfN(a, periodSeconds), confirm + quorumText(config)]),
+    warmUpMinutes: warmUp,
+  });
+  const { refused, forbidden, failing } = config.alarms;
+  const ws = KINDS.websocket.label;
   return [
-    {
-      ...base(AlarmKind.REFUSED),
-      metric: { namespace: config.namespace, metricName: MetricName.FAILURES, dimensions: { ...dims, [Dimension.REASON]: Outcome.REFUSED }, statistic: 'Sum', periodSeconds },
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      threshold: refused.threshold,
-      evaluationPeriods: refused.evaluationPeriods,
-      datapointsToAlarm: refused.datapointsToAlarm,
-      treatMissingData: 'notBreaching',
-      description: describe(check, [`Connection refused (${OUTCOME_RUNBOOK.refused.meaning}). Check ${OUTCOME_RUNBOOK.refused.check}.`, mOfN(refused)]),
-    },
-    {
-      ...base(AlarmKind.FORBIDDEN),
-      metric: { namespace: config.namespace, metricName: MetricName.FAILURES, dimensions: { ...dims, [Dimension.REASON]: Outcome.FORBIDDEN }, statistic: 'Sum', periodSeconds },
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      threshold: forbidden.threshold,
-      evaluationPeriods: forbidden.evaluationPeriods,
-      datapointsToAlarm: forbidden.datapointsToAlarm,
-      treatMissingData: 'notBreaching',
-      description: describe(check, [forbiddenRunbook(check), mOfN(forbidden)]),
-    },
-    {
-      ...base(AlarmKind.FAILING),
-      metric: { namespace: config.namespace, metricName: MetricName.SUCCESS, dimensions: dims, statistic: 'Average', periodSeconds },
-      comparisonOperator: 'LessThanThreshold',
-      threshold: failing.threshold,
-      evaluationPeriods: failing.evaluationPeriods,
-      datapointsToAlarm: failing.datapointsToAlarm,
-      // A silent probe is the Silent alarm's job; here missing data must not page twice.
-      treatMissingData: 'notBreaching',
-      description: describe(check, [
-        'The check is failing (any outcome but ok). The Failures metric\'s Reason dimension and the function logs name the outcome and cause;',
-        'each outcome\'s meaning and first checks are on the dashboard runbook.',
-        mOfN(failing),
-      ]),
-    },
-    {
-      ...base(AlarmKind.SILENT),
-      metric: { namespace: config.namespace, metricName: MetricName.SUCCESS, dimensions: dims, statistic: 'SampleCount', periodSeconds },
-      comparisonOperator: 'LessThanThreshold',
-      threshold: silent.threshold,
-      evaluationPeriods: silent.evaluationPeriods,
-      datapointsToAlarm: silent.datapointsToAlarm,
-      treatMissingData: 'breaching',
-      description: describe(check, [
-        'No Success datapoints: the probe itself stopped (schedule disabled, function erroring or timing out, PutMetricData denied or throttled).',
-        'Check the function\'s Errors metric and logs, the EventBridge Scheduler schedule, and the EMF fallback lines in the logs.',
-      ]),
-    },
+    make(AlarmClass.REFUSED, select(Outcome.REFUSED), refused, `Connection refused (${OUTCOME_RUNBOOK.refused.meaning}). Check ${OUTCOME_RUNBOOK.refused.check}.`),
+    make(
+      AlarmClass.FORBIDDEN,
+      select(Outcome.FORBIDDEN),
+      forbidden,
+      `HTTP 403. ${ws} with cause origin_rejected in the logs: ${CAUSE_RUNBOOK.origin_rejected}. ` +
+        `API with cause credentials_not_recognized: ${CAUSE_RUNBOOK.credentials_not_recognized}. With permission_denied: ${CAUSE_RUNBOOK.permission_denied}.`,
+    ),
+    ...(fast
+      ? []
+      : [
+          make(
+            AlarmClass.FAILING,
+            select(),
+            failing,
+            'The check is failing (any outcome but ok). The Reason of its Failures datapoints and the runner logs name the outcome and cause; each outcome\'s meaning and first checks are on the dashboard runbook.',
+          ),
+        ]),
   ];
 }
 
-/** Every alarm of the monitor, check by check. */
-export function alarmDefinitions(config: MonitorConfig): AlarmDefinition[] {
-  return config.checks.flatMap((check) => checkAlarmDefinitions(config, check));
+/** The per-check high-resolution Failing alarm of a fast check. */
+function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): MetricAlarmDefinition {
+  const n = locationCount(config);
+  const q = quorumOf(config);
+  const failing = config.alarms.fastFailing;
+  return {
+    type: 'metric',
+    class: AlarmClass.FAILING,
+    id: `${AlarmClass.FAILING}-${check.name}`,
+    check: check.name,
+    metric: {
+      namespace: config.namespace,
+      metricName: MetricName.SUCCESS,
+      dimensions: { [Dimension.CHECK]: check.name },
+      statistic: 'Average',
+      periodSeconds: check.intervalSeconds,
+    },
+    // Average of Success over the locations' datapoints of a period: at most (n − q) / n when at
+    // least q of n locations failed (one location: 0, i.e. the tick failed).
+    comparisonOperator: 'LessThanOrEqualToThreshold',
+    threshold: (n - q) / n,
+    evaluationPeriods: failing.evaluationPeriods,
+    datapointsToAlarm: failing.datapointsToAlarm,
+    // A silent runner is the Silent alarm's page, not this one's.
+    treatMissingData: 'notBreaching',
+    description: describe([
+      `${KINDS[check.kind].label} check "${check.name}" (every ${check.intervalSeconds} s) is failing.`,
+      'The runner logs and the Failures{Reason} metric name the outcome and cause.',
+      mOfN(failing, check.intervalSeconds),
+      'Each datapoint is one tick, a failure already confirmed by a retry inside the tick.' + quorumText(config),
+    ]),
+    warmUpMinutes: warmUp,
+  };
+}
+
+/** The Silent alarm of one shard in one location. */
+function silentAlarm(config: MonitorConfig, shard: FleetPlan['shards'][number], location: string, warmUp: number): MetricAlarmDefinition {
+  const { silent } = config.alarms;
+  const periodSeconds = shard.invokeEverySeconds;
+  return {
+    type: 'metric',
+    class: AlarmClass.SILENT,
+    id: `${AlarmClass.SILENT}-${shard.id}-${location}`,
+    shard: shard.id,
+    location,
+    metric: {
+      namespace: config.namespace,
+      metricName: MetricName.SHARD_RESULTS,
+      dimensions: { [Dimension.SHARD]: shard.id, [Dimension.LOCATION]: location },
+      statistic: 'SampleCount',
+      periodSeconds,
+    },
+    comparisonOperator: 'LessThanThreshold',
+    threshold: silent.threshold,
+    evaluationPeriods: silent.evaluationPeriods,
+    datapointsToAlarm: silent.datapointsToAlarm,
+    treatMissingData: 'breaching',
+    description: describe([
+      `Runner shard ${shard.id} in ${location} stopped publishing (${shard.checks.length} checks every ${shard.intervalSeconds} s:`,
+      `${shard.checks.slice(0, 20).join(', ')}${shard.checks.length > 20 ? ', …' : ''}).`,
+      'The probe itself stopped: schedule disabled, function erroring or timing out, throttled, or PutMetricData denied.',
+      "Check the runner function's Errors and Throttles metrics and logs, the EventBridge Scheduler schedule, and EMF fallback lines in the logs.",
+      mOfN(silent, periodSeconds),
+    ]),
+    warmUpMinutes: warmUp,
+  };
+}
+
+/**
+ * Where the home stack runs a runner (single location: the deploy region; else the home region
+ * when it is one of the locations). Runners in other regions live in their own stacks.
+ */
+export function homeRunnerLocation(config: MonitorConfig): string | undefined {
+  if (!config.locations.length) return DEFAULT_LOCATION;
+  const home = config.homeRegion ?? config.locations[0]!;
+  return config.locations.includes(home) ? home : undefined;
+}
+
+/**
+ * Runs Lambda dropped (throttled past the maximum event age) leave no trace but a missing
+ * heartbeat; this pages on the first one and says why. AWS/Lambda metrics and alarm actions are
+ * regional, so only the home region's runner has it; other locations' drops show as Silent.
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html (AsyncEventsDropped).
+ */
+function runnerDroppedAlarm(location: string, warmUp: number): MetricAlarmDefinition {
+  return {
+    type: 'metric',
+    class: AlarmClass.RUNNER_DROPPED,
+    id: `${AlarmClass.RUNNER_DROPPED}-${location}`,
+    location,
+    metric: { namespace: 'AWS/Lambda', metricName: 'AsyncEventsDropped', dimensions: { FunctionName: RUNNER_FUNCTION_NAME }, statistic: 'Sum', periodSeconds: 60 },
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: 'notBreaching',
+    description: describe([
+      `The synthmon runner in ${location} dropped scheduled runs (AsyncEventsDropped > 0): Lambda throttled the invocations past their maximum event age, so those checks did not run.`,
+      "Check the account's Lambda concurrency (reserved / unreserved) and the runner function's Throttles metric.",
+    ]),
+    warmUpMinutes: warmUp,
+  };
+}
+
+/** The host names of the checks that run TLS (wss://, https://), lower case, in configuration order. */
+export function tlsHosts(config: MonitorConfig): string[] {
+  const hosts = new Set<string>();
+  for (const check of config.checks) {
+    const url = new URL(check.url);
+    if (KINDS[check.kind].tlsSchemes.includes(url.protocol.slice(0, -1))) hosts.add(url.hostname.toLowerCase());
+  }
+  return [...hosts];
+}
+
+/**
+ * CertificateExpiring per TLS host (DESIGN §7): the leaf certificate's days left below the
+ * threshold. Hourly periods: a certificate changes by the day, and one alarm a host costs $0.10.
+ */
+function certificateAlarm(config: MonitorConfig, host: string, warmUp: number): MetricAlarmDefinition {
+  const { daysLeft } = config.alarms.certificateExpiring;
+  return {
+    type: 'metric',
+    class: AlarmClass.CERTIFICATE_EXPIRING,
+    id: `${AlarmClass.CERTIFICATE_EXPIRING}-${host}`,
+    host,
+    metric: {
+      namespace: config.namespace,
+      metricName: MetricName.CERTIFICATE_DAYS_LEFT,
+      dimensions: { [Dimension.HOST]: host },
+      statistic: 'Minimum',
+      periodSeconds: 3600,
+    },
+    comparisonOperator: 'LessThanThreshold',
+    threshold: daysLeft,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    // No datapoint: no TLS handshake completed, which the checks' own alarms report.
+    treatMissingData: 'notBreaching',
+    description: describe([
+      `The TLS certificate of ${host} expires in fewer than ${daysLeft} days (CertificateDaysLeft, the fewest days any check of the host saw in the hour).`,
+      'Renew it on the proxy (e.g. Traefik ACME) and check that its automatic renewal works; the runner logs give its subject, issuer and validTo.',
+    ]),
+    warmUpMinutes: warmUp,
+  };
+}
+
+/** Every alarm of the monitor. */
+export function alarmDefinitions(config: MonitorConfig, plan: FleetPlan = planFleet(config)): AlarmDefinition[] {
+  const warmUp = warmUpMinutes(config, plan);
+  const intervals = [...new Set(config.checks.map((c) => c.intervalSeconds))].sort((a, b) => a - b);
+  return [
+    ...intervals.flatMap((i) => insightsAlarms(config, i, warmUp)),
+    ...config.checks.filter((c) => isFastInterval(c.intervalSeconds)).map((c) => fastFailingAlarm(config, c, warmUp)),
+    ...plan.shards.flatMap((s) => locationLabels(config).map((l) => silentAlarm(config, s, l, warmUp))),
+    ...[homeRunnerLocation(config)].filter((l): l is string => l !== undefined).map((l) => runnerDroppedAlarm(l, warmUp)),
+    ...tlsHosts(config).map((host) => certificateAlarm(config, host, warmUp)),
+  ];
 }

@@ -1,9 +1,9 @@
 /**
  * A local alarm evaluator with CloudWatch's semantics (DESIGN §7), so the demo, the tests and the
- * benchmark show when each alarm of `alarmDefinitions(config)` would fire, without AWS.
+ * benchmark show when each alarm the stack deploys (./model.ts) would fire and notify, without AWS.
  *
- * The rules follow the CloudWatch User Guide, "Evaluating an alarm" and "Configuring how CloudWatch
- * alarms treat missing data" (awsdocs/amazon-cloudwatch-user-guide, doc_source/AlarmThatSendsEmail.md),
+ * Single-metric alarms follow the CloudWatch User Guide, "Evaluating an alarm" and "Configuring how
+ * CloudWatch alarms treat missing data" (awsdocs/amazon-cloudwatch-user-guide, doc_source/AlarmThatSendsEmail.md),
  * plus the knowledge-center article "Why did my CloudWatch alarm send me a notification after a
  * single breached data point?" for the one case the tables show but the prose does not explain:
  *
@@ -22,9 +22,70 @@
  *    missing → ALARM if the oldest breaching datapoint is at least M periods old (the knowledge-center
  *    case, row "X - - - -" of the docs' table), else INSUFFICIENT_DATA; ignore keeps the state.
  * 6. Otherwise ALARM when at least M (datapoints to alarm) of the N evaluated datapoints breach, else OK.
+ *
+ * Resolution and cadence (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html):
+ * 7. "If the alarm period is 10 seconds, 20 seconds, or 30 seconds, the alarm is evaluated every 10
+ *    seconds"; "For any period of one minute or longer, an alarm is evaluated every minute". Only
+ *    complete periods count. A datum published without StorageResolution 1 is stored at one-minute
+ *    granularity, so a 10 s alarm sees it in the period that starts the minute and misses the others
+ *    (PutMetricAlarm, Period: a 10/20/30 s alarm on a metric without sub-minute resolution "does not
+ *    receive data for the attempts that do not correspond to a one-minute data resolution").
+ *
+ * Metrics Insights multi-time-series alarms (InsightsAlarmDefinition):
+ * 8. The query is run over the evaluation range, clipped to the last 3 hours ("Only the latest 3 hours
+ *    of data can be used for evaluating the alarm's conditions" —
+ *    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html): series with
+ *    exactly the SCHEMA dimension keys and the WHERE values, grouped by the GROUP BY dimension, each
+ *    group aggregated per period; groups ordered by the aggregate over the range, at most LIMIT.
+ * 9. Every group (contributor) is judged with rules 3–6 on its own, but "each time series
+ *    (contributor) can only be in ALARM or OK state, never in INSUFFICIENT_DATA state. This is because
+ *    a time series only exists when data is present"
+ *    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Acting_Alarm_Changes.html): a
+ *    contributor with no data in the range is gone (back to OK if it was in ALARM), and a verdict of
+ *    INSUFFICIENT_DATA / unchanged keeps the contributor's state. "Alarms evaluating multiple time
+ *    series will limit the number of contributors in ALARM to 100" (alarm-limits.html).
+ * 10. The alarm is in ALARM while any contributor is: "as soon as at least one contributor is in alarm,
+ *    the alarm also enters the alarm state"
+ *    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/multi-time-series-alarm.html);
+ *    otherwise OK while the query returns series. When it returns none, rule 3 applies at the alarm
+ *    level (the query's "no datapoint in the range"): notBreaching → OK, missing → INSUFFICIENT_DATA,
+ *    ignore → keep, breaching → ALARM (an assumption: the docs describe only the contributors).
+ *    So a new alarm leaves INSUFFICIENT_DATA at its first evaluation like any PutMetricAlarm alarm:
+ *    "the alarm state is immediately set to INSUFFICIENT_DATA… The alarm is then evaluated and its
+ *    state is set appropriately" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+ *
+ * Notifications and warm-up:
+ * 11. Every state change is a transition; "Any actions associated with the new state are then
+ *    executed", so INSUFFICIENT_DATA → OK runs the OK actions (a notification when OK actions are
+ *    configured). SNS notifications go out at alarm level and at contributor level (Acting_Alarm_Changes.html),
+ *    so an Insights alarm returns one transition per contributor change plus one for the alarm itself.
+ * 12. Warm-up (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-warm-up.html):
+ *    "During warm-up, the alarm stays in INSUFFICIENT_DATA and does not perform alarm actions" — no
+ *    evaluation, no transition, no contributor. With OnlyStartEvaluatingAfterWarmUpPeriodEnds at its
+ *    default (false) "the alarm ends warm-up early. Evaluation begins as soon as enough data fills its
+ *    evaluation window": modelled as the N most recent complete periods all holding a datapoint (for
+ *    an Insights alarm: of one contributor). "Warm-up applies only once at alarm creation and does not
+ *    restart." The evaluation that ends warm-up is an ordinary one: its INSUFFICIENT_DATA → OK is a
+ *    state change after warm-up, and the docs skip actions only *during* warm-up, so it is recorded and
+ *    notifies. Warm-up therefore removes the false ALARM (and its OK) of an alarm created before its
+ *    data exists (a Silent alarm treating missing data as breaching), not the one OK notification per
+ *    new alarm.
+ *
+ * Ingestion delay: a datapoint counts only once visible (`PutOptions.visibleAtMs`).
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
-import type { AlarmDefinition, AlarmKind, AlarmMetric, ComparisonOperator, Statistic, TreatMissingData } from './definitions';
+import { Dimension } from '../../contracts/metrics';
+import {
+  renderInsightsQuery,
+  type AlarmClass,
+  type AlarmDefinition,
+  type AlarmMetric,
+  type ComparisonOperator,
+  type InsightsAlarmDefinition,
+  type InsightsSelect,
+  type Statistic,
+  type TreatMissingData,
+} from './model';
 
 /** The three states of a CloudWatch metric alarm. */
 export const AlarmState = {
@@ -34,12 +95,24 @@ export const AlarmState = {
 } as const;
 export type AlarmState = (typeof AlarmState)[keyof typeof AlarmState];
 
-/** One state change, as CloudWatch's alarm history would record it. */
+/** A contributor of a multi-time-series alarm is in ALARM or OK, never INSUFFICIENT_DATA. */
+export type ContributorState = typeof AlarmState.OK | typeof AlarmState.ALARM;
+
+/**
+ * One state change, as CloudWatch's alarm history would record it; each one runs the actions of its
+ * new state (an SNS notification for ALARM and OK when the alarm has those actions).
+ */
 export interface AlarmTransition {
-  /** The definition's `id`, e.g. `chat-websocket-Forbidden`. */
+  /** The definition's `id`, e.g. `Refused-60s`. */
   readonly alarm: string;
-  readonly kind: AlarmKind;
-  readonly check: string;
+  readonly class: AlarmClass;
+  /**
+   * The check concerned: the definition's `check` for a single-metric alarm, the contributor for an
+   * Insights alarm grouped by Check. Absent for an alarm-level change of an Insights alarm.
+   */
+  readonly check?: string;
+  /** Set on a contributor-level change of an Insights alarm: the GROUP BY value. */
+  readonly contributor?: string;
   readonly from: AlarmState;
   readonly to: AlarmState;
   /** The evaluation time. */
@@ -54,13 +127,40 @@ export interface PeriodValue {
   readonly value?: number;
 }
 
+/** One group of a Metrics Insights query result (one contributor of a multi-time-series alarm). */
+export interface InsightsGroup {
+  /** The GROUP BY dimension's value. */
+  readonly group: string;
+  /** The ORDER BY value: the query's aggregate over every visible datapoint of the group in the range. */
+  readonly orderValue: number;
+  /** The group's aggregate per period over the range, oldest first. */
+  readonly periods: readonly PeriodValue[];
+  /** How many metrics (dimension combinations) the group aggregates. */
+  readonly seriesCount: number;
+}
+
 interface Sample {
+  /** The stored timestamp: the minute's start for standard-resolution data. */
   readonly timestampMs: number;
   readonly visibleAtMs: number;
   readonly sum: number;
   readonly count: number;
   readonly min: number;
   readonly max: number;
+}
+
+interface Series {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: ReadonlyMap<string, string>;
+  readonly samples: Sample[];
+}
+
+interface Bucket {
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
 }
 
 export interface PutOptions {
@@ -71,6 +171,21 @@ export interface PutOptions {
    */
   readonly visibleAtMs?: number;
 }
+
+/** A range of complete periods [fromMs, toMs) read at `nowMs` (only datapoints visible then count). */
+export interface PeriodRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly nowMs: number;
+}
+
+const MINUTE_MS = 60_000;
+/** alarm-limits.html: "Only the latest 3 hours of data can be used for evaluating the alarm's conditions". */
+const INSIGHTS_LOOKBACK_MS = 3 * 60 * MINUTE_MS;
+/** alarm-limits.html: "Alarms evaluating multiple time series will limit the number of contributors in ALARM to 100". */
+export const MAX_CONTRIBUTORS_IN_ALARM = 100;
+/** alarm-limits.html: a query that "returns more than 500 time series" evaluates on partial data. */
+export const MAX_INSIGHTS_SERIES = 500;
 
 /** A metric's identity: namespace, name and the exact set of dimensions (order does not matter). */
 function seriesKey(namespace: string, metricName: string, dimensions: Iterable<readonly [string, string]>): string {
@@ -84,7 +199,7 @@ function seriesKey(namespace: string, metricName: string, dimensions: Iterable<r
  * Reason is a different metric from one with Check only).
  */
 export class MetricStore {
-  private readonly series = new Map<string, Sample[]>();
+  private readonly series = new Map<string, Series>();
 
   /** Store PutMetricData datums. Invalid datums throw (CloudWatch would reject the whole call). */
   put(namespace: string, datums: readonly MetricDatum[], opts: PutOptions = {}): void {
@@ -98,16 +213,21 @@ export class MetricStore {
         if (dims.has(d.Name)) throw new TypeError(`${where}: dimension ${d.Name} appears twice`);
         dims.set(d.Name, d.Value);
       }
-      const timestampMs = datum.Timestamp === undefined ? opts.visibleAtMs : new Date(datum.Timestamp).getTime();
-      if (timestampMs === undefined || !Number.isFinite(timestampMs)) {
+      const rawMs = datum.Timestamp === undefined ? opts.visibleAtMs : new Date(datum.Timestamp).getTime();
+      if (rawMs === undefined || !Number.isFinite(rawMs)) {
         throw new TypeError(`${where}: needs a valid Timestamp (or opts.visibleAtMs as the receipt time)`);
       }
-      return { key: seriesKey(namespace, datum.MetricName, dims), sample: { timestampMs, visibleAtMs, ...aggregateDatum(datum, where) } };
+      if (datum.StorageResolution !== undefined && datum.StorageResolution !== 1 && datum.StorageResolution !== 60) {
+        throw new TypeError(`${where}: StorageResolution must be 1 or 60, got ${datum.StorageResolution}`);
+      }
+      // Standard resolution keeps one-minute granularity: the datum lands in its minute.
+      const timestampMs = datum.StorageResolution === 1 ? rawMs : Math.floor(rawMs / MINUTE_MS) * MINUTE_MS;
+      return { key: seriesKey(namespace, datum.MetricName, dims), metricName: datum.MetricName, dims, sample: { timestampMs, visibleAtMs, ...aggregateDatum(datum, where) } };
     });
-    for (const { key, sample } of parsed) {
-      const list = this.series.get(key);
-      if (list) list.push(sample);
-      else this.series.set(key, [sample]);
+    for (const { key, metricName, dims, sample } of parsed) {
+      const series = this.series.get(key);
+      if (series) series.samples.push(sample);
+      else this.series.set(key, { namespace, metricName, dimensions: dims, samples: [sample] });
     }
   }
 
@@ -115,31 +235,97 @@ export class MetricStore {
    * The metric's aggregate per period over [fromMs, toMs), oldest first, counting only the
    * datapoints visible at `nowMs`. `fromMs` and `toMs` should be period boundaries.
    */
-  periodValues(metric: AlarmMetric, range: { fromMs: number; toMs: number; nowMs: number }): PeriodValue[] {
+  periodValues(metric: AlarmMetric, range: PeriodRange): PeriodValue[] {
     const periodMs = metric.periodSeconds * 1000;
-    const samples = this.series.get(seriesKey(metric.namespace, metric.metricName, Object.entries(metric.dimensions))) ?? [];
-    const buckets = new Map<number, { sum: number; count: number; min: number; max: number }>();
-    for (const s of samples) {
-      if (s.visibleAtMs > range.nowMs || s.timestampMs < range.fromMs || s.timestampMs >= range.toMs) continue;
-      const start = Math.floor(s.timestampMs / periodMs) * periodMs;
-      const b = buckets.get(start);
-      if (b) {
-        b.sum += s.sum;
-        b.count += s.count;
-        b.min = Math.min(b.min, s.min);
-        b.max = Math.max(b.max, s.max);
-      } else buckets.set(start, { sum: s.sum, count: s.count, min: s.min, max: s.max });
+    const series = this.series.get(seriesKey(metric.namespace, metric.metricName, Object.entries(metric.dimensions)));
+    const buckets = new Map<number, Bucket>();
+    if (series) addToBuckets(buckets, series.samples, periodMs, range);
+    return toPeriods(buckets, periodMs, range, (b) => statistic(metric.statistic, b));
+  }
+
+  /**
+   * Run a Metrics Insights query (the subset InsightsSelect models) over [fromMs, toMs) with the
+   * given period: every group with at least one visible datapoint in the range, ordered by the
+   * aggregate over the range, descending (ties by group name). LIMIT is not applied here, so the
+   * caller can tell how many groups it drops.
+   */
+  queryInsights(select: InsightsSelect, range: PeriodRange & { readonly periodSeconds: number }): InsightsGroup[] {
+    const periodMs = range.periodSeconds * 1000;
+    const stat = INSIGHTS_STATISTIC[select.aggregate];
+    const schema = new Set(select.schemaDimensions);
+    const where = Object.entries(select.where);
+    const groups = new Map<string, { buckets: Map<number, Bucket>; total: Bucket; seriesCount: number }>();
+    for (const s of this.series.values()) {
+      if (s.namespace !== select.namespace || s.metricName !== select.metricName) continue;
+      // SCHEMA(ns, a, b): exactly these dimension keys, no more and no fewer.
+      if (s.dimensions.size !== schema.size || ![...s.dimensions.keys()].every((k) => schema.has(k))) continue;
+      if (!where.every(([k, v]) => s.dimensions.get(k) === v)) continue;
+      const group = s.dimensions.get(select.groupBy);
+      if (group === undefined) continue;
+      const buckets = new Map<number, Bucket>();
+      if (!addToBuckets(buckets, s.samples, periodMs, range)) continue;
+      const g = groups.get(group) ?? { buckets: new Map<number, Bucket>(), total: emptyBucket(), seriesCount: 0 };
+      g.seriesCount++;
+      for (const [start, b] of buckets) {
+        const into = g.buckets.get(start);
+        if (into) mergeBucket(into, b);
+        else g.buckets.set(start, { ...b });
+        mergeBucket(g.total, b);
+      }
+      groups.set(group, g);
     }
-    const out: PeriodValue[] = [];
-    for (let start = range.fromMs; start < range.toMs; start += periodMs) {
-      const b = buckets.get(start);
-      out.push(b ? { startMs: start, value: statistic(metric.statistic, b) } : { startMs: start });
-    }
-    return out;
+    return [...groups.entries()]
+      .map(([group, g]) => ({
+        group,
+        orderValue: statistic(stat, g.total),
+        periods: toPeriods(g.buckets, periodMs, range, (b) => statistic(stat, b)),
+        seriesCount: g.seriesCount,
+      }))
+      .sort((a, b) => b.orderValue - a.orderValue || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   }
 }
 
-function aggregateDatum(datum: MetricDatum, where: string): Omit<Sample, 'timestampMs' | 'visibleAtMs'> {
+const INSIGHTS_STATISTIC: Readonly<Record<InsightsSelect['aggregate'], Statistic>> = {
+  SUM: 'Sum',
+  AVG: 'Average',
+  MIN: 'Minimum',
+  MAX: 'Maximum',
+  COUNT: 'SampleCount',
+};
+
+const emptyBucket = (): Bucket => ({ sum: 0, count: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY });
+
+function mergeBucket(into: Bucket, b: Bucket): void {
+  into.sum += b.sum;
+  into.count += b.count;
+  into.min = Math.min(into.min, b.min);
+  into.max = Math.max(into.max, b.max);
+}
+
+/** Add the samples visible at `nowMs` within [fromMs, toMs) to per-period buckets; true when any was added. */
+function addToBuckets(buckets: Map<number, Bucket>, samples: readonly Sample[], periodMs: number, range: PeriodRange): boolean {
+  let added = false;
+  for (const s of samples) {
+    if (s.visibleAtMs > range.nowMs || s.timestampMs < range.fromMs || s.timestampMs >= range.toMs) continue;
+    const start = Math.floor(s.timestampMs / periodMs) * periodMs;
+    const b = buckets.get(start);
+    if (b) mergeBucket(b, s);
+    else buckets.set(start, { sum: s.sum, count: s.count, min: s.min, max: s.max });
+    added = true;
+  }
+  return added;
+}
+
+function toPeriods(buckets: ReadonlyMap<number, Bucket>, periodMs: number, range: PeriodRange, value: (b: Bucket) => number): PeriodValue[] {
+  const out: PeriodValue[] = [];
+  for (let start = range.fromMs; start < range.toMs; start += periodMs) {
+    const b = buckets.get(start);
+    out.push(b ? { startMs: start, value: value(b) } : { startMs: start });
+  }
+  return out;
+}
+
+function aggregateDatum(datum: MetricDatum, where: string): Bucket {
   if (datum.StatisticValues) {
     const { SampleCount, Sum, Minimum, Maximum } = datum.StatisticValues;
     if (![SampleCount, Sum, Minimum, Maximum].every((n) => typeof n === 'number' && Number.isFinite(n)) || !(SampleCount! > 0)) {
@@ -149,25 +335,19 @@ function aggregateDatum(datum: MetricDatum, where: string): Omit<Sample, 'timest
   }
   if (datum.Values && datum.Values.length > 0) {
     const counts = datum.Counts ?? [];
-    let sum = 0;
-    let count = 0;
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
+    const b = emptyBucket();
     datum.Values.forEach((v, i) => {
       const c = counts[i] ?? 1;
       if (!Number.isFinite(v) || !Number.isFinite(c) || c <= 0) throw new TypeError(`${where}: Values[${i}] / Counts[${i}] must be finite, counts > 0`);
-      sum += v * c;
-      count += c;
-      min = Math.min(min, v);
-      max = Math.max(max, v);
+      mergeBucket(b, { sum: v * c, count: c, min: v, max: v });
     });
-    return { sum, count, min, max };
+    return b;
   }
   if (typeof datum.Value !== 'number' || !Number.isFinite(datum.Value)) throw new TypeError(`${where}: Value must be a finite number`);
   return { sum: datum.Value, count: 1, min: datum.Value, max: datum.Value };
 }
 
-function statistic(stat: Statistic, b: { sum: number; count: number; min: number; max: number }): number {
+function statistic(stat: Statistic, b: Bucket): number {
   switch (stat) {
     case 'Sum':
       return b.sum;
@@ -196,20 +376,171 @@ const TREATED_AS: Readonly<Record<TreatMissingData, string>> = {
   missing: 'missing',
 };
 
+/** Outcome of one evaluation: the state CloudWatch would set (`undefined` = keep) and why. */
+interface Verdict {
+  readonly state?: AlarmState;
+  readonly reason: string;
+}
+
+/** What rules 3–6 need to judge one series. */
+interface Rule {
+  readonly n: number;
+  readonly m: number;
+  readonly treat: TreatMissingData;
+  readonly threshold: number;
+  readonly op: ComparisonOperator;
+  /** The compared value as the reason names it, e.g. `Sum` or `SUM(Failures)`. */
+  readonly valueName: string;
+  readonly formatTime: (ms: number) => string;
+}
+
+/** Rule 3: the range holds no datapoint (for an Insights alarm: the query returned no series). */
+function noDataVerdict(treat: TreatMissingData, why: string): Verdict {
+  switch (treat) {
+    case 'missing':
+      return { state: AlarmState.INSUFFICIENT_DATA, reason: `Insufficient data: ${why}` };
+    case 'ignore':
+      return { reason: `Unchanged: ${why}` };
+    case 'breaching':
+      return { state: AlarmState.ALARM, reason: `Threshold crossed: ${why}` };
+    case 'notBreaching':
+      return { state: AlarmState.OK, reason: `Threshold not crossed: ${why}` };
+  }
+}
+
+/** Rules 3–6 over one series' evaluation range (oldest period first). */
+function judge(periods: readonly PeriodValue[], rule: Rule): Verdict {
+  const { n, m, treat } = rule;
+  const range = periods.length;
+  const op = OPERATOR[rule.op];
+  const real = periods
+    .map((p, index) => ({ ...p, age: range - index, breaching: p.value !== undefined && op.test(p.value, rule.threshold) }))
+    .filter((p): p is typeof p & { value: number } => p.value !== undefined);
+  const cond = `${rule.valueName} ${op.text} ${rule.threshold}`;
+  const list = (pts: typeof real) => pts.map((p) => `${round(p.value)} (${rule.formatTime(p.startMs)})`).join(', ');
+
+  if (real.length === 0) return noDataVerdict(treat, `no datapoints in the last ${range} periods; missing data treated as ${TREATED_AS[treat]}`);
+
+  const mOfN = (breaching: number, evaluated: string): Verdict =>
+    breaching >= m
+      ? { state: AlarmState.ALARM, reason: `Threshold crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})` }
+      : { state: AlarmState.OK, reason: `Threshold not crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})` };
+
+  if (real.length >= n) {
+    const evaluated = real.slice(-n);
+    return mOfN(evaluated.filter((p) => p.breaching).length, list(evaluated));
+  }
+
+  const fills = n - real.length;
+  const breachingReal = real.filter((p) => p.breaching).length;
+  const evaluated = `${list(real)}, ${fills} missing treated as ${TREATED_AS[treat]}`;
+  switch (treat) {
+    case 'breaching':
+      return mOfN(breachingReal + fills, evaluated);
+    case 'notBreaching':
+      return mOfN(breachingReal, evaluated);
+    case 'missing':
+    case 'ignore': {
+      if (breachingReal >= m || breachingReal < real.length) return mOfN(breachingReal, evaluated);
+      const oldest = real[0]!;
+      if (treat === 'ignore') return { reason: `Unchanged: only breaching datapoints [${evaluated}], fewer than ${m}` };
+      return oldest.age >= m
+        ? { state: AlarmState.ALARM, reason: `Threshold crossed: only breaching datapoints [${evaluated}], the oldest ${oldest.age} periods old (>= ${m})` }
+        : { state: AlarmState.INSUFFICIENT_DATA, reason: `Insufficient data: only ${real.length} breaching datapoint(s) [${evaluated}], fewer than ${m}` };
+    }
+  }
+}
+
+/** Rule 12's early end: the N most recent periods of the range all hold a datapoint. */
+function windowFull(periods: readonly PeriodValue[], n: number): boolean {
+  return periods.length >= n && periods.slice(-n).every((p) => p.value !== undefined);
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+const mod = (a: number, b: number) => ((a % b) + b) % b;
+
+/** An alarm definition the evaluator cannot evaluate as CloudWatch would; `problems` lists every one. */
+export class InvalidAlarmDefinitionError extends Error {
+  readonly code = 'invalid_alarm_definition';
+  constructor(
+    readonly alarm: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${alarm}: ${problems.join('; ')}`);
+    this.name = 'InvalidAlarmDefinitionError';
+  }
+}
+
+/** PutMetricAlarm, Period: "Valid values are 10, 20, 30, and any multiple of 60." */
+function isValidAlarmPeriod(seconds: number): boolean {
+  return seconds === 10 || seconds === 20 || seconds === 30 || (Number.isInteger(seconds) && seconds > 0 && seconds % 60 === 0);
+}
+
+function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] {
+  const problems: string[] = [];
+  const { evaluationPeriods: n, datapointsToAlarm: m } = d;
+  if (!Number.isInteger(n) || n < 1) problems.push(`evaluationPeriods must be a whole number >= 1, got ${n}`);
+  if (!Number.isInteger(m) || m < 1 || m > n) problems.push(`datapointsToAlarm (${m}) must be between 1 and evaluationPeriods (${n})`);
+  if (!Number.isInteger(rangePeriods) || rangePeriods < n) {
+    problems.push(`evaluationRangePeriods (${rangePeriods}) must be a whole number >= evaluationPeriods (${n})`);
+  }
+  if (d.warmUpMinutes !== undefined && (!Number.isInteger(d.warmUpMinutes) || d.warmUpMinutes < 1 || d.warmUpMinutes > 2880)) {
+    problems.push(`warmUpMinutes must be a whole number from 1 to 2,880 (WarmUpPeriodDurationInMinutes), got ${d.warmUpMinutes}`);
+  }
+  const periodSeconds = d.type === 'metric' ? d.metric.periodSeconds : d.periodSeconds;
+  if (d.type === 'metric') {
+    if (!isValidAlarmPeriod(periodSeconds)) problems.push(`metric.periodSeconds must be 10, 20, 30 or a multiple of 60, got ${periodSeconds}`);
+    // PutMetricAlarm: Period × EvaluationPeriods ≤ 604,800 s, and ≤ 86,400 s for periods under an hour.
+    const max = periodSeconds < 3600 ? 86_400 : 604_800;
+    if (periodSeconds * n > max) problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed ${max} s`);
+    return problems;
+  }
+  // Metrics Insights alarms are "only available with standard resolution (evaluated every 60 seconds)"
+  // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_billing.html).
+  if (!(Number.isInteger(periodSeconds) && periodSeconds >= 60 && periodSeconds % 60 === 0)) {
+    problems.push(`periodSeconds must be a multiple of 60 (Metrics Insights alarms are standard resolution), got ${periodSeconds}`);
+  }
+  if (periodSeconds * n > INSIGHTS_LOOKBACK_MS / 1000) {
+    problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed 10800 s: only the latest 3 hours of data are evaluated`);
+  }
+  const q = d.select;
+  const rendered = renderInsightsQuery(q);
+  if (d.query !== rendered) problems.push(`query must be exactly what select renders to: got ${JSON.stringify(d.query)}, select renders ${JSON.stringify(rendered)}`);
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_INSIGHTS_SERIES) problems.push(`select.limit must be a whole number from 1 to ${MAX_INSIGHTS_SERIES}, got ${q.limit}`);
+  if (!q.schemaDimensions.includes(q.groupBy)) problems.push(`select.groupBy (${q.groupBy}) must be one of the SCHEMA dimensions (${q.schemaDimensions.join(', ')})`);
+  for (const k of Object.keys(q.where)) {
+    if (!q.schemaDimensions.includes(k)) problems.push(`select.where.${k} is not a SCHEMA dimension (${q.schemaDimensions.join(', ')}): the query would match nothing`);
+  }
+  return problems;
+}
+
 export interface EvaluatorOptions {
   /**
    * Periods retrieved per evaluation (CloudWatch's "evaluation range"); must be at least N.
    * @default - evaluationPeriods + 2 (the docs' example retrieves 5 datapoints for N = 3)
    */
   readonly evaluationRangePeriods?: number;
-  /** How period start times read in `reason`. @default - HH:MM in UTC */
+  /** How period start times read in `reason`. @default - HH:MM in UTC, HH:MM:SS for periods under a minute */
   readonly formatTime?: (ms: number) => string;
+  /**
+   * When the alarm was created (the deploy): no evaluation before it, and warm-up runs from it.
+   * @default - the time of the first `evaluate` call (a new alarm, as after a deploy)
+   */
+  readonly createdAtMs?: number;
+  /**
+   * Where in its cadence (every 10 s or every minute) CloudWatch evaluates this alarm: evaluations
+   * are due at `evaluationOffsetMs` past each 10 s / minute boundary. Must be below the cadence.
+   * @default 0
+   */
+  readonly evaluationOffsetMs?: number;
 }
 
-/** Outcome of one evaluation: the state CloudWatch would set (`undefined` = keep) and why. */
-interface Verdict {
-  readonly state?: AlarmState;
+/** A contributor of an Insights alarm as the last evaluation left it. */
+export interface ContributorStatus {
+  readonly state: ContributorState;
   readonly reason: string;
+  /** When it last changed state (or appeared). */
+  readonly sinceMs: number;
 }
 
 /** Evaluates one alarm definition against a MetricStore, keeping state and history like CloudWatch. */
@@ -218,112 +549,206 @@ export class AlarmEvaluator {
   state: AlarmState = AlarmState.INSUFFICIENT_DATA;
   /** Why the last evaluation reached (or kept) the state. */
   stateReason = 'Unchecked: initial alarm creation';
-  /** Every state change so far, oldest first. */
+  /** Every state change so far (alarm and contributor level), oldest first. */
   readonly transitions: AlarmTransition[] = [];
   /** Periods retrieved per evaluation. */
   readonly evaluationRangePeriods: number;
+  /** How often CloudWatch evaluates this alarm: 10 s for 10/20/30 s periods, else 60 s (rule 7). */
+  readonly evaluationIntervalMs: number;
+  readonly evaluationOffsetMs: number;
+  /** Creation time; set by the first `evaluate` when not given. */
+  createdAtMs: number | undefined;
+  /** When warm-up ended (rule 12); undefined while warming up or without warm-up. */
+  warmUpEndedAtMs: number | undefined;
+  /**
+   * Insights alarms: groups the last evaluation dropped because the query's LIMIT kept only the
+   * first `limit` (ordered by the aggregate, descending). With LIMIT ≤ 500 CloudWatch does not flag
+   * these as PARTIAL_DATA; surfaced here so a test or the bench can see them.
+   */
+  droppedByLimit = 0;
+  /** Insights alarms: contributors the last evaluation kept in OK only because 100 were already in ALARM. */
+  cappedContributors = 0;
+  private readonly contributorStates = new Map<string, ContributorStatus>();
   private readonly formatTime: (ms: number) => string;
+  private readonly periodMs: number;
 
   constructor(
     readonly definition: AlarmDefinition,
     options: EvaluatorOptions = {},
   ) {
-    const { evaluationPeriods: n, datapointsToAlarm: m } = definition;
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`${definition.id}: evaluationPeriods must be a whole number >= 1, got ${n}`);
-    if (!Number.isInteger(m) || m < 1 || m > n) {
-      throw new RangeError(`${definition.id}: datapointsToAlarm (${m}) must be between 1 and evaluationPeriods (${n})`);
+    this.evaluationRangePeriods = options.evaluationRangePeriods ?? definition.evaluationPeriods + 2;
+    const problems = definitionProblems(definition, this.evaluationRangePeriods);
+    const periodSeconds = definition.type === 'metric' ? definition.metric.periodSeconds : definition.periodSeconds;
+    this.periodMs = periodSeconds * 1000;
+    this.evaluationIntervalMs = periodSeconds < 60 ? 10_000 : MINUTE_MS;
+    this.evaluationOffsetMs = options.evaluationOffsetMs ?? 0;
+    if (!(this.evaluationOffsetMs >= 0 && this.evaluationOffsetMs < this.evaluationIntervalMs)) {
+      problems.push(`evaluationOffsetMs must be from 0 to below ${this.evaluationIntervalMs}, got ${this.evaluationOffsetMs}`);
     }
-    if (!(definition.metric.periodSeconds > 0)) throw new RangeError(`${definition.id}: periodSeconds must be positive, got ${definition.metric.periodSeconds}`);
-    this.formatTime = options.formatTime ?? ((ms) => new Date(ms).toISOString().slice(11, 16));
-    this.evaluationRangePeriods = options.evaluationRangePeriods ?? n + 2;
-    if (!Number.isInteger(this.evaluationRangePeriods) || this.evaluationRangePeriods < n) {
-      throw new RangeError(`${definition.id}: evaluationRangePeriods (${this.evaluationRangePeriods}) must be a whole number >= evaluationPeriods (${n})`);
-    }
+    if (options.createdAtMs !== undefined && !Number.isFinite(options.createdAtMs)) problems.push(`createdAtMs must be a finite time, got ${options.createdAtMs}`);
+    if (problems.length > 0) throw new InvalidAlarmDefinitionError(definition.id, problems);
+    this.createdAtMs = options.createdAtMs;
+    this.formatTime = options.formatTime ?? ((ms) => new Date(ms).toISOString().slice(11, periodSeconds < 60 ? 19 : 16));
+  }
+
+  /** Insights alarms: the contributors the query returned at the last evaluation (empty for a single-metric alarm). */
+  get contributors(): ReadonlyMap<string, ContributorStatus> {
+    return this.contributorStates;
+  }
+
+  /** Whether CloudWatch evaluates this alarm at `nowMs` (its cadence and offset, and the alarm exists). */
+  isDue(nowMs: number): boolean {
+    if (this.createdAtMs !== undefined && nowMs < this.createdAtMs) return false;
+    return mod(nowMs - this.evaluationOffsetMs, this.evaluationIntervalMs) === 0;
+  }
+
+  /** Every time in [fromMs, toMs] at which CloudWatch evaluates this alarm, ascending. */
+  evaluationTimes(fromMs: number, toMs: number): number[] {
+    const interval = this.evaluationIntervalMs;
+    const start = Math.max(fromMs, this.createdAtMs ?? fromMs);
+    const out: number[] = [];
+    for (let t = start + mod(this.evaluationOffsetMs - start, interval); t <= toMs; t += interval) out.push(t);
+    return out;
   }
 
   /**
-   * Evaluate at `nowMs` over the complete periods before it; returns the transition when the state
-   * changed (also recorded in `transitions`), else undefined.
+   * Evaluate at `nowMs` over the complete periods before it, whatever the cadence (`evaluateAll`
+   * and `evaluateBetween` keep CloudWatch's). Returns the state changes (also recorded in
+   * `transitions`): for an Insights alarm the contributor changes first, then the alarm's own.
    */
-  evaluate(store: MetricStore, nowMs: number): AlarmTransition | undefined {
-    const verdict = this.verdict(store, nowMs);
-    this.stateReason = verdict.reason;
-    if (verdict.state === undefined || verdict.state === this.state) return undefined;
+  evaluate(store: MetricStore, nowMs: number): AlarmTransition[] {
+    this.createdAtMs ??= nowMs;
+    if (nowMs < this.createdAtMs) return [];
     const d = this.definition;
-    const transition: AlarmTransition = { alarm: d.id, kind: d.kind, check: d.check, from: this.state, to: verdict.state, atMs: nowMs, reason: verdict.reason };
-    this.state = verdict.state;
-    this.transitions.push(transition);
-    return transition;
+    // Only complete periods count: the one containing `nowMs` is still filling.
+    const toMs = Math.floor(nowMs / this.periodMs) * this.periodMs;
+    let fromMs = toMs - this.evaluationRangePeriods * this.periodMs;
+    if (d.type === 'insights') fromMs = Math.max(fromMs, Math.ceil((nowMs - INSIGHTS_LOOKBACK_MS) / this.periodMs) * this.periodMs);
+    const range = { fromMs, toMs, nowMs };
+
+    if (d.type === 'metric') {
+      const periods = store.periodValues(d.metric, range);
+      if (this.warmingUp(nowMs, windowFull(periods, d.evaluationPeriods))) return [];
+      return this.setState(judge(periods, this.rule(d.metric.statistic)), nowMs);
+    }
+    const groups = store.queryInsights(d.select, { ...range, periodSeconds: d.periodSeconds });
+    if (this.warmingUp(nowMs, groups.some((g) => windowFull(g.periods, d.evaluationPeriods)))) return [];
+    return this.evaluateInsights(d, groups, range, nowMs);
   }
 
-  private verdict(store: MetricStore, nowMs: number): Verdict {
+  /** Rule 12: true (and nothing happens) while the alarm is in warm-up at `nowMs`. */
+  private warmingUp(nowMs: number, windowIsFull: boolean): boolean {
+    const minutes = this.definition.warmUpMinutes;
+    if (minutes === undefined || this.warmUpEndedAtMs !== undefined) return false;
+    const endsAtMs = this.createdAtMs! + minutes * MINUTE_MS;
+    if (nowMs < endsAtMs && !windowIsFull) {
+      this.stateReason = `Warm-up: in INSUFFICIENT_DATA without actions until ${this.formatTime(endsAtMs)} or until data fills the last ${this.definition.evaluationPeriods} periods`;
+      return true;
+    }
+    this.warmUpEndedAtMs = nowMs;
+    return false;
+  }
+
+  private rule(valueName: string): Rule {
     const d = this.definition;
-    const { evaluationPeriods: n, datapointsToAlarm: m, treatMissingData: treat } = d;
-    const periodMs = d.metric.periodSeconds * 1000;
-    const range = this.evaluationRangePeriods;
-    // Only complete periods count: the one containing `nowMs` is still filling.
-    const toMs = Math.floor(nowMs / periodMs) * periodMs;
-    const periods = store.periodValues(d.metric, { fromMs: toMs - range * periodMs, toMs, nowMs });
-    const op = OPERATOR[d.comparisonOperator];
-    const real = periods
-      .map((p, index) => ({ ...p, age: range - index, breaching: p.value !== undefined && op.test(p.value, d.threshold) }))
-      .filter((p): p is typeof p & { value: number } => p.value !== undefined);
-    const cond = `${d.metric.statistic} ${op.text} ${d.threshold}`;
-    const list = (pts: typeof real) => pts.map((p) => `${round(p.value)} (${this.formatTime(p.startMs)})`).join(', ');
+    return { n: d.evaluationPeriods, m: d.datapointsToAlarm, treat: d.treatMissingData, threshold: d.threshold, op: d.comparisonOperator, valueName, formatTime: this.formatTime };
+  }
 
-    if (real.length === 0) {
-      const why = `no datapoints in the last ${range} periods; missing data treated as ${TREATED_AS[treat]}`;
-      switch (treat) {
-        case 'missing':
-          return { state: AlarmState.INSUFFICIENT_DATA, reason: `Insufficient data: ${why}` };
-        case 'ignore':
-          return { reason: `Unchanged: ${why}` };
-        case 'breaching':
-          return { state: AlarmState.ALARM, reason: `Threshold crossed: ${why}` };
-        case 'notBreaching':
-          return { state: AlarmState.OK, reason: `Threshold not crossed: ${why}` };
+  private evaluateInsights(d: InsightsAlarmDefinition, groups: readonly InsightsGroup[], range: PeriodRange, nowMs: number): AlarmTransition[] {
+    const rule = this.rule(`${d.select.aggregate}(${d.select.metricName})`);
+    const returned = groups.slice(0, d.select.limit);
+    this.droppedByLimit = groups.length - returned.length;
+    const judged = returned.map((g) => {
+      const verdict = judge(g.periods, rule);
+      const previous = this.contributorStates.get(g.group)?.state ?? AlarmState.OK;
+      // A contributor is ALARM or OK only: a verdict of INSUFFICIENT_DATA or "unchanged" keeps it.
+      const wanted: ContributorState = verdict.state === AlarmState.ALARM || verdict.state === AlarmState.OK ? verdict.state : previous;
+      return { group: g.group, verdict, previous, wanted };
+    });
+    // The 100-contributor cap: contributors already in ALARM keep their place, newcomers take the
+    // free places in query order (the highest aggregate first); the rest stay OK. The docs state the
+    // cap, not the choice; this one never flaps a contributor that is already paged.
+    let places = MAX_CONTRIBUTORS_IN_ALARM - judged.filter((j) => j.previous === AlarmState.ALARM && j.wanted === AlarmState.ALARM).length;
+    this.cappedContributors = 0;
+    const out: AlarmTransition[] = [];
+    const seen = new Set<string>();
+    for (const j of judged) {
+      seen.add(j.group);
+      let state = j.wanted;
+      let reason = j.verdict.reason;
+      if (state === AlarmState.ALARM && j.previous !== AlarmState.ALARM) {
+        if (places > 0) places--;
+        else {
+          state = AlarmState.OK;
+          reason = `Not in ALARM: ${MAX_CONTRIBUTORS_IN_ALARM} contributors already are (CloudWatch's limit); ${j.verdict.reason}`;
+          this.cappedContributors++;
+        }
       }
+      const current = this.contributorStates.get(j.group);
+      this.contributorStates.set(j.group, { state, reason, sinceMs: current && current.state === state ? current.sinceMs : nowMs });
+      if (state !== j.previous) out.push(this.record({ from: j.previous, to: state, reason, contributor: j.group }, nowMs));
+    }
+    for (const [group, status] of [...this.contributorStates]) {
+      if (seen.has(group)) continue;
+      this.contributorStates.delete(group);
+      if (status.state !== AlarmState.ALARM) continue;
+      const why = groups.some((g) => g.group === group) ? `dropped by the query's LIMIT ${d.select.limit}` : 'no datapoints in the evaluation range';
+      out.push(this.record({ from: AlarmState.ALARM, to: AlarmState.OK, reason: `Time series gone (${why}): the contributor is no longer in ALARM`, contributor: group }, nowMs));
     }
 
-    const mOfN = (breaching: number, evaluated: string): Verdict =>
-      breaching >= m
-        ? { state: AlarmState.ALARM, reason: `Threshold crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})` }
-        : { state: AlarmState.OK, reason: `Threshold not crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})` };
-
-    if (real.length >= n) {
-      const evaluated = real.slice(-n);
-      return mOfN(evaluated.filter((p) => p.breaching).length, list(evaluated));
+    const inAlarm = [...this.contributorStates].filter(([, s]) => s.state === AlarmState.ALARM).map(([g]) => g);
+    const periods = Math.round((range.toMs - range.fromMs) / this.periodMs);
+    let verdict: Verdict;
+    if (inAlarm.length > 0) {
+      const names = inAlarm.slice(0, 5).join(', ') + (inAlarm.length > 5 ? `, … (${inAlarm.length - 5} more)` : '');
+      verdict = { state: AlarmState.ALARM, reason: `Threshold crossed: ${inAlarm.length} contributor(s) in ALARM: ${names}` };
+    } else if (returned.length > 0) {
+      verdict = { state: AlarmState.OK, reason: `Threshold not crossed: none of the ${returned.length} contributor(s) the query returned is in ALARM` };
+    } else {
+      verdict = noDataVerdict(d.treatMissingData, `the query returned no time series in the last ${periods} periods; missing data treated as ${TREATED_AS[d.treatMissingData]}`);
     }
+    return [...out, ...this.setState(verdict, nowMs)];
+  }
 
-    const fills = n - real.length;
-    const breachingReal = real.filter((p) => p.breaching).length;
-    const evaluated = `${list(real)}, ${fills} missing treated as ${TREATED_AS[treat]}`;
-    switch (treat) {
-      case 'breaching':
-        return mOfN(breachingReal + fills, evaluated);
-      case 'notBreaching':
-        return mOfN(breachingReal, evaluated);
-      case 'missing':
-      case 'ignore': {
-        if (breachingReal >= m || breachingReal < real.length) return mOfN(breachingReal, evaluated);
-        const oldest = real[0]!;
-        if (treat === 'ignore') return { reason: `Unchanged: only breaching datapoints [${evaluated}], fewer than ${m}` };
-        return oldest.age >= m
-          ? { state: AlarmState.ALARM, reason: `Threshold crossed: only breaching datapoints [${evaluated}], the oldest ${oldest.age} periods old (>= ${m})` }
-          : { state: AlarmState.INSUFFICIENT_DATA, reason: `Insufficient data: only ${real.length} breaching datapoint(s) [${evaluated}], fewer than ${m}` };
-      }
-    }
+  private setState(verdict: Verdict, nowMs: number): AlarmTransition[] {
+    this.stateReason = verdict.reason;
+    if (verdict.state === undefined || verdict.state === this.state) return [];
+    const t = this.record({ from: this.state, to: verdict.state, reason: verdict.reason }, nowMs);
+    this.state = verdict.state;
+    return [t];
+  }
+
+  private record(change: { from: AlarmState; to: AlarmState; reason: string; contributor?: string }, nowMs: number): AlarmTransition {
+    const d = this.definition;
+    const check =
+      d.type === 'metric' ? d.check : change.contributor !== undefined && d.select.groupBy === Dimension.CHECK ? change.contributor : undefined;
+    const t: AlarmTransition = {
+      alarm: d.id,
+      class: d.class,
+      ...(check !== undefined ? { check } : {}),
+      ...(change.contributor !== undefined ? { contributor: change.contributor } : {}),
+      from: change.from,
+      to: change.to,
+      atMs: nowMs,
+      reason: change.reason,
+    };
+    this.transitions.push(t);
+    return t;
   }
 }
 
-const round = (v: number) => Math.round(v * 1000) / 1000;
-
-/** Evaluate every alarm at `nowMs`; returns the transitions, in the evaluators' order. */
+/**
+ * Evaluate, at `nowMs`, every alarm CloudWatch evaluates then (see `AlarmEvaluator.isDue`: 10 s
+ * alarms every 10 s, the others every minute); returns the transitions in the evaluators' order.
+ */
 export function evaluateAll(evaluators: readonly AlarmEvaluator[], store: MetricStore, nowMs: number): AlarmTransition[] {
   const out: AlarmTransition[] = [];
-  for (const e of evaluators) {
-    const t = e.evaluate(store, nowMs);
-    if (t) out.push(t);
-  }
+  for (const e of evaluators) if (e.isDue(nowMs)) out.push(...e.evaluate(store, nowMs));
   return out;
+}
+
+/** Evaluate every alarm at each of its evaluation times in [fromMs, toMs], in time order; returns the transitions. */
+export function evaluateBetween(evaluators: readonly AlarmEvaluator[], store: MetricStore, fromMs: number, toMs: number): AlarmTransition[] {
+  const times = [...new Set(evaluators.flatMap((e) => e.evaluationTimes(fromMs, toMs)))].sort((a, b) => a - b);
+  return times.flatMap((t) => evaluateAll(evaluators, store, t));
 }

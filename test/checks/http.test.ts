@@ -158,11 +158,9 @@ describe('probeHttp: healthy endpoint', () => {
 
   it('sends the configured method, header name, scheme and extra headers, the token header winning a clash', async () => {
     const b = await backend({ state: { authClasses: ['jwt'], tokens: [CANARY] } });
-    const check = httpCheck(b.url, {
-      method: 'HEAD',
-      auth: { scheme: 'Bearer', header: 'Authorization' },
-      headers: { 'X-Probe': 'synthmon', authorization: 'Basic not-this' },
-    });
+    // Validation rejects a clash with the auth header; the probe still lets the token win (defence in depth).
+    const parsed = httpCheck(b.url, { method: 'HEAD', auth: { scheme: 'Bearer', header: 'Authorization' } });
+    const check: HttpCheck = { ...parsed, headers: { 'X-Probe': 'synthmon', authorization: 'Basic not-this' } };
     const result = await probe(check, [b]);
     expect(result).toMatchObject({ outcome: 'ok', status: 200 });
     const seen = b.requests.at(-1)!;
@@ -184,7 +182,7 @@ describe('probeHttp: failures before a response', () => {
     const result = await probe(httpCheck(`https://127.0.0.1:${port}${ORDERS_PATH}`), []);
     expect(result).toMatchObject({ outcome: 'refused', ok: false, evidence: { errorCode: 'ECONNREFUSED' } });
     expect(result.status).toBeUndefined();
-    expect(result.message).toMatch(/refused.*check the proxy/is);
+    expect(result.message).toMatch(/^connection refused \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); check: the proxy \(Traefik\)/);
   });
 
   it('reports refused when the backend stops listening', async () => {
@@ -265,7 +263,7 @@ describe('probeHttp: failures before a response', () => {
       writeFileSync(
         script,
         `import { probeHttp } from ${JSON.stringify(join(root, 'lambda/checks/http.ts'))};\n` +
-          `import { parseCheck } from ${JSON.stringify(join(root, 'lambda/config.ts'))};\n` +
+          `import { parseCheck } from ${JSON.stringify(join(root, 'contracts/config.ts'))};\n` +
           `const check = parseCheck(JSON.parse(process.env.PROBE_CHECK));\n` +
           `process.stdout.write(JSON.stringify(await probeHttp(check, { token: process.env.PROBE_TOKEN })));\n`,
       );
@@ -301,7 +299,8 @@ describe('probeHttp: failures before a response', () => {
 describe('probeHttp: configuration the client refuses', () => {
   it('reports error, not an endpoint verdict, when a configured header value is invalid', async () => {
     const b = await backend({ state: { tokens: [CANARY] } });
-    const result = await probe(httpCheck(b.url, { headers: { 'X-Bad': 'a\r\nInjected: 1' } }), [b]);
+    // Validation rejects this value first; a check that bypassed it still gets `error`, not an endpoint verdict.
+    const result = await probe({ ...httpCheck(b.url), headers: { 'X-Bad': 'a\r\nInjected: 1' } }, [b]);
     expect(result).toMatchObject({ outcome: 'error', evidence: { errorCode: 'UND_ERR_INVALID_ARG' } });
     expect(b.requests).toHaveLength(0);
   });
@@ -365,7 +364,7 @@ describe('probeHttp: other statuses', () => {
     const b = await backend({ state: { status: 502 } });
     const result = await probe(httpCheck(b.url), [b]);
     expect(result).toMatchObject({ outcome: 'server_error', status: 502 });
-    expect(result.message).toContain('backend behind it');
+    expect(result.message).toContain('check: the backend behind the proxy');
   });
 
   it('reports unexpected_status for a 301 with its Location and the X-Forwarded-Proto hint', async () => {
@@ -373,7 +372,7 @@ describe('probeHttp: other statuses', () => {
     const result = await probe(httpCheck(b.url), [b]);
     expect(result).toMatchObject({ outcome: 'unexpected_status', status: 301 });
     expect(result.evidence?.headers?.location).toBe(b.url);
-    expect(result.message).toContain(`to ${b.url}`);
+    expect(result.message).toContain(`(Location: ${b.url})`);
     expect(result.message).toContain('redirect loop');
     expect(result.message).toContain('X-Forwarded-Proto');
   });

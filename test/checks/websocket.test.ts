@@ -248,7 +248,7 @@ describe('probeWebSocket: 403 on the upgrade', () => {
   it("skips the follow-up when the configured origin is the target's own", async () => {
     tlsBackend.setMode({ token: 'another-token' });
     const count = tlsBackend.handshakes.length;
-    const result = await probe(wsCheck({ origin: `https://LOCALHOST:${tlsBackend.port}` }), tlsBackend);
+    const result = await probe(wsCheck({ origin: `https://localhost:${tlsBackend.port}` }), tlsBackend);
     expect(result).toMatchObject({ outcome: 'forbidden', status: 403 });
     expect(result.cause).toBeUndefined();
     expect(tlsBackend.handshakes.length - count).toBe(1);
@@ -258,7 +258,7 @@ describe('probeWebSocket: 403 on the upgrade', () => {
 describe('probeWebSocket: other answers instead of 101', () => {
   it.each([
     [404, 'not_found', 'Upgrade/Connection'],
-    [400, 'unexpected_status', 'not forwarding the Upgrade/Connection'],
+    [400, 'unexpected_status', 'the server rejected the handshake request'],
     [426, 'unexpected_status', 'not forwarding the Upgrade/Connection'],
     [502, 'server_error', 'backend'],
     [503, 'server_error', 'backend'],
@@ -328,10 +328,11 @@ describe('probeWebSocket: after 101', () => {
     expect(result.message).toContain('without a close frame');
   });
 
-  it('reports reset when the connection is reset inside the settle window', async () => {
+  it('reports closed with 1006, like a FIN, when the connection is reset (RST) inside the settle window', async () => {
     plainBackend.setMode({ dropAfterAccept: { how: 'rst', afterMs: 50 } });
     const result = await probe(wsCheck({ url: plainBackend.url }), plainBackend);
-    expect(result).toMatchObject({ outcome: 'reset', status: 101, evidence: { errorCode: 'ECONNRESET' } });
+    expect(result).toMatchObject({ outcome: 'closed', status: 101, closeCode: 1006, evidence: { errorCode: 'ECONNRESET' } });
+    expect(result.message).toContain('without a close frame (1006) (connection reset: ECONNRESET)');
   });
 
   it('reports ok when the round-trip reply matches', async () => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refusedPort } from '../support/fault-servers';
 import { CANARY, FRONT_END_ORIGIN, lines, runCli, scratch, startBackend, type Backend } from './support';
 
-const JSON_KEYS = ['check', 'kind', 'url', 'ok', 'outcome', 'status', 'cause', 'closeCode', 'attempts', 'message', 'timings'];
+const JSON_KEYS = ['check', 'kind', 'url', 'ok', 'outcome', 'status', 'cause', 'closeCode', 'attempts', 'message', 'timings', 'certificate'];
 const TIMING_KEYS = ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', 'totalMs'];
 const ANSI = '\u001b[';
 
@@ -53,7 +53,9 @@ describe('synthmon probe <https url>', () => {
     expect(run.code).toBe(0);
     const [result, ...rest] = jsonResults(run.stdout);
     expect(rest).toEqual([]);
-    expect(Object.keys(result!)).toEqual(['check', 'kind', 'url', 'ok', 'outcome', 'status', 'attempts', 'message', 'timings']);
+    expect(Object.keys(result!)).toEqual(['check', 'kind', 'url', 'ok', 'outcome', 'status', 'attempts', 'message', 'timings', 'certificate']);
+    // DESIGN §5: the certificate of the TLS handshake, days left in whole days.
+    expect(result!.certificate).toMatchObject({ subject: expect.any(String), issuer: expect.any(String), validTo: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), daysLeft: expect.any(Number) });
     expect(result).toMatchObject({
       check: '127-0-0-1',
       kind: 'http',
@@ -160,12 +162,15 @@ describe('synthmon probe <wss url>', () => {
     expect(backend.seen.slice(before)).toEqual([`UPGRADE /ws/chat/?token=${CANARY}`]);
   });
 
-  it('keeps a token typed into the URL itself out of the output', async () => {
+  it('refuses a token typed into the URL itself (exit 2), saying where it belongs, without printing it', async () => {
     const run = await runCli(['probe', `${backend.wssBase}/ws/chat/?token=${CANARY}`, '--origin', FRONT_END_ORIGIN, '--settle', '200', '--json'], {
       env: trustEnv(),
     });
-    expect(run.code).toBe(0);
-    expect(jsonResults(run.stdout)[0]).toMatchObject({ outcome: 'ok', url: `${backend.wssBase}/ws/chat/?token=***` });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('token=***');
+    expect(run.stderr).not.toContain(CANARY);
+    expect(run.stderr).not.toContain(CANARY.slice(0, 8));
   });
 
   it('reports forbidden / origin_rejected when the origin is not allowed but the own origin is', async () => {
@@ -228,11 +233,12 @@ describe('synthmon probe --config', () => {
   const twoChecks = () => [
     // Answers only once the WebSocket check has connected: passes only if the checks run concurrently.
     { name: 'orders', kind: 'http', url: `${backend.httpsBase}/after-ws`, timeoutMs: 8_000 },
-    { name: 'chat', kind: 'websocket', url: `${backend.wssBase}/ws/chat/`, origin: FRONT_END_ORIGIN, settleMs: 300, auth: { tokenEnv: 'CHAT_TOKEN' } },
+    { name: 'chat', kind: 'websocket', url: `${backend.wssBase}/ws/chat/`, origin: FRONT_END_ORIGIN, settleMs: 300, auth: { token: 'chat' } },
   ];
+  const chatToken = { tokens: { chat: { env: 'CHAT_TOKEN' } } };
 
   it('runs both checks concurrently and prints them in configuration order', async () => {
-    const file = writeConfig('two.json', twoChecks());
+    const file = writeConfig('two.json', twoChecks(), chatToken);
     backend.resetUpgrades();
     const run = await runCli(['probe', '--config', file, '--json'], { env: { ...trustEnv(), CHAT_TOKEN: CANARY } });
     expect(run.stderr).toBe('');
@@ -245,7 +251,7 @@ describe('synthmon probe --config', () => {
   });
 
   it('lines up the names in human output', async () => {
-    const file = writeConfig('two-human.json', twoChecks());
+    const file = writeConfig('two-human.json', twoChecks(), chatToken);
     backend.resetUpgrades();
     const run = await runCli(['probe', '--config', file], { env: { ...trustEnv(), CHAT_TOKEN: CANARY } });
     expect(run.code).toBe(0);
@@ -256,7 +262,7 @@ describe('synthmon probe --config', () => {
   });
 
   it('runs only the checks named with --check', async () => {
-    const file = writeConfig('select.json', twoChecks());
+    const file = writeConfig('select.json', twoChecks(), chatToken);
     const before = backend.seen.length;
     const run = await runCli(['probe', '--config', file, '--check', 'chat', '--json'], { env: { ...trustEnv(), CHAT_TOKEN: CANARY } });
     expect(run.code).toBe(0);
@@ -266,9 +272,9 @@ describe('synthmon probe --config', () => {
 
   it("reports outcome error for a check whose token variable is unset, and exits 1", async () => {
     const file = writeConfig('unset.json', [
-      { name: 'orders', kind: 'http', url: `${backend.httpsBase}/api/orders/`, auth: { tokenEnv: 'ORDERS_TOKEN' } },
+      { name: 'orders', kind: 'http', url: `${backend.httpsBase}/api/orders/`, auth: { token: 'orders' } },
       { name: 'public', kind: 'http', url: `${backend.httpsBase}/no-such-route/`, expectStatus: 404 },
-    ]);
+    ], { tokens: { orders: { env: 'ORDERS_TOKEN' } } });
     const before = backend.seen.length;
     const run = await runCli(['probe', '--config', file, '--json'], { env: withToken() });
     expect(run.code).toBe(1);

@@ -56,12 +56,12 @@ describe('synthmon probe --publish', () => {
     expect(run.code).toBe(0);
     const out = lines(run.stdout);
     expect(out[0]).toMatch(/^127-0-0-1 {2}ok {2}status=200 /);
-    expect(out.at(-1)).toBe('published 2 datapoints to CloudWatch namespace SyntheticMonitor (1 call)');
+    expect(out.at(-1)).toBe('published 3 datapoints to CloudWatch namespace SyntheticMonitor (1 call)');
 
     expect(cw.requests).toHaveLength(1);
     expect(cw.requests[0]!.input!.Namespace).toBe('SyntheticMonitor');
     const data = cw.accepted();
-    expect(summary(data)).toEqual(['Success{Check=127-0-0-1}', 'Duration{Check=127-0-0-1}']);
+    expect(summary(data)).toEqual(['Success{Check=127-0-0-1}', 'Duration{Check=127-0-0-1}', 'CertificateDaysLeft{Host=127.0.0.1}']);
     expect(data[0]).toMatchObject({ Value: 1, Unit: 'None' });
     expect(data[1]).toMatchObject({ Unit: 'Milliseconds' });
     expect(data[1]!.Value).toBeGreaterThan(0);
@@ -88,7 +88,7 @@ describe('synthmon probe --publish', () => {
       ['orders', 'forbidden'],
       ['chat', 'ok'],
     ]);
-    expect(run.stderr).toMatch(/^synthmon: published 11 datapoints to CloudWatch namespace CliTest\/Monitor \(1 call\)\n$/);
+    expect(run.stderr).toMatch(/^synthmon: published 13 datapoints to CloudWatch namespace CliTest\/Monitor \(1 call\)\n$/);
 
     expect(cw.requests).toHaveLength(1);
     expect(cw.requests[0]!.input!.Namespace).toBe('CliTest/Monitor');
@@ -98,6 +98,7 @@ describe('synthmon probe --publish', () => {
       'Success{Check=orders}',
       'Duration{Check=orders}',
       'Failures{Check=orders,Reason=forbidden}',
+      'Failures{Check=orders,Interval=60,Reason=forbidden}',
       'ConnectTime{Check=orders}',
       'TlsTime{Check=orders}',
       'FirstByteTime{Check=orders}',
@@ -106,11 +107,39 @@ describe('synthmon probe --publish', () => {
       'ConnectTime{Check=chat}',
       'TlsTime{Check=chat}',
       'FirstByteTime{Check=chat}',
+      'CertificateDaysLeft{Host=127.0.0.1}',
     ]);
     expect(data.find((d) => d.MetricName === 'Success' && dims(d) === 'Check=orders')!.Value).toBe(0);
     expect(data.find((d) => d.MetricName === 'Success' && dims(d) === 'Check=chat')!.Value).toBe(1);
     expect(data.find((d) => d.MetricName === 'Failures')!.Value).toBe(1);
+    // Standard resolution for 60 s checks; every datapoint stamped with the run's start.
+    expect(data.every((d) => d.StorageResolution === undefined)).toBe(true);
+    expect(new Set(data.map((d) => d.Timestamp)).size).toBe(1);
     expect(cw.requests[0]!.body).not.toContain(CANARY);
+  });
+
+  it('publishes a fast (10 s) check high-resolution and a 60 s check of the same file standard, as the runner does', async () => {
+    const cw = await recorder();
+    const file = dir.write(
+      'fast.json',
+      JSON.stringify({
+        checks: [
+          { name: 'fast', kind: 'http', url: `${backend.httpsBase}/api/orders/`, intervalSeconds: 10, auth: {} },
+          { name: 'slow', kind: 'http', url: `${backend.httpsBase}/api/orders/`, auth: {} },
+        ],
+      }),
+    );
+    const run = await runCli(['probe', '--config', file, '--json', '--publish'], { env: awsEnv(cw.endpoint) });
+    expect(run.code).toBe(0);
+    const data = cw.accepted();
+    expect(data.filter((d) => dims(d) === 'Check=fast').map((d) => [d.MetricName, d.StorageResolution])).toEqual([
+      ['Success', 1],
+      ['Duration', 1],
+    ]);
+    expect(data.filter((d) => dims(d) === 'Check=slow').map((d) => [d.MetricName, d.StorageResolution])).toEqual([
+      ['Success', undefined],
+      ['Duration', undefined],
+    ]);
   });
 
   it('exits 1 with a line on stderr and the datapoints as EMF on stdout when CloudWatch is down', async () => {
@@ -118,13 +147,14 @@ describe('synthmon probe --publish', () => {
     const run = await runCli(['probe', `${backend.httpsBase}/api/orders/`, '--json', '--publish'], { env: awsEnv(cw.endpoint) });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /^synthmon: publishing to CloudWatch failed: .*ECONNREFUSED.*; the 2 datapoints went to stdout as 1 EMF line instead\n$/,
+      /^synthmon: publishing to CloudWatch failed: .*ECONNREFUSED.*; the 3 datapoints went to stdout as 2 EMF lines instead\n$/,
     );
     // Every stdout line is JSON: the result first, then the EMF fallback (told apart by `_aws`).
     const [result, ...emf] = lines(run.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(result).toMatchObject({ check: '127-0-0-1', outcome: 'ok' });
     expect(result).not.toHaveProperty('_aws');
-    expect(emf).toHaveLength(1);
+    // One EMF event per dimension set: Check (Success, Duration) and Host (CertificateDaysLeft).
+    expect(emf).toHaveLength(2);
     expect(emf[0]).toMatchObject({
       _aws: { CloudWatchMetrics: [{ Namespace: 'SyntheticMonitor', Dimensions: [['Check']] }] },
       Check: '127-0-0-1',

@@ -1,6 +1,7 @@
-/** The CLI's pure parts, in process: colour decision, check names from hosts, flag parsing. */
+/** The CLI's pure parts, in process: colour decision, check names from hosts, flag parsing, token length. */
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, UsageError } from '../../bin/cli/args';
+import { parseCommandLine, shortTokenProblem, UsageError, type Command } from '../../bin/cli/args';
+import { MIN_TOKEN_LENGTH } from '../../lambda/tokens';
 import { shouldColor } from '../../bin/cli/format';
 import { nameFromHost } from '../../bin/cli/probe';
 
@@ -65,5 +66,45 @@ describe('parseCommandLine', () => {
       '--expect-status must be a whole number (an HTTP status such as 200), got "-1"',
       '--timeout must be a whole number of ms, got "1e3"',
     ]);
+  });
+});
+
+describe('parseCommandLine: --version', () => {
+  it('parses --version as the version command', () => {
+    expect(parseCommandLine(['--version'])).toEqual({ command: 'version' });
+  });
+
+  it('refuses anything after --version', () => {
+    expect(() => parseCommandLine(['--version', 'now'])).toThrow(new UsageError(['--version takes no arguments, got "now"']));
+  });
+});
+
+describe('shortTokenProblem', () => {
+  const probeUrl = (tokenEnv?: string): Command => parseCommandLine(['probe', 'https://h/', ...(tokenEnv ? ['--token-env', tokenEnv] : [])]);
+  const seven = 'q7Zx1w9';
+  const eight = 'q7Zx1w9k';
+
+  it('follows the token store\'s minimum of 8 characters', () => {
+    expect(MIN_TOKEN_LENGTH).toBe(8);
+    expect(eight).toHaveLength(MIN_TOKEN_LENGTH);
+  });
+
+  it.each<[string, Command, NodeJS.ProcessEnv, string | undefined]>([
+    ['a 7-character SYNTHMON_TOKEN', probeUrl(), { SYNTHMON_TOKEN: seven },
+      'SYNTHMON_TOKEN holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token, or unset it to probe without one'],
+    ['a 7-character token padded with spaces (the store trims)', probeUrl(), { SYNTHMON_TOKEN: `  ${seven}\n` },
+      'SYNTHMON_TOKEN holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token, or unset it to probe without one'],
+    ['a 7-character --token-env variable', probeUrl('API_TOKEN'), { API_TOKEN: seven, SYNTHMON_TOKEN: eight },
+      '--token-env names API_TOKEN, which holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token'],
+    ['an 8-character token', probeUrl(), { SYNTHMON_TOKEN: eight }, undefined],
+    ['no token at all (no auth)', probeUrl(), {}, undefined],
+    ['an empty --token-env variable (probe reports it as unset)', probeUrl('API_TOKEN'), { API_TOKEN: '' }, undefined],
+    ['a short SYNTHMON_TOKEN that --token-env replaces', probeUrl('API_TOKEN'), { API_TOKEN: eight, SYNTHMON_TOKEN: 'e' }, undefined],
+    ['a short SYNTHMON_TOKEN with a command that sends no token', parseCommandLine(['--help']), { SYNTHMON_TOKEN: 'e' }, undefined],
+    ['a short SYNTHMON_TOKEN with --config (its checks report it)', parseCommandLine(['probe', '--config', 'c.json']), { SYNTHMON_TOKEN: 'e' }, undefined],
+  ])('for %s', (_what, command, env, problem) => {
+    const got = shortTokenProblem(command, env);
+    expect(got).toBe(problem);
+    expect(got ?? '').not.toContain(seven);
   });
 });

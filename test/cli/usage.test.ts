@@ -2,8 +2,11 @@
  * Usage and configuration errors (exit 2, the exact message and a short usage on stderr, nothing on
  * stdout, never a stack trace), help, and `synthmon cost`, all through the built CLI.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY, lines, runCli, scratch } from './support';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 let dir: ReturnType<typeof scratch>;
 let goodConfig: string;
@@ -65,6 +68,7 @@ describe('usage errors exit 2 with the exact message', () => {
     ['no command', [], 'missing command'],
     ['an argument to demo', ['demo', 'now'], 'demo takes no arguments, got "now"'],
     ['an unknown flag to cost', ['cost', '--json'], 'unknown option --json for cost'],
+    ['an argument to --version', ['--version', 'probe'], '--version takes no arguments, got "probe"'],
   ])('rejects %s', async (_what, args, message) => {
     expectUsageError(await runCli(args, { env }), message);
   });
@@ -95,6 +99,24 @@ describe('usage errors exit 2 with the exact message', () => {
       await runCli(['probe', 'https://127.0.0.1:9/api/', '--token-env', 'EMPTY_TOKEN'], { env: { ...env, EMPTY_TOKEN: '' } }),
       '--token-env names EMPTY_TOKEN, but that environment variable is unset or empty',
     );
+  });
+
+  it('rejects a SYNTHMON_TOKEN too short to be a token, naming the variable and the minimum, never the value', async () => {
+    const run = await runCli(['probe', 'https://127.0.0.1:9/api/'], { env: { SYNTHMON_TOKEN: 'q7Zx1' } });
+    expectUsageError(
+      run,
+      'SYNTHMON_TOKEN holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token, or unset it to probe without one',
+    );
+    expect(run.stderr).not.toContain('q7Zx1');
+  });
+
+  it('rejects a --token-env variable too short to be a token, never printing it', async () => {
+    const run = await runCli(['probe', 'https://127.0.0.1:9/api/', '--token-env', 'SHORT_TOKEN'], { env: { ...env, SHORT_TOKEN: ' q7Zx1w9 ' } });
+    expectUsageError(
+      run,
+      '--token-env names SHORT_TOKEN, which holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token',
+    );
+    expect(run.stderr).not.toContain('q7Zx1w9');
   });
 
   it('lists every problem of the command line at once', async () => {
@@ -137,6 +159,37 @@ describe('configuration errors exit 2 listing every problem', () => {
     expect(run.stderr).toBe(`synthmon: Invalid configuration in ${badConfig} (5 problems):\n${problems.map((p) => `  - ${p}\n`).join('')}`);
   });
 
+  it('names what replaced each v1 key of a configuration file', async () => {
+    const file = dir.write(
+      'v1.json',
+      JSON.stringify({
+        intervalMinutes: 5,
+        functionTimeoutSeconds: 60,
+        checks: [{ name: 'orders', kind: 'http', url: 'https://127.0.0.1:9/api/', auth: { tokenEnv: 'ORDERS_TOKEN' } }],
+      }),
+    );
+    const run = await runCli(['probe', '--config', file], { env });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `synthmon: Invalid configuration in ${file} (3 problems):\n` +
+        '  - checks[0].auth.tokenEnv moved to tokens.<name>.env; name the token with auth.token, got "ORDERS_TOKEN"\n' +
+        '  - intervalMinutes was replaced by intervalSeconds (60 = 1 minute): write "intervalSeconds": 300, got 5\n' +
+        "  - functionTimeoutSeconds is no longer set: the runner's timeout follows from the checks' deadlines, got 60\n",
+    );
+  });
+
+  it('refuses a configuration that puts a token in a check URL, without echoing it', async () => {
+    const file = dir.write('url-token.json', JSON.stringify({ checks: [{ name: 'chat', kind: 'websocket', url: `wss://127.0.0.1:9/ws/chat/?token=${CANARY}` }] }));
+    const run = await runCli(['probe', '--config', file], { env });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `synthmon: Invalid configuration in ${file} (1 problem):\n` +
+        '  - checks[0].url must not carry a credential in its query (token=***): put the token in tokens and use auth {"in": "query", "param": "token"}, ' +
+        'got "wss://127.0.0.1:9/ws/chat/?token=***"\n',
+    );
+  });
+
   it('reports a file that is not JSON', async () => {
     const file = dir.write('broken.json', '{"checks": [');
     const run = await runCli(['probe', '--config', file], { env });
@@ -152,15 +205,16 @@ describe('configuration errors exit 2 listing every problem', () => {
   });
 });
 
-describe('help', () => {
+describe('help and version', () => {
   it.each([[['--help']], [['-h']], [['help']]])('prints the overview for %j and exits 0', async (args) => {
     const run = await runCli(args, { env });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('synthmon probe <url> [--origin O] [--token-env VAR] [--token-in header|query] [--auth-scheme S]');
-    expect(run.stdout).toContain('synthmon probe --config FILE [--check NAME]... [--json] [--publish]');
+    expect(run.stdout).toContain('synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish]');
     expect(run.stdout).toContain('synthmon demo');
     expect(run.stdout).toContain('synthmon cost [--config FILE]');
+    expect(run.stdout).toContain('synthmon --version');
   });
 
   it.each([[['probe', '--help']], [['help', 'probe']], [['probe', 'https://127.0.0.1/', '-h']]])('prints the probe flags for %j', async (args) => {
@@ -171,6 +225,22 @@ describe('help', () => {
       expect(run.stdout).toContain(`  ${flag} `);
     }
     expect(run.stdout).toContain('NODE_EXTRA_CA_CERTS');
+    // v2: tokens are named, each read from its token's env; intervals are in seconds.
+    expect(run.stdout).toContain('SYNTHMON_TOKEN_<NAME>');
+    expect(run.stdout).toContain('intervalSeconds');
+    expect(run.stdout).not.toContain('tokenEnv');
+  });
+
+  it('prints the package version with --version and exits 0', async () => {
+    const run = await runCli(['--version'], { env });
+    expect(run).toMatchObject({ code: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
+  });
+
+  it('masks no text with a SYNTHMON_TOKEN too short to be a token (was "synth***tic monitor")', async () => {
+    const run = await runCli(['--help'], { env: { SYNTHMON_TOKEN: 'e' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^synthmon: synthetic monitor for WebSocket and authorized HTTP endpoints\./);
+    expect(run.stdout).not.toContain('***');
   });
 });
 
@@ -179,15 +249,15 @@ describe('synthmon cost', () => {
     const run = await runCli(['cost'], { env });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/^Cost per month, /);
-    expect(run.stdout).toContain('\nchat-websocket (websocket)\n');
-    expect(run.stdout).toContain('\nbuyer-orders (http)\n');
+    expect(run.stdout).toMatch(/^Fleet: 2 checks \(1 websocket, 1 http\) every 60 s; .*; 1 token;/);
+    expect(run.stdout).toContain('\nCost per month, ');
   });
 
   it('prices a configuration file', async () => {
     const run = await runCli(['cost', '--config', goodConfig], { env });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('\nchat (websocket)\n');
-    expect(run.stdout).toContain('\norders (http)\n');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^Fleet: 2 checks \(1 websocket, 1 http\) every 60 s; .*; 0 tokens;/);
+    expect(run.stdout).toContain('\nCost per month, ');
   });
 });

@@ -1,11 +1,11 @@
 /**
  * The deployed code asset, run as Lambda would run it: one synth with the real local esbuild
  * bundling, then the asset's index.js required in a fresh Node process (no project node_modules
- * nearby: the asset is in a temp dir) and its exported `handler` invoked with a scheduled event
- * against loopback TLS replicas, a local Secrets Manager endpoint and the local CloudWatch recorder.
- * Proves the lazily loaded chunks resolve from the asset's own layout, load only on first use, and
- * work: the probe verdicts and the recorded datapoints are asserted. The child trusts the test CA
- * through NODE_EXTRA_CA_CERTS, as a deployed function would with its own CA bundle.
+ * nearby: the asset is in a temp dir) and its exported `handler` invoked with scheduled shard events
+ * against loopback TLS replicas, a local SSM endpoint (the token, through the real SDK) and the local
+ * CloudWatch recorder. Proves the fleet file and the lazily loaded chunks resolve from the asset's
+ * own layout, load only on first use, and work. The child trusts the test CA through
+ * NODE_EXTRA_CA_CERTS, as a deployed function would with its own CA bundle.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,29 +15,27 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLEET_FILE, HandlerEnvVar } from '../../contracts/handler-env';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
-import { HandlerEnvVar } from '../../contracts/handler-env';
 import { MonitorStack } from '../../lib/monitor-stack';
-import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../../lib/synthetic-monitor';
+import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../../lib/runner';
+import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';
+import { startSsmEndpoint, type SsmEndpoint } from '../support/ssm-endpoint';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';
-import { startSecretsEndpoint, type SecretsEndpoint } from '../lambda/secrets-endpoint';
-import { fullConfig, testApp } from './support';
+import { testApp } from './support';
 
 const CANARY = 'canary-5d1e0b7a9c2f4e38';
 const NAMESPACE = 'Synthmon/BundleTest';
-const ORDERS_SECRET = 'synthmon/buyer-orders';
-const TOKEN_ENV = 'SYNTHMON_BUNDLE_TEST_TOKEN';
+const PARAMETER = '/synthmon/bundle-test';
 /** A child that runs longer than this is killed and the test fails: every attempt has a 10 s deadline at most. */
 const CHILD_DEADLINE_MS = 45_000;
 
 const chunkFile = (specifier: (typeof LAZY_CHUNKS)[number]['specifier']) => LAZY_CHUNKS.find((c) => c.specifier === specifier)!.file;
 const WS_CHUNK = chunkFile('./checks/websocket');
 const HTTP_CHUNK = chunkFile('./checks/http');
-const CONFIG_CHUNK = chunkFile('./event-schema');
 const CLOUDWATCH_CHUNK = chunkFile('@aws-sdk/client-cloudwatch');
-const SECRETS_CHUNK = chunkFile('@aws-sdk/client-secrets-manager');
+const SSM_CHUNK = chunkFile('@aws-sdk/client-ssm');
 
 let assetDir: string;
 let scratch: string;
@@ -46,31 +44,44 @@ let pki: TestPki;
 let api: HttpBackend;
 let chat: WsBackend;
 let cloudwatch: CloudWatchRecorder;
-let sm: SecretsEndpoint;
+let ssm: SsmEndpoint;
 
 beforeAll(async () => {
-  const app = testApp({ bundle: true });
-  const stack = new MonitorStack(app, 'BundleTest', { config: fullConfig() });
-  const fn = stack.monitor.functionFor('health');
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties: { Code: { S3Key: string } } }>;
-  const key = resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties.Code.S3Key;
-  assetDir = join(app.synth().directory, `asset.${key.replace(/\.zip$/, '')}`);
-
   pki = makeTestPki();
   scratch = mkdtempSync(join(tmpdir(), 'synthmon-bundle-test-'));
   caFile = join(scratch, 'ca.pem');
   writeFileSync(caFile, pki.ca);
-  [api, chat, cloudwatch, sm] = await Promise.all([
+  [api, chat, cloudwatch, ssm] = await Promise.all([
     startHttpBackend({ tls: pki.server, state: { tokens: [CANARY] } }),
     startWsBackend({ tls: pki.server, token: CANARY, allowedHosts: ['indexo.ir'] }),
     startCloudWatchRecorder(),
-    startSecretsEndpoint(),
+    startSsmEndpoint(),
   ]);
-  sm.set(ORDERS_SECRET, { kind: 'value', secretString: JSON.stringify({ token: CANARY }) });
+  ssm.set(PARAMETER, { kind: 'value', value: CANARY });
+
+  // The fleet is synthesized against the replicas: the asset carries these very checks.
+  const wsUrl = chat.url.replace('//localhost:', '//127.0.0.1:');
+  const app = testApp({ bundle: true });
+  const stack = new MonitorStack(app, 'BundleTest', {
+    config: {
+      namespace: NAMESPACE,
+      tokens: { default: { parameter: PARAMETER } },
+      checks: [
+        { name: 'buyer-orders', kind: 'http', url: api.url, retryDelayMs: 100, auth: { in: 'header', scheme: 'Token' } },
+        { name: 'chat-websocket', kind: 'websocket', url: wsUrl, origin: 'https://indexo.ir', settleMs: 200, retryDelayMs: 100, auth: { in: 'query' } },
+        { name: 'chat-evil-origin', kind: 'websocket', url: wsUrl, origin: 'https://evil.example', settleMs: 0, retryDelayMs: 100, intervalSeconds: 120, auth: {} },
+        { name: 'health', kind: 'http', url: api.url, intervalSeconds: 300 },
+      ],
+    },
+  });
+  const fn = stack.monitor.runner!.function;
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties: { Code: { S3Key: string } } }>;
+  const key = resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties.Code.S3Key;
+  assetDir = join(app.synth().directory, `asset.${key.replace(/\.zip$/, '')}`);
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([api?.close(), chat?.close(), cloudwatch?.close(), sm?.close()]);
+  await Promise.all([api?.close(), chat?.close(), cloudwatch?.close(), ssm?.close()]);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -119,10 +130,9 @@ function invokeInChild(event: unknown, env: Record<string, string>): Promise<Chi
     AWS_SECRET_ACCESS_KEY: 'local-secret-key',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     NODE_EXTRA_CA_CERTS: caFile,
-    [HandlerEnvVar.NAMESPACE]: NAMESPACE,
-    [HandlerEnvVar.PHASE_TIMINGS]: 'false',
+    [HandlerEnvVar.LOCATION]: 'default',
     ...env,
   };
   // Asynchronous: the replicas answering the child live in this process's event loop.
@@ -183,7 +193,7 @@ function expectNoCanary(run: ChildRun, from: number): void {
 }
 
 describe('deployed layout', () => {
-  it('ships index.js small, with every lazy chunk at the path require() resolves from index.js', () => {
+  it('ships index.js small, the fleet file and every lazy chunk at the path require() resolves from index.js, and no source map', () => {
     const index = statSync(join(assetDir, 'index.js')).size;
     expect(index).toBeLessThan(64 * 1024);
     for (const chunk of LAZY_CHUNKS) {
@@ -194,7 +204,11 @@ describe('deployed layout', () => {
     }
     const files = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [assetRelative(join(dir, e.name))]));
-    expect(files(assetDir).filter((f) => !f.endsWith('.map')).sort()).toEqual(['index.js', ...LAZY_CHUNKS.map((c) => c.file)].sort());
+    expect(files(assetDir).sort()).toEqual(['index.js', FLEET_FILE, ...LAZY_CHUNKS.map((c) => c.file)].sort());
+    const fleet = JSON.parse(readFileSync(join(assetDir, FLEET_FILE), 'utf8'));
+    expect(Object.keys(fleet.shards).sort()).toEqual(['120s-0', '300s-0', '60s-0']);
+    // The fleet file names where the token lives, never a token.
+    expect(JSON.stringify(fleet)).not.toContain(CANARY);
   });
 
   it('requires from index.js only node builtins and the lazy chunks, each through a lowered import()', () => {
@@ -207,9 +221,10 @@ describe('deployed layout', () => {
 
   it('bundles no package into index.js and leaves exactly the lazy chunks external (HANDLER_ESBUILD_OPTIONS)', async () => {
     const result = await build({ ...HANDLER_ESBUILD_OPTIONS, entryPoints: [...HANDLER_ESBUILD_OPTIONS.entryPoints], external: [...HANDLER_ESBUILD_OPTIONS.external], format: 'cjs', write: false, metafile: true, logLevel: 'silent' });
-    const inputs = Object.entries(result.metafile.inputs);
-    // No package is bundled into index.js: the SDK, zod, ws and undici are all in chunks.
+    const inputs = Object.entries(result.metafile!.inputs);
+    // No package is bundled into index.js: the SDK, zod, ws and undici are all in chunks (or not shipped).
     expect(inputs.filter(([file]) => file.includes('node_modules'))).toEqual([]);
+    expect(inputs.filter(([file]) => file.includes('zod') || file.endsWith('contracts/config.ts'))).toEqual([]);
     const externals = inputs.flatMap(([file, input]) => input.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => ({ file, path: i.path })));
     // A relative chunk path resolves from /var/task/index.js only if its importer sat next to handler.ts.
     const relativeImporters = externals.filter((e) => e.path.startsWith('.')).map((e) => e.file);
@@ -220,50 +235,54 @@ describe('deployed layout', () => {
 });
 
 describe('the asset run in a fresh Node process', () => {
-  it('reports ok for an https check with its token from Secrets Manager, loading the http, config, secrets and CloudWatch chunks on first use', async () => {
+  it('runs the 60 s shard (https and wss, one token from SSM), loading only the chunks it needs on first use', async () => {
     const from = cloudwatch.requests.length;
-    const reads = sm.reads.length;
-    const check = { name: 'buyer-orders', kind: 'http', url: api.url, retryDelayMs: 100, auth: { in: 'header', scheme: 'Token' } };
-    const run = await invokeInChild({ check }, { [HandlerEnvVar.TOKEN_SECRET]: ORDERS_SECRET });
+    const reads = ssm.reads.length;
+    const scheduledTime = new Date().toISOString();
+    const run = await invokeInChild({ shard: '60s-0', scheduledTime }, {});
 
     expect(run.report.error).toBeUndefined();
-    expect(run.report.result).toMatchObject({ check: 'buyer-orders', kind: 'http', ok: true, outcome: 'ok', status: 200, attempts: 1 });
-    expect(run.lines.find((l) => l.msg === 'check result')).toMatchObject({ outcome: 'ok', publish: { ok: true, datums: 2, calls: 1 } });
+    const ticks = (run.report.result as { ticks: Array<{ results: Array<Record<string, unknown>> }> }).ticks;
+    expect(ticks[0]!.results.map((r) => [r.check, r.outcome, r.attempts])).toEqual([
+      ['buyer-orders', 'ok', 1],
+      ['chat-websocket', 'ok', 1],
+    ]);
+    expect(run.lines.filter((l) => l.msg === 'check result').map((l) => [l.check, l.shard])).toEqual([
+      ['buyer-orders', '60s-0'],
+      ['chat-websocket', '60s-0'],
+    ]);
     expect(api.requests.at(-1)?.headers.authorization).toBe(`Token ${CANARY}`);
-    expect(sm.reads.slice(reads)).toEqual([ORDERS_SECRET]);
-    expect(datumsSince(from)).toEqual(['Success{Check=buyer-orders}=1', 'Duration{Check=buyer-orders}=ms']);
-
-    expect(run.report.atInit).toEqual([]);
-    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, SECRETS_CHUNK, HTTP_CHUNK, CONFIG_CHUNK].sort());
-    expectNoCanary(run, from);
-    await allClosed();
-  });
-
-  it('reports ok for a wss check with its token from the environment, loading the websocket, config and CloudWatch chunks only', async () => {
-    const from = cloudwatch.requests.length;
-    const check = { name: 'chat-websocket', kind: 'websocket', url: chat.url.replace('//localhost:', '//127.0.0.1:'), origin: 'https://indexo.ir', settleMs: 200, retryDelayMs: 100, auth: { in: 'query', tokenEnv: TOKEN_ENV } };
-    const run = await invokeInChild({ check }, { [TOKEN_ENV]: CANARY });
-
-    expect(run.report.error).toBeUndefined();
-    expect(run.report.result).toMatchObject({ check: 'chat-websocket', kind: 'websocket', ok: true, outcome: 'ok', status: 101, attempts: 1 });
     expect(chat.handshakes.at(-1)).toMatchObject({ origin: 'https://indexo.ir', tokenIn: 'query', result: 'accepted' });
-    expect(datumsSince(from)).toEqual(['Success{Check=chat-websocket}=1', 'Duration{Check=chat-websocket}=ms']);
+    // Two checks share the token: one decrypted read.
+    expect(ssm.reads.slice(reads)).toEqual([{ name: PARAMETER, withDecryption: true }]);
+    expect(datumsSince(from).filter((d) => !d.startsWith('CertificateDaysLeft')).sort()).toEqual(
+      ['Success{Check=buyer-orders}=1', 'Duration{Check=buyer-orders}=ms', 'Success{Check=chat-websocket}=1', 'Duration{Check=chat-websocket}=ms', 'ShardResults{Shard=60s-0,Location=default}=2'].sort(),
+    );
+    expect(datumsSince(from).filter((d) => d.startsWith('CertificateDaysLeft'))).toEqual([expect.stringMatching(/^CertificateDaysLeft\{Host=127\.0\.0\.1\}=\d+$/)]);
 
     expect(run.report.atInit).toEqual([]);
-    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, WS_CHUNK, CONFIG_CHUNK].sort());
+    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, SSM_CHUNK, HTTP_CHUNK, WS_CHUNK].sort());
     expectNoCanary(run, from);
     await allClosed();
   });
 
-  it('reports forbidden with cause origin_rejected and publishes Failures{Reason=forbidden} when the origin is not allowed', async () => {
+  it('reports forbidden with cause origin_rejected and publishes Failures{Reason=forbidden} with its Interval copy', async () => {
     const from = cloudwatch.requests.length;
-    const check = { name: 'chat-websocket', kind: 'websocket', url: chat.url.replace('//localhost:', '//127.0.0.1:'), origin: 'https://evil.example', settleMs: 0, retryDelayMs: 100, auth: { in: 'query', tokenEnv: TOKEN_ENV } };
     chat.setMode({ token: CANARY, allowedHosts: ['indexo.ir', '127.0.0.1'] });
     try {
-      const run = await invokeInChild({ check }, { [TOKEN_ENV]: CANARY });
+      const run = await invokeInChild({ shard: '120s-0' }, {});
       expect(run.report.error).toBeUndefined();
-      expect(run.report.result).toMatchObject({ ok: false, outcome: 'forbidden', cause: 'origin_rejected', status: 403, attempts: 2 });
-      expect(datumsSince(from)).toEqual(['Success{Check=chat-websocket}=0', 'Duration{Check=chat-websocket}=ms', 'Failures{Check=chat-websocket,Reason=forbidden}=1']);
+      const result = (run.report.result as { ticks: Array<{ results: Array<Record<string, unknown>> }> }).ticks[0]!.results[0];
+      expect(result).toMatchObject({ ok: false, outcome: 'forbidden', cause: 'origin_rejected', status: 403, attempts: 2 });
+      expect(datumsSince(from).filter((d) => !d.startsWith('CertificateDaysLeft')).sort()).toEqual(
+        [
+          'Success{Check=chat-evil-origin}=0',
+          'Duration{Check=chat-evil-origin}=ms',
+          'Failures{Check=chat-evil-origin,Reason=forbidden}=1',
+          'Failures{Check=chat-evil-origin,Interval=120,Reason=forbidden}=1',
+          'ShardResults{Shard=120s-0,Location=default}=1',
+        ].sort(),
+      );
       expectNoCanary(run, from);
       await allClosed();
     } finally {
@@ -271,13 +290,11 @@ describe('the asset run in a fresh Node process', () => {
     }
   });
 
-  it('reports an invalid event as error through the zod schema of the config chunk', async () => {
-    const from = cloudwatch.requests.length;
-    const run = await invokeInChild({ check: { name: 'health', kind: 'http', url: 'ftp://nowhere/' } }, {});
+  it('runs a shard of checks without auth without loading the SSM client, and fails an unknown shard loudly', async () => {
+    const run = await invokeInChild({ shard: '300s-0' }, {});
     expect(run.report.error).toBeUndefined();
-    expect(run.report.result).toMatchObject({ check: 'health', ok: false, outcome: 'error' });
-    expect(String(run.report.result?.message)).toMatch(/^invalid check event: check\.url /);
-    expect(datumsSince(from)).toEqual(['Success{Check=health}=0', 'Duration{Check=health}=ms', 'Failures{Check=health,Reason=error}=1']);
-    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, CONFIG_CHUNK].sort());
+    expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, HTTP_CHUNK].sort());
+    const bad = await invokeInChild({ shard: 'nope' }, {});
+    expect(bad.report.error).toMatch(/ShardEventError: the event must be \{"shard": "<id>"\} naming a shard of this fleet \(60s-0, 120s-0, 300s-0\), got "nope"/);
   });
 });

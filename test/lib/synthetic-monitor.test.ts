@@ -1,24 +1,27 @@
 /**
  * The SyntheticMonitor as CloudFormation: one synth (with the real local esbuild bundling) of a
- * stack whose configuration exercises every path, then assertions on the template.
+ * stack whose configuration exercises every path, then assertions on the template; plus the
+ * construct API (addCheck, accessors, eager validation) and fleets at the limits of DESIGN §10.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../contracts/config';
-import { HandlerEnvVar, TOKEN_SECRET_PLACEHOLDER } from '../../contracts/handler-env';
+import { ConfigError, parseConfig } from '../../contracts/config';
+import { FLEET_FILE, HandlerEnvVar, type FleetFile } from '../../contracts/handler-env';
 import { CAUSE_RUNBOOK, CAUSES, FAILURE_OUTCOMES, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
-import { AlarmKind, alarmDefinitions } from '../../lib/alarms/definitions';
+import { AlarmClass, alarmDefinitions, type AlarmDefinition } from '../../lib/alarms/definitions';
 import { failuresByReasonSearch } from '../../lib/dashboard';
-import { MonitorStack } from '../../lib/monitor-stack';
-import { HANDLER_BUNDLING, HANDLER_ESBUILD_OPTIONS, HANDLER_ENTRY, LAZY_CHUNKS, type SyntheticMonitor } from '../../lib/synthetic-monitor';
-import { fullConfig, IMPORTED_SECRET_ARN, IMPORTED_SECRET_NAME, PAGER_URL, testApp } from './support';
+import { planFleet } from '../../lib/fleet/plan';
+import { buildMonitorStacks, MonitorStack } from '../../lib/monitor-stack';
+import { HANDLER_BUNDLING, LAZY_CHUNKS } from '../../lib/runner';
+import { SyntheticMonitor } from '../../lib/synthetic-monitor';
+import { fullConfig, generatedFleet, IMPORTED_SECRET_ARN, IMPORTED_SECRET_NAME, PAGER_URL, testApp } from './support';
 
-const config = fullConfig();
+const config = parseConfig(fullConfig());
+const plan = planFleet(config);
 const STACK_NAME = 'SynthmonTest';
 let stack: MonitorStack;
 let monitor: SyntheticMonitor;
@@ -27,379 +30,363 @@ let assemblyDir: string;
 
 const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 const ref = (construct: IConstruct) => ({ Ref: id(construct) });
-const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
-const checkNamed = (name: string): Check => config.checks.find((c) => c.name === name)!;
-
-/** The role policy statements of a check's probe function. */
-function probeStatements(check: string): Array<Record<string, unknown>> {
-  const role = monitor.functionFor(check).role!;
-  const policyId = stack.getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as CfnElement);
-  return template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
-}
-
-/** A Fn::Join-ed string with every token replaced by a marker, for inspecting the dashboard JSON. */
-function flattenJoin(value: unknown): string {
-  const join = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-  return join[1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(join[0]);
-}
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+const resources = (type: string): Array<[string, Resource]> =>
+  Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
 
 beforeAll(() => {
   const app = testApp({ bundle: true });
-  stack = new MonitorStack(app, STACK_NAME, { config });
+  stack = new MonitorStack(app, STACK_NAME, { config: fullConfig() });
   monitor = stack.monitor;
-  template = Template.fromStack(stack);
   assemblyDir = app.synth().directory;
+  template = Template.fromStack(stack);
 }, 180_000);
 
-describe('probe functions', () => {
-  it('creates one arm64 Node.js 24 function per check with the configured timeout, 256 MB and JSON logs', () => {
-    template.resourceCountIs('AWS::Lambda::Function', config.checks.length);
-    for (const check of config.checks) {
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
-        MemorySize: 256,
-        Timeout: 90,
-        Handler: 'index.handler',
-        LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(monitor.logGroupFor(check.name)) },
-        Role: arnOf(monitor.functionFor(check.name).role!),
-      });
-    }
+describe('runner', () => {
+  it('is one arm64 Node.js 24 function for the whole fleet, its timeout covering the slowest shard, with JSON logs', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: plan.functionTimeoutSeconds,
+      Handler: 'index.handler',
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(monitor.runner!.logGroup) },
+      Environment: { Variables: { [HandlerEnvVar.LOCATION]: 'default' } },
+    });
+    // The description names no check or URL (visible to anyone who can list functions).
+    const [, fn] = resources('AWS::Lambda::Function')[0]!;
+    expect(fn.Properties.Description).toBe(`synthmon runner (default): 5 checks in ${plan.shards.length} shards`);
   });
 
-  it('gives each function an explicit log group with one month retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', config.checks.length);
+  it('turns off async retries and drops events older than a minute, with one log group of one month', () => {
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('turns off async retries and drops events older than a minute', () => {
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', config.checks.length);
-    for (const check of config.checks) {
-      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: ref(monitor.functionFor(check.name)),
-        Qualifier: '$LATEST',
-        MaximumRetryAttempts: 0,
-        MaximumEventAgeInSeconds: 60,
-      });
-    }
-  });
-
-  it('passes the namespace, phase timings and the token secret in the environment, and no secret to a check without auth', () => {
-    const env = (check: string) =>
-      template.toJSON().Resources[id(monitor.functionFor(check))].Properties.Environment.Variables as Record<string, unknown>;
-    expect(env('chat-websocket')).toEqual({
-      [HandlerEnvVar.NAMESPACE]: 'Synthmon/Test',
-      [HandlerEnvVar.PHASE_TIMINGS]: 'true',
-      [HandlerEnvVar.TOKEN_SECRET]: ref(monitor.secretFor('chat-websocket')!),
-    });
-    expect(env('buyer-orders')[HandlerEnvVar.TOKEN_SECRET]).toBe(IMPORTED_SECRET_NAME);
-    expect(env('admin-orders')[HandlerEnvVar.TOKEN_SECRET]).toBe(IMPORTED_SECRET_ARN);
-    expect(env('health')).not.toHaveProperty(HandlerEnvVar.TOKEN_SECRET);
-  });
-
-  it('bundles the handler with the local esbuild into a minified file with a source map, the SDK clients beside it', () => {
-    const code = template.toJSON().Resources[id(monitor.functionFor('health'))].Properties.Code;
-    const assetDir = join(assemblyDir, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
-    expect(existsSync(join(assetDir, 'index.js.map'))).toBe(true);
-    const bundle = readFileSync(join(assetDir, 'index.js'), 'utf8');
-    // Minified: a few license comments aside, the code is on a handful of very long lines.
-    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(2000);
-    // The runtime's own SDK is not relied on: the bundled clients, loaded on first use, are the ones the tests ran against.
-    const chunk = (file: string) => readFileSync(join(assetDir, file), 'utf8');
-    expect(chunk('node_modules/@aws-sdk/client-secrets-manager/index.js')).toContain('GetSecretValue');
-    expect(chunk('node_modules/@aws-sdk/client-cloudwatch/index.js')).toContain('PutMetricData');
-    expect(chunk('node_modules/@aws-sdk/client-cloudwatch/index.js')).toContain('GraniteServiceVersion20100801');
-    expect(bundle).not.toContain('GraniteServiceVersion20100801');
-    expect(HANDLER_BUNDLING).toMatchObject({ minify: true, sourceMap: true, forceDockerBundling: false, target: 'node24', bundleAwsSDK: true });
-    expect(HANDLER_BUNDLING.externalModules).toEqual(LAZY_CHUNKS.map((c) => c.specifier));
-    expect(HANDLER_ESBUILD_OPTIONS).toMatchObject({ entryPoints: [HANDLER_ENTRY], minify: true, sourcemap: true, format: 'cjs', external: HANDLER_BUNDLING.externalModules });
+  it('ships the fleet file with every shard\'s validated checks, the chunks beside index.js, and no source maps', () => {
+    const [, fn] = resources('AWS::Lambda::Function')[0]!;
+    const assetDir = join(assemblyDir, `asset.${String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
+    const fleet = JSON.parse(readFileSync(join(assetDir, FLEET_FILE), 'utf8')) as FleetFile;
+    expect(Object.keys(fleet.shards).sort()).toEqual(plan.shards.map((s) => s.id).sort());
+    expect(Object.values(fleet.shards).flatMap((s) => s.checks.map((c) => c.name)).sort()).toEqual(config.checks.map((c) => c.name).sort());
+    expect(fleet.shards['10s-0']).toMatchObject({ intervalSeconds: 10, ticks: 6 });
+    expect(Object.keys(fleet.tokens).sort()).toEqual(['admin', 'default', 'orders']);
+    expect(fleet).toMatchObject({ version: 1, namespace: 'Synthmon/Test', phaseTimings: true });
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    expect(walk(assetDir).filter((f) => f.endsWith('.map'))).toEqual([]);
+    for (const chunk of LAZY_CHUNKS) expect(existsSync(join(assetDir, chunk.file))).toBe(true);
+    expect(HANDLER_BUNDLING).toMatchObject({ minify: true, sourceMap: false, forceDockerBundling: false, target: 'node24', bundleAwsSDK: true });
   });
 });
 
 describe('schedules', () => {
-  it('invokes each function every interval with the flexible window off and the validated check as input', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', config.checks.length);
-    const schedules = template.findResources('AWS::Scheduler::Schedule');
-    for (const check of config.checks) {
-      const target = monitor.functionFor(check.name);
-      const [schedule] = Object.values(schedules).filter(
-        (s) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify(arnOf(target)),
-      );
-      expect(schedule?.Properties).toMatchObject({
-        ScheduleExpression: 'rate(2 minutes)',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        State: 'ENABLED',
-        Target: { RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 } },
-      });
-      expect(JSON.parse(schedule!.Properties.Target.Input)).toEqual({ check: checkNamed(check.name) });
+  it('invokes the runner once per shard with the shard id and Scheduler\'s own time, every interval (fast shards every minute), flexible window off', () => {
+    const schedules = resources('AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(plan.shards.length);
+    const byShard = new Map(schedules.map(([, r]) => [JSON.parse((r.Properties.Target as { Input: string }).Input).shard as string, r]));
+    for (const shard of plan.shards) {
+      const r = byShard.get(shard.id)!;
+      expect(JSON.parse((r.Properties.Target as { Input: string }).Input)).toEqual({ shard: shard.id, scheduledTime: '<aws.scheduler.scheduled-time>' });
+      const minutes = shard.invokeEverySeconds / 60;
+      expect(r.Properties.ScheduleExpression).toBe(`rate(${minutes} minute${minutes === 1 ? '' : 's'})`);
+      expect(r.Properties.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      expect(r.Properties.Target).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 } });
     }
   });
 
-  it('lets the scheduler role invoke only its own function, unqualified', () => {
-    const roleId = (check: string) => {
-      const schedule = monitor.scheduleFor(check).node.defaultChild as CfnElement;
-      return (template.toJSON().Resources[stack.getLogicalId(schedule)].Properties.Target.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    };
-    for (const check of config.checks) {
-      const fnArn = arnOf(monitor.functionFor(check.name));
-      template.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: roleId(check.name) }],
-        PolicyDocument: {
-          Statement: [
-            { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [fnArn, { 'Fn::Join': ['', [fnArn, ':$LATEST']] }] },
-          ],
-        },
-      });
-      template.hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: {
-          Statement: [
-            Match.objectLike({
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Condition: { StringEquals: Match.objectLike({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }) },
-            }),
-          ],
-        },
-        Description: Match.stringLikeRegexp(`/${check.name}/Function$`),
-      });
+  it('waits for the scheduler role and its policy before a schedule exists (no denied first run)', () => {
+    const [roleId] = resources('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+    const policyId = resources('AWS::IAM::Policy').find(([, r]) => JSON.stringify(r.Properties.Roles).includes(roleId))![0];
+    for (const [, schedule] of resources('AWS::Scheduler::Schedule')) {
+      expect(schedule.DependsOn).toEqual(expect.arrayContaining([roleId, policyId]));
     }
   });
 });
 
-describe('token secrets and permissions', () => {
-  it('creates a secret with the placeholder only for a check with auth and no secret of its own', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      SecretString: TOKEN_SECRET_PLACEHOLDER,
-      Description: Match.stringLikeRegexp('chat-websocket.*put-secret-value'),
+describe('permissions', () => {
+  const runnerStatements = () => {
+    const roleId = id(monitor.runner!.role);
+    const [, policy] = resources('AWS::IAM::Policy').find(([, r]) => JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))!;
+    return (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+  };
+
+  it('grants the runner read on exactly the token parameters and secrets its checks use', () => {
+    const statements = runnerStatements();
+    const ssm = statements.find((s) => s.Sid === 'ReadTokenParameters')!;
+    expect(ssm.Action).toBe('ssm:GetParameter');
+    expect(JSON.stringify(ssm.Resource)).toContain(':parameter/synthmon/default');
+    expect([ssm.Resource].flat()).toHaveLength(1);
+    const secrets = statements.find((s) => s.Sid === 'ReadTokenSecrets')!;
+    expect(secrets.Action).toBe('secretsmanager:GetSecretValue');
+    const resources = [secrets.Resource].flat().map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(2);
+    expect(resources).toContain(JSON.stringify(IMPORTED_SECRET_ARN));
+    expect(resources.find((r) => r.includes(`secret:${IMPORTED_SECRET_NAME}-??????`))).toBeDefined();
+  });
+
+  it('allows PutMetricData only in the configured namespace, log writes only to its own log group, and nothing else', () => {
+    const statements = runnerStatements();
+    expect(statements.map((s) => s.Action).flat().sort()).toEqual(
+      ['cloudwatch:PutMetricData', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssm:GetParameter'].sort(),
+    );
+    expect(statements.find((s) => s.Action === 'cloudwatch:PutMetricData')).toMatchObject({
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'Synthmon/Test' } },
     });
-    expect(monitor.secretFor('health')).toBeUndefined();
+    expect(statements.find((s) => JSON.stringify(s.Action).includes('logs:'))).toMatchObject({
+      Resource: { 'Fn::GetAtt': [id(monitor.runner!.logGroup), 'Arn'] },
+    });
   });
 
-  it('grants each function read access to its own secret only', () => {
-    const secretResources = (check: string) =>
-      probeStatements(check)
-        .filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'))
-        .map((s) => ({ Action: s.Action, Resource: s.Resource }));
-    const read = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
-    expect(secretResources('chat-websocket')).toEqual([{ Action: read, Resource: ref(monitor.secretFor('chat-websocket')!) }]);
-    expect(secretResources('buyer-orders')).toEqual([
-      {
-        Action: read,
-        Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${IMPORTED_SECRET_NAME}-??????`]],
-        },
-      },
+  it('lets the scheduler role invoke only the runner\'s latest version (unqualified or $LATEST, no alias), and be assumed only by this account\'s schedules', () => {
+    const [roleId, role] = resources('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('aws:SourceAccount');
+    const [, policy] = resources('AWS::IAM::Policy').find(([, r]) => JSON.stringify(r.Properties.Roles).includes(roleId))!;
+    const arn = { 'Fn::GetAtt': [id(monitor.runner!.function), 'Arn'] };
+    expect((policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [arn, { 'Fn::Join': ['', [arn, ':$LATEST']] }] },
     ]);
-    expect(secretResources('admin-orders')).toEqual([{ Action: read, Resource: IMPORTED_SECRET_ARN }]);
-    expect(secretResources('health')).toEqual([]);
-  });
-
-  it('allows PutMetricData only in the configured namespace, and the log writes only to its own log group', () => {
-    for (const check of config.checks) {
-      const statements = probeStatements(check.name);
-      expect(statements).toContainEqual(
-        expect.objectContaining({
-          Action: 'cloudwatch:PutMetricData',
-          Resource: '*',
-          Condition: { StringEquals: { 'cloudwatch:namespace': 'Synthmon/Test' } },
-        }),
-      );
-      expect(statements.filter((s) => JSON.stringify(s.Action).includes('cloudwatch:'))).toHaveLength(1);
-      expect(statements).toContainEqual(
-        expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(monitor.logGroupFor(check.name)) }),
-      );
-      expect(statements).toHaveLength(check.auth ? 3 : 2);
-    }
-    // No AWS managed policy (AWSLambdaBasicExecutionRole would grant every log group).
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    }
   });
 });
 
 describe('alarms', () => {
-  const definitions = alarmDefinitions(config);
+  const definitions = alarmDefinitions(config, plan);
+  const deployed = () => new Map(resources('AWS::CloudWatch::Alarm').map(([, r]) => [String(JSON.stringify(r.Properties.AlarmName)), r.Properties]));
+  const find = (def: AlarmDefinition) =>
+    [...deployed().values()].find((p) => JSON.stringify(p.AlarmName).includes(`${STACK_NAME}-Monitor-${def.id}`))!;
 
-  it('builds one alarm per definition with exactly its metric, statistic, period, threshold, M of N and missing-data rule', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', definitions.length);
-    expect(definitions).toHaveLength(config.checks.length * 4);
-    const topicRef = ref(monitor.topic);
-    for (const def of definitions) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: `${STACK_NAME}-${def.id}`,
-        AlarmDescription: def.description,
-        Namespace: def.metric.namespace,
-        MetricName: def.metric.metricName,
-        Dimensions: Object.entries(def.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
-        Statistic: def.metric.statistic,
-        Period: def.metric.periodSeconds,
+  it('deploys one alarm per definition (what the local evaluator evaluates; test/alarms/deployed.test.ts compares their semantics)', () => {
+    expect(resources('AWS::CloudWatch::Alarm')).toHaveLength(definitions.length);
+    for (const def of definitions) expect(find(def)).toBeDefined();
+    expect(definitions.map((d) => d.class)).toContain(AlarmClass.RUNNER_DROPPED);
+  });
+
+  it('deploys each Metrics Insights alarm with exactly its query, period, threshold, M of N, missing-data rule and warm-up', () => {
+    const insights = definitions.filter((d) => d.type === 'insights');
+    // Three classes per interval of 60 s or more, Refused and Forbidden for the fast interval.
+    expect(insights.map((d) => d.id).sort()).toEqual(
+      ['Failing-120s', 'Failing-300s', 'Forbidden-10s', 'Forbidden-120s', 'Forbidden-300s', 'Refused-10s', 'Refused-120s', 'Refused-300s'].sort(),
+    );
+    for (const def of insights) {
+      const p = find(def);
+      expect(p).toMatchObject({
+        Metrics: [{ Id: 'q', Expression: def.query, Period: def.periodSeconds, ReturnData: true }],
         Threshold: def.threshold,
         ComparisonOperator: def.comparisonOperator,
         EvaluationPeriods: def.evaluationPeriods,
         DatapointsToAlarm: def.datapointsToAlarm,
         TreatMissingData: def.treatMissingData,
-        AlarmActions: [topicRef],
-        OKActions: [topicRef],
+        WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: def.warmUpMinutes },
+        AlarmActions: [{ Ref: id(monitor.topic) }],
+        OKActions: [{ Ref: id(monitor.topic) }],
+      });
+    }
+    expect(find(insights.find((d) => d.id === 'Refused-120s')!)).toMatchObject({
+      Metrics: [{ Expression: `SELECT SUM(Failures) FROM SCHEMA("Synthmon/Test", Check, Interval, Reason) WHERE Interval = '120' AND Reason = 'refused' GROUP BY Check ORDER BY SUM() DESC LIMIT 500`, Period: 120 }],
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+  });
+
+  it('deploys the fast check\'s Failing alarm on its 10 s high-resolution period, and a Silent alarm per shard', () => {
+    const fast = definitions.find((d) => d.id === 'Failing-orders-fast')!;
+    expect(find(fast)).toMatchObject({
+      Namespace: 'Synthmon/Test',
+      MetricName: 'Success',
+      Dimensions: [{ Name: 'Check', Value: 'orders-fast' }],
+      Statistic: 'Average',
+      Period: 10,
+      Threshold: 0,
+      ComparisonOperator: 'LessThanOrEqualToThreshold',
+      // alarms.fastFailing (1 of 1: each tick is confirmed by a retry inside it), not alarms.failing (3 of 5 here).
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const silent = definitions.filter((d) => d.class === AlarmClass.SILENT);
+    expect(silent).toHaveLength(plan.shards.length);
+    for (const def of silent) {
+      expect(find(def)).toMatchObject({
+        MetricName: 'ShardResults',
+        Statistic: 'SampleCount',
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: def.warmUpMinutes },
       });
     }
   });
 
-  it('carries the configured M of N and the DESIGN §7 semantics for all four kinds', () => {
-    const props = (kind: AlarmKind) =>
-      template.toJSON().Resources[id(monitor.alarm('chat-websocket', kind) as cloudwatch.Alarm)].Properties;
-    expect(props(AlarmKind.REFUSED)).toMatchObject({
-      MetricName: 'Failures',
-      Dimensions: [{ Name: 'Check', Value: 'chat-websocket' }, { Name: 'Reason', Value: 'refused' }],
+  it('carries the runbook in each description, within CloudWatch\'s 1,024 characters', () => {
+    for (const def of definitions) expect(def.description.length).toBeLessThanOrEqual(1024);
+    expect(definitions.find((d) => d.id === 'Forbidden-120s')!.description).toContain(CAUSE_RUNBOOK.credentials_not_recognized);
+    expect(definitions.find((d) => d.id === 'Refused-120s')!.description).toContain(OUTCOME_RUNBOOK.refused.check);
+  });
+
+  it('alarms on runs Lambda dropped (AsyncEventsDropped) of the runner function', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'AsyncEventsDropped',
+      Namespace: 'AWS/Lambda',
       Statistic: 'Sum',
-      Period: 120,
-      DatapointsToAlarm: 2,
-      EvaluationPeriods: 3,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
-      TreatMissingData: 'notBreaching',
-    });
-    expect(props(AlarmKind.FORBIDDEN)).toMatchObject({
-      Dimensions: [{ Name: 'Check', Value: 'chat-websocket' }, { Name: 'Reason', Value: 'forbidden' }],
-      DatapointsToAlarm: 1,
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-    });
-    expect(props(AlarmKind.FAILING)).toMatchObject({
-      MetricName: 'Success',
-      Statistic: 'Average',
-      ComparisonOperator: 'LessThanThreshold',
-      DatapointsToAlarm: 3,
-      EvaluationPeriods: 5,
-      TreatMissingData: 'notBreaching',
-    });
-    expect(props(AlarmKind.SILENT)).toMatchObject({
-      MetricName: 'Success',
-      Statistic: 'SampleCount',
-      DatapointsToAlarm: 3,
-      EvaluationPeriods: 3,
-      TreatMissingData: 'breaching',
+      Dimensions: [{ Name: 'FunctionName', Value: ref(monitor.runner!.function) }],
+      AlarmActions: [{ Ref: id(monitor.topic) }],
     });
   });
 });
 
 describe('alarm topic', () => {
-  it('encrypts the topic with a rotating customer key that CloudWatch may use', () => {
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(monitor.topicKey) });
+  it('encrypts the topic with a rotating key that only this account\'s alarms may use through CloudWatch', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsOfThisAccountToUseTheKey',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Effect: 'Allow',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+            },
           }),
         ]),
       },
     });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    // Deleted with the stack (after KMS's 7-day waiting period), not left billing.
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ PendingWindowInDays: 7 }) });
   });
 
   it('denies publishing without TLS and lets only this account\'s alarms publish', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [ref(monitor.topic)],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: 'sns:Publish',
-            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
-          }),
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Sid: 'AllowCloudWatchAlarmsToPublish', Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) }),
         ]),
       },
     });
   });
 
   it('subscribes the configured email and HTTPS endpoints', () => {
-    template.resourceCountIs('AWS::SNS::Subscription', 2);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: ref(monitor.topic) });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: PAGER_URL, TopicArn: ref(monitor.topic) });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: PAGER_URL });
   });
 });
 
 describe('dashboard', () => {
-  interface Widget { type: string; properties: Record<string, unknown> }
-  let widgets: Widget[];
-  beforeAll(() => {
-    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-    widgets = (JSON.parse(flattenJoin(dashboard!.Properties.DashboardBody)) as { widgets: Widget[] }).widgets;
-  });
-  const titled = (title: string) => widgets.find((w) => w.properties.title === title)?.properties;
+  const body = () => {
+    const [, dash] = resources('AWS::CloudWatch::Dashboard')[0]!;
+    const join = (dash.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return JSON.parse(join[1].map((part) => (typeof part === 'string' ? part : '"TOKEN"')).join(join[0]).replace(/""TOKEN""/g, '"TOKEN"')) as {
+      widgets: Array<{ type: string; properties: { markdown?: string; title?: string; metrics?: unknown[] } }>;
+    };
+  };
 
-  it('graphs failures by reason with a SEARCH expression per check, so any Reason shows up', () => {
-    for (const check of config.checks) {
-      const metrics = titled(`${check.name}: failures by reason`)?.metrics as unknown[][];
-      const expected = failuresByReasonSearch('Synthmon/Test', check.name, 120);
-      expect(expected).toBe(`SEARCH('{"Synthmon/Test",Check,Reason} MetricName="Failures" Check="${check.name}"', 'Sum', 120)`);
-      expect(metrics).toEqual([[expect.objectContaining({ expression: expected })]]);
-    }
+  it('shows fleet widgets built on Metrics Insights queries, so they cover every check', () => {
+    const expressions = body().widgets.flatMap((w) => (w.properties.metrics ?? []).flatMap((m) => (m as Array<{ expression?: string }>).map((x) => x.expression)));
+    expect(expressions).toContain('SELECT AVG(Success) FROM SCHEMA("Synthmon/Test", Check) GROUP BY Check ORDER BY AVG() ASC LIMIT 10');
+    expect(expressions).toContain('SELECT SUM(Failures) FROM SCHEMA("Synthmon/Test", Check, Reason) GROUP BY Reason ORDER BY SUM() DESC');
+    expect(expressions).toContain('SELECT AVG(Success) FROM SCHEMA("Synthmon/Test", Check)');
   });
 
-  it('graphs the success rate and the p50/p90/p99 duration per check', () => {
-    for (const check of config.checks) {
-      const success = titled(`${check.name}: success rate`)?.metrics as unknown[][];
-      expect(success).toContainEqual([expect.objectContaining({ expression: '100 * success' })]);
-      expect(success).toContainEqual(['Synthmon/Test', 'Success', 'Check', check.name, expect.objectContaining({ id: 'success' })]);
-      const duration = titled(`${check.name}: duration`)?.metrics as unknown[][];
-      expect(duration.map((m) => (m[4] as { stat: string }).stat)).toEqual(['p50', 'p90', 'p99']);
-      expect(duration.every((m) => m[1] === 'Duration' && m[3] === check.name)).toBe(true);
-    }
-  });
-
-  it('shows every alarm in an alarm status widget', () => {
-    const alarmWidget = widgets.find((w) => w.type === 'alarm');
-    expect(alarmWidget?.properties.alarms).toHaveLength(config.checks.length * 4);
-  });
-
-  it('carries the runbook of every failing outcome and cause in a text widget', () => {
-    const text = widgets.filter((w) => w.type === 'text').map((w) => String(w.properties.markdown)).join('\n');
-    for (const outcome of FAILURE_OUTCOMES) {
-      expect(text).toContain(`\`${outcome}\``);
-      expect(text).toContain(OUTCOME_RUNBOOK[outcome].check.replace(/\|/g, '\\|'));
-    }
-    for (const cause of CAUSES) expect(text).toContain(CAUSE_RUNBOOK[cause]);
+  it('graphs failures by reason with a SEARCH expression per check, and carries the runbook of every outcome and cause', () => {
+    const text = JSON.stringify(body());
+    expect(text).toContain(JSON.stringify(failuresByReasonSearch('Synthmon/Test', 'chat-websocket', 120)).slice(1, 40));
+    const runbook = body().widgets.find((w) => w.properties.markdown?.startsWith('## Runbook'))!.properties.markdown!;
+    for (const o of FAILURE_OUTCOMES) expect(runbook).toContain(`\`${o}\``);
+    for (const c of CAUSES) expect(runbook).toContain(`\`${c}\``);
   });
 });
 
-describe('accessors', () => {
-  it('returns metrics with the namespace, dimensions and interval of the configuration', () => {
-    const resolve = (m: cloudwatch.Metric) => ({
-      namespace: m.namespace,
-      metricName: m.metricName,
-      dimensions: m.dimensions,
-      statistic: m.statistic,
-      period: m.period.toSeconds(),
-    });
-    expect(resolve(monitor.metricSuccess('health'))).toEqual({
-      namespace: 'Synthmon/Test', metricName: 'Success', dimensions: { Check: 'health' }, statistic: 'Average', period: 120,
-    });
-    expect(resolve(monitor.metricDuration(checkNamed('health'), { statistic: 'p99' }))).toMatchObject({ metricName: 'Duration', statistic: 'p99' });
-    expect(resolve(monitor.metricFailures('health', 'timeout'))).toEqual({
-      namespace: 'Synthmon/Test', metricName: 'Failures', dimensions: { Check: 'health', Reason: 'timeout' }, statistic: 'Sum', period: 120,
-    });
+describe('construct API', () => {
+  it('adds checks with addCheck, validating each at once with its path and value', () => {
+    const app = testApp({ bundle: false });
+    const s = new Stack(app, 'Api');
+    const m = new SyntheticMonitor(s, 'Monitor', { namespace: 'Api' });
+    m.addCheck({ name: 'one', kind: 'http', url: 'https://one.example.com/' });
+    expect(() => m.addCheck({ name: 'one', kind: 'http', url: 'https://two.example.com/' })).toThrow(/checks\[1\]\.name must be unique/);
+    const err = (() => {
+      try {
+        m.addCheck({ name: 'Bad', kind: 'http', url: 'ftp://x' } as never);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toEqual([
+      'checks[1].name must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit, got "Bad"',
+      'checks[1].url must use http:// or https:// for an http check, got "ftp://x"',
+    ]);
+    m.addCheck({ name: 'two', kind: 'websocket', url: 'wss://two.example.com/ws/' });
+    expect(m.checks.map((c) => c.name)).toEqual(['one', 'two']);
+    expect(() => m.addCheck({ name: 'three', kind: 'http', url: 'https://three.example.com/' })).toThrow(/already planned/);
   });
 
-  it('finds the alarm of each kind and the function of each check', () => {
-    const silent = monitor.alarm('buyer-orders', AlarmKind.SILENT) as cloudwatch.Alarm;
-    expect(template.toJSON().Resources[id(silent)].Properties.AlarmName).toBe(`${STACK_NAME}-buyer-orders-Silent`);
-    expect(monitor.functionFor('buyer-orders').node.path).toBe(`${STACK_NAME}/Monitor/buyer-orders/Function`);
-  });
-
-  it('names the configured checks when asked for an unknown one', () => {
-    expect(() => monitor.metricSuccess('nope')).toThrow(
-      'unknown check "nope": the configured checks are "chat-websocket", "buyer-orders", "admin-orders", "health"',
+  it('refuses a bad prop at construction with the value in the message', () => {
+    const s = new Stack(testApp({ bundle: false }), 'Bad');
+    expect(() => new SyntheticMonitor(s, 'M', { namespace: 'AWS/Lambda', checks: [{ name: 'x', kind: 'http', url: 'https://x.example.com/' }] })).toThrow(
+      /namespace must not start with "AWS\/" \(reserved\), got "AWS\/Lambda"/,
     );
   });
 
-  it('outputs the topic ARN and the secret of the created token secret', () => {
-    template.hasOutput('AlarmTopicArn', { Value: ref(monitor.topic) });
-    template.hasOutput('TokenSecretChatWebsocket', { Value: ref(monitor.secretFor('chat-websocket')!) });
-    expect(Stack.of(monitor).stackName).toBe(STACK_NAME);
+  it('gives metrics with the namespace, dimensions and the check\'s interval as period, and the alarm of each class', () => {
+    const check = monitor.checks.find((c) => c.name === 'orders-fast')!;
+    const success = stack.resolve(monitor.metricSuccess(check).toMetricConfig());
+    expect(success.metricStat).toMatchObject({ namespace: 'Synthmon/Test', metricName: 'Success', statistic: 'Average', dimensions: [{ name: 'Check', value: 'orders-fast' }] });
+    expect(monitor.metricSuccess(check).period.toSeconds()).toBe(10);
+    expect(monitor.metricFailures(monitor.checks[0]!, 'forbidden').dimensions).toEqual({ Check: 'chat-websocket', Reason: 'forbidden' });
+    expect(monitor.alarmFor('chat-websocket', AlarmClass.FORBIDDEN)).toBeDefined();
+    expect(monitor.alarmFor('orders-fast', AlarmClass.FAILING)).toBeDefined();
+    expect(() => monitor.alarmFor('nope', AlarmClass.REFUSED)).toThrow(/unknown check "nope": the configured checks are "chat-websocket"/);
+  });
+
+  it('names alarms so that two monitors in one stack cannot collide', () => {
+    const app = testApp({ bundle: false });
+    const s = new Stack(app, 'Two');
+    new SyntheticMonitor(s, 'Shop', { checks: [{ name: 'api', kind: 'http', url: 'https://a.example.com/' }] });
+    new SyntheticMonitor(s, 'Admin', { checks: [{ name: 'api', kind: 'http', url: 'https://b.example.com/' }] });
+    const names = Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => JSON.stringify(r.Properties.AlarmName));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('outputs the topic and, per token, the exact command that sets it', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.TokenDefault!.Value).toBe("aws ssm put-parameter --region <region> --name /synthmon/default --type SecureString --value '<token>'");
+    expect(outputs.TokenOrders!.Value).toBe(`aws secretsmanager put-secret-value --region <region> --secret-id ${IMPORTED_SECRET_NAME} --secret-string '{"token":"<token>"}'`);
+    expect(outputs.AlarmTopicArn!.Value).toEqual({ Ref: id(monitor.topic) });
+  });
+});
+
+describe('fleets at the limits (DESIGN §10)', () => {
+  const limits = (stacks: readonly Stack[]) =>
+    stacks.map((s) => {
+      const json = Template.fromStack(s).toJSON();
+      return { resources: Object.keys(json.Resources ?? {}).length, bytes: JSON.stringify(json).length, outputs: Object.keys(json.Outputs ?? {}).length };
+    });
+
+  it.each([
+    ['1,000 checks at 60 s from three locations', generatedFleet(1000, { locations: ['eu-west-1', 'us-east-1', 'ap-south-1'] })],
+    ['1,000 fast checks (10 s), one high-resolution alarm each', generatedFleet(1000, { intervalSeconds: 10 })],
+  ])('synthesizes %s with every stack within 500 resources, 1 MB and 200 outputs, and a dashboard of at most 500 widgets', (_name, input) => {
+    const app = testApp({ bundle: false });
+    const { monitor: home, runners } = buildMonitorStacks(app, 'Fleet', input);
+    const nested = home.node.findAll().filter((c): c is Stack => c instanceof Stack && c !== home);
+    for (const l of limits([home, ...runners, ...nested])) {
+      expect(l.resources).toBeLessThanOrEqual(500);
+      expect(l.bytes).toBeLessThanOrEqual(1_000_000);
+      expect(l.outputs).toBeLessThanOrEqual(200);
+    }
+    const widgets = home.monitor.dashboard.checksShown.length * 3;
+    expect(widgets).toBeLessThanOrEqual(500);
+    // Functions and roles grow with locations, not checks.
+    const all = [home, ...runners, ...nested].flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>));
+    expect(all.filter((r) => r.Type === 'AWS::Lambda::Function').length).toBe(Math.max(1, (input.locations ?? []).length));
+    expect(all.filter((r) => r.Type === 'AWS::IAM::Role').length).toBe(2 * Math.max(1, (input.locations ?? []).length));
   });
 });

@@ -116,4 +116,45 @@ describe('toMetricData', () => {
     expect(text).not.toContain(CANARY);
     expect(text).toContain('forbidden');
   });
+
+  it('adds the sparse Failures{Check, Interval, Reason} copy, high resolution for fast checks, and the tick time on every datum', () => {
+    const tick = new Date('2026-12-01T10:00:10.000Z');
+    const intervals = new Map([
+      ['fast', 10],
+      ['slow', 60],
+    ]);
+    const data = toMetricData(
+      [result({ check: 'fast', ok: false, outcome: Outcome.REFUSED }), result({ check: 'slow', ok: false, outcome: Outcome.FORBIDDEN })],
+      { intervals, timestamp: tick, heartbeat: { shard: '10s-0', location: 'eu-west-1', highResolution: true } },
+    );
+    const show = (d: (typeof data)[number]) =>
+      `${d.MetricName}{${(d.Dimensions ?? []).map((x) => `${x.Name}=${x.Value}`).join(',')}}${d.StorageResolution === 1 ? ' hi' : ''}`;
+    expect(data.map(show)).toEqual([
+      'Success{Check=fast} hi',
+      'Duration{Check=fast} hi',
+      'Failures{Check=fast,Reason=refused} hi',
+      'Failures{Check=fast,Interval=10,Reason=refused} hi',
+      'Success{Check=slow}',
+      'Duration{Check=slow}',
+      'Failures{Check=slow,Reason=forbidden}',
+      'Failures{Check=slow,Interval=60,Reason=forbidden}',
+      'ShardResults{Shard=10s-0,Location=eu-west-1} hi',
+    ]);
+    expect(data.every((d) => (d.Timestamp as Date).getTime() === tick.getTime())).toBe(true);
+    expect(data.at(-1)).toMatchObject({ MetricName: MetricName.SHARD_RESULTS, Value: 2, Unit: 'Count' });
+  });
+
+  it('publishes CertificateDaysLeft once per host (dimension Host, the fewest days), never per check', () => {
+    const cert = (daysLeft: number) => ({ subject: 'CN=api.example.com', issuer: 'CN=CA', validTo: '2027-01-01T00:00:00.000Z', daysLeft });
+    const data = toMetricData([
+      result({ check: 'a', url: 'wss://api.example.com/ws/chat/?token=***', certificate: cert(30) }),
+      result({ check: 'b', url: 'https://API.example.com:8443/orders/', certificate: cert(12) }),
+      result({ check: 'c', url: 'https://other.example.com/', certificate: cert(-3) }),
+      result({ check: 'd', url: 'http://plain.example.com/' }),
+    ]);
+    expect(data.filter((d) => d.MetricName === MetricName.CERTIFICATE_DAYS_LEFT).map((d) => [d.Dimensions, d.Value, d.Unit])).toEqual([
+      [[{ Name: Dimension.HOST, Value: 'api.example.com' }], 12, MetricUnit.CertificateDaysLeft],
+      [[{ Name: Dimension.HOST, Value: 'other.example.com' }], -3, 'None'],
+    ]);
+  });
 });

@@ -13,7 +13,9 @@ import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import type { KeyAndCert } from '../../demo/certs';
+import { fillToken } from './fault-servers';
 
 /** The endpoint of the seed incident. */
 export const ORDERS_PATH = '/api/auth/buyer/orders/';
@@ -69,6 +71,17 @@ export interface HttpBackendState {
   readonly fault: Fault;
   /** Echo the Authorization header and full URL in every body, like Django's debug page (token hygiene tests). @default false */
   readonly echo: boolean;
+  /**
+   * Compress answers as a server does when the request's Accept-Encoding allows it (`deflate-raw`:
+   * a `deflate` answer without the zlib wrapper, as some servers send). @default - never
+   */
+  readonly compress?: 'gzip' | 'deflate' | 'deflate-raw' | 'br';
+  /** Send these bytes as the body instead, with this Content-Encoding (a corrupt or bomb body). @default - the answer's own */
+  readonly rawBody?: { readonly contentEncoding?: string; readonly bytes: Buffer };
+  /** Replace the body with this text; `{token…}` placeholders echo the token sent (see fillToken). @default - the answer's own */
+  readonly bodyTemplate?: string;
+  /** Extra response headers; token placeholders as in `bodyTemplate`. @default - none */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
 /** A change to the state; `tokenAuth` is a shortcut for `authClasses` (TOKEN_AUTH or DRF_DEFAULT_AUTH). */
@@ -195,6 +208,19 @@ export async function startHttpBackend(options: HttpBackendOptions = {}): Promis
     } else {
       body = Buffer.from(answer.text + (echo ? `\nAuthorization: ${echo.authorization}\nURL: ${echo.url}\n` : ''));
       headers['content-type'] ??= 'text/plain; charset=utf-8';
+    }
+    const sentToken = /^\S+\s+(.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? url.searchParams.get('token') ?? undefined;
+    if (s.bodyTemplate !== undefined) body = Buffer.from(fillToken(s.bodyTemplate, sentToken));
+    for (const [name, value] of Object.entries(s.extraHeaders ?? {})) headers[name.toLowerCase()] = fillToken(value, sentToken);
+    const accepted = String(req.headers['accept-encoding'] ?? '').toLowerCase();
+    if (s.compress && accepted.includes(s.compress === 'deflate-raw' ? 'deflate' : s.compress)) {
+      const zip = { gzip: gzipSync, deflate: deflateSync, 'deflate-raw': deflateRawSync, br: brotliCompressSync }[s.compress];
+      body = zip(body);
+      headers['content-encoding'] = s.compress === 'deflate-raw' ? 'deflate' : s.compress;
+    }
+    if (s.rawBody) {
+      body = s.rawBody.bytes;
+      if (s.rawBody.contentEncoding) headers['content-encoding'] = s.rawBody.contentEncoding;
     }
     if (!s.chunked) headers['content-length'] = String(body.length);
     if (req.method === 'HEAD') {

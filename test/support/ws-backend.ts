@@ -10,13 +10,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { KeyAndCert } from '../../demo/certs';
+import { fillToken } from './fault-servers';
 
 /** A plain HTTP answer to the upgrade request, as a proxy or the Django HTTP app would give it. */
 export interface StatusAnswer {
   readonly status: number;
   readonly reason?: string;
-  /** Extra headers; `{token}` in a value is replaced by the token the client sent (to test leaks). */
+  /** Extra headers; `{token}` (or `{token:json}`, `{token:url}`, … see fillToken) in a value is replaced by the token the client sent (to test leaks). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The body; token placeholders as in `headers`. */
   readonly body?: string;
   /** Announce 1 KB more body than is sent and never end: a proxy stalled mid-response. @default false */
   readonly stallBody?: boolean;
@@ -42,7 +44,7 @@ export interface WsBackendMode {
   readonly delayMs?: number;
   /** How the consumer refuses a bad token: close before accept() (HTTP 403) or accept then close(code). @default 'http403' */
   readonly authFailure?: 'http403' | { readonly closeCode: number; readonly reason?: string };
-  /** The consumer accepts, then closes with this code after `afterMs`. @default - stays open */
+  /** The consumer accepts, then closes with this code after `afterMs` (token placeholders in `reason`). @default - stays open */
   readonly closeAfterAccept?: { readonly code: number; readonly reason?: string; readonly afterMs?: number };
   /**
    * The connection dies after accept() without a close frame: `fin` ends it (the proxy or daphne
@@ -50,8 +52,10 @@ export interface WsBackendMode {
    * @default - stays up
    */
   readonly dropAfterAccept?: { readonly how: 'fin' | 'rst'; readonly afterMs?: number };
-  /** What the consumer sends back for each message. @default 'echo' */
+  /** What the consumer sends back for each message (token placeholders in `fixed`, see fillToken). @default 'echo' */
   readonly reply?: 'echo' | 'silent' | { readonly fixed: string };
+  /** The consumer sends one binary message of this many bytes right after accept() (a chat history, say). @default - none */
+  readonly sendOnAccept?: { readonly bytes: number };
   /** Put the request line and headers (token included) in the 403 body, as a debug page might. @default false */
   readonly echoRequestOn403?: boolean;
 }
@@ -155,8 +159,8 @@ export async function startWsBackend(options: WsBackendOptions = {}): Promise<Ws
     }
     if (typeof answer === 'object') {
       record('status');
-      const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, v.replace('{token}', sentToken ?? '')]));
-      return writeRaw(socket, answer.status, answer.reason ?? reasonPhrase(answer.status), headers, answer.body ?? '', answer.stallBody);
+      const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, fillToken(v, sentToken)]));
+      return writeRaw(socket, answer.status, answer.reason ?? reasonPhrase(answer.status), headers, fillToken(answer.body ?? '', sentToken), answer.stallBody);
     }
     if (url.pathname !== path) {
       record('not_found');
@@ -172,7 +176,7 @@ export async function startWsBackend(options: WsBackendOptions = {}): Promise<Ws
       return deny(socket, req, m);
     }
     record(tokenOk ? 'accepted' : 'token_rejected');
-    wss.handleUpgrade(req, socket, head, (ws) => consumer(ws, tokenOk, m));
+    wss.handleUpgrade(req, socket, head, (ws) => consumer(ws, tokenOk, m, sentToken));
     const drop = m.dropAfterAccept;
     if (drop) {
       later(drop.afterMs ?? 0, () => {
@@ -182,20 +186,21 @@ export async function startWsBackend(options: WsBackendOptions = {}): Promise<Ws
     }
   }
 
-  function consumer(ws: WebSocket, tokenOk: boolean, m: WsBackendMode) {
+  function consumer(ws: WebSocket, tokenOk: boolean, m: WsBackendMode, sentToken: string | undefined) {
     ws.on('error', () => undefined);
     const failure = m.authFailure;
-    if (!tokenOk && typeof failure === 'object') return void ws.close(failure.closeCode, failure.reason ?? '');
+    if (!tokenOk && typeof failure === 'object') return void ws.close(failure.closeCode, fillToken(failure.reason ?? '', sentToken));
+    if (m.sendOnAccept) ws.send(Buffer.alloc(m.sendOnAccept.bytes, 0x78));
     const closeAfter = m.closeAfterAccept;
     if (closeAfter) {
-      const close = () => ws.readyState === ws.OPEN && ws.close(closeAfter.code, closeAfter.reason ?? '');
+      const close = () => ws.readyState === ws.OPEN && ws.close(closeAfter.code, fillToken(closeAfter.reason ?? '', sentToken));
       if (closeAfter.afterMs) later(closeAfter.afterMs, close);
       else close();
     }
     ws.on('message', (data, isBinary) => {
       const reply = m.reply ?? 'echo';
       if (reply === 'silent') return;
-      ws.send(reply === 'echo' ? data : reply.fixed, { binary: reply === 'echo' && isBinary });
+      ws.send(reply === 'echo' ? data : fillToken(reply.fixed, sentToken), { binary: reply === 'echo' && isBinary });
     });
   }
 

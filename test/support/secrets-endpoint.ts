@@ -27,6 +27,12 @@ export interface SecretsEndpoint {
   set(secretId: string, answer: SecretAnswer): void;
   /** Every request body received (for token-absence checks: the request never carries the value). */
   readonly bodies: readonly string[];
+  /** Reads of one secret id so far. */
+  readsOf(secretId: string): number;
+  /** Client connections currently open (idle keep-alive ones included). */
+  openSockets(): number;
+  /** Connections holding a request that was never answered ('hang') and still open: a client that gave up must close them. */
+  hungSockets(): number;
   close(): Promise<void>;
 }
 
@@ -35,6 +41,7 @@ export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
   const reads: string[] = [];
   const bodies: string[] = [];
   const sockets = new Set<Socket>();
+  const hung = new Set<Socket>();
 
   const reply = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
     const text = JSON.stringify(body);
@@ -56,7 +63,10 @@ export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
     const secretId = String((JSON.parse(raw) as { SecretId?: unknown }).SecretId);
     reads.push(secretId);
     const answer = answers.get(secretId) ?? SecretAnswers.notFound;
-    if (answer.kind === 'hang') return;
+    if (answer.kind === 'hang') {
+      hung.add(req.socket);
+      return;
+    }
     if (answer.kind === 'error') {
       reply(res, answer.status, { __type: answer.type, message: answer.message }, answer.type);
       return;
@@ -79,7 +89,10 @@ export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      hung.delete(socket);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -89,6 +102,9 @@ export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
     reads,
     bodies,
     set: (secretId, answer) => void answers.set(secretId, answer),
+    readsOf: (secretId) => reads.filter((id) => id === secretId).length,
+    openSockets: () => sockets.size,
+    hungSockets: () => hung.size,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

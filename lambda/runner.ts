@@ -1,0 +1,167 @@
+/**
+ * The shard runner (DESIGN §8): one invocation probes one shard's checks concurrently through
+ * runChecks, writes one log line per result and publishes the tick's datapoints (with the shard's
+ * heartbeat) in as few PutMetricData calls as the limits allow. A fast shard runs its ticks on a
+ * fixed cadence inside the one invocation per minute: tick k starts at scheduledTime + k × interval
+ * whatever the previous tick is doing (a fast check's run, its confirmation retry included, is
+ * bounded below the interval by validation, so ticks do not pile up), and each tick publishes on
+ * its own as soon as its results are in.
+ */
+import type { Check } from '../contracts/config';
+import type { FleetFile, FleetShard, HandlerEnv, ShardEvent } from '../contracts/handler-env';
+import type { CheckResult } from '../contracts/result';
+import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
+import { runChecks, type RunChecksDeps, type TokenProvider } from './run-checks';
+
+/** Everything a shard run needs besides the event. */
+export interface RunnerDeps {
+  readonly fleet: FleetFile;
+  readonly env: HandlerEnv;
+  /** Named tokens. @default - none (checks with auth report `error`) */
+  readonly tokens?: TokenProvider;
+  /** Test-only seam, see RunChecksDeps. */
+  readonly attemptOptions?: RunChecksDeps['attemptOptions'];
+  /** Where result lines and EMF fallback lines go. @default - process.stdout, one line each */
+  readonly writeLine?: (line: string) => void;
+  /** Where the publisher's error line goes. @default - console.error */
+  readonly logError?: (line: string) => void;
+  /** Clock (epoch ms). @default Date.now */
+  readonly now?: () => number;
+  /** @default - a timer */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** The CloudWatch client (tests); region and endpoint otherwise from the SDK configuration. */
+  readonly publishClient?: Parameters<typeof publishResults>[1]['client'];
+}
+
+/** What one tick did. */
+export interface TickReport {
+  readonly tick: number;
+  /** The tick's own time (ISO 8601): every datapoint of the tick carries it. */
+  readonly at: string;
+  readonly results: readonly CheckResult[];
+  readonly publish: PublishReport;
+}
+
+export interface ShardReport {
+  readonly shard: string;
+  readonly location: string;
+  readonly ticks: readonly TickReport[];
+}
+
+/** Thrown after every tick ran when publishing of any tick failed (after the EMF fallback lines). */
+export class PublishError extends Error {
+  readonly code = 'SYNTHMON_PUBLISH_FAILED';
+  constructor(readonly report: ShardReport) {
+    const failed = report.ticks.filter((t) => !t.publish.ok);
+    super(
+      `publishing the metrics of shard "${report.shard}" failed in ${failed.length} of ${report.ticks.length} tick(s) ` +
+        `(${failed.map((t) => t.publish.error ?? 'unknown error').join('; ')}); ` +
+        `${failed.reduce((n, t) => n + t.publish.fallbackLines, 0)} EMF line(s) were written to the log instead`,
+    );
+    this.name = 'PublishError';
+  }
+}
+
+/** Thrown for an event that names no shard of the fleet file (a hand-made or stale schedule). */
+export class ShardEventError extends Error {
+  readonly code = 'SYNTHMON_EVENT_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShardEventError';
+  }
+}
+
+/** Build the runner around explicit dependencies (tests); Lambda's handler builds it once per container. */
+export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<ShardReport> {
+  const writeLine = deps.writeLine ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  return async (event: ShardEvent): Promise<ShardReport> => {
+    const { id, shard } = shardOf(deps.fleet, event);
+    // Load the CloudWatch SDK while the probes wait on the network, not after the slowest check
+    // (~50-80 ms on a cold container). A failure here surfaces, handled, when publishing.
+    if (!deps.publishClient) getCloudWatchClient().catch(() => undefined);
+    const intervals = new Map(shard.checks.map((c) => [c.name, c.intervalSeconds]));
+    const fast = shard.ticks > 1;
+    const base = baseTime(event.scheduledTime, now());
+
+    const runTick = async (tick: number): Promise<TickReport> => {
+      const at = new Date(base + tick * shard.intervalSeconds * 1000);
+      const results = await runChecks(shard.checks as Check[], {
+        ...(deps.tokens ? { tokens: deps.tokens } : {}),
+        ...(deps.attemptOptions ? { attemptOptions: deps.attemptOptions } : {}),
+      });
+      const publish = await publishResults(results, {
+        namespace: deps.fleet.namespace,
+        phaseTimings: deps.fleet.phaseTimings,
+        intervals,
+        timestamp: at,
+        heartbeat: { shard: id, location: deps.env.location, highResolution: fast },
+        writeLine,
+        ...(deps.logError ? { log: deps.logError } : {}),
+        ...(deps.publishClient ? { client: deps.publishClient } : {}),
+      });
+      for (const result of results) writeLine(resultLine(result, { shard: id, location: deps.env.location, tick, at, publish }));
+      return { tick, at: at.toISOString(), results, publish };
+    };
+
+    // Every tick is started at its own time, not after the previous one ends.
+    const ticks: Promise<TickReport>[] = [];
+    for (let tick = 0; tick < shard.ticks; tick++) {
+      const wait = base + tick * shard.intervalSeconds * 1000 - now();
+      if (wait > 0) await sleep(wait);
+      ticks.push(runTick(tick));
+    }
+    const report: ShardReport = { shard: id, location: deps.env.location, ticks: await Promise.all(ticks) };
+    if (report.ticks.some((t) => !t.publish.ok)) throw new PublishError(report);
+    return report;
+  };
+}
+
+function shardOf(fleet: FleetFile, event: ShardEvent | null | undefined): { id: string; shard: FleetShard } {
+  const id = event && typeof event === 'object' ? event.shard : undefined;
+  if (typeof id !== 'string' || !Object.prototype.hasOwnProperty.call(fleet.shards, id)) {
+    const known = Object.keys(fleet.shards);
+    throw new ShardEventError(
+      `the event must be {"shard": "<id>"} naming a shard of this fleet (${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}), got ${JSON.stringify(id ?? event)?.slice(0, 100)}`,
+    );
+  }
+  return { id, shard: fleet.shards[id]! };
+}
+
+/**
+ * The run's base time: the schedule's own time when given and recent (so every datapoint lands in
+ * the period it belongs to even after a cold start), else now. A scheduled time more than a minute
+ * off (a replayed or hand-made event) is not trusted.
+ */
+function baseTime(scheduledTime: string | undefined, nowMs: number): number {
+  const t = scheduledTime === undefined ? NaN : Date.parse(scheduledTime);
+  return Number.isFinite(t) && Math.abs(nowMs - t) <= 60_000 ? t : nowMs;
+}
+
+interface LineContext {
+  readonly shard: string;
+  readonly location: string;
+  readonly tick: number;
+  readonly at: Date;
+  readonly publish: PublishReport;
+}
+
+/**
+ * One JSON object per check result, written as a plain line: with Lambda's JSON log format the
+ * object stays top-level (Logs Insights fields), where console.log would nest it in "message".
+ */
+function resultLine(result: CheckResult, ctx: LineContext): string {
+  return JSON.stringify({
+    timestamp: new Date().toISOString(),
+    level: result.ok ? 'INFO' : 'WARN',
+    msg: 'check result',
+    shard: ctx.shard,
+    location: ctx.location,
+    tick: ctx.tick,
+    tickAt: ctx.at.toISOString(),
+    ...result,
+    publish: { ok: ctx.publish.ok, calls: ctx.publish.calls, datums: ctx.publish.datums },
+  });
+}

@@ -1,0 +1,331 @@
+/**
+ * Issue 12, probe-side hardening, against loopback servers: large WebSocket messages, compressed
+ * and hostile HTTP bodies, drops after the 101, messages that fit their evidence, and the server
+ * certificate on every result that completed a TLS handshake (DESIGN §5).
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseCheck, type Check } from '../../contracts/config';
+import { toJsonLine } from '../../contracts/result';
+import { makeTestPki, type TestPki } from '../../demo/certs';
+import { wholeDaysLeft } from '../../lambda/checks/certificate';
+import { MAX_MESSAGE_BYTES } from '../../lambda/checks/websocket';
+import { lookupTo, refusedPort, startScriptedServer, startSilentServer, startTlsRecorder } from '../support/fault-servers';
+import { startHttpBackend, type HttpBackend, type HttpBackendOptions } from '../support/http-backend';
+import { startWsBackend, type WsBackend } from '../support/ws-backend';
+import { probeOnce, type Server } from './harness';
+
+const TOKEN = 'hardening-TOKEN-4c2e81';
+
+let pki: TestPki;
+let wss: WsBackend;
+let ws: WsBackend;
+const started: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  pki = makeTestPki();
+  wss = await startWsBackend({ tls: pki.server, token: TOKEN });
+  ws = await startWsBackend({ token: TOKEN });
+});
+afterAll(async () => {
+  await Promise.all([wss?.close(), ws?.close()]);
+});
+beforeEach(() => {
+  wss.setMode({});
+  ws.setMode({});
+});
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.close()));
+});
+
+async function track<T extends { close(): Promise<void> }>(server: Promise<T>): Promise<T> {
+  const s = await server;
+  started.push(s);
+  return s;
+}
+
+function backend(options: HttpBackendOptions = {}): Promise<HttpBackend> {
+  return track(startHttpBackend({ tls: pki.server, ...options, state: { tokens: [TOKEN], ...options.state } }));
+}
+
+function wsCheck(overrides: Record<string, unknown> = {}): Extract<Check, { kind: 'websocket' }> {
+  return parseCheck({ kind: 'websocket', name: 'chat', url: wss.url, timeoutMs: 3000, settleMs: 300, retryDelayMs: 0, auth: { in: 'query' }, ...overrides }) as Extract<Check, { kind: 'websocket' }>;
+}
+
+function httpCheck(url: string, overrides: Record<string, unknown> = {}): Extract<Check, { kind: 'http' }> {
+  return parseCheck({ kind: 'http', name: 'orders', url, timeoutMs: 3000, retryDelayMs: 0, auth: {}, ...overrides }) as Extract<Check, { kind: 'http' }>;
+}
+
+const options = () => ({ token: TOKEN, ca: pki.ca, lookup: lookupTo('127.0.0.1') });
+const conns = (b: WsBackend): Server => ({ openConnections: () => b.connections });
+
+describe('WebSocket: a message larger than the probe reads is not a network failure', () => {
+  it('reports ok when a healthy endpoint sends 10 MB right after accepting', async () => {
+    wss.setMode({ sendOnAccept: { bytes: 10 * 1024 * 1024 } });
+    const result = await probeOnce(wsCheck(), options(), [conns(wss)]);
+    expect(result).toMatchObject({ ok: true, outcome: 'ok', status: 101 });
+    expect(result.closeCode).toBeUndefined();
+    expect(result.message).toContain(`a message larger than the probe reads (over ${MAX_MESSAGE_BYTES} bytes)`);
+  });
+
+  it('reports assertion, not reset, when the round-trip reply is larger than the probe reads', async () => {
+    wss.setMode({ reply: { fixed: 'r'.repeat(2 * MAX_MESSAGE_BYTES) } });
+    const result = await probeOnce(wsCheck({ roundTrip: { send: 'ping', expect: 'pong' } }), options(), [conns(wss)]);
+    expect(result).toMatchObject({ outcome: 'assertion', status: 101 });
+    expect(result.message).toContain('got a reply larger than the probe reads');
+    expect(result.message).toContain('so it was not compared');
+  });
+
+  it('reports assertion when the large message comes before the round trip could be sent', async () => {
+    wss.setMode({ sendOnAccept: { bytes: 10 * 1024 * 1024 } });
+    const result = await probeOnce(wsCheck({ roundTrip: { send: 'ping', expect: 'ping' } }), options(), [conns(wss)]);
+    expect(result).toMatchObject({ outcome: 'assertion', status: 101 });
+    expect(result.message).toMatch(/^round trip not run: in the settle window the server sent a message larger than the probe reads/);
+  });
+
+  it('still reads a reply just under the cap', async () => {
+    wss.setMode({ reply: { fixed: `${'r'.repeat(MAX_MESSAGE_BYTES - 10)}pong` } });
+    const result = await probeOnce(wsCheck({ roundTrip: { send: 'ping', expect: 'pong' } }), options(), [conns(wss)]);
+    expect(result).toMatchObject({ outcome: 'ok', status: 101 });
+  });
+});
+
+describe('WebSocket: a drop after the 101 reads closed 1006, FIN or RST alike (DESIGN §3)', () => {
+  it.each([
+    ['fin', undefined, '(connection closed)'],
+    ['rst', 'ECONNRESET', '(connection reset: ECONNRESET)'],
+  ] as const)('reports closed 1006 when the server drops the socket with %s', async (how, errorCode, detail) => {
+    ws.setMode({ dropAfterAccept: { how, afterMs: 30 } });
+    const result = await probeOnce(wsCheck({ url: ws.url }), options(), [conns(ws)]);
+    expect(result).toMatchObject({ outcome: 'closed', status: 101, closeCode: 1006 });
+    expect(result.evidence?.errorCode).toBe(errorCode);
+    expect(result.message).toMatch(/^the server accepted the WebSocket \(101\), then dropped it after \d+ ms without a close frame \(1006\) /);
+    expect(result.message).toContain(detail);
+  });
+});
+
+describe('WebSocket: a protocol violation after the 101 reads closed, not reset', () => {
+  it('reports closed when the server sends a frame with a reserved opcode inside the settle window', async () => {
+    const raw = await track(
+      startScriptedServer((request) => {
+        const key = /sec-websocket-key: *(\S+)/i.exec(request)?.[1] ?? '';
+        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        const upgrade = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+        return Buffer.concat([Buffer.from(upgrade, 'latin1'), Buffer.from([0x83, 0x00])]);
+      }),
+    );
+    const result = await probeOnce(wsCheck({ url: `ws://localhost:${raw.port}/ws/chat/` }), options(), [raw]);
+    expect(result).toMatchObject({ outcome: 'closed', status: 101, evidence: { errorCode: 'WS_ERR_INVALID_OPCODE' } });
+    expect(result.message).toMatch(/^the server accepted the WebSocket \(101\), then after \d+ ms sent a frame the probe cannot accept, so the probe closed the connection \(WS_ERR_INVALID_OPCODE: Invalid WebSocket frame: invalid opcode 3\); check: a proxy or server/);
+  });
+});
+
+describe('HTTP: bodies read as a browser reads them', () => {
+  it.each(['gzip', 'deflate', 'deflate-raw', 'br'] as const)('decodes a %s body before the assertions', async (compress) => {
+    const b = await backend({ state: { compress } });
+    const result = await probeOnce(httpCheck(b.url, { assert: { json: 'array', fields: ['0.id'], bodyContains: '"status":"paid"' } }), options(), [b]);
+    expect(result).toMatchObject({ outcome: 'ok', status: 200 });
+    expect(b.requests.at(-1)?.headers['accept-encoding']).toBe('gzip, deflate, br');
+    expect(result.evidence?.headers?.['content-encoding']).toBe(compress === 'deflate-raw' ? 'deflate' : compress);
+    expect(result.evidence?.bodyExcerpt).toContain('"sku":"TEA-200"');
+  });
+
+  it('decodes the body of an unexpected status too, so DRF causes still read', async () => {
+    const b = await backend({ state: { compress: 'gzip', tokenAuth: false } });
+    const result = await probeOnce(httpCheck(b.url), options(), [b]);
+    expect(result).toMatchObject({ outcome: 'forbidden', status: 403, cause: 'credentials_not_recognized' });
+  });
+
+  it('reports assertion with a clear message for a corrupt gzip body', async () => {
+    const b = await backend({ state: { rawBody: { contentEncoding: 'gzip', bytes: Buffer.from('these bytes are not gzip') } } });
+    const result = await probeOnce(httpCheck(b.url, { assert: { bodyContains: 'paid' } }), options(), [b]);
+    expect(result).toMatchObject({ outcome: 'assertion', status: 200 });
+    expect(result.message).toMatch(/^HTTP 200 as expected, but the body could not be decoded \(Content-Encoding: gzip: .*incorrect header check\)/);
+    expect(result.message).toContain('check: the compression the server or a proxy applies');
+  });
+
+  it('reports assertion for a truncated gzip body', async () => {
+    const whole = gzipSync(Buffer.from(JSON.stringify([{ id: 1, status: 'paid' }])));
+    const b = await backend({ state: { rawBody: { contentEncoding: 'gzip', bytes: whole.subarray(0, whole.length - 8) } } });
+    const result = await probeOnce(httpCheck(b.url), options(), [b]);
+    expect(result).toMatchObject({ outcome: 'assertion', status: 200 });
+    expect(result.message).toContain('the body could not be decoded (Content-Encoding: gzip: ');
+  });
+
+  it('reports assertion for an encoding it did not ask for', async () => {
+    const b = await backend({ state: { rawBody: { contentEncoding: 'zstd', bytes: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]) } } });
+    const result = await probeOnce(httpCheck(b.url), options(), [b]);
+    expect(result).toMatchObject({ outcome: 'assertion', status: 200 });
+    expect(result.message).toContain('Content-Encoding "zstd" was not asked for (the probe accepts gzip, deflate, br)');
+  });
+
+  it('stops an endless decompression bomb at maxBodyBytes of DECODED bytes, long before the deadline', async () => {
+    // 1 MiB of zeros gzips to ~1 KB; the server repeats that member forever (a valid multi-member gzip stream).
+    const member = gzipSync(Buffer.alloc(1024 * 1024));
+    const sockets = new Set<Socket>();
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const pump = () => {
+        while (!res.destroyed && res.write(member));
+      };
+      res.on('drain', pump);
+      pump();
+    });
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    started.push({ close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+    const result = await probeOnce(httpCheck(url, { maxBodyBytes: 100_000, timeoutMs: 10_000 }), options(), [{ openConnections: () => sockets.size }]);
+    expect(result).toMatchObject({ outcome: 'assertion', status: 200 });
+    // Had the probe kept reading, the endless stream would have run into the deadline (timeout).
+    expect(result.message).toContain('body larger than 100000 bytes (decoded from gzip)');
+    expect(Buffer.byteLength(result.evidence?.bodyExcerpt ?? '')).toBeLessThanOrEqual(2048);
+  });
+});
+
+describe('messages fit the evidence', () => {
+  it('words a 429 as rate limiting with Retry-After, for both kinds, without the 3xx hint', async () => {
+    wss.setMode({ answer: { status: 429, headers: { 'Retry-After': '30' }, body: 'slow down' } });
+    const b = await backend({ state: { status: 429, extraHeaders: { 'retry-after': '30' } } });
+    const results = [await probeOnce(wsCheck(), options(), [conns(wss)]), await probeOnce(httpCheck(b.url), options(), [b])];
+    for (const result of results) {
+      expect(result).toMatchObject({ outcome: 'unexpected_status', status: 429 });
+      expect(result.message).toMatch(/^HTTP 429 Too Many Requests instead of [^;]*\(.*Retry-After: 30\); check: rate limiting of the monitor's requests/);
+      expect(result.message).not.toMatch(/3xx|X-Forwarded-Proto|redirect/);
+    }
+  });
+
+  it('words a 101 with a bad Sec-WebSocket-Accept as a server not speaking WebSocket', async () => {
+    const raw = await track(startScriptedServer(() => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bogus\r\n\r\n'));
+    const result = await probeOnce(wsCheck({ url: `ws://localhost:${raw.port}/ws/chat/` }), options(), [raw]);
+    expect(result).toMatchObject({ outcome: 'unexpected_status', status: 101 });
+    expect(result.message).toBe(
+      'HTTP 101 but not a valid WebSocket handshake (Invalid Sec-WebSocket-Accept header); check: a proxy or server on the route that answers the upgrade ' +
+        'without speaking WebSocket correctly (Upgrade, Connection and Sec-WebSocket-Accept headers)',
+    );
+  });
+
+  it('words a 101 without Upgrade sensibly (not "HTTP 101 instead of 101")', async () => {
+    const raw = await track(startScriptedServer(() => 'HTTP/1.1 101 Switching Protocols\r\n\r\n'));
+    const result = await probeOnce(wsCheck({ url: `ws://localhost:${raw.port}/ws/chat/` }), options(), [raw]);
+    expect(result).toMatchObject({ outcome: 'unexpected_status', status: 101 });
+    expect(result.message).toMatch(/^HTTP 101 without "Upgrade: websocket": not a valid WebSocket handshake; check: a proxy or server on the route/);
+  });
+
+  it.each([
+    ['a subprotocol is required', 'Subprotocol required: send Sec-WebSocket-Protocol: chat.v2', 'the server requires a WebSocket subprotocol', false],
+    ['the body says nothing of an upgrade', 'Bad Request', 'the server rejected the handshake request', false],
+    ['the body says the upgrade is missing', 'Can "Upgrade" only to "WebSocket".', 'so a proxy is not forwarding the Upgrade/Connection headers', true],
+  ] as const)('blames Upgrade forwarding for a 400 only when the evidence says so: %s', async (_label, body, text, blamed) => {
+    wss.setMode({ answer: { status: 400, headers: { 'Content-Type': 'text/plain' }, body } });
+    const result = await probeOnce(wsCheck(), options(), [conns(wss)]);
+    expect(result).toMatchObject({ outcome: 'unexpected_status', status: 400 });
+    expect(result.message).toContain(text);
+    expect(result.message.includes('Upgrade/Connection')).toBe(blamed);
+  });
+
+  it('reads a 426 with Sec-WebSocket-Version as a version mismatch, not a proxy problem', async () => {
+    wss.setMode({ answer: { status: 426, headers: { 'Sec-WebSocket-Version': '8' } } });
+    const result = await probeOnce(wsCheck(), options(), [conns(wss)]);
+    expect(result.message).toMatch(/^HTTP 426 Upgrade Required instead of 101 Switching Protocols: the server does not speak the probe's WebSocket version 13 \(Sec-WebSocket-Version: 8\)/);
+  });
+
+  it.each(['websocket', 'http'] as const)('words a TLS protocol-version failure on one line, without OpenSSL internals (%s)', async (kind) => {
+    const old = await track(startTlsRecorder({ key: pki.server.key, cert: pki.server.cert, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }));
+    const check = kind === 'websocket' ? wsCheck({ url: `wss://localhost:${old.port}/ws/chat/` }) : httpCheck(`https://localhost:${old.port}/api/`);
+    const result = await probeOnce(check, options(), [old]);
+    expect(result).toMatchObject({ outcome: 'tls', evidence: { errorCode: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' } });
+    expect(result.message).toBe(
+      'no TLS version in common: the server accepts neither TLS 1.2 nor TLS 1.3 (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version); ' +
+        'check: enable TLS 1.2 and 1.3 on the proxy (e.g. Traefik tls.options minVersion)',
+    );
+    expect(result.certificate).toBeUndefined();
+  });
+});
+
+describe('certificate (DESIGN §5)', () => {
+  const leafOf = (pem: string) => new X509Certificate(pem);
+
+  it.each(['websocket', 'http'] as const)('carries subject, issuer, validTo and daysLeft on a healthy %s result', async (kind) => {
+    const b = kind === 'http' ? await backend() : undefined;
+    const result = await probeOnce(kind === 'websocket' ? wsCheck() : httpCheck(b!.url), options(), [b ?? conns(wss)]);
+    expect(result.outcome).toBe('ok');
+    const leaf = leafOf(pki.server.cert);
+    expect(result.certificate).toEqual({
+      subject: 'CN=localhost',
+      issuer: 'CN=synthmon test CA',
+      validTo: new Date(leaf.validTo).toISOString(),
+      daysLeft: wholeDaysLeft((Date.parse(leaf.validTo) - Date.now()) / 86_400_000),
+    });
+    expect(result.certificate?.daysLeft).toBe(29);
+  });
+
+  it.each([
+    ['expired', 'CERT_HAS_EXPIRED', 'CN=localhost', 'CN=synthmon test CA', /^the certificate expired 1 day ago \(CERT_HAS_EXPIRED: certificate has expired; certificate CN=localhost from CN=synthmon test CA, valid to \S+\); check: renew the certificate/],
+    ['wrongHost', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CN=wrong.example', 'CN=synthmon test CA', /^the certificate is not valid for this host name \(ERR_TLS_CERT_ALTNAME_INVALID: Host: localhost\. is not in the cert's altnames: DNS:wrong\.example; certificate CN=wrong\.example/],
+    ['untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CN=localhost', 'CN=synthmon untrusted CA', /^the certificate chain does not lead to a trusted CA \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate; .*\); check: the proxy serves the full chain/],
+  ] as const)('carries the certificate that failed verification (%s)', async (leaf, code, subject, issuer, message) => {
+    const b = await backend({ tls: pki[leaf] });
+    const result = await probeOnce(httpCheck(`https://localhost:${b.port}/api/`), options(), [b]);
+    expect(result).toMatchObject({ outcome: 'tls', evidence: { errorCode: code }, certificate: { subject, issuer } });
+    expect(Date.parse(result.certificate!.validTo)).toBe(Date.parse(leafOf(pki[leaf].cert).validTo));
+    expect(result.certificate!.daysLeft).toBe(wholeDaysLeft((Date.parse(leafOf(pki[leaf].cert).validTo) - Date.now()) / 86_400_000));
+    expect(result.message).toMatch(message);
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('counts daysLeft negative once expired: a day ago is -1', async () => {
+    const b = await backend({ tls: pki.expired });
+    const result = await probeOnce(httpCheck(b.url), options(), [b]);
+    expect(result.certificate!.daysLeft).toBe(-1);
+  });
+
+  it.each([
+    [29.9, 29],
+    [0.2, 0],
+    [-0.2, -1],
+    [-1.5, -1],
+    [-2.5, -2],
+  ])('rounds %d days to %d whole days', (days, whole) => {
+    expect(wholeDaysLeft(days)).toBe(whole);
+  });
+
+  it.each(['websocket', 'http'] as const)('sends nothing, token included, to a server whose certificate fails verification (%s)', async (kind) => {
+    const checkFor = (port: number) =>
+      kind === 'websocket' ? wsCheck({ url: `wss://localhost:${port}/ws/chat/`, timeoutMs: 500 }) : httpCheck(`https://localhost:${port}/api/`, { timeoutMs: 500, auth: { in: 'query' } });
+    // The control: the same recorder with a trusted certificate receives the request, token and all.
+    const trusted = await track(startTlsRecorder({ key: pki.server.key, cert: pki.server.cert }));
+    expect(await probeOnce(checkFor(trusted.port), options(), [trusted])).toMatchObject({ outcome: 'timeout' });
+    expect(trusted.received()).toContain(`token=${TOKEN}`);
+    const rogue = await track(startTlsRecorder({ key: pki.untrusted.key, cert: pki.untrusted.cert }));
+    const result = await probeOnce(checkFor(rogue.port), options(), [rogue]);
+    expect(result).toMatchObject({ outcome: 'tls', certificate: { issuer: 'CN=synthmon untrusted CA' } });
+    expect(rogue.received()).toBe('');
+  });
+
+  it('is absent for plain http, for a refused port and for a TLS handshake that never completed', async () => {
+    const plain = await backend({ tls: undefined });
+    expect((await probeOnce(httpCheck(plain.url), options(), [plain])).certificate).toBeUndefined();
+    const port = await refusedPort();
+    expect((await probeOnce(httpCheck(`https://127.0.0.1:${port}/api/`), options())).certificate).toBeUndefined();
+    const silent = await track(startSilentServer());
+    const hung = await probeOnce(httpCheck(`https://127.0.0.1:${silent.port}/api/`, { timeoutMs: 300 }), options(), [silent]);
+    expect(hung).toMatchObject({ outcome: 'timeout' });
+    expect(hung.certificate).toBeUndefined();
+  });
+
+  it('is in the --json line after timings, its keys in the contract order', async () => {
+    const b = await backend();
+    const result = await probeOnce(httpCheck(b.url), options(), [b]);
+    const line = JSON.parse(toJsonLine({ ...result, attempts: 1 })) as Record<string, unknown>;
+    expect(Object.keys(line).slice(-2)).toEqual(['timings', 'certificate']);
+    expect(Object.keys(line.certificate as object)).toEqual(['subject', 'issuer', 'validTo', 'daysLeft']);
+    expect((line.certificate as { validTo: string }).validTo).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+});

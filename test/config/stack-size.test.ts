@@ -1,0 +1,52 @@
+/**
+ * The configuration's stack-size rule (issue 12: nothing validation accepts may crash `cdk synth`)
+ * against the real fleet plan and the real construct: its shard estimate bounds the plan's shards,
+ * its alarm-per-stack figure is the construct's, and the largest fleets it accepts synthesize with
+ * every stack within CloudFormation's 500 resources.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ALARMS_PER_MONITOR_STACK, MIN_SHARD_CHECKS, parseConfig, shardEstimate, STACK_MAX_RESOURCES, type MonitorConfigInput } from '../../contracts/config';
+import { bucketize } from '../../lib/fleet/plan';
+import { buildMonitorStacks } from '../../lib/monitor-stack';
+import { ALARMS_PER_STACK } from '../../lib/synthetic-monitor';
+import { generatedFleet, testApp } from '../lib/support';
+
+describe('shardEstimate', () => {
+  it.each([MIN_SHARD_CHECKS, 12, 20, 30, 50, 100, 500])('bounds the shards the plan makes of up to 1,000 checks in shards of %i', (max) => {
+    for (const n of [1, 9, 10, 11, 49, 51, 99, 101, 250, 499, 501, 1000]) {
+      for (const prefix of ['marketplace-orders-api', 'c', 'x9']) {
+        const names = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+        expect(bucketize(names, max).size, `${n} checks named ${prefix}-<i>`).toBeLessThanOrEqual(shardEstimate(n, max));
+      }
+    }
+  });
+
+  it('never counts more shards than checks', () => {
+    expect(shardEstimate(7, MIN_SHARD_CHECKS)).toBe(5);
+    expect(shardEstimate(3, MIN_SHARD_CHECKS)).toBe(3);
+  });
+});
+
+describe('the monitor stack budget', () => {
+  it("counts the construct's alarms per stack", () => {
+    expect(ALARMS_PER_MONITOR_STACK).toBe(ALARMS_PER_STACK);
+  });
+
+  const resourcesPerStack = (input: MonitorConfigInput) => {
+    const { monitor, runners } = buildMonitorStacks(testApp({ bundle: false }), 'Fleet', input);
+    const nested = monitor.node.findAll().filter((c): c is Stack => c instanceof Stack && c !== monitor);
+    return [monitor, ...runners, ...nested].map((s) => Object.keys(Template.fromStack(s).toJSON().Resources ?? {}).length);
+  };
+
+  it.each<[string, MonitorConfigInput]>([
+    ['5,000 checks every 60 s from one location', generatedFleet(5_000)],
+    ['1,000 fast checks from three locations', generatedFleet(1_000, { intervalSeconds: 10, locations: ['eu-west-1', 'us-east-1', 'ap-south-1'] })],
+    ['1,000 checks from twenty locations', generatedFleet(1_000, { locations: Array.from({ length: 20 }, (_, i) => `eu-test-${i + 1}`) })],
+    ['450 checks in shards of 10', generatedFleet(450, { shardMaxChecks: MIN_SHARD_CHECKS })],
+  ])('accepts %s, and every stack synthesizes within 500 resources', (_what, input) => {
+    expect(() => parseConfig(input)).not.toThrow();
+    for (const count of resourcesPerStack(input)) expect(count).toBeLessThanOrEqual(STACK_MAX_RESOURCES);
+  });
+});
