@@ -74,7 +74,6 @@ const CONFIRMATION_DESIGNS: readonly ConfirmationDesign[] = [
   { key: 'inRunRetry1of1', label: '(a) in-run retry 1 s, Failing 1 of 1', role: 'candidate', retryDelayMs: 1000, timeoutMs: 3000, failing: { datapointsToAlarm: 1, evaluationPeriods: 1 } },
   { key: 'noRetry2of3', label: '(b) no retry, Failing 2 of 3 ticks', role: 'candidate', retryDelayMs: 0, failing: { datapointsToAlarm: 2, evaluationPeriods: 3 } },
   { key: 'noRetry1of1', label: '(c) no retry, Failing 1 of 1', role: 'candidate', retryDelayMs: 0, failing: { datapointsToAlarm: 1, evaluationPeriods: 1 } },
-  { key: 'currentDefault', label: 'today\'s defaults (retry 2 s, 2 of 3)', role: 'reference', retryDelayMs: 2000, failing: { datapointsToAlarm: 2, evaluationPeriods: 3 } },
   { key: 'inRunRetry2of3', label: 'in-run retry 1 s, Failing 2 of 3', role: 'reference', retryDelayMs: 1000, timeoutMs: 3000, failing: { datapointsToAlarm: 2, evaluationPeriods: 3 } },
 ];
 
@@ -183,7 +182,8 @@ function designConfig(raw: RawConfig, d: ConfirmationDesign): MonitorConfig {
     ...raw,
     intervalSeconds: 10,
     checks: raw.checks.map((c) => ({ ...c, retryDelayMs: d.retryDelayMs, ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}) })),
-    alarms: { failing: d.failing },
+    // The fast check's own Failing alarm (alarms.fastFailing); alarms.failing drives the 60 s ones.
+    alarms: { fastFailing: d.failing },
   });
 }
 
