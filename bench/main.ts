@@ -108,17 +108,11 @@ interface Results {
     readonly peakRssAfterSecondInvocationMb: number;
     readonly leakedHandles: number;
   };
-  readonly scale: {
-    readonly checks: number;
-    readonly synthSeconds: number;
-    readonly stacks: number;
-    readonly maxResourcesPerStack: number;
-    readonly maxTemplateBytes: number;
-    readonly maxOutputsPerStack: number;
-    readonly dashboardWidgets: number;
-    readonly functions: number;
-    readonly roles: number;
-  };
+  /** The figures of SynthScaleResult that results.json keeps. */
+  readonly scale: Pick<
+    SynthScaleResult,
+    'checks' | 'synthSeconds' | 'stacks' | 'maxResourcesPerStack' | 'maxTemplateBytes' | 'maxOutputsPerStack' | 'dashboardWidgets' | 'functions' | 'roles'
+  >;
   readonly mttd: Record<string, Stats3>;
   readonly fastConfirmation: {
     readonly attemptFailureP: number;

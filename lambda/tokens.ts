@@ -581,24 +581,22 @@ const clientConfig = (region: string | undefined) => ({
 const ssmClients = new Map<string, Promise<SSMClient>>();
 const secretsClients = new Map<string, Promise<SecretsManagerClient>>();
 
-function ssmClientFor(region: string | undefined): Promise<SSMClient> {
+/** The process's client for a region, created once (a failed creation is forgotten, so it is retried). */
+function clientFor<C>(clients: Map<string, Promise<C>>, region: string | undefined, create: () => Promise<C>): Promise<C> {
   const key = region ?? '';
-  let client = ssmClients.get(key);
+  let client = clients.get(key);
   if (!client) {
-    client = loadSsm().then(({ SSMClient }) => new SSMClient(clientConfig(region)));
-    client.catch(() => ssmClients.delete(key));
-    ssmClients.set(key, client);
+    client = create();
+    client.catch(() => clients.delete(key));
+    clients.set(key, client);
   }
   return client;
 }
 
+function ssmClientFor(region: string | undefined): Promise<SSMClient> {
+  return clientFor(ssmClients, region, () => loadSsm().then(({ SSMClient }) => new SSMClient(clientConfig(region))));
+}
+
 function secretsClientFor(region: string | undefined): Promise<SecretsManagerClient> {
-  const key = region ?? '';
-  let client = secretsClients.get(key);
-  if (!client) {
-    client = loadSecrets().then(({ SecretsManagerClient }) => new SecretsManagerClient(clientConfig(region)));
-    client.catch(() => secretsClients.delete(key));
-    secretsClients.set(key, client);
-  }
-  return client;
+  return clientFor(secretsClients, region, () => loadSecrets().then(({ SecretsManagerClient }) => new SecretsManagerClient(clientConfig(region))));
 }

@@ -9,19 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseCheck, parseConfig } from '../contracts/config';
 
-const ws = { name: 'chat', kind: 'websocket', url: 'wss://backend.example.com/ws/chat/' };
-const http = { name: 'orders', kind: 'http', url: 'https://backend.example.com/api/orders/' };
-const withChecks = (...checks: unknown[]) => ({ checks });
-
-function problemsOf(raw: unknown): readonly string[] {
-  try {
-    parseConfig(raw, 'test.json');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('the configuration was accepted');
-}
+import { http, problemsOf, withChecks, ws } from './config/support';
 
 describe('parseConfig', () => {
   it.each<[string, unknown, string]>([

@@ -8,20 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, MAX_CHECKS, parseConfig, type MonitorConfigInput } from '../../contracts/config';
-
-const ws = { name: 'chat', kind: 'websocket', url: 'wss://backend.example.com/ws/chat/' };
-const http = { name: 'orders', kind: 'http', url: 'https://backend.example.com/api/orders/' };
-const withChecks = (...checks: unknown[]) => ({ checks });
-
-function problemsOf(raw: unknown): readonly string[] {
-  try {
-    parseConfig(raw, 'test.json');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('the configuration was accepted');
-}
+import { http, problemsOf, withChecks, ws } from './support';
 
 /** What zod says when a field builder forgot a message. */
 const ZOD_WORDING = /Invalid input|Invalid (?:string|option|key|element|union)|expected \w+, received|Too (?:small|big)|Unrecognized key|received (?:null|undefined|NaN)/;

@@ -3,8 +3,7 @@
  * `X-Amz-Target: secretsmanager.GetSecretValue`), signature required by the SDK but not verified.
  * Only GetSecretValue is spoken; secrets, failures and hangs are scripted per test.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startJsonEndpoint, type JsonAnswer } from './aws-json-endpoint';
 
 export type SecretAnswer =
   | { readonly kind: 'value'; readonly secretString?: string; readonly secretBinary?: string }
@@ -39,75 +38,28 @@ export interface SecretsEndpoint {
 export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
   const answers = new Map<string, SecretAnswer>();
   const reads: string[] = [];
-  const bodies: string[] = [];
-  const sockets = new Set<Socket>();
-  const hung = new Set<Socket>();
-
-  const reply = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/x-amz-json-1.1',
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': 'local-request',
-      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-    });
-    res.end(text);
-  };
-
-  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
-    bodies.push(raw);
-    if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-      reply(res, 400, { __type: 'UnknownOperationException', message: `unsupported ${String(req.headers['x-amz-target'])}` }, 'UnknownOperationException');
-      return;
-    }
-    const secretId = String((JSON.parse(raw) as { SecretId?: unknown }).SecretId);
+  const base = await startJsonEndpoint('secretsmanager.GetSecretValue', (input): JsonAnswer => {
+    const secretId = String(input.SecretId);
     reads.push(secretId);
     const answer = answers.get(secretId) ?? SecretAnswers.notFound;
-    if (answer.kind === 'hang') {
-      hung.add(req.socket);
-      return;
-    }
-    if (answer.kind === 'error') {
-      reply(res, answer.status, { __type: answer.type, message: answer.message }, answer.type);
-      return;
-    }
-    reply(res, 200, {
-      ARN: secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${secretId}-AbCdEf`,
-      Name: secretId,
-      VersionId: 'v1',
-      VersionStages: ['AWSCURRENT'],
-      CreatedDate: 1_700_000_000,
-      ...(answer.secretString !== undefined ? { SecretString: answer.secretString } : {}),
-      ...(answer.secretBinary !== undefined ? { SecretBinary: answer.secretBinary } : {}),
-    });
-  };
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    if (answer.kind !== 'value') return answer;
+    return {
+      kind: 'json',
+      body: {
+        ARN: secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${secretId}-AbCdEf`,
+        Name: secretId,
+        VersionId: 'v1',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1_700_000_000,
+        ...(answer.secretString !== undefined ? { SecretString: answer.secretString } : {}),
+        ...(answer.secretBinary !== undefined ? { SecretBinary: answer.secretBinary } : {}),
+      },
+    };
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      hung.delete(socket);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    ...base,
     reads,
-    bodies,
     set: (secretId, answer) => void answers.set(secretId, answer),
     readsOf: (secretId) => reads.filter((id) => id === secretId).length,
-    openSockets: () => sockets.size,
-    hungSockets: () => hung.size,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
 }

@@ -8,8 +8,7 @@
  * (LastModifiedDate in epoch seconds); an error is its type in `__type` and `x-amzn-errortype`, with
  * an optional `message`. Real SSM answers ParameterNotFound with a 400 and no message.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startJsonEndpoint, type JsonAnswer } from './aws-json-endpoint';
 
 export type ParameterAnswer =
   | { readonly kind: 'value'; readonly value: string; readonly type?: 'SecureString' | 'String' | 'StringList' }
@@ -62,87 +61,33 @@ export interface SsmEndpoint {
 export async function startSsmEndpoint(): Promise<SsmEndpoint> {
   const answers = new Map<string, ParameterAnswer>();
   const reads: ParameterRead[] = [];
-  const bodies: string[] = [];
-  const sockets = new Set<Socket>();
-  const hung = new Set<Socket>();
-
-  const reply = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/x-amz-json-1.1',
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': 'local-request',
-      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-    });
-    res.end(text);
-  };
-
-  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
-    bodies.push(raw);
-    if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter') {
-      const type = 'UnknownOperationException';
-      reply(res, 400, { __type: type, message: `unsupported ${String(req.headers['x-amz-target'])}` }, type);
-      return;
-    }
-    const input = JSON.parse(raw) as { Name?: unknown; WithDecryption?: unknown };
+  const base = await startJsonEndpoint('AmazonSSM.GetParameter', (input): JsonAnswer => {
     const name = String(input.Name);
     reads.push({ name, withDecryption: input.WithDecryption === true });
     const answer: ParameterAnswer = answers.get(name) ?? ParameterAnswers.notFound;
-    if (answer.kind === 'hang') {
-      hung.add(req.socket);
-      return;
-    }
-    if (answer.kind === 'raw') {
-      res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(answer.body) });
-      res.end(answer.body);
-      return;
-    }
-    if (answer.kind === 'error') {
-      reply(res, answer.status, { __type: answer.type, ...(answer.message !== undefined ? { message: answer.message } : {}) }, answer.type);
-      return;
-    }
+    if (answer.kind !== 'value') return answer;
     const type = answer.type ?? 'SecureString';
     // Without WithDecryption SSM returns the ciphertext of a SecureString, which is never the token.
     const value = type === 'SecureString' && input.WithDecryption !== true ? Buffer.from(`kms-ciphertext:${name}`).toString('base64') : answer.value;
-    reply(res, 200, {
-      Parameter: {
-        Name: name,
-        Type: type,
-        Value: value,
-        Version: 1,
-        LastModifiedDate: 1_700_000_000.123,
-        ARN: `arn:aws:ssm:eu-west-1:123456789012:parameter/${name.replace(/^\//, '')}`,
-        DataType: 'text',
+    return {
+      kind: 'json',
+      body: {
+        Parameter: {
+          Name: name,
+          Type: type,
+          Value: value,
+          Version: 1,
+          LastModifiedDate: 1_700_000_000.123,
+          ARN: `arn:aws:ssm:eu-west-1:123456789012:parameter/${name.replace(/^\//, '')}`,
+          DataType: 'text',
+        },
       },
-    });
-  };
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    };
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      hung.delete(socket);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    ...base,
     reads,
-    bodies,
     set: (name, answer) => void answers.set(name, answer),
     readsOf: (name) => reads.filter((r) => r.name === name).length,
-    openSockets: () => sockets.size,
-    hungSockets: () => hung.size,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
 }
