@@ -1,11 +1,13 @@
 /**
- * The loopback backend every network benchmark probes: one HTTPS server (real certificate from
- * dev/certs.ts) answering the orders endpoint and accepting WebSocket upgrades on the same port.
+ * The loopback backend every network benchmark probes: the demo's replica of the seed's backend
+ * (demo/replica.ts, healthy: Channels-style origin validation and token auth on the WebSocket,
+ * DRF token authentication on the orders endpoint), so demo, bench and product model the backend
+ * once. The benchmark's token is the replica's valid token.
  */
-import { createServer, type Server } from 'node:https';
-import type { Socket } from 'node:net';
-import { WebSocketServer } from 'ws';
-import { makeServerPki } from '../demo/certs';
+import { startReplica } from '../demo/replica';
+
+/** Not a secret: the replica's valid token for the benchmark; long enough for the token store's checks. */
+export const BENCH_TOKEN = 'bench-token-7c1d9e3a5b20f4e8';
 
 export interface Backend {
   readonly port: number;
@@ -13,51 +15,21 @@ export interface Backend {
   readonly ca: string;
   readonly wsUrl: string;
   readonly httpUrl: string;
+  /** The token the backend accepts. */
+  readonly token: string;
   /** Close the listener and every connection still open. */
   close(): Promise<void>;
 }
 
-export const ORDERS_PATH = '/api/auth/buyer/orders/';
-export const WS_PATH = '/ws/chat/';
-const ORDERS_BODY = JSON.stringify({ count: 0, results: [] });
-
-/** Start the backend on 127.0.0.1 with a fresh PKI, or with the one given. */
-export async function startBackend(pki = makeServerPki()): Promise<Backend> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer({ key: pki.server.key, cert: pki.server.cert }, (req, res) => {
-    if (req.url?.startsWith(ORDERS_PATH)) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(ORDERS_BODY) });
-      res.end(ORDERS_BODY);
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end('{"detail":"Not found."}');
-    }
-  });
-  // The probes open a connection per attempt; thousands of them must not queue behind a small backlog.
-  server.maxConnections = 10_000;
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  const wss = new WebSocketServer({ server, path: WS_PATH, perMessageDeflate: false });
-  wss.on('connection', (ws) => ws.on('error', () => undefined));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, backlog: 2048 }, () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('backend has no TCP address');
-  const port = address.port;
+/** Start the replica on 127.0.0.1, healthy, with a fresh PKI. */
+export async function startBackend(): Promise<Backend> {
+  const replica = await startReplica({ token: BENCH_TOKEN });
   return {
-    port,
-    ca: pki.ca,
-    wsUrl: `wss://127.0.0.1:${port}${WS_PATH}`,
-    httpUrl: `https://127.0.0.1:${port}${ORDERS_PATH}`,
-    async close() {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    port: replica.port,
+    ca: replica.ca,
+    wsUrl: replica.wsUrl,
+    httpUrl: replica.apiUrl,
+    token: replica.token,
+    close: () => replica.close(),
   };
 }

@@ -29,10 +29,12 @@ export interface Series {
   readonly rawP90Ms: number;
 }
 
-/** The same handshake the probe makes, by hand: upgrade with the target's own Origin, then a clean close. */
-export function rawWebSocket(url: string, ca: string, origin: string): Promise<void> {
+/** The same handshake the probe makes, by hand: upgrade with the target's own Origin and the token, then a clean close. */
+export function rawWebSocket(url: string, ca: string, origin: string, token: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(url, { ca, origin, perMessageDeflate: false });
+    const target = new URL(url);
+    target.searchParams.set('token', token);
+    const ws = new WebSocket(target, { ca, origin, perMessageDeflate: false });
     ws.once('open', () => ws.close(1000));
     ws.once('close', () => resolve());
     ws.once('error', reject);
@@ -40,10 +42,10 @@ export function rawWebSocket(url: string, ca: string, origin: string): Promise<v
 }
 
 /** One GET on a fresh connection (the probe also opens one per attempt), body read, connection closed. */
-export async function rawHttp(url: string, ca: string): Promise<void> {
+export async function rawHttp(url: string, ca: string, token: string): Promise<void> {
   const agent = new Agent({ connect: { ca } });
   try {
-    const res = await request(url, { dispatcher: agent });
+    const res = await request(url, { dispatcher: agent, headers: { authorization: `Token ${token}`, accept: 'application/json' } });
     await res.body.text();
     if (res.statusCode !== 200) throw new Error(`raw request got HTTP ${res.statusCode}`);
   } finally {
@@ -53,13 +55,13 @@ export async function rawHttp(url: string, ca: string): Promise<void> {
 
 export function benchChecks(backend: Backend): { ws: Check; http: Check } {
   return {
-    ws: parseCheck({ name: 'bench-ws', kind: 'websocket', url: backend.wsUrl, settleMs: 0, timeoutMs: 10_000 }),
-    http: parseCheck({ name: 'bench-http', kind: 'http', url: backend.httpUrl, timeoutMs: 10_000 }),
+    ws: parseCheck({ name: 'bench-ws', kind: 'websocket', url: backend.wsUrl, settleMs: 0, timeoutMs: 10_000, auth: {} }),
+    http: parseCheck({ name: 'bench-http', kind: 'http', url: backend.httpUrl, timeoutMs: 10_000, auth: {} }),
   };
 }
 
-async function probeOnce(check: Check, ca: string): Promise<void> {
-  const result = await runCheck(check, { ca, noRetry: true });
+async function probeOnce(check: Check, ca: string, token: string): Promise<void> {
+  const result = await runCheck(check, { ca, token, noRetry: true });
   if (!result.ok) throw new Error(`benchmark probe of ${check.name} failed: ${result.outcome} ${result.message}`);
 }
 
@@ -83,10 +85,10 @@ export async function measureOverhead(backend: Backend, opts: { samples: number;
   const { ws, http } = benchChecks(backend);
   const origin = `https://127.0.0.1:${backend.port}`;
   const tasks = {
-    wsProbe: () => probeOnce(ws, backend.ca),
-    wsRaw: () => rawWebSocket(backend.wsUrl, backend.ca, origin),
-    httpProbe: () => probeOnce(http, backend.ca),
-    httpRaw: () => rawHttp(backend.httpUrl, backend.ca),
+    wsProbe: () => probeOnce(ws, backend.ca, backend.token),
+    wsRaw: () => rawWebSocket(backend.wsUrl, backend.ca, origin, backend.token),
+    httpProbe: () => probeOnce(http, backend.ca, backend.token),
+    httpRaw: () => rawHttp(backend.httpUrl, backend.ca, backend.token),
   };
   const names = Object.keys(tasks) as (keyof typeof tasks)[];
   const times: Record<keyof typeof tasks, number[]> = { wsProbe: [], wsRaw: [], httpProbe: [], httpRaw: [] };

@@ -14,7 +14,7 @@ import { createCloudWatchClient } from '../lambda/metrics/publish';
 import { runCheck } from '../lambda/run-check';
 import { createRunner } from '../lambda/runner';
 import { staticTokenStore } from '../lambda/tokens';
-import type { Backend } from './backend';
+import { BENCH_TOKEN, type Backend } from './backend';
 import { largeFleetConfig } from './fleet';
 import { MB } from './stats';
 
@@ -117,8 +117,7 @@ function memoryMb(): { rss: number; heapUsed: number; external: number } {
   return { rss: m.rss / MB, heapUsed: m.heapUsed / MB, external: m.external / MB };
 }
 
-/** Not a secret: the loopback backend accepts any token; long enough for the token store's checks. */
-const BENCH_TOKEN = 'bench-token-7c1d9e3a5b20f4e8';
+
 
 /**
  * Child: one invocation of a shard of `checks` checks, as Lambda runs it: createRunner with the fleet

@@ -194,7 +194,8 @@ async function listen(server: Server, port: number): Promise<void> {
         };
         server.once('error', onError);
         server.once('listening', onListening);
-        server.listen({ port, host: '127.0.0.1' });
+        // A deep backlog: the benchmark opens hundreds of connections at once.
+        server.listen({ port, host: '127.0.0.1', backlog: 2048 });
       });
       return;
     } catch (err) {

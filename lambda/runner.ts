@@ -81,7 +81,7 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
     const { id, shard } = shardOf(deps.fleet, event);
     // Load the CloudWatch SDK while the probes wait on the network, not after the slowest check
     // (~50-80 ms on a cold container). A failure here surfaces, handled, when publishing.
-    if (!deps.publishClient) getCloudWatchClient().catch(() => undefined);
+    if (!deps.publishClient) getCloudWatchClient(deps.env.homeRegion).catch(() => undefined);
     const intervals = new Map(shard.checks.map((c) => [c.name, c.intervalSeconds]));
     const fast = shard.ticks > 1;
     const base = baseTime(event.scheduledTime, now());
@@ -100,7 +100,8 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
         heartbeat: { shard: id, location: deps.env.location, highResolution: fast },
         writeLine,
         ...(deps.logError ? { log: deps.logError } : {}),
-        ...(deps.publishClient ? { client: deps.publishClient } : {}),
+        // Every location publishes to the home region, under the same identities (DESIGN §6).
+        ...(deps.publishClient ? { client: deps.publishClient } : deps.env.homeRegion ? { region: deps.env.homeRegion } : {}),
       });
       for (const result of results) writeLine(resultLine(result, { shard: id, location: deps.env.location, tick, at, publish }));
       return { tick, at: at.toISOString(), results, publish };

@@ -18,6 +18,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { MonitorConfig, ResolvedToken } from '../contracts/config';
 import { FLEET_FILE, HandlerEnvVar, type FleetFile } from '../contracts/handler-env';
+import { CHECK_KINDS } from '../contracts/kinds';
 import type { FleetPlan } from './fleet/plan';
 
 /** The handler the runner function runs. */
@@ -33,9 +34,9 @@ const LAMBDA_DIR = path.dirname(HANDLER_ENTRY);
  * itself, next to handler.ts); `entry` is a source file or a package resolved from this project's
  * node_modules (the deployed SDK is the version the tests ran against); `file` is the path in the asset.
  */
-export const LAZY_CHUNKS = [
-  { specifier: './checks/websocket', entry: path.join(LAMBDA_DIR, 'checks', 'websocket.ts'), file: 'checks/websocket.js' },
-  { specifier: './checks/http', entry: path.join(LAMBDA_DIR, 'checks', 'http.ts'), file: 'checks/http.js' },
+export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly entry: string; readonly file: string }> = [
+  // The probe of each kind (lambda/probes.ts imports `./checks/<kind>`): a new kind needs no entry here.
+  ...CHECK_KINDS.map((kind) => ({ specifier: `./checks/${kind}`, entry: path.join(LAMBDA_DIR, 'checks', `${kind}.ts`), file: `checks/${kind}.js` })),
   { specifier: '@aws-sdk/client-cloudwatch', entry: '@aws-sdk/client-cloudwatch', file: 'node_modules/@aws-sdk/client-cloudwatch/index.js' },
   { specifier: '@aws-sdk/client-ssm', entry: '@aws-sdk/client-ssm', file: 'node_modules/@aws-sdk/client-ssm/index.js' },
   {
@@ -43,7 +44,7 @@ export const LAZY_CHUNKS = [
     entry: '@aws-sdk/client-secrets-manager',
     file: 'node_modules/@aws-sdk/client-secrets-manager/index.js',
   },
-] as const;
+];
 
 /** Builds LAZY_CHUNKS into a bundling output directory (run by the afterBundling hook). */
 export const LAZY_CHUNKS_SCRIPT = path.join(__dirname, '..', 'scripts', 'bundle-lambda-chunks.mjs');

@@ -85,22 +85,32 @@ function loadCloudWatchSdk(): Promise<CloudWatchSdk> {
   return cloudWatchSdk;
 }
 
-let sharedClient: Promise<CloudWatchClient> | undefined;
+const sharedClients = new Map<string, Promise<CloudWatchClient>>();
 
 /**
- * The process's one CloudWatch client, created on first use (Lambda: once per container, so
- * connections and the retry quota are reused across invocations).
+ * The process's CloudWatch client for a region, created on first use (Lambda: once per container,
+ * so connections and the retry quota are reused across invocations). A runner in another location
+ * publishes to the home region: that is `region`.
+ * @param region @default - the standard SDK configuration's region (AWS_REGION)
  */
-export function getCloudWatchClient(): Promise<CloudWatchClient> {
-  sharedClient ??= createCloudWatchClient();
-  return sharedClient;
+export function getCloudWatchClient(region?: string): Promise<CloudWatchClient> {
+  const key = region ?? '';
+  let client = sharedClients.get(key);
+  if (!client) {
+    client = createCloudWatchClient(region ? { config: { region } } : {});
+    client.catch(() => sharedClients.delete(key));
+    sharedClients.set(key, client);
+  }
+  return client;
 }
 
 export interface PublishOptions extends MetricDataOptions {
   /** CloudWatch namespace (the config's `namespace`). */
   readonly namespace: string;
-  /** @default - getCloudWatchClient() */
+  /** @default - getCloudWatchClient(region) */
   readonly client?: CloudWatchClient;
+  /** Region to publish to when no client is given. @default - the SDK configuration's region */
+  readonly region?: string;
   /** Where EMF fallback lines go. @default - process.stdout, one line each */
   readonly writeLine?: (line: string) => void;
   /** Where the structured error line goes. @default - console.error */
@@ -138,7 +148,7 @@ export async function publishResults(results: readonly CheckResult[], options: P
 
   let client: CloudWatchClient | undefined;
   try {
-    client = options.client ?? (await getCloudWatchClient());
+    client = options.client ?? (await getCloudWatchClient(options.region));
   } catch (err) {
     errors.push(describeError(err));
   }

@@ -221,6 +221,21 @@ describe('createRunner', () => {
     expect(lines.filter((l) => l.includes('"check result"'))).toHaveLength(2);
   });
 
+  it('publishes to the home region from another location (SigV4 scope), its heartbeat naming its own location', async () => {
+    const shard = { s: { intervalSeconds: 60, ticks: 1, checks: checks([{ name: 'health', kind: 'http', url: api.url, expectStatus: 403 }]) } };
+    const scopeOf = (i: number) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/monitoring\//.exec(String(cloudwatch.requests[i]!.headers.authorization))?.[1];
+
+    const from = cloudwatch.requests.length;
+    await runner(fleetOf(shard), { env: { location: 'us-east-1', homeRegion: 'eu-central-1' } })({ shard: 's' });
+    expect(cloudwatch.requests.length).toBe(from + 1);
+    expect(scopeOf(from)).toBe('eu-central-1');
+    expect(cloudwatch.requests[from]!.input!.MetricData.map(describeDatum)).toContain('ShardResults{Shard=s,Location=us-east-1}=1');
+
+    // Control: a runner in the home region publishes with the SDK's own region (AWS_REGION).
+    await runner(fleetOf(shard))({ shard: 's' });
+    expect(scopeOf(from + 1)).toBe('eu-west-1');
+  });
+
   it('refuses an event that names no shard of the fleet, naming the known shards', async () => {
     const run = runner(fleetOf({ '60s-0': { intervalSeconds: 60, ticks: 1, checks: checks(healthy()) } }));
     await expect(run({ shard: 'nope' })).rejects.toThrow(ShardEventError);
