@@ -270,7 +270,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     say(
       `  alarms   ${definitions.length} from alarmDefinitions(config), as deployed: Refused / Forbidden (${a.refused.datapointsToAlarm} of ${a.refused.evaluationPeriods}) and ` +
         `Failing (${a.failing.datapointsToAlarm} of ${a.failing.evaluationPeriods}) per interval as Metrics Insights alarms (one contributor per check), ` +
-        `the fast check's own Failing alarm on 10 s periods, Silent per shard`,
+        `the fast check's own Failing alarm on 10 s periods, Silent per shard, CertificateExpiring per TLS host`,
     );
     say(
       `  clock    compressed: 1 simulated minute = ${minuteMs} ms; settle window ${settleMs} ms, retry pause ${retryDelayMs} ms, ` +

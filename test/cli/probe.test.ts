@@ -169,6 +169,8 @@ describe('synthmon probe <wss url>', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('token=***');
+    // The configuration's advice, in the command line's terms.
+    expect(run.stderr).toContain('pass it in SYNTHMON_TOKEN (or --token-env VAR) with --token-in query');
     expect(run.stderr).not.toContain(CANARY);
     expect(run.stderr).not.toContain(CANARY.slice(0, 8));
   });
