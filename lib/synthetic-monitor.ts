@@ -247,9 +247,9 @@ export class SyntheticMonitor extends Construct {
       config,
       plan,
       metrics: this.metrics,
-      // The fleet's alarms (class, Silent, RunnerDropped): a thousand fast checks' own alarms would
-      // fill ten status widgets and most of a 1 MB template; their state shows in each check's row.
-      alarms: definitions.filter((d) => d.type === 'insights' || !d.check).map((d) => alarms.get(d.id)!),
+      // The fleet's alarms (class, Silent, RunnerDropped), not the per-check and per-host ones: a
+      // thousand fast checks or TLS hosts would fill ten status widgets and most of a 1 MB template.
+      alarms: definitions.filter((d) => d.type === 'insights' || d.class === 'Silent' || d.class === 'RunnerDropped').map((d) => alarms.get(d.id)!),
       ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}),
     });
     for (const email of config.notifications.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));

@@ -215,7 +215,7 @@ function silentAlarm(config: MonitorConfig, shard: FleetPlan['shards'][number], 
     treatMissingData: 'breaching',
     description: describe([
       `Runner shard ${shard.id} in ${location} stopped publishing (${shard.checks.length} checks every ${shard.intervalSeconds} s:`,
-      `${shard.checks.slice(0, 20).join(', ')}${shard.checks.length > 20 ? ', …' : ''}).`,
+      `${shard.checks.slice(0, 5).join(', ')}${shard.checks.length > 5 ? `, and ${shard.checks.length - 5} more (the dashboard and the runner logs list them)` : ''}).`,
       'The probe itself stopped: schedule disabled, function erroring or timing out, throttled, or PutMetricData denied.',
       "Check the runner function's Errors and Throttles metrics and logs, the EventBridge Scheduler schedule, and EMF fallback lines in the logs.",
       mOfN(silent, periodSeconds),

@@ -34,10 +34,14 @@ describe('the monitor stack budget', () => {
     expect(ALARMS_PER_MONITOR_STACK).toBe(ALARMS_PER_STACK);
   });
 
-  const resourcesPerStack = (input: MonitorConfigInput) => {
+  /** Resources and template bytes (compact JSON, as the stacks are written) of every stack, nested ones included. */
+  const stackSizes = (input: MonitorConfigInput) => {
     const { monitor, runners } = buildMonitorStacks(testApp({ bundle: false }), 'Fleet', input);
     const nested = monitor.node.findAll().filter((c): c is Stack => c instanceof Stack && c !== monitor);
-    return [monitor, ...runners, ...nested].map((s) => Object.keys(Template.fromStack(s).toJSON().Resources ?? {}).length);
+    return [monitor, ...runners, ...nested].map((s) => {
+      const json = Template.fromStack(s).toJSON();
+      return { resources: Object.keys(json.Resources ?? {}).length, bytes: JSON.stringify(json).length };
+    });
   };
 
   it.each<[string, MonitorConfigInput]>([
@@ -45,8 +49,13 @@ describe('the monitor stack budget', () => {
     ['1,000 fast checks from three locations', generatedFleet(1_000, { intervalSeconds: 10, locations: ['eu-west-1', 'us-east-1', 'ap-south-1'] })],
     ['1,000 checks from twenty locations', generatedFleet(1_000, { locations: Array.from({ length: 20 }, (_, i) => `eu-test-${i + 1}`) })],
     ['450 checks in shards of 10', generatedFleet(450, { shardMaxChecks: MIN_SHARD_CHECKS })],
-  ])('accepts %s, and every stack synthesizes within 500 resources', (_what, input) => {
+    ['5,000 fast checks from one location', generatedFleet(5_000, { intervalSeconds: 10 })],
+  ])('accepts %s, and every stack synthesizes within 500 resources and 1 MB', (_what, input) => {
     expect(() => parseConfig(input)).not.toThrow();
-    for (const count of resourcesPerStack(input)) expect(count).toBeLessThanOrEqual(STACK_MAX_RESOURCES);
+    for (const { resources, bytes } of stackSizes(input)) {
+      expect(resources).toBeLessThanOrEqual(STACK_MAX_RESOURCES);
+      // CloudFormation's template body limit from S3 is 1 MB (cloudformation-limits.html).
+      expect(bytes).toBeLessThanOrEqual(1_000_000);
+    }
   });
 });
