@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { attemptBudgetMs, AUTH_DEFAULTS, isCheckKind, KINDS, PUBLISH_MARGIN_MS, runBudgetMs, TOKEN_READ_MARGIN_MS, type CheckKind } from './kinds';
-import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S } from './fleet';
+import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S, REGION_RE } from './fleet';
 
 /**
  * Names become CloudWatch dimensions and parts of alarm names (`<stack>-<monitor>-Failing-<name>`,
@@ -17,8 +17,6 @@ import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAU
  */
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const NAME_ERROR = 'must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit';
-/** An AWS region name such as eu-west-1 or us-gov-west-1. */
-const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const REGION_ERROR = 'must be an AWS region name such as eu-west-1';
 /** An environment variable name (also checked by the CLI's --token-env). */
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -953,7 +951,7 @@ function crossFieldRules(cfg: Record<string, unknown>, zctx: z.RefinementCtx): v
 export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
 export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 
-// Runtime helpers live in ./check (no zod), so the probes and the Lambda load without the schema.
+// Runtime helpers live in ./kinds (no zod), so the probes and the Lambda load without the schema.
 export { attemptBudgetMs, PUBLISH_MARGIN_MS, runBudgetMs, TOKEN_READ_MARGIN_MS, tokenPlacement } from './kinds';
 
 /** Thrown for any invalid configuration; `problems` lists every one. */

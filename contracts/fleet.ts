@@ -4,6 +4,9 @@
  * No imports: everything loads this cheaply.
  */
 
+/** An AWS region name such as eu-west-1 or us-gov-west-1 (locations, homeRegion, the runner's environment). */
+export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
 /** Allowed check intervals in seconds (DESIGN §4, MUST). */
 export const INTERVALS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600] as const;
 export type IntervalSeconds = (typeof INTERVALS)[number];

@@ -4,6 +4,7 @@
  * Kept free of SDK and probe imports so the CDK app loads it cheaply.
  */
 import type { Check, ResolvedToken } from './config';
+import { REGION_RE } from './fleet';
 
 /** Names of the runner's environment variables. */
 export const HandlerEnvVar = {
@@ -56,8 +57,6 @@ export class HandlerEnvError extends Error {
     this.name = 'HandlerEnvError';
   }
 }
-
-const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 
 /** Read and check the runner's environment (throws HandlerEnvError naming the variable). */
 export function readHandlerEnv(env: NodeJS.ProcessEnv): HandlerEnv {

@@ -59,6 +59,20 @@ export function kindForUrl(url: string): CheckKind | undefined {
   return CHECK_KINDS.find((k) => scheme !== undefined && KINDS[k].schemes.includes(scheme));
 }
 
+/**
+ * The host name (lower case) whose certificate a check or result reads, when its URL runs TLS
+ * (wss://, https://): the `Host` of CertificateDaysLeft and of the CertificateExpiring alarm.
+ */
+export function tlsHostOf(target: { readonly kind: CheckKind; readonly url: string }): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target.url);
+  } catch {
+    return undefined;
+  }
+  return KINDS[target.kind].tlsSchemes.includes(url.protocol.slice(0, -1)) ? url.hostname.toLowerCase() || undefined : undefined;
+}
+
 /** Defaults of a check's `auth` (the schema applies them; the CLI and handler fall back to them). */
 export const AUTH_DEFAULTS = {
   scheme: 'Token',

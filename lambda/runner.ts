@@ -7,7 +7,6 @@
  * bounded below the interval by validation, so ticks do not pile up), and each tick publishes on
  * its own as soon as its results are in.
  */
-import type { Check } from '../contracts/config';
 import type { FleetFile, FleetShard, HandlerEnv, ShardEvent } from '../contracts/handler-env';
 import type { CheckResult } from '../contracts/result';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
@@ -88,7 +87,7 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
 
     const runTick = async (tick: number): Promise<TickReport> => {
       const at = new Date(base + tick * shard.intervalSeconds * 1000);
-      const results = await runChecks(shard.checks as Check[], {
+      const results = await runChecks(shard.checks, {
         ...(deps.tokens ? { tokens: deps.tokens } : {}),
         ...(deps.attemptOptions ? { attemptOptions: deps.attemptOptions } : {}),
       });

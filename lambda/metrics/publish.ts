@@ -34,7 +34,10 @@ export const CLOUDWATCH_CLIENT_SETTINGS = {
 export const PUBLISH_WORST_CASE_MS =
   CLOUDWATCH_CLIENT_SETTINGS.maxAttempts * CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs + 8000;
 
-/** PutMetricData's limits per call. */
+/**
+ * PutMetricData's limits per call: "Each request is also limited to no more than 1000 different
+ * metrics." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html)
+ */
 export const PUT_METRIC_DATA_MAX_DATUMS = 1000;
 /**
  * Kept under the 1 MB request limit with room for the envelope; the estimate is conservative too

@@ -23,7 +23,7 @@
  */
 import type { Check, MonitorConfig } from '../../contracts/config';
 import { isFastInterval } from '../../contracts/fleet';
-import { KINDS } from '../../contracts/kinds';
+import { KINDS, tlsHostOf } from '../../contracts/kinds';
 import { Dimension, MetricName } from '../../contracts/metrics';
 import { CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
 import { planFleet, type FleetPlan } from '../fleet/plan';
@@ -262,12 +262,7 @@ function runnerDroppedAlarm(location: string, warmUp: number): MetricAlarmDefini
 
 /** The host names of the checks that run TLS (wss://, https://), lower case, in configuration order. */
 export function tlsHosts(config: MonitorConfig): string[] {
-  const hosts = new Set<string>();
-  for (const check of config.checks) {
-    const url = new URL(check.url);
-    if (KINDS[check.kind].tlsSchemes.includes(url.protocol.slice(0, -1))) hosts.add(url.hostname.toLowerCase());
-  }
-  return [...hosts];
+  return [...new Set(config.checks.flatMap((check) => tlsHostOf(check) ?? []))];
 }
 
 /**

@@ -11,9 +11,10 @@
  */
 import type { Check, MonitorConfig } from '../../contracts/config';
 import { isFastInterval, type IntervalSeconds } from '../../contracts/fleet';
-import { CHECK_KINDS, KINDS, type CheckKind } from '../../contracts/kinds';
+import { CHECK_KINDS, KINDS, tlsHostOf, type CheckKind } from '../../contracts/kinds';
 import { Dimension, MetricName, PHASE_METRICS } from '../../contracts/metrics';
-import { alarmDefinitions, locationLabels, type AlarmDefinition } from '../alarms/definitions';
+import { alarmDefinitions, locationLabels, tlsHosts, type AlarmDefinition } from '../alarms/definitions';
+import { PUT_METRIC_DATA_MAX_DATUMS } from '../../lambda/metrics/publish';
 import { planFleet, type ShardPlan } from '../fleet/plan';
 import { fmtInt, fmtUsd } from './format';
 import {
@@ -62,18 +63,6 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
 /** DESIGN §11: per check-month, all-in, fleet of 100, no free tier. */
 export const COST_GOALS_USD = { standard: 1, fast: 2 } as const;
 
-/**
- * PutMetricData: "Each request is also limited to no more than 1000 different metrics."
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
- */
-export const PUT_METRIC_DATA_MAX_METRICS = 1000;
-
-/**
- * DESIGN §6 (MUST): CertificateDaysLeft, dimension Host, one series per TLS host name. Named here
- * until contracts/metrics.ts carries it.
- */
-const CERTIFICATE_METRIC = 'CertificateDaysLeft';
-const HOST_DIMENSION = 'Host';
 
 /** A dimension value the estimate cannot know (which Reason a failure has): matches any WHERE value. */
 const ANY_VALUE = '*';
@@ -120,11 +109,6 @@ function failingHourShare(check: Check, locations: number, a: CostAssumptions): 
   return 1 - (1 - a.failureRate) ** ((3600 / check.intervalSeconds) * locations);
 }
 
-function tlsHost(check: Check): string | undefined {
-  const url = new URL(check.url);
-  return KINDS[check.kind].tlsSchemes.includes(url.protocol.slice(0, -1)) ? url.hostname : undefined;
-}
-
 /** Billed seconds of one invocation of a (non-fast) shard: its slowest check, longer when one fails. */
 function shardSeconds(checks: readonly Check[], a: CostAssumptions): { mean: number; healthy: number; failing: number; pFail: number } {
   const healthy = Math.max(...checks.map(healthySeconds));
@@ -137,14 +121,14 @@ function shardUsage(shard: ShardPlan, checks: readonly Check[], config: MonitorC
   const invocations = SECONDS_PER_MONTH / shard.invokeEverySeconds;
   const billedSeconds = shard.fast ? a.fastInvocationSeconds : shardSeconds(checks, a).mean;
   const perCheckDatums = (c: Check) =>
-    2 + (config.phaseTimings ? PHASE_METRICS.length : 0) + (a.certificateMetric && tlsHost(c) ? 1 : 0) + 2 * a.failureRate;
+    2 + (config.phaseTimings ? PHASE_METRICS.length : 0) + (a.certificateMetric && tlsHostOf(c) ? 1 : 0) + 2 * a.failureRate;
   const datumsPerTick = sum(checks.map(perCheckDatums)) + 1; // + the ShardResults heartbeat
   const ticks = invocations * shard.ticksPerInvocation;
   return {
     shard,
     invocations,
     billedSeconds,
-    putCalls: ticks * Math.ceil(datumsPerTick / PUT_METRIC_DATA_MAX_METRICS),
+    putCalls: ticks * Math.ceil(datumsPerTick / PUT_METRIC_DATA_MAX_DATUMS),
     logBytes: ticks * checks.length * a.logBytesPerResult + invocations * a.logBytesPerInvocation,
     tokens: [...new Set(checks.flatMap((c) => (c.auth ? [c.auth.token] : [])))],
   };
@@ -185,9 +169,8 @@ function publishedSeries(config: MonitorConfig, shards: readonly ShardPlan[], lo
     }
   }
   if (a.certificateMetric) {
-    const hosts = new Set(config.checks.flatMap((c) => tlsHost(c) ?? []));
-    for (const host of [...hosts].sort()) {
-      out.push({ item: 'Metrics: CertificateDaysLeft', metricName: CERTIFICATE_METRIC, dimensions: { [HOST_DIMENSION]: host }, hourShare: 1 });
+    for (const host of tlsHosts(config).sort()) {
+      out.push({ item: 'Metrics: CertificateDaysLeft', metricName: MetricName.CERTIFICATE_DAYS_LEFT, dimensions: { [Dimension.HOST]: host }, hourShare: 1 });
     }
   }
   return out;
@@ -336,7 +319,7 @@ function build(config: MonitorConfig, a: CostAssumptions): Built {
     book.add({ item: 'Lambda INIT (cold starts)', intervalSeconds: i, quantity: L * coldStartsPerContainer * a.initSeconds * gb, unit: 'GB-s', price: 'lambdaGbSecondArm64', scalesWith: 'shards',
       basis: `one container per shard and location × ${a.coldStartsPerContainerPerDay} cold starts/day × ${a.initSeconds} s × ${gb} GB` });
     book.add({ item: 'PutMetricData requests', intervalSeconds: i, quantity: u.putCalls * L, unit: 'requests', price: 'putMetricDataRequest', scalesWith: 'shards',
-      basis: `one call per shard ${s.fast ? 'tick' : 'invocation'} and location (≤ ${PUT_METRIC_DATA_MAX_METRICS} metrics a call)` });
+      basis: `one call per shard ${s.fast ? 'tick' : 'invocation'} and location (≤ ${PUT_METRIC_DATA_MAX_DATUMS} metrics a call)` });
     const logGb = (u.logBytes * L) / BYTES_PER_GB;
     book.add({ item: 'Logs: ingestion', intervalSeconds: i, quantity: logGb, unit: 'GB', price: 'logsIngestionGb', scalesWith: 'checks',
       basis: `${a.logBytesPerResult} B per check result + ${a.logBytesPerInvocation} B per invocation (START/END/REPORT)` });
@@ -451,13 +434,13 @@ function build(config: MonitorConfig, a: CostAssumptions): Built {
     return { name, usd: p.usd, per: p.per, source: p.source, quote: p.quote, evidence: p.evidence };
   });
 
-  const tlsHosts = new Set(config.checks.flatMap((c) => tlsHost(c) ?? [])).size;
+  const hostCount = tlsHosts(config).length;
   const goalUsd = sum(intervals.map((g) => g.goalUsd * g.checks)) / N;
   return {
     report: {
       region: PRICE_REGION,
       pricesTakenOn: PRICES_TAKEN_ON,
-      fleet: fleetSummary(config, plan.shards, locations, alarms.length, tlsHosts),
+      fleet: fleetSummary(config, plan.shards, locations, alarms.length, hostCount),
       assumptions: a,
       lines,
       totalUsd,
