@@ -43,7 +43,11 @@ export interface CheckResult {
   readonly evidence?: Evidence;
 }
 
-/** What the server's leaf certificate says (DESIGN §5 `certificate`). */
+/**
+ * What the server's leaf certificate says (DESIGN §5 `certificate`: the first four keys are the
+ * contract), and what a person debugging TLS asks next: the names it covers, which certificate it
+ * is, how the chain was linked, and whether it verified.
+ */
 export interface CertificateInfo {
   /** The subject's distinguished name, e.g. `CN=multivendor-backend.indexo.ir`. */
   readonly subject: string;
@@ -53,6 +57,26 @@ export interface CertificateInfo {
   readonly validTo: string;
   /** Whole days from the handshake to `validTo` (29.9 → 29); negative once expired, the whole days since, at least 1 (−0.2 → −1). */
   readonly daysLeft: number;
+  /** Start of validity, ISO 8601. */
+  readonly validFrom: string;
+  /** The subjectAltName entries, as OpenSSL prints them: `DNS:indexo.ir`, `IP Address:127.0.0.1`. */
+  readonly altNames: readonly string[];
+  /** The serial number, hex, as OpenSSL prints it. */
+  readonly serialNumber: string;
+  /** SHA-256 fingerprint of the leaf, colon-separated hex (what `openssl x509 -fingerprint -sha256` prints). */
+  readonly fingerprint256: string;
+  /** The negotiated protocol, e.g. `TLSv1.3`. */
+  readonly protocol?: string;
+  /**
+   * The issuers above the leaf as the handshake linked them, nearest first: the certificates the
+   * server sent, then the trusted CA they lead to (e.g. `["C=US, O=Let's Encrypt, CN=R11", "… CN=ISRG Root X1"]`).
+   * Empty when the server sent the leaf alone and no trusted CA issued it.
+   */
+  readonly chain: readonly string[];
+  /** Where the issuer's certificate is published (authorityInfoAccess caIssuers), when the leaf says. */
+  readonly caIssuers?: string;
+  /** The chain led to a trusted CA and the certificate covers the host name (what a browser requires). */
+  readonly verified: boolean;
 }
 
 export interface Evidence {
@@ -86,6 +110,9 @@ export const JSON_TIMING_KEYS = ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', '
 /** The keys of `certificate` in the `--json` contract, in order. */
 export const JSON_CERTIFICATE_KEYS = ['subject', 'issuer', 'validTo', 'daysLeft'] as const;
 
+/** The debugging keys `--json` prints after the contract's, in order (absent ones left out). */
+export const JSON_CERTIFICATE_EXTRA_KEYS = ['validFrom', 'altNames', 'serialNumber', 'fingerprint256', 'protocol', 'chain', 'caIssuers', 'verified'] as const;
+
 /** The `--json` line for one result: exactly the contract's keys, in its order (DESIGN §5). */
 export function toJsonLine(result: CheckResult): string {
   const out: Record<string, unknown> = {};
@@ -100,7 +127,9 @@ export function toJsonLine(result: CheckResult): string {
   out.timings = timings;
   if (result.certificate) {
     const certificate: Record<string, unknown> = {};
-    for (const key of JSON_CERTIFICATE_KEYS) certificate[key] = result.certificate[key];
+    for (const key of [...JSON_CERTIFICATE_KEYS, ...JSON_CERTIFICATE_EXTRA_KEYS]) {
+      if (result.certificate[key] !== undefined) certificate[key] = result.certificate[key];
+    }
     out.certificate = certificate;
   }
   return JSON.stringify(out);

@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
-import { makeServerPki } from './certs';
+import { makeServerPki, type KeyAndCert } from './certs';
 
 /** The states the replica can be switched into. */
 export const Regression = {
@@ -29,6 +29,8 @@ export const Regression = {
   TOKEN_AUTH_REMOVED: 'token-auth-removed',
   /** The proxy is down: nothing listens on the port (TCP refusal). */
   REFUSING: 'refusing',
+  /** Healthy, but the proxy serves a certificate that expires in 5 days (its renewal stopped). */
+  CERTIFICATE_EXPIRING: 'certificate-expiring',
 } as const;
 export type Regression = (typeof Regression)[keyof typeof Regression];
 
@@ -40,16 +42,23 @@ interface Settings {
   readonly allowedHosts: readonly string[];
   readonly tokenAuthentication: boolean;
   readonly listening: boolean;
+  /** The proxy's certificate: valid 30 days, or the one whose renewal stopped (5 days left). */
+  readonly certificate: 'renewed' | 'expiring';
 }
+
+/** Whole days left on the certificate the replica serves in `certificate-expiring` (issued with half a day more). */
+export const EXPIRING_CERTIFICATE_DAYS = 5;
 
 // Loopback names stand for the backend's own host name (multivendor-backend.indexo.ir): the
 // replica is reached as 127.0.0.1, so that is "the host itself" the probe's follow-up origin names.
 const OWN_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+const HEALTHY: Settings = { allowedHosts: ['.indexo.ir', ...OWN_HOSTS], tokenAuthentication: true, listening: true, certificate: 'renewed' };
 const SETTINGS: Readonly<Record<Regression, Settings>> = {
-  healthy: { allowedHosts: ['.indexo.ir', ...OWN_HOSTS], tokenAuthentication: true, listening: true },
-  'origin-rejected': { allowedHosts: ['multivendor-backend.indexo.ir', ...OWN_HOSTS], tokenAuthentication: true, listening: true },
-  'token-auth-removed': { allowedHosts: ['.indexo.ir', ...OWN_HOSTS], tokenAuthentication: false, listening: true },
-  refusing: { allowedHosts: ['.indexo.ir', ...OWN_HOSTS], tokenAuthentication: true, listening: false },
+  healthy: HEALTHY,
+  'origin-rejected': { ...HEALTHY, allowedHosts: ['multivendor-backend.indexo.ir', ...OWN_HOSTS] },
+  'token-auth-removed': { ...HEALTHY, tokenAuthentication: false },
+  refusing: { ...HEALTHY, listening: false },
+  'certificate-expiring': { ...HEALTHY, certificate: 'expiring' },
 };
 
 const ORDERS = [
@@ -101,6 +110,8 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
 
   let state: Regression = Regression.HEALTHY;
   let closed = false;
+  let servedCertificate: Settings['certificate'] = 'renewed';
+  let expiring: KeyAndCert | undefined;
   const server: Server = createServer({ key: pki.server.key, cert: pki.server.cert });
   server.on('connection', (socket: Socket) => {
     sockets.set(
@@ -160,6 +171,12 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
       if (closed) throw new Error('replica: set() after close()');
       if (!(next in SETTINGS)) throw new Error(`replica: unknown regression ${JSON.stringify(next)}`);
       state = next;
+      // New handshakes get the other certificate; open connections keep theirs, as on a proxy reload.
+      if (SETTINGS[next].certificate !== servedCertificate) {
+        servedCertificate = SETTINGS[next].certificate;
+        const leaf = servedCertificate === 'expiring' ? (expiring ??= pki.issue(new Date(Date.now() + (EXPIRING_CERTIFICATE_DAYS + 0.5) * 86_400_000))) : pki.server;
+        server.setSecureContext({ key: leaf.key, cert: leaf.cert });
+      }
       if (SETTINGS[next].listening) {
         if (!server.listening) await listen(server, port);
       } else {

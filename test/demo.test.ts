@@ -85,7 +85,15 @@ describe('demo (npm start)', () => {
         'Refused-60s/chat-websocket', 'Refused-60s/buyer-orders', 'Failing-60s/chat-websocket', 'Failing-60s/buyer-orders', 'Refused-10s/orders-fast', 'Failing-orders-fast/orders-fast',
       ].sort(),
     );
-    expect(Object.values(summary.finalStates)).toEqual(Array(Object.keys(summary.finalStates).length).fill('OK'));
+    // Issue 13: a certificate close to expiry pages through its host's alarm while every check stays ok;
+    // that hourly alarm is still in ALARM at the end (it clears after a whole hour on the renewed one).
+    const cert = by('certificate-expiring');
+    expect(cert.observed).toEqual({ 'chat-websocket': ['ok'], 'buyer-orders': ['ok'], 'orders-fast': ['ok'] });
+    expect(cert.detectedBy.map((d) => `${d.alarm}@${d.afterMs / 1000}s`)).toEqual(['CertificateExpiring-127.0.0.1@120s']);
+    expect(cert.endedAtMs % (60 * MINUTE)).toBe(0);
+    const { 'CertificateExpiring-127.0.0.1': certState, ...others } = summary.finalStates;
+    expect(certState).toBe('ALARM');
+    expect(Object.values(others)).toEqual(Array(Object.keys(others).length).fill('OK'));
     expect(Object.keys(summary.finalStates).filter((id) => id.startsWith('Silent-'))).toEqual(['Silent-10s-0-default', 'Silent-60s-0-default']);
 
     // Datapoints carry the tick's simulated time: the minute for 60 s checks, each 10 s tick (high resolution) for the fast one.
@@ -105,7 +113,10 @@ describe('demo (npm start)', () => {
     expect(output).toMatch(/T\+17:00 {2}ALARM {2}Refused-60s \(contributor chat-websocket\)/);
     expect(output).toContain('Failures{Reason=forbidden}=1');
     expect(output).toContain('Failures{Interval=10,Reason=forbidden}=1 (1 s resolution)');
-    expect(output).toMatch(/final: all \d+ alarms OK/);
+    expect(output).toContain('CertificateDaysLeft{Host=127.0.0.1}=5');
+    expect(output).toMatch(/^ +certificate CN=localhost \(from CN=synthmon local CA\) expires in 5 days, on \S+; CertificateExpiring pages below 14 days: renew it/m);
+    expect(output).toMatch(/T\+25:00 {2}ALARM {2}CertificateExpiring-127\.0\.0\.1 {2}OK → ALARM {2}detected 2m00s after "certificate expiring" started/);
+    expect(output).toMatch(/final: \d+ alarms OK; CertificateExpiring-127\.0\.0\.1 still ALARM as expected: its hourly period turns OK once a complete hour saw only the renewed certificate, at T\+85:00/);
     expect(output).not.toContain('\x1b[');
     expect(output).not.toContain(CANARY);
     expect(JSON.stringify(summary)).not.toContain(CANARY);

@@ -1,6 +1,7 @@
 /** Human output of `synthmon probe`: one line per check, then its message indented. */
 import { Outcome } from '../../contracts/outcomes';
 import type { CheckResult, Timings } from '../../contracts/result';
+import { certificateWarning } from '../../lambda/checks/messages';
 
 /** A stream's colour-relevant bits (process.stdout satisfies it). */
 export interface ColorTarget {
@@ -22,6 +23,7 @@ export function shouldColor(env: NodeJS.ProcessEnv, stream: ColorTarget): boolea
 
 const GREEN = '\u001b[32m';
 const RED = '\u001b[31m';
+const YELLOW = '\u001b[33m';
 const DIM = '\u001b[2m';
 const RESET = '\u001b[39m';
 const RESET_DIM = '\u001b[22m';
@@ -38,6 +40,11 @@ export interface FormatOptions {
   readonly color: boolean;
   /** Pad names to this width so several checks line up. @default 0 */
   readonly nameWidth?: number;
+  /**
+   * Warn when the certificate has fewer days left than this (the configuration's
+   * `alarms.certificateExpiring.daysLeft`, where CertificateExpiring pages). @default - no warning
+   */
+  readonly certificateWarningDays?: number;
 }
 
 /**
@@ -60,7 +67,8 @@ export function formatHuman(result: CheckResult, options: FormatOptions): string
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
-  return `${fields.join('  ')}\n${message}`;
+  const warning = certificateWarning(result.certificate, options.certificateWarningDays);
+  return `${fields.join('  ')}\n${message}${warning ? `\n    ${paint(YELLOW, RESET, warning)}` : ''}`;
 }
 
 function formatMs(ms: number): string {

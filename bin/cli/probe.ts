@@ -179,7 +179,7 @@ export async function probeCommand(cmd: ProbeUrlCommand | ProbeConfigCommand, io
   // configuration order. An unset variable gives that check outcome `error`.
   const startedAt = new Date();
   const results = await runChecks(checks, { tokens: envTokenStore(config.tokens, io.env), noRetry: cmd.noRetry });
-  printResults(results, cmd.json, io);
+  printResults(results, cmd.json, io, config.alarms.certificateExpiring.daysLeft);
   let exitCode = results.every((r) => r.ok) ? 0 : 1;
 
   if (cmd.publish) {
@@ -189,13 +189,13 @@ export async function probeCommand(cmd: ProbeUrlCommand | ProbeConfigCommand, io
   return exitCode;
 }
 
-function printResults(results: readonly CheckResult[], json: boolean, io: Io): void {
+function printResults(results: readonly CheckResult[], json: boolean, io: Io, certificateWarningDays: number): void {
   if (json) {
     for (const result of results) io.out(toJsonLine(result));
     return;
   }
   const nameWidth = Math.max(...results.map((r) => r.check.length));
-  for (const result of results) io.out(formatHuman(result, { color: io.color, nameWidth }));
+  for (const result of results) io.out(formatHuman(result, { color: io.color, nameWidth, certificateWarningDays }));
 }
 
 /**

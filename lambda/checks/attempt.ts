@@ -22,7 +22,7 @@ import type { Check } from '../../contracts/config';
 import { Outcome } from '../../contracts/outcomes';
 import type { CertificateInfo, Evidence, Timings } from '../../contracts/result';
 import { redact } from '../redact';
-import { certificateInfo, verificationError } from './certificate';
+import { inspectPeer } from './certificate';
 import { DeadlineError, isNetworkError } from './classify';
 import { bugVerdict, failureVerdict, oneLine } from './messages';
 import { PhaseClock, type PhaseNames } from './timing';
@@ -137,8 +137,8 @@ export class Attempt {
       });
       tlsSocket.cork();
       tlsSocket.once('secureConnect', () => {
-        if (primary) this.certificate ??= certificateInfo(tlsSocket.getPeerCertificate());
-        const refusal = verificationError(tlsSocket, servername ?? req.host);
+        const { certificate, refusal } = inspectPeer(tlsSocket, servername ?? req.host);
+        if (primary) this.certificate ??= certificate;
         if (refusal) {
           tlsSocket.destroy(refusal);
           return;

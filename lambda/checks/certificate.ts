@@ -5,7 +5,7 @@
  * destroys a rejected socket before anyone can read what the peer presented; a certificate that
  * failed verification is the one an operator most needs to see.
  */
-import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { CertificateInfo } from '../../contracts/result';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -42,17 +42,51 @@ export function wholeDaysLeft(days: number): number {
   return days >= 0 ? Math.floor(days) : Math.min(-1, Math.ceil(days));
 }
 
-/** What the peer's leaf certificate says, or undefined when it sent none. `now` is the handshake time. */
-export function certificateInfo(peer: PeerCertificate | undefined, now = Date.now()): CertificateInfo | undefined {
+/** The issuers above the leaf as Node linked them (sent certificates, then the trust anchor found), nearest first. */
+function issuerChain(leaf: DetailedPeerCertificate): string[] {
+  const chain: string[] = [];
+  const seen = new Set<DetailedPeerCertificate>([leaf]);
+  // A self-signed root links to itself; an incomplete chain ends without a link. Bounded either way.
+  for (let c = leaf.issuerCertificate as DetailedPeerCertificate | undefined; c && !seen.has(c) && chain.length < 10; c = c.issuerCertificate) {
+    seen.add(c);
+    chain.push(distinguishedName(c.subject));
+  }
+  return chain;
+}
+
+/** The first caIssuers URL of authorityInfoAccess (Node: `infoAccess['CA Issuers - URI']`). */
+function caIssuersOf(peer: PeerCertificate): string | undefined {
+  const access = (peer as PeerCertificate & { infoAccess?: Record<string, string[] | undefined> }).infoAccess;
+  return access?.['CA Issuers - URI']?.[0];
+}
+
+/**
+ * What the peer's leaf certificate says, or undefined when it sent none. `now` is the handshake
+ * time; `protocol` and `verified` come from the socket (see inspectPeer).
+ */
+export function certificateInfo(
+  peer: PeerCertificate | DetailedPeerCertificate | undefined,
+  extra: { now?: number; protocol?: string | null; verified?: boolean } = {},
+): CertificateInfo | undefined {
   if (!peer || !peer.valid_to) return undefined;
   const validTo = new Date(peer.valid_to);
   if (Number.isNaN(validTo.getTime())) return undefined;
+  const validFrom = new Date(peer.valid_from);
   const subject = distinguishedName(peer.subject) || (peer.subjectaltname ? `(no subject; ${peer.subjectaltname})` : '');
+  const caIssuers = caIssuersOf(peer);
   return {
     subject,
     issuer: distinguishedName(peer.issuer),
     validTo: validTo.toISOString(),
-    daysLeft: wholeDaysLeft((validTo.getTime() - now) / DAY_MS),
+    daysLeft: wholeDaysLeft((validTo.getTime() - (extra.now ?? Date.now())) / DAY_MS),
+    validFrom: Number.isNaN(validFrom.getTime()) ? '' : validFrom.toISOString(),
+    altNames: peer.subjectaltname ? peer.subjectaltname.split(', ') : [],
+    serialNumber: peer.serialNumber ?? '',
+    fingerprint256: peer.fingerprint256 ?? '',
+    ...(extra.protocol ? { protocol: extra.protocol } : {}),
+    chain: 'issuerCertificate' in peer ? issuerChain(peer) : [],
+    ...(caIssuers ? { caIssuers } : {}),
+    verified: extra.verified ?? false,
   };
 }
 
@@ -70,4 +104,14 @@ export function verificationError(socket: TLSSocket, hostname: string): Error | 
     if (identity) return identity;
   }
   return Object.assign(new Error(VERIFY_TEXT[code] ?? code.toLowerCase().replace(/_/g, ' ')), { code });
+}
+
+/**
+ * Everything a completed handshake tells: the leaf certificate (with its chain as linked) and the
+ * verdict Node would have given, in one read of the peer's certificates.
+ */
+export function inspectPeer(socket: TLSSocket, hostname: string, now = Date.now()): { certificate?: CertificateInfo; refusal?: Error } {
+  const refusal = verificationError(socket, hostname);
+  const certificate = certificateInfo(socket.getPeerCertificate(true), { now, protocol: socket.getProtocol(), verified: !refusal });
+  return { ...(certificate ? { certificate } : {}), ...(refusal ? { refusal } : {}) };
 }

@@ -98,14 +98,13 @@ function tlsParts(code: string | undefined, cert: CertificateInfo | undefined): 
       fix: "the certificate's names (subjectAltName) cover the host, and the proxy serves the right certificate for it (SNI, router rule, default certificate)",
     };
   }
-  if (UNTRUSTED_CHAIN.has(c)) {
-    return {
-      what: 'the certificate chain does not lead to a trusted CA',
-      fix: `the proxy serves the full chain (leaf and intermediates) from a CA the monitor trusts; ${PRIVATE_CA}`,
-    };
+  if (UNTRUSTED_CHAIN.has(c)) return untrustedParts(c, cert);
+  if (c === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+    return { what: 'the certificate is self-signed', fix: `a certificate from a trusted CA on the proxy (e.g. Traefik ACME), not its default or a generated one; ${PRIVATE_CA}` };
   }
-  if (c === 'DEPTH_ZERO_SELF_SIGNED_CERT' || c === 'SELF_SIGNED_CERT_IN_CHAIN') {
-    return { what: 'the certificate is self-signed, or its chain ends in an untrusted self-signed root', fix: `a certificate from a trusted CA on the proxy; ${PRIVATE_CA}` };
+  if (c === 'SELF_SIGNED_CERT_IN_CHAIN') {
+    const root = cert?.chain.at(-1);
+    return { what: `the certificate chain ends in a self-signed root the monitor does not trust${root ? ` (${root})` : ''}`, fix: `a certificate from a trusted CA on the proxy; ${PRIVATE_CA}` };
   }
   if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW/.test(c)) {
     return { what: 'no TLS version in common: the server accepts neither TLS 1.2 nor TLS 1.3', fix: 'enable TLS 1.2 and 1.3 on the proxy (e.g. Traefik tls.options minVersion)' };
@@ -114,6 +113,34 @@ function tlsParts(code: string | undefined, cert: CertificateInfo | undefined): 
     return { what: 'the server did not answer with TLS', fix: 'the port serves TLS (not plain HTTP), and the URL scheme (https/wss vs http/ws)' };
   }
   return { what: 'the TLS handshake failed', fix: OUTCOME_RUNBOOK.tls.check };
+}
+
+/**
+ * The chain does not reach a trusted CA. When the server sent its certificate alone (nothing linked
+ * above it) and the leaf names where its issuer's certificate is published (authorityInfoAccess, as
+ * every public CA's leaves do), the intermediate was left out: an incomplete chain, which browsers
+ * often hide by fetching or caching the intermediate and Node (like curl, Java and mobile apps) does not.
+ */
+function untrustedParts(code: string, cert: CertificateInfo | undefined): { what: string; fix: string } {
+  const fullChain = 'the proxy serves the full chain, leaf then intermediates (e.g. fullchain.pem, not cert.pem)';
+  const leafAlone = code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' && cert !== undefined && cert.chain.length === 0;
+  if (leafAlone && cert.caIssuers) {
+    return {
+      what: `the server did not send the intermediate certificate of the leaf's issuer ${cert.issuer}: the chain is incomplete`,
+      fix: `${fullChain}; the missing intermediate is published at ${cert.caIssuers}; see what the server sends with openssl s_client -connect HOST:443 -servername HOST -showcerts`,
+    };
+  }
+  if (leafAlone) {
+    return {
+      what: `the certificate's issuer ${cert.issuer || '(none named)'} is not a CA the monitor trusts, and the server sent no intermediate certificate leading to one`,
+      fix: `${fullChain} from a CA the monitor trusts; ${PRIVATE_CA}`,
+    };
+  }
+  const last = cert?.chain.at(-1);
+  return {
+    what: `the certificate chain does not lead to a trusted CA${last ? ` (it ends at ${last})` : ''}`,
+    fix: `${fullChain} from a CA the monitor trusts; ${PRIVATE_CA}`,
+  };
 }
 
 function resetWhat(code: string | undefined): string {
@@ -486,4 +513,18 @@ export function roundTripMessage(f: {
 export function assertionMessage(status: number, problems: ReadonlyArray<{ readonly text: string; readonly fix: string }>): string {
   const fixes = [...new Set(problems.map((p) => p.fix))];
   return compose({ what: `HTTP ${status} as expected, but ${problems.map((p) => p.text).join('; ')}`, fix: fixes.join('; ') });
+}
+
+/**
+ * `certificate CN=… (from CN=…) expires in 4 days, on 2026-12-06T…; CertificateExpiring pages below 14 days: renew it on the proxy …`
+ * for a certificate with fewer days left than the threshold (the CLI's and the demo's warning under
+ * an `ok` line); undefined when there are enough. An expired certificate is the `tls` message's to tell.
+ */
+export function certificateWarning(cert: CertificateInfo | undefined, thresholdDays: number | undefined): string | undefined {
+  if (!cert || thresholdDays === undefined || cert.daysLeft < 0 || cert.daysLeft >= thresholdDays) return undefined;
+  const left = cert.daysLeft === 0 ? 'expires within a day' : `expires in ${cert.daysLeft} day${cert.daysLeft === 1 ? '' : 's'}`;
+  return (
+    `certificate ${cert.subject || '(no subject)'} (from ${cert.issuer || 'no issuer'}) ${left}, on ${cert.validTo}; ` +
+    `CertificateExpiring pages below ${thresholdDays} days: renew it on the proxy and check its automatic renewal`
+  );
 }

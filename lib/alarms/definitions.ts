@@ -291,7 +291,8 @@ function certificateAlarm(config: MonitorConfig, host: string, warmUp: number): 
     treatMissingData: 'notBreaching',
     description: describe([
       `The TLS certificate of ${host} expires in fewer than ${daysLeft} days (CertificateDaysLeft, the fewest days any check of the host saw in the hour).`,
-      'Renew it on the proxy (e.g. Traefik ACME) and check that its automatic renewal works; the runner logs give its subject, issuer and validTo.',
+      'Renew it on the proxy (e.g. Traefik ACME) and check that its automatic renewal works (the ACME logs, the DNS or HTTP challenge route).',
+      `See what the server presents: synthmon probe https://${host}/ --json (certificate: validTo, issuer, chain, fingerprint256), or openssl s_client -connect ${host}:443 -servername ${host} -showcerts (the checks' port if not 443).`,
     ]),
     warmUpMinutes: warmUp,
   };

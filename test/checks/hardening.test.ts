@@ -1,19 +1,17 @@
 /**
  * Issue 12, probe-side hardening, against loopback servers: large WebSocket messages, compressed
- * and hostile HTTP bodies, drops after the 101, messages that fit their evidence, and the server
- * certificate on every result that completed a TLS handshake (DESIGN §5).
+ * and hostile HTTP bodies, drops after the 101 and messages that fit their evidence (the server
+ * certificate on every TLS result: ./certificate.test.ts).
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCheck, type Check } from '../../contracts/config';
-import { toJsonLine } from '../../contracts/result';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { wholeDaysLeft } from '../../lambda/checks/certificate';
 import { MAX_MESSAGE_BYTES } from '../../lambda/checks/websocket';
-import { lookupTo, refusedPort, startScriptedServer, startSilentServer, startTlsRecorder } from '../support/fault-servers';
+import { lookupTo, startScriptedServer, startTlsRecorder } from '../support/fault-servers';
 import { startHttpBackend, type HttpBackend, type HttpBackendOptions } from '../support/http-backend';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';
 import { probeOnce, type Server } from './harness';
@@ -246,86 +244,5 @@ describe('messages fit the evidence', () => {
         'check: enable TLS 1.2 and 1.3 on the proxy (e.g. Traefik tls.options minVersion)',
     );
     expect(result.certificate).toBeUndefined();
-  });
-});
-
-describe('certificate (DESIGN §5)', () => {
-  const leafOf = (pem: string) => new X509Certificate(pem);
-
-  it.each(['websocket', 'http'] as const)('carries subject, issuer, validTo and daysLeft on a healthy %s result', async (kind) => {
-    const b = kind === 'http' ? await backend() : undefined;
-    const result = await probeOnce(kind === 'websocket' ? wsCheck() : httpCheck(b!.url), options(), [b ?? conns(wss)]);
-    expect(result.outcome).toBe('ok');
-    const leaf = leafOf(pki.server.cert);
-    expect(result.certificate).toEqual({
-      subject: 'CN=localhost',
-      issuer: 'CN=synthmon test CA',
-      validTo: new Date(leaf.validTo).toISOString(),
-      daysLeft: wholeDaysLeft((Date.parse(leaf.validTo) - Date.now()) / 86_400_000),
-    });
-    expect(result.certificate?.daysLeft).toBe(29);
-  });
-
-  it.each([
-    ['expired', 'CERT_HAS_EXPIRED', 'CN=localhost', 'CN=synthmon test CA', /^the certificate expired 1 day ago \(CERT_HAS_EXPIRED: certificate has expired; certificate CN=localhost from CN=synthmon test CA, valid to \S+\); check: renew the certificate/],
-    ['wrongHost', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CN=wrong.example', 'CN=synthmon test CA', /^the certificate is not valid for this host name \(ERR_TLS_CERT_ALTNAME_INVALID: Host: localhost\. is not in the cert's altnames: DNS:wrong\.example; certificate CN=wrong\.example/],
-    ['untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CN=localhost', 'CN=synthmon untrusted CA', /^the certificate chain does not lead to a trusted CA \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate; .*\); check: the proxy serves the full chain/],
-  ] as const)('carries the certificate that failed verification (%s)', async (leaf, code, subject, issuer, message) => {
-    const b = await backend({ tls: pki[leaf] });
-    const result = await probeOnce(httpCheck(`https://localhost:${b.port}/api/`), options(), [b]);
-    expect(result).toMatchObject({ outcome: 'tls', evidence: { errorCode: code }, certificate: { subject, issuer } });
-    expect(Date.parse(result.certificate!.validTo)).toBe(Date.parse(leafOf(pki[leaf].cert).validTo));
-    expect(result.certificate!.daysLeft).toBe(wholeDaysLeft((Date.parse(leafOf(pki[leaf].cert).validTo) - Date.now()) / 86_400_000));
-    expect(result.message).toMatch(message);
-    expect(b.requests).toHaveLength(0);
-  });
-
-  it('counts daysLeft negative once expired: a day ago is -1', async () => {
-    const b = await backend({ tls: pki.expired });
-    const result = await probeOnce(httpCheck(b.url), options(), [b]);
-    expect(result.certificate!.daysLeft).toBe(-1);
-  });
-
-  it.each([
-    [29.9, 29],
-    [0.2, 0],
-    [-0.2, -1],
-    [-1.5, -1],
-    [-2.5, -2],
-  ])('rounds %d days to %d whole days', (days, whole) => {
-    expect(wholeDaysLeft(days)).toBe(whole);
-  });
-
-  it.each(['websocket', 'http'] as const)('sends nothing, token included, to a server whose certificate fails verification (%s)', async (kind) => {
-    const checkFor = (port: number) =>
-      kind === 'websocket' ? wsCheck({ url: `wss://localhost:${port}/ws/chat/`, timeoutMs: 500 }) : httpCheck(`https://localhost:${port}/api/`, { timeoutMs: 500, auth: { in: 'query' } });
-    // The control: the same recorder with a trusted certificate receives the request, token and all.
-    const trusted = await track(startTlsRecorder({ key: pki.server.key, cert: pki.server.cert }));
-    expect(await probeOnce(checkFor(trusted.port), options(), [trusted])).toMatchObject({ outcome: 'timeout' });
-    expect(trusted.received()).toContain(`token=${TOKEN}`);
-    const rogue = await track(startTlsRecorder({ key: pki.untrusted.key, cert: pki.untrusted.cert }));
-    const result = await probeOnce(checkFor(rogue.port), options(), [rogue]);
-    expect(result).toMatchObject({ outcome: 'tls', certificate: { issuer: 'CN=synthmon untrusted CA' } });
-    expect(rogue.received()).toBe('');
-  });
-
-  it('is absent for plain http, for a refused port and for a TLS handshake that never completed', async () => {
-    const plain = await backend({ tls: undefined });
-    expect((await probeOnce(httpCheck(plain.url), options(), [plain])).certificate).toBeUndefined();
-    const port = await refusedPort();
-    expect((await probeOnce(httpCheck(`https://127.0.0.1:${port}/api/`), options())).certificate).toBeUndefined();
-    const silent = await track(startSilentServer());
-    const hung = await probeOnce(httpCheck(`https://127.0.0.1:${silent.port}/api/`, { timeoutMs: 300 }), options(), [silent]);
-    expect(hung).toMatchObject({ outcome: 'timeout' });
-    expect(hung.certificate).toBeUndefined();
-  });
-
-  it('is in the --json line after timings, its keys in the contract order', async () => {
-    const b = await backend();
-    const result = await probeOnce(httpCheck(b.url), options(), [b]);
-    const line = JSON.parse(toJsonLine({ ...result, attempts: 1 })) as Record<string, unknown>;
-    expect(Object.keys(line).slice(-2)).toEqual(['timings', 'certificate']);
-    expect(Object.keys(line.certificate as object)).toEqual(['subject', 'issuer', 'validTo', 'daysLeft']);
-    expect((line.certificate as { validTo: string }).validTo).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });

@@ -113,7 +113,7 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 
 /**
- * The seed's backend on loopback TLS:
+ * The seed's backend on loopback TLS (its certificate valid 30 days, or `leaf: 'expiringSoon'`: 5 days less a minute):
  * - `GET /api/orders/`: DRF with Session auth first: `Authorization: Token <CANARY>` → 200 `[]`,
  *   anything else → 403 "Authentication credentials were not provided.".
  * - `GET /api/token-only/`: DRF with TokenAuthentication: `Token <CANARY>` → 200, else 401 with
@@ -126,8 +126,9 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
  * - WebSocket `/ws/chat/`: Origin must be the front end's or the server's own (else a raw 403,
  *   as daphne answers); `?token=<CANARY>` keeps the socket open (echo), else accept then close 4001.
  */
-export async function startBackend(dir: string): Promise<Backend> {
+export async function startBackend(dir: string, options: { leaf?: 'server' | 'expiringSoon' } = {}): Promise<Backend> {
   const pki = makeTestPki();
+  const leaf = pki[options.leaf ?? 'server'];
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, pki.ca);
   const seen: string[] = [];
@@ -137,7 +138,7 @@ export async function startBackend(dir: string): Promise<Backend> {
   const upgradeWaiters = new Set<() => void>();
   let upgrades = 0;
 
-  const server: Server = createHttpsServer({ key: pki.server.key, cert: pki.server.cert }, (req: IncomingMessage, res: ServerResponse) => {
+  const server: Server = createHttpsServer({ key: leaf.key, cert: leaf.cert }, (req: IncomingMessage, res: ServerResponse) => {
     seen.push(`${req.method} ${req.url}`);
     authorizations.push(req.headers.authorization);
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
@@ -200,8 +201,13 @@ export async function startBackend(dir: string): Promise<Backend> {
     const { port } = server.address() as AddressInfo;
     const allowed = [FRONT_END_ORIGIN, `https://127.0.0.1:${port}`];
     const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
-    if (path !== '/ws/chat/' || !allowed.includes(req.headers.origin ?? '')) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    if (path !== '/ws/chat/') {
+      // Channels' URLRouter raises "No route found": daphne answers 500 (test/real/imitations.test.ts).
+      socket.end('HTTP/1.1 500 Internal server error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!allowed.includes(req.headers.origin ?? '')) {
+      socket.end('HTTP/1.1 403 Access denied\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toMetricData } from '../../lambda/metrics/datums';
 import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from '../../contracts/metrics';
 import { FAILURE_OUTCOMES, Outcome } from '../../contracts/outcomes';
+import type { CertificateInfo } from '../../contracts/result';
 import { sampleResult, STARTED_AT } from './fixtures';
 
 const CANARY = 'canary-tok-7f3a9c1e5b';
@@ -145,7 +146,18 @@ describe('toMetricData', () => {
   });
 
   it('publishes CertificateDaysLeft once per host (dimension Host, the fewest days), never per check', () => {
-    const cert = (daysLeft: number) => ({ subject: 'CN=api.example.com', issuer: 'CN=CA', validTo: '2027-01-01T00:00:00.000Z', daysLeft });
+    const cert = (daysLeft: number): CertificateInfo => ({
+      subject: 'CN=api.example.com',
+      issuer: 'CN=CA',
+      validTo: '2027-01-01T00:00:00.000Z',
+      daysLeft,
+      validFrom: '2026-10-01T00:00:00.000Z',
+      altNames: ['DNS:api.example.com'],
+      serialNumber: '0A',
+      fingerprint256: 'AB:CD',
+      chain: ['CN=CA'],
+      verified: true,
+    });
     const data = toMetricData([
       result({ check: 'a', url: 'wss://api.example.com/ws/chat/?token=***', certificate: cert(30) }),
       result({ check: 'b', url: 'https://API.example.com:8443/orders/', certificate: cert(12) }),
