@@ -247,7 +247,9 @@ function hostnameOf(value: string, isOrigin: boolean): string | undefined {
 /** Channels: the origin validator, then the consumer's connect(); undefined = accept. */
 function upgradeVerdict(req: IncomingMessage, settings: Settings, token: string): { status: number; reason: string } | undefined {
   const url = new URL(req.url ?? '/', 'https://replica.invalid');
-  if (url.pathname !== WS_PATH) return { status: 404, reason: 'Not Found' };
+  // Channels' URLRouter raises "No route found" for any other path; daphne answers that upgrade 500
+  // (checked against the real stack in test/real/imitations.test.ts), not 404.
+  if (url.pathname !== WS_PATH) return { status: 500, reason: 'Internal server error' };
   // AllowedHostsOriginValidator: no Origin, or one whose host is not in ALLOWED_HOSTS → denied.
   const originHost = typeof req.headers.origin === 'string' ? hostnameOf(req.headers.origin, true) : undefined;
   if (originHost === undefined || !hostAllowed(originHost, settings.allowedHosts)) return { status: 403, reason: 'Access denied' };

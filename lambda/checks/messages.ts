@@ -338,7 +338,10 @@ export function statusParts(f: StatusFacts): MessageParts {
       status === 502 || status === 503 || status === 504
         ? 'the backend behind the proxy (daphne/gunicorn): down, not ready or too slow; its health and the proxy route'
         : status === 500
-          ? 'an exception in the application: its logs (the traceback)'
+          ? f.upgrade
+            ? // daphne answers 500 when Channels' URLRouter has no route for the path ("No route found"), as the real stack shows.
+              "an exception in the application: its logs (the traceback); on an upgrade, often no route for this path in Channels' URLRouter (the check's URL, its trailing slash)"
+            : 'an exception in the application: its logs (the traceback)'
           : OUTCOME_RUNBOOK.server_error.check;
     return { what: head, detail: withSaid(), fix };
   }

@@ -74,7 +74,7 @@ export interface HandshakeRecord {
   readonly origin?: string;
   readonly tokenIn?: 'query' | 'header';
   readonly path: string;
-  readonly result: 'accepted' | 'origin_rejected' | 'token_rejected' | 'not_found' | 'status' | 'hang' | 'reset';
+  readonly result: 'accepted' | 'origin_rejected' | 'token_rejected' | 'no_route' | 'status' | 'hang' | 'reset';
 }
 
 export interface WsBackend {
@@ -163,8 +163,10 @@ export async function startWsBackend(options: WsBackendOptions = {}): Promise<Ws
       return writeRaw(socket, answer.status, answer.reason ?? reasonPhrase(answer.status), headers, fillToken(answer.body ?? '', sentToken), answer.stallBody);
     }
     if (url.pathname !== path) {
-      record('not_found');
-      return writeRaw(socket, 404, 'Not Found', { 'Content-Type': 'text/html' }, '<h1>Not Found</h1>');
+      // Channels' URLRouter raises "No route found"; daphne answers the upgrade 500 with no body
+      // (checked against the real stack in test/real/imitations.test.ts).
+      record('no_route');
+      return writeRaw(socket, 500, 'Internal server error', {}, '');
     }
     if (!originAllowed(req.headers.origin, m.allowedHosts ?? DEFAULT_ALLOWED_HOSTS)) {
       record('origin_rejected');
