@@ -7,6 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfigFile, parseConfig, type MonitorConfig } from '../contracts/config';
+import { quorumOf } from '../lib/alarms/definitions';
 import { benchmarkFleet, COST_GOALS_USD, estimateCost, type CostReport } from '../lib/cost/estimate';
 import { startCloudWatchRecorder } from '../test/support/cloudwatch-recorder';
 import { startBackend } from './backend';
@@ -33,6 +34,8 @@ const RUNNER_RUNS = 3;
 const SOAK_PROBES = 10_000;
 const SCALE_CHECKS = 1000;
 const SCALE_LOCATIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-1'] as const;
+/** Issue 14's seed locations: the quorum study probes from these, home us-east-1. */
+const QUORUM_LOCATIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'] as const;
 
 /** The goals of the design brief (DESIGN §10–§11 and the issues), printed beside the numbers. */
 const GOALS = {
@@ -114,6 +117,8 @@ interface Results {
     'checks' | 'synthSeconds' | 'stacks' | 'maxResourcesPerStack' | 'maxTemplateBytes' | 'maxOutputsPerStack' | 'dashboardWidgets' | 'functions' | 'roles'
   >;
   readonly mttd: Record<string, Stats3>;
+  /** Issue 14: a quorum of 2 of 3 locations (bench --only quorum rewrites just this key). */
+  readonly quorum: QuorumResult;
   readonly fastConfirmation: {
     readonly attemptFailureP: number;
     readonly ingestionDelayS: readonly [number, number];
@@ -127,6 +132,34 @@ interface Results {
     readonly datadog: number;
     readonly checkly: number;
   };
+}
+
+/** Pages of a regression that hits only a minority of the locations: none should page. */
+interface MinorityOutage {
+  /** Regressions simulated, each watched for `outageMinutes`. */
+  readonly trials: number;
+  readonly outageMinutes: number;
+  /** ALARM notifications naming the check (false pages), all trials together. */
+  readonly pages: number;
+  /** Trials with at least one such page. */
+  readonly pagedTrials: number;
+  /** Any other ALARM (a Silent alarm, or one before the regression). */
+  readonly falseAlarms: number;
+}
+
+interface QuorumCase {
+  readonly oneLocation: MinorityOutage;
+  readonly twoLocations: Stats3 & { readonly undetected: number; readonly falseAlarms: number };
+  readonly allLocations: Stats3 & { readonly undetected: number; readonly falseAlarms: number };
+}
+
+interface QuorumResult {
+  readonly locations: readonly string[];
+  readonly quorum: number;
+  readonly regression: string;
+  readonly ingestionDelayS: readonly [number, number];
+  readonly checks60s: QuorumCase;
+  readonly checks10s: QuorumCase;
 }
 
 /** The runner children summarized: medians over the runs (handles and failures: the worst run). */
@@ -249,6 +282,63 @@ function recommend(designs: Record<string, ConfirmationResult>): string {
   return pool.sort(([, a], [, b]) => a.falsePagesPerCheckMonth.reset - b.falsePagesPerCheckMonth.reset)[0]![0];
 }
 
+/**
+ * Issue 14: the seed's checks from three locations, quorum 2 (the default majority), every 60 s and
+ * every 10 s, through simulateMttd's model (each location its own schedule phase, delivery and
+ * ingestion delays; the deployed alarm definitions; the evaluator): a regression in one location,
+ * watched for the whole horizon, must page nothing; in two or in all three it pages.
+ */
+function quorumStudy(raw: RawConfig, quick: boolean): QuorumResult {
+  const trials = quick ? 200 : 2000;
+  const scenarioCase = (config: MonitorConfig): QuorumCase => {
+    const one = simulateMttd({ name: 'oneLocation', config, regression: 'forbidden', failingLocations: 1, countPages: true }, { trials: Math.ceil(trials / 2) });
+    const two = simulateMttd({ name: 'twoLocations', config, regression: 'forbidden', failingLocations: 2 }, { trials });
+    const all = simulateMttd({ name: 'allLocations', config, regression: 'forbidden' }, { trials });
+    log(`  one location  : ${one.pages} pages in ${one.trials} outages of ${one.horizonMinutes} min (${one.pagedTrials} outages paged; other false alarms ${one.falseAlarms})`);
+    log(`  two locations : ${line3(two)}  (undetected ${two.undetected}, false alarms ${two.falseAlarms})`);
+    log(`  all locations : ${line3(all)}  (undetected ${all.undetected}, false alarms ${all.falseAlarms})`);
+    return {
+      oneLocation: { trials: one.trials, outageMinutes: one.horizonMinutes, pages: one.pages, pagedTrials: one.pagedTrials, falseAlarms: one.falseAlarms },
+      twoLocations: { ...stats3(two), undetected: two.undetected, falseAlarms: two.falseAlarms },
+      allLocations: { ...stats3(all), undetected: all.undetected, falseAlarms: all.falseAlarms },
+    };
+  };
+  const at60 = parseConfig({ ...raw, locations: [...QUORUM_LOCATIONS] });
+  const at10 = parseConfig({ ...raw, intervalSeconds: 10, locations: [...QUORUM_LOCATIONS] });
+  log(`${QUORUM_LOCATIONS.join(', ')}, quorum ${quorumOf(at60)}; forbidden regressions; ingestion ${DEFAULT_MTTD_PARAMS.ingestionDelayS.join('–')} s; ${trials} regressions per row (one location: ${Math.ceil(trials / 2)})`);
+  log('checks every 60 s:');
+  const checks60s = scenarioCase(at60);
+  log('checks every 10 s:');
+  const checks10s = scenarioCase(at10);
+  return {
+    locations: [...QUORUM_LOCATIONS],
+    quorum: quorumOf(at60),
+    regression: 'forbidden',
+    ingestionDelayS: DEFAULT_MTTD_PARAMS.ingestionDelayS,
+    checks60s,
+    checks10s,
+  };
+}
+
+/**
+ * `--only quorum`: just the quorum study; unless `quick`, its key replaces `quorum` in
+ * bench/results.json and every other key is kept as it is.
+ */
+export async function mainQuorum(quick: boolean): Promise<void> {
+  const started = Date.now();
+  log(`synthmon benchmark, quorum only — Node ${process.version}, ${cpus().length} CPUs${quick ? ' (quick: not written)' : ''}`);
+  const raw = JSON.parse(readFileSync(join(ROOT, 'config', 'default.json'), 'utf8')) as RawConfig;
+  section('quorum (issue 14): 3 locations, quorum 2');
+  const quorum = quorumStudy(raw, quick);
+  if (!quick) {
+    const file = join(ROOT, 'bench', 'results.json');
+    const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, `${JSON.stringify({ ...results, quorum }, null, 2)}\n`);
+    log(`\nwritten the quorum key of ${file}`);
+  }
+  log(`done in ${fmt((Date.now() - started) / 1000, 0)} s`);
+}
+
 /** The whole benchmark; `quick` takes fewer samples and writes nothing. */
 export async function main(quick: boolean): Promise<void> {
   const started = Date.now();
@@ -281,6 +371,9 @@ export async function main(quick: boolean): Promise<void> {
   // Sensitivity: how much of the default's delay is CloudWatch's ingestion, how much the minute grid.
   const instant = simulateMttd(mttdScenarios(config, raw)[0]!.scenario, { ...trials, ingestionDelayS: [0, 0] });
   log(`${pad('default, instant ingestion', 26)} ${line3(instant)}  (printed only)`);
+
+  section('quorum (issue 14): 3 locations, quorum 2');
+  const quorum = quorumStudy(raw, quick);
 
   section('fast-check confirmation (issue 11): 10 s checks of config/default.json');
   const designs = confirmationStudy(raw, quick);
@@ -413,6 +506,7 @@ export async function main(quick: boolean): Promise<void> {
       roles: scale.roles,
     },
     mttd: Object.fromEntries(Object.entries(mttd).map(([name, s]) => [name, stats3(s)])),
+    quorum,
     fastConfirmation: {
       attemptFailureP: DEFAULT_BLIP_PARAMS.attemptFailureP,
       ingestionDelayS: DEFAULT_MTTD_PARAMS.ingestionDelayS,
@@ -456,6 +550,9 @@ export async function main(quick: boolean): Promise<void> {
     ['Lambda functions / IAM roles', `${sc.functions} / ${sc.roles}`, 'per location', null],
     ['time to detect, 60 s checks, mean', `${fmt(d.meanS, 1)} s`, `≤ ${GOALS.mttdMeanS} s`, d.meanS <= GOALS.mttdMeanS],
     ['time to detect, 60 s checks, worst', `${fmt(d.worstS, 1)} s`, '-', null],
+    ['3 locations, quorum 2: pages, one location out (60 s / 10 s)', `${quorum.checks60s.oneLocation.pages} / ${quorum.checks10s.oneLocation.pages}`, '0', quorum.checks60s.oneLocation.pages + quorum.checks10s.oneLocation.pages === 0],
+    ['3 locations, all out: time to detect, 60 s, mean', `${fmt(quorum.checks60s.allLocations.meanS, 1)} s`, '-', null],
+    ['3 locations, all out: time to detect, 10 s, mean', `${fmt(quorum.checks10s.allLocations.meanS, 1)} s`, '-', null],
     ['time to detect, 10 s checks, mean (defaults)', `${fmt(f.meanS, 1)} s`, `≤ ${GOALS.fastMttdMeanS} s`, f.meanS <= GOALS.fastMttdMeanS],
     ['time to detect, 10 s checks, worst (defaults)', `${fmt(f.worstS, 1)} s`, `≤ ${GOALS.fastMttdWorstS} s`, f.worstS <= GOALS.fastMttdWorstS],
     [`10 s checks, recommended ${recommended}, mean`, `${fmt(rec.forbidden.meanS, 1)} s`, `≤ ${GOALS.fastMttdMeanS} s`, rec.forbidden.meanS <= GOALS.fastMttdMeanS],

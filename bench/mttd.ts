@@ -28,6 +28,11 @@
  * a community answer, not AWS documentation); 1–10 s is our assumption consistent with that, and
  * 30–60 s is kept as a stress case.
  *
+ * Locations (issue 14): every location runs its own runner on its own schedule (its own random phase
+ * and delivery delay, its own ingestion delay per datapoint), all publishing the same identities
+ * into one store, as they publish to the home region; a regression hits `failingLocations` of them.
+ * The quorum is in the alarm definitions (alarmDefinitions), not in this model.
+ *
  * Not included: SNS delivery to e-mail / pager (seconds) and a human noticing.
  * Everything random comes from one seeded PRNG, so the numbers are reproducible.
  */
@@ -36,7 +41,7 @@ import { Outcome } from '../contracts/outcomes';
 import type { CheckResult } from '../contracts/result';
 import { KINDS } from '../contracts/kinds';
 import { toMetricData } from '../lambda/metrics/datums';
-import { alarmDefinitions, AlarmClass, locationLabels, type AlarmDefinition } from '../lib/alarms/definitions';
+import { alarmDefinitions, AlarmClass, alarmPeriodSeconds, locationLabels, type AlarmDefinition } from '../lib/alarms/definitions';
 import { AlarmEvaluator, AlarmState, evaluateBetween, MetricStore, type AlarmTransition } from '../lib/alarms/evaluator';
 import { planFleet, type ShardPlan } from '../lib/fleet/plan';
 import { mean, quantile, seededRandom, uniform } from './stats';
@@ -83,6 +88,16 @@ export interface MttdScenario {
    * @default false
    */
   readonly directPage?: boolean;
+  /**
+   * How many of the configuration's locations the regression hits (the first ones in `locations`);
+   * the others stay healthy. @default - all of them
+   */
+  readonly failingLocations?: number;
+  /**
+   * Keep evaluating to the horizon instead of stopping at the first page, and count every page: for
+   * regressions that must not page (a minority of locations under a quorum). @default false
+   */
+  readonly countPages?: boolean;
 }
 
 export interface MttdStats {
@@ -96,12 +111,21 @@ export interface MttdStats {
   readonly falseAlarms: number;
   /** Which alarm paged first, by kind (e.g. `Forbidden 60 s contributor`), in trials. */
   readonly pagedBy: Readonly<Record<string, number>>;
+  /**
+   * ALARM notifications naming the check after the regression started, all trials together (with
+   * `countPages`, every one up to the horizon; else at most the first one of each trial).
+   */
+  readonly pages: number;
+  /** Trials with at least one such page. */
+  readonly pagedTrials: number;
+  /** Minutes from the regression's start to the horizon, the longest a trial watches it. */
+  readonly horizonMinutes: number;
 }
 
 const EPOCH = Date.UTC(2026, 0, 1);
 const MINUTE_MS = 60_000;
 
-const periodOf = (d: AlarmDefinition) => (d.type === 'metric' ? d.metric.periodSeconds : d.periodSeconds);
+const periodOf = alarmPeriodSeconds;
 const cadenceMs = (d: AlarmDefinition) => (periodOf(d) < 60 ? 10_000 : MINUTE_MS);
 const alarmKind = (d: AlarmDefinition) => `${d.class} ${periodOf(d)} s${d.type === 'insights' ? ' contributor' : ''}`;
 
@@ -111,7 +135,8 @@ interface CheckModel {
   readonly shard: ShardPlan;
   readonly namespace: string;
   readonly phaseTimings: boolean;
-  readonly location: string;
+  /** The locations its runners publish as (one feed each). */
+  readonly locations: readonly string[];
   /** The alarms that can page for this check or its shard (the others never see its datapoints). */
   readonly definitions: readonly AlarmDefinition[];
   readonly intervals: ReadonlyMap<string, number>;
@@ -132,13 +157,13 @@ function healthyRunMs(check: Check, p: MttdParams): number {
 function checkModels(config: MonitorConfig, p: MttdParams): CheckModel[] {
   const plan = planFleet(config);
   const all = alarmDefinitions(config, plan);
-  const location = locationLabels(config)[0]!;
+  const locations = locationLabels(config);
   const byName = new Map(config.checks.map((c) => [c.name, c]));
   return config.checks.map((check) => {
     const shard = plan.shards.find((s) => s.checks.includes(check.name))!;
     const definitions = all.filter((d) => {
       if (d.type === 'insights') return d.select.where.Interval === String(check.intervalSeconds);
-      if (d.class === AlarmClass.SILENT) return d.shard === shard.id && d.location === location;
+      if (d.class === AlarmClass.SILENT) return d.type === 'metric' && d.shard === shard.id; // in every location
       return d.check === check.name; // the fast check's own Failing; RunnerDropped watches AWS/Lambda, which nothing here feeds
     });
     const maxPeriodMs = Math.max(shard.invokeEverySeconds, check.intervalSeconds, ...definitions.map(periodOf)) * 1000;
@@ -148,7 +173,7 @@ function checkModels(config: MonitorConfig, p: MttdParams): CheckModel[] {
       shard,
       namespace: config.namespace,
       phaseTimings: config.phaseTimings,
-      location,
+      locations,
       definitions,
       intervals: new Map([[check.name, check.intervalSeconds]]),
       shardHealthyMs: Math.max(...shard.checks.map((n) => healthyRunMs(byName.get(n)!, p))),
@@ -185,7 +210,7 @@ class TickFeed {
     private readonly store: MetricStore,
     private readonly rng: () => number,
     private readonly p: MttdParams,
-    private readonly opts: { fromMs: number; phaseMs: number; verdict: (tickAtMs: number, startMs: number) => TickVerdict },
+    private readonly opts: { fromMs: number; phaseMs: number; verdict: (tickAtMs: number, startMs: number) => TickVerdict; location?: string },
   ) {
     this.rateMs = m.shard.invokeEverySeconds * 1000;
     this.intervalMs = m.check.intervalSeconds * 1000;
@@ -231,7 +256,7 @@ class TickFeed {
         phaseTimings: m.phaseTimings,
         intervals: m.intervals,
         timestamp: new Date(tickAt),
-        heartbeat: { shard: shard.id, location: m.location, highResolution: shard.fast },
+        heartbeat: { shard: shard.id, location: this.opts.location ?? m.locations[0]!, highResolution: shard.fast },
       });
       this.store.put(m.namespace, datums, { visibleAtMs });
     }
@@ -256,14 +281,14 @@ function evaluatorsFor(m: CheckModel, rng: () => number, evalFromMs: number): Al
 function evaluateUntil(
   evaluators: AlarmEvaluator[],
   store: MetricStore,
-  feed: TickFeed,
+  feeds: TickFeed | readonly TickFeed[],
   range: { fromMs: number; toMs: number },
   stop: (t: AlarmTransition) => boolean,
 ): AlarmTransition[] {
   const out: AlarmTransition[] = [];
   for (let w = range.fromMs; w <= range.toMs; w += MINUTE_MS) {
     const end = Math.min(w + MINUTE_MS - 1, range.toMs);
-    feed.publishUntil(end);
+    for (const feed of Array.isArray(feeds) ? feeds : [feeds]) feed.publishUntil(end);
     const batch = evaluateBetween(evaluators, store, w, end);
     out.push(...batch);
     if (batch.some(stop)) break;
@@ -278,6 +303,8 @@ interface TrialOutcome {
   readonly detected: boolean;
   readonly falseAlarm: boolean;
   readonly pagedBy?: string;
+  /** Pages naming the check after the regression started. */
+  readonly pages: number;
 }
 
 /** One regression of one check: seconds from its start to the first page naming the check. */
@@ -285,27 +312,37 @@ function regressionTrial(m: CheckModel, scenario: MttdScenario, rng: () => numbe
   const name = m.check.name;
   const evalFrom = EPOCH + m.historyMs;
   const regressionAt = evalFrom + m.maxPeriodMs + rng() * m.maxPeriodMs;
-  const horizon = regressionAt + 20 * Math.max(m.check.intervalSeconds * 1000, MINUTE_MS) + 10 * MINUTE_MS;
+  const horizon = regressionAt + horizonMs(m);
   const slow = scenario.regression === Outcome.TIMEOUT;
   const failing: TickVerdict = { ok: false, outcome: scenario.regression, slow };
   const store = new MetricStore();
-  const feed = new TickFeed(m, store, rng, p, {
-    fromMs: EPOCH,
-    phaseMs: rng() * m.shard.invokeEverySeconds * 1000,
-    verdict: (_tickAt, start) => (start >= regressionAt ? failing : HEALTHY),
-  });
+  // One runner per location, each on its own schedule phase; the regression hits the first `failingLocations`.
+  const failingLocations = scenario.failingLocations ?? m.locations.length;
+  const feeds = m.locations.map(
+    (location, k) =>
+      new TickFeed(m, store, rng, p, {
+        fromMs: EPOCH,
+        phaseMs: rng() * m.shard.invokeEverySeconds * 1000,
+        verdict: (_tickAt, start) => (k < failingLocations && start >= regressionAt ? failing : HEALTHY),
+        location,
+      }),
+  );
   const evaluators = evaluatorsFor(m, rng, evalFrom);
-  const stop = (t: AlarmTransition) => namesCheck(t, name) && t.atMs >= regressionAt;
-  const transitions = evaluateUntil(evaluators, store, feed, { fromMs: evalFrom, toMs: horizon }, stop);
-  const firstFailurePublishedAt = feed.firstFailurePublishedAt;
+  const stop = (t: AlarmTransition) => !scenario.countPages && namesCheck(t, name) && t.atMs >= regressionAt;
+  const transitions = evaluateUntil(evaluators, store, feeds, { fromMs: evalFrom, toMs: horizon }, stop);
+  const firstFailurePublishedAt = Math.min(...feeds.map((f) => f.firstFailurePublishedAt ?? Infinity));
   const falseAlarm = transitions.some((t) => t.to === AlarmState.ALARM && (t.atMs < regressionAt || t.class === AlarmClass.SILENT));
-  const page = transitions.find((t) => namesCheck(t, name) && t.atMs >= regressionAt);
-  const direct = scenario.directPage && !slow ? firstFailurePublishedAt : undefined;
+  const pages = transitions.filter((t) => namesCheck(t, name) && t.atMs >= regressionAt);
+  const page = pages[0];
+  const direct = scenario.directPage && !slow && Number.isFinite(firstFailurePublishedAt) ? firstFailurePublishedAt : undefined;
   const pagedAt = Math.min(page?.atMs ?? Infinity, direct ?? Infinity);
-  if (!Number.isFinite(pagedAt)) return { detectS: (horizon - regressionAt) / 1000, detected: false, falseAlarm };
+  if (!Number.isFinite(pagedAt)) return { detectS: (horizon - regressionAt) / 1000, detected: false, falseAlarm, pages: 0 };
   const by = direct !== undefined && direct <= (page?.atMs ?? Infinity) ? 'direct page' : alarmKind(m.definitions.find((d) => d.id === page!.alarm)!);
-  return { detectS: (pagedAt - regressionAt) / 1000, detected: true, falseAlarm, pagedBy: by };
+  return { detectS: (pagedAt - regressionAt) / 1000, detected: true, falseAlarm, pagedBy: by, pages: pages.length };
 }
+
+/** The horizon of a regression trial: how long after its start a trial watches for the page. */
+const horizonMs = (m: CheckModel) => 20 * Math.max(m.check.intervalSeconds * 1000, MINUTE_MS) + 10 * MINUTE_MS;
 
 /** Simulate `p.trials` regressions, taking the configuration's checks in turn. */
 export function simulateMttd(scenario: MttdScenario, params: Partial<MttdParams> = {}): MttdStats {
@@ -316,14 +353,29 @@ export function simulateMttd(scenario: MttdScenario, params: Partial<MttdParams>
   const pagedBy: Record<string, number> = {};
   let undetected = 0;
   let falseAlarms = 0;
+  let pages = 0;
+  let pagedTrials = 0;
   for (let i = 0; i < p.trials; i++) {
     const t = regressionTrial(models[i % models.length]!, scenario, rng, p);
     if (t.falseAlarm) falseAlarms++;
     if (!t.detected) undetected++;
     if (t.pagedBy) pagedBy[t.pagedBy] = (pagedBy[t.pagedBy] ?? 0) + 1;
+    pages += t.pages;
+    if (t.pages > 0) pagedTrials++;
     detect.push(t.detectS);
   }
-  return { trials: p.trials, meanS: mean(detect), p95S: quantile(detect, 0.95), worstS: Math.max(...detect), undetected, falseAlarms, pagedBy };
+  return {
+    trials: p.trials,
+    meanS: mean(detect),
+    p95S: quantile(detect, 0.95),
+    worstS: Math.max(...detect),
+    undetected,
+    falseAlarms,
+    pagedBy,
+    pages,
+    pagedTrials,
+    horizonMinutes: Math.max(...models.map(horizonMs)) / MINUTE_MS,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

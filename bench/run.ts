@@ -7,6 +7,7 @@
  *
  *   npm run bench              the full run; writes bench/results.json
  *   npm run bench -- --quick   fewer samples, prints only (for trying changes)
+ *   npm run bench -- --only quorum   only the locations / quorum study (issue 14); rewrites its key of bench/results.json
  *
  * This entry only dispatches: the main run and the measuring children (this same script with
  * `--child <mode>`) each load their own modules on demand, so a child measuring RSS carries the
@@ -24,7 +25,16 @@ async function child(mode: string): Promise<void> {
 
 const args = process.argv.slice(2);
 const childAt = args.indexOf('--child');
-const run = childAt >= 0 ? child(args[childAt + 1] ?? '') : import('./main').then(({ main }) => main(args.includes('--quick')));
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+const run =
+  childAt >= 0
+    ? child(args[childAt + 1] ?? '')
+    : only !== undefined
+      ? only === 'quorum'
+        ? import('./main').then(({ mainQuorum }) => mainQuorum(args.includes('--quick')))
+        : Promise.reject(new Error(`--only knows one section, quorum; got ${JSON.stringify(only)}`))
+      : import('./main').then(({ main }) => main(args.includes('--quick')));
 run.then(
   // Exit explicitly: a benchmark must stop by itself even if something it loaded keeps a handle.
   () => process.exit(0),

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { attemptBudgetMs, AUTH_DEFAULTS, isCheckKind, KINDS, PUBLISH_MARGIN_MS, runBudgetMs, TOKEN_READ_MARGIN_MS, type CheckKind } from './kinds';
-import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S, REGION_RE } from './fleet';
+import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S } from './fleet';
+import { REGION_PARTITIONS } from './regions';
 
 /**
  * Names become CloudWatch dimensions and parts of alarm names (`<stack>-<monitor>-Failing-<name>`,
@@ -124,6 +125,46 @@ const checkedString = (typeError: string, problemOf: (value: string) => { messag
   });
 
 const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: 'must not be empty' });
+
+// ---------------------------------------------------------------------------------------------
+// Regions: `locations` and `homeRegion` name regions this aws-cdk-lib knows (contracts/regions.ts,
+// generated from aws-cdk-lib/region-info), all in one partition.
+
+/** The partition of a region this aws-cdk-lib knows (aws, aws-cn, aws-us-gov, …), else undefined. */
+export function partitionOf(region: string): string | undefined {
+  return Object.hasOwn(REGION_PARTITIONS, region) ? REGION_PARTITIONS[region] : undefined;
+}
+
+const KNOWN_REGIONS = Object.keys(REGION_PARTITIONS);
+
+/** Levenshtein distance, for "e.g. <the closest known region>". */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The known region closest to a misspelt one (at most 3 edits away; the first in order on a tie), else eu-west-1. */
+function closestRegion(value: string): string {
+  let best = 'eu-west-1';
+  let bestDistance = 4;
+  for (const region of KNOWN_REGIONS) {
+    const d = editDistance(value, region);
+    if (d < bestDistance) [best, bestDistance] = [region, d];
+  }
+  return best;
+}
+
+/** A region name this aws-cdk-lib knows: the runner stacks are pinned to it and the runners publish to it. */
+const regionSchema = checkedString(REGION_ERROR, (value) => {
+  if (partitionOf(value) !== undefined) return undefined;
+  if (partitionOf(value.trim().toLowerCase()) !== undefined) return `must be written as AWS writes it, "${value.trim().toLowerCase()}"`;
+  return `must be an AWS region this aws-cdk-lib knows (${KNOWN_REGIONS.length} regions, e.g. ${closestRegion(value)})`;
+});
 
 // ---------------------------------------------------------------------------------------------
 // Credentials in URLs (DESIGN §4: "A configuration that puts a credential into a URL is rejected").
@@ -670,11 +711,11 @@ export const MonitorConfigSchema = z
       intervalSeconds: intervalSchema.default(60),
       /** AWS regions to probe from. @default - the deploy region alone */
       locations: z
-        .array(pattern(REGION_RE, REGION_ERROR), { error: 'must be a list of AWS region names' })
+        .array(regionSchema, { error: 'must be a list of AWS region names' })
         .max(20, { error: 'must list at most 20 regions' })
         .default([]),
       /** Where metrics, alarms, dashboard and tokens live (need not be a location). @default - the first location (or the deploy region) */
-      homeRegion: pattern(REGION_RE, REGION_ERROR).optional(),
+      homeRegion: regionSchema.optional(),
       /** Locations that must see a failure before a class pages. @default - a majority of locations */
       quorum: wholeIn(1, 20, 'locations').optional(),
       /** Most checks one runner invocation probes (one shard). @default 50 */
@@ -852,10 +893,45 @@ function crossFieldRules(cfg: Record<string, unknown>, zctx: z.RefinementCtx): v
     }
   });
 
-  const locations = ok('locations') && Array.isArray(cfg.locations) ? (cfg.locations as unknown[]) : undefined;
+  // The list itself is sound (a list of at most 20): its elements are checked one by one, so a bad
+  // region does not hide another's problem.
+  const listOk = !reported.some((p) => p.length === 1 && p[0] === 'locations');
+  const locations = listOk && Array.isArray(cfg.locations) ? (cfg.locations as unknown[]) : undefined;
   locations?.forEach((region, i) => {
-    if (locations.indexOf(region) !== i) add(['locations', i], `must be unique (also locations[${locations.indexOf(region)}])`, region);
+    if (ok('locations', i) && locations.indexOf(region) !== i) add(['locations', i], `must be unique (also locations[${locations.indexOf(region)}])`, region);
   });
+  // One partition: a runner publishes to the home region's CloudWatch and reads its tokens there,
+  // and credentials of one partition are not valid in another.
+  const home =
+    cfg.homeRegion !== undefined
+      ? ok('homeRegion') && typeof cfg.homeRegion === 'string'
+        ? { region: cfg.homeRegion, name: `homeRegion "${cfg.homeRegion}"` }
+        : undefined
+      : locations && ok('locations', 0) && typeof locations[0] === 'string'
+        ? { region: locations[0], name: `the first location "${locations[0]}" (the home region)` }
+        : undefined;
+  const homePartition = home && partitionOf(home.region);
+  const partitions = (locations ?? []).map((region, i) => (typeof region === 'string' && ok('locations', i) ? partitionOf(region) : undefined));
+  if (cfg.homeRegion !== undefined && homePartition && partitions.length && partitions.every((p) => p !== undefined && p !== homePartition)) {
+    // No location shares the home region's partition: the home region is the one that is wrong.
+    const others = [...new Set(partitions)];
+    add(
+      ['homeRegion'],
+      `must be in the partition of the locations: "${home.region}" is in ${homePartition}, the locations in ${others.join(' and ')}, ` +
+        'and a runner cannot publish metrics or read tokens across partitions (a monitor per partition)',
+      home.region,
+    );
+  } else if (home && homePartition) {
+    partitions.forEach((partition, i) => {
+      if (partition === undefined || partition === homePartition) return;
+      add(
+        ['locations', i],
+        `must be in the partition of the home region: "${String(locations![i])}" is in ${partition}, ${home.name} in ${homePartition}, ` +
+          'and a runner cannot publish metrics or read tokens across partitions (a monitor per partition)',
+        locations![i],
+      );
+    });
+  }
   const locationCount = locations ? Math.max(1, locations.length) : undefined;
   if (locationCount !== undefined && typeof cfg.quorum === 'number' && ok('quorum') && cfg.quorum > locationCount) {
     add(['quorum'], `must not exceed the number of locations (${locationCount})`, cfg.quorum);

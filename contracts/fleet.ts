@@ -4,8 +4,11 @@
  * No imports: everything loads this cheaply.
  */
 
-/** An AWS region name such as eu-west-1 or us-gov-west-1 (locations, homeRegion, the runner's environment). */
-export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/**
+ * The shape of an AWS region name such as eu-west-1, us-gov-west-1 or eusc-de-east-1 (the runner's
+ * environment). The configuration checks more: a region this aws-cdk-lib knows (contracts/regions.ts).
+ */
+export const REGION_RE = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
 
 /** Allowed check intervals in seconds (DESIGN §4, MUST). */
 export const INTERVALS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600] as const;

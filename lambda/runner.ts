@@ -30,6 +30,11 @@ export interface RunnerDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** The CloudWatch client (tests); region and endpoint otherwise from the SDK configuration. */
   readonly publishClient?: Parameters<typeof publishResults>[1]['client'];
+  /**
+   * The runner's own region, where its log group is: EMF fallback lines become metrics there, which
+   * for a runner outside the home region is not where the alarms are. @default process.env.AWS_REGION (set by Lambda)
+   */
+  readonly region?: string;
 }
 
 /** What one tick did. */
@@ -52,10 +57,12 @@ export class PublishError extends Error {
   readonly code = 'SYNTHMON_PUBLISH_FAILED';
   constructor(readonly report: ShardReport) {
     const failed = report.ticks.filter((t) => !t.publish.ok);
+    const where = failed.find((t) => t.publish.fallback)?.publish.fallback;
     super(
-      `publishing the metrics of shard "${report.shard}" failed in ${failed.length} of ${report.ticks.length} tick(s) ` +
-        `(${failed.map((t) => t.publish.error ?? 'unknown error').join('; ')}); ` +
-        `${failed.reduce((n, t) => n + t.publish.fallbackLines, 0)} EMF line(s) were written to the log instead`,
+      `publishing the metrics of shard "${report.shard}" (location ${report.location}) failed in ${failed.length} of ${report.ticks.length} tick(s) ` +
+        `(${[...new Set(failed.map((t) => t.publish.error ?? 'unknown error'))].join('; ')}); ` +
+        `${failed.reduce((n, t) => n + t.publish.fallbackLines, 0)} EMF line(s) were written to the log instead` +
+        (where ? `: ${where.note}` : ''),
     );
     this.name = 'PublishError';
   }
@@ -75,6 +82,7 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
   const writeLine = deps.writeLine ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const region = deps.region ?? process.env.AWS_REGION;
 
   return async (event: ShardEvent): Promise<ShardReport> => {
     const { id, shard } = shardOf(deps.fleet, event);
@@ -99,8 +107,11 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
         heartbeat: { shard: id, location: deps.env.location, highResolution: fast },
         writeLine,
         ...(deps.logError ? { log: deps.logError } : {}),
-        // Every location publishes to the home region, under the same identities (DESIGN §6).
-        ...(deps.publishClient ? { client: deps.publishClient } : deps.env.homeRegion ? { region: deps.env.homeRegion } : {}),
+        // Every location publishes to the home region, under the same identities (DESIGN §6); the
+        // EMF fallback lands in this runner's own region (its log group), which the log line names.
+        ...(deps.publishClient ? { client: deps.publishClient } : {}),
+        ...(deps.env.homeRegion ? { region: deps.env.homeRegion } : {}),
+        ...(region ? { emfRegion: region } : {}),
       });
       for (const result of results) writeLine(resultLine(result, { shard: id, location: deps.env.location, tick, at, publish }));
       return { tick, at: at.toISOString(), results, publish };

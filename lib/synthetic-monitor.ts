@@ -22,7 +22,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, parseConfig, type Check, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
 import { ALARMS_PER_STACK, alarmsInMonitorStack } from '../contracts/fleet';
 import type { Outcome } from '../contracts/outcomes';
-import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, RUNNER_FUNCTION_NAME, type AlarmClass, type AlarmDefinition } from './alarms/definitions';
+import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, RUNNER_FUNCTION_NAME, type AlarmClass, type AlarmDefinition, type AlarmMetric } from './alarms/definitions';
 import { MonitorDashboard } from './dashboard';
 import { planFleet, type FleetPlan } from './fleet/plan';
 import { MonitorMetrics } from './metrics';
@@ -171,7 +171,7 @@ export class SyntheticMonitor extends Construct {
     if (!c) throw new Error(`unknown check "${name}": the configured checks are ${this.config.checks.slice(0, 20).map((x) => `"${x.name}"`).join(', ')}`);
     const { definitions, alarms } = this.build();
     const def =
-      definitions.find((d) => d.type === 'metric' && d.class === cls && d.check === name) ??
+      definitions.find((d) => d.type !== 'insights' && d.class === cls && d.check === name) ??
       definitions.find((d) => d.type === 'insights' && d.class === cls && d.select.where.Interval === String(c.intervalSeconds));
     if (!def) throw new Error(`check "${name}" has no ${cls} alarm`);
     return alarms.get(def.id)!;
@@ -291,18 +291,26 @@ export class SyntheticMonitor extends Construct {
       });
       return cloudwatch.Alarm.fromAlarmArn(scope, `${def.id}Ref`, cfn.attrArn);
     }
+    const metricOf = (m: AlarmMetric) =>
+      new cloudwatch.Metric({
+        namespace: m.namespace,
+        metricName: m.metricName,
+        dimensionsMap: Object.fromEntries(Object.entries(m.dimensions).map(([k, v]) => [k, v === RUNNER_FUNCTION_NAME ? this.runnerFunctionName(runner, def) : v])),
+        statistic: m.statistic,
+        period: Duration.seconds(m.periodSeconds),
+      });
     const alarm = new cloudwatch.Alarm(scope, def.id, {
       alarmName,
       alarmDescription: def.description,
-      metric: new cloudwatch.Metric({
-        namespace: def.metric.namespace,
-        metricName: def.metric.metricName,
-        dimensionsMap: Object.fromEntries(
-          Object.entries(def.metric.dimensions).map(([k, v]) => [k, v === RUNNER_FUNCTION_NAME ? this.runnerFunctionName(runner, def) : v]),
-        ),
-        statistic: def.metric.statistic,
-        period: Duration.seconds(def.metric.periodSeconds),
-      }),
+      metric:
+        def.type === 'math'
+          ? new cloudwatch.MathExpression({
+              expression: def.expression,
+              usingMetrics: Object.fromEntries(Object.entries(def.metrics).map(([id, m]) => [id, metricOf(m)])),
+              label: def.label,
+              period: Duration.seconds(def.periodSeconds),
+            })
+          : metricOf(def.metric),
       threshold: def.threshold,
       comparisonOperator: def.comparisonOperator as cloudwatch.ComparisonOperator,
       evaluationPeriods: def.evaluationPeriods,

@@ -162,17 +162,19 @@ describe('estimateCost', () => {
   });
 
   it('prices exactly the alarms alarmDefinitions deploys', () => {
-    for (const config of [fleet100at60(), fleet100at10(), benchmarkFleet({ checks: 40, locations: ['eu-west-1', 'us-east-1'] })]) {
+    const fastFrom3 = benchmarkFleet({ checks: 20, intervalSeconds: 10, locations: ['eu-west-1', 'us-east-1', 'ap-southeast-2'] });
+    for (const config of [fleet100at60(), fleet100at10(), benchmarkFleet({ checks: 40, locations: ['eu-west-1', 'us-east-1'] }), fastFrom3]) {
       const defs = alarmDefinitions(config);
       const r = estimateCost(config);
-      const metricAlarms = defs.filter((d) => d.type === 'metric');
+      // Billed per alarm metric: one for a single-metric alarm, one per metric of a metric math alarm.
+      const alarmMetrics = defs.flatMap((d) => (d.type === 'metric' ? [d.metric] : d.type === 'math' ? Object.values(d.metrics) : []));
       const priced = r.lines.filter((l) => l.item === 'Alarms: standard resolution' || l.item === 'Alarms: high resolution');
-      expect(total(priced.map((l) => l.quantity))).toBe(metricAlarms.length);
-      expect(total(r.lines.filter((l) => l.item === 'Alarms: high resolution').map((l) => l.quantity))).toBe(
-        metricAlarms.filter((d) => d.metric.periodSeconds < 60).length,
-      );
+      expect(total(priced.map((l) => l.quantity))).toBe(alarmMetrics.length);
+      expect(total(r.lines.filter((l) => l.item === 'Alarms: high resolution').map((l) => l.quantity))).toBe(alarmMetrics.filter((m) => m.periodSeconds < 60).length);
       expect(r.fleet.alarms).toBe(defs.length);
     }
+    // From several locations a fast check's Failing alarm counts failed runs with metric math: two alarm metrics.
+    expect(lineOf(estimateCost(fastFrom3), 'Alarms: high resolution')).toMatchObject({ quantity: 40, unit: 'alarm metric-months', usd: expect.closeTo(12, 9) });
   });
 
   it('publishes from every location under shared identities: Success and Duration count once, heartbeats and runs per location', () => {
@@ -189,6 +191,43 @@ describe('estimateCost', () => {
     expect(lineOf(three, 'Metrics: Failures (failing hours)').quantity).toBeCloseTo(200 * (1 - 0.999 ** 180), 9);
     expect(three.alternatives.find((a) => a.name === 'checkly')!.usdPerCheckMonth).toBeCloseTo(3 * 8.76, 9);
     expect(three.notes.join('\n')).toContain('inter-region transfer');
+  });
+
+  it('prices a check-month per location two ways: the all-in figure spread over the locations, and what one more location adds', () => {
+    const locations = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
+    const three = estimateCost(benchmarkFleet({ checks: 100, locations }));
+    const two = estimateCost(benchmarkFleet({ checks: 100, locations: locations.slice(0, 2) }));
+    expect(three.perLocation).toMatchObject({ locations: 3, averagePerCheckMonthUsd: expect.closeTo(three.perCheckMonthUsd / 3, 12) });
+    // The third location: the same fleet's cost minus its cost from the first two.
+    expect(three.perLocation!.marginalPerCheckMonthUsd).toBeCloseTo(three.perCheckMonthUsd - two.perCheckMonthUsd, 12);
+    expect(total(three.perLocation!.marginalLines.map((l) => l.perCheckUsd))).toBeCloseTo(three.perLocation!.marginalPerCheckMonthUsd, 12);
+    const marginal = Object.fromEntries(three.perLocation!.marginalLines.map((l) => [l.item, l.perCheckUsd]));
+    // Its runner's invocations, schedules and publishing, a heartbeat and a Silent alarm per shard (3 shards)...
+    expect(marginal['Lambda requests']).toBeCloseTo(lineOf(three, 'Lambda requests').perCheckUsd / 3, 12);
+    expect(marginal['PutMetricData requests']).toBeCloseTo(lineOf(three, 'PutMetricData requests').perCheckUsd / 3, 12);
+    expect(marginal['Metrics: ShardResults heartbeat']).toBeCloseTo((3 * 0.3) / 100, 12);
+    expect(marginal['Alarms: standard resolution']).toBeCloseTo((3 * 0.1) / 100, 12);
+    // ...but not the metrics every location shares, the dashboard or the key.
+    for (const item of ['Metrics: Success + Duration', 'Dashboard', 'KMS key (alarm topic)', 'Metrics: CertificateDaysLeft'] as const) expect(marginal).not.toHaveProperty(item);
+    expect(three.perLocation!.marginalPerCheckMonthUsd).toBeLessThan(three.perLocation!.averagePerCheckMonthUsd);
+    // 100 checks every 60 s from three regions: $1.17 all-in, $0.39 per location on average, $0.10 for the third.
+    expect(three.perCheckMonthUsd).toBeCloseTo(1.1723, 4);
+    expect(three.perLocation!.averagePerCheckMonthUsd).toBeCloseTo(0.3908, 4);
+    expect(three.perLocation!.marginalPerCheckMonthUsd).toBeCloseTo(0.1008, 4);
+
+    const text = formatCostTable(three);
+    expect(text).toContain('Per check-month per location (3 locations: eu-west-1, us-east-1, ap-southeast-2):');
+    expect(text).toContain('  $0.39 on average: the all-in $1.17 per check-month divided by 3 locations.');
+    expect(text).toMatch(/ {2}\$0\.10 for one more location: this fleet minus the same fleet from eu-west-1, us-east-1 \(largest: Metrics: Failures \(failing hours\) \$0\.03, /);
+    // One location: no such section.
+    expect(estimateCost(fleet100at60()).perLocation).toBeUndefined();
+    expect(formatCostTable(estimateCost(fleet100at60()))).not.toContain('per location');
+  });
+
+  it('keeps the home region in the fleet it compares with: the location dropped is another one', () => {
+    const config = benchmarkFleet({ checks: 10, locations: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] });
+    expect(estimateCost(config).perLocation!.comparedWith).toEqual(['us-east-1', 'eu-west-1']);
+    expect(estimateCost({ ...config, homeRegion: 'ap-southeast-2' }).perLocation!.comparedWith).toEqual(['us-east-1', 'ap-southeast-2']);
   });
 
   it('prices a mixed fleet per interval group: fast checks against $2.00, the others against $1.00', () => {

@@ -112,8 +112,17 @@ export interface PublishOptions extends MetricDataOptions {
   readonly namespace: string;
   /** @default - getCloudWatchClient(region) */
   readonly client?: CloudWatchClient;
-  /** Region to publish to when no client is given. @default - the SDK configuration's region */
+  /**
+   * The home region: where PutMetricData goes when no client is given (the alarms are there).
+   * @default - the SDK configuration's region
+   */
   readonly region?: string;
+  /**
+   * The region whose CloudWatch Logs receives the EMF fallback lines (a runner's own region, Lambda's
+   * AWS_REGION): CloudWatch Logs makes the metrics there, which is not the home region for a runner in
+   * another location. Named in the fallback's log line. @default - unknown: the line says so
+   */
+  readonly emfRegion?: string;
   /** Where EMF fallback lines go. @default - process.stdout, one line each */
   readonly writeLine?: (line: string) => void;
   /** Where the structured error line goes. @default - console.error */
@@ -131,6 +140,38 @@ export interface PublishReport {
   readonly fallbackLines: number;
   /** Why publishing failed (error name, HTTP status, attempts, message), when it did. */
   readonly error?: string;
+  /** With EMF fallback lines: where their metrics will appear, and whether the home region's alarms see them. */
+  readonly fallback?: EmfDestination;
+}
+
+/** Where the metrics of EMF fallback lines appear. */
+export interface EmfDestination {
+  /** The region whose CloudWatch Logs turns the lines into metrics; undefined when not known. */
+  readonly region?: string;
+  /** Whether that is the home region, where the alarms are; undefined when not known. */
+  readonly seenByHomeAlarms?: boolean;
+  /** The same in words, for log lines and errors. */
+  readonly note: string;
+}
+
+/**
+ * Where EMF lines written to a log in `emfRegion` turn into metrics, against the home region the
+ * alarms watch (`homeRegion`; undefined: publishing goes to the SDK's region, the log's own).
+ */
+export function emfDestination(emfRegion: string | undefined, homeRegion: string | undefined): EmfDestination {
+  if (!emfRegion) {
+    return { note: 'CloudWatch Logs makes these metrics in the region of the log group that receives this output' + (homeRegion ? ` (the alarms are in ${homeRegion})` : '') };
+  }
+  if (!homeRegion || homeRegion === emfRegion) {
+    return { region: emfRegion, seenByHomeAlarms: true, note: `CloudWatch Logs makes these metrics in ${emfRegion}, the home region, where the alarms see them` };
+  }
+  return {
+    region: emfRegion,
+    seenByHomeAlarms: false,
+    note:
+      `CloudWatch Logs makes these metrics in ${emfRegion}, this runner's region, not in the home region ${homeRegion}: ` +
+      `the alarms there do not see them (while this lasts, this location counts as silent there and its Silent alarm fires)`,
+  };
 }
 
 /**
@@ -176,12 +217,16 @@ export async function publishResults(results: readonly CheckResult[], options: P
   const lines = toEmfLines(options.namespace, unpublished);
   for (const line of lines) writeLine(line);
   const error = [...new Set(errors)].join('; ');
+  const fallback = emfDestination(options.emfRegion, options.region);
   // The payload is never logged: counts and the error are enough to act on.
   log(
     JSON.stringify({
       level: 'error',
-      msg: 'PutMetricData failed after retries; datapoints written as EMF to stdout instead',
+      msg: `PutMetricData${options.region ? ` to ${options.region}` : ''} failed after retries; datapoints written as EMF to stdout instead: ${fallback.note}`,
       namespace: options.namespace,
+      ...(fallback.region ? { emfMetricsRegion: fallback.region } : {}),
+      ...(options.region ? { homeRegion: options.region } : {}),
+      ...(fallback.seenByHomeAlarms !== undefined ? { seenByHomeAlarms: fallback.seenByHomeAlarms } : {}),
       datums: data.length,
       unpublished: unpublished.length,
       batches: batches.length,
@@ -190,7 +235,7 @@ export async function publishResults(results: readonly CheckResult[], options: P
       error,
     }),
   );
-  return { ok: false, datums: data.length, calls, fallbackLines: lines.length, error };
+  return { ok: false, datums: data.length, calls, fallbackLines: lines.length, error, fallback };
 }
 
 /**

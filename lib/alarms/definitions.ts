@@ -18,10 +18,12 @@
  *   inside it (`npm run bench`: fastConfirmation). Their Refused / Forbidden classes stay on the
  *   60 s Metrics Insights alarms.
  * - With several locations a class fires on a quorum: the Failures datapoints of all locations
- *   share one identity, so the per-period Sum counts the locations that saw the failure.
+ *   share one identity, so the per-period Sum counts their failed runs, and the threshold is the
+ *   failed runs that prove a quorum (quorumFailedRuns); a fast check's own alarm counts a period's
+ *   failed runs with metric math; each looks back a little further for late locations (latePeriods).
  * No CDK import here, so the CLI, the demo and the bench load it cheaply.
  */
-import type { Check, MonitorConfig } from '../../contracts/config';
+import { INSIGHTS_MAX_WINDOW_SECONDS, STANDARD_MAX_WINDOW_SECONDS, type Check, type MonitorConfig } from '../../contracts/config';
 import { isFastInterval } from '../../contracts/fleet';
 import { KINDS, tlsHostOf } from '../../contracts/kinds';
 import { Dimension, MetricName } from '../../contracts/metrics';
@@ -32,8 +34,10 @@ import {
   renderInsightsQuery,
   RUNNER_FUNCTION_NAME,
   type AlarmDefinition,
+  type AlarmMetric,
   type InsightsAlarmDefinition,
   type InsightsSelect,
+  type MathAlarmDefinition,
   type MetricAlarmDefinition,
 } from './model';
 
@@ -48,7 +52,7 @@ const MAX_DESCRIPTION = 1024;
  */
 export const INSIGHTS_QUERY_LIMIT = 500;
 
-export { INSIGHTS_MAX_WINDOW_SECONDS } from '../../contracts/config';
+export { INSIGHTS_MAX_WINDOW_SECONDS };
 
 /** The locations a run is made from (the deploy region alone counts as one). */
 export function locationCount(config: MonitorConfig): number {
@@ -58,6 +62,17 @@ export function locationCount(config: MonitorConfig): number {
 /** Locations that must see a failure before a class pages: configured, else a majority. */
 export function quorumOf(config: MonitorConfig): number {
   return config.quorum ?? Math.floor(locationCount(config) / 2) + 1;
+}
+
+/**
+ * The fewest failed runs in one period of a class alarm that prove a quorum of locations failed:
+ * more than q − 1 locations can make on their own. A location makes one run per period of a check
+ * of 60 s or more (the quorum itself), and 60 / interval runs per 60 s period of a fast check (10 s,
+ * quorum 2: 7, since one location alone makes 6). One location: 1.
+ */
+export function quorumFailedRuns(config: MonitorConfig, intervalSeconds: number): number {
+  const runs = isFastInterval(intervalSeconds) ? 60 / intervalSeconds : 1;
+  return (quorumOf(config) - 1) * runs + 1;
 }
 
 /** The location labels the runners publish as (the deploy region is `default`). */
@@ -83,9 +98,38 @@ function describe(lines: readonly string[]): string {
   return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 3)}...` : text;
 }
 
-function quorumText(config: MonitorConfig): string {
+function quorumText(config: MonitorConfig, intervalSeconds?: number): string {
   const n = locationCount(config);
-  return n > 1 ? ` Fires when at least ${quorumOf(config)} of ${n} locations see it in one period.` : '';
+  if (n <= 1) return '';
+  const runs = intervalSeconds !== undefined ? quorumFailedRuns(config, intervalSeconds) : undefined;
+  const proof = runs !== undefined && isFastInterval(intervalSeconds!) && quorumOf(config) > 1
+    ? ` (${runs} failed runs in a 60 s period: more than ${quorumOf(config) - 1 === 1 ? 'one location makes' : `${quorumOf(config) - 1} locations make`} alone)`
+    : '';
+  return ` Fires when at least ${quorumOf(config)} of ${n} locations see it in one period${proof}.`;
+}
+
+/**
+ * Periods a quorum alarm looks back beyond the configured N: CloudWatch judges the N most recent
+ * periods that hold data, and with several locations the newest one often holds only the locations
+ * whose datapoints are already in (each runs at its own phase and ingests with its own delay). Alone
+ * it would hide the period before it, complete by then, for as long as the late location stays late.
+ * One more period (60 s and longer: every location's datapoint is in within a minute), or 20 s more
+ * of a fast check's periods (10 s: 2), lets the complete period be judged. Datapoints only ever
+ * undercount the failing locations, so looking back further adds no false page. One location: 0.
+ */
+export function latePeriods(config: MonitorConfig, periodSeconds: number): number {
+  if (locationCount(config) <= 1) return 0;
+  return periodSeconds >= 60 ? 1 : Math.ceil(20 / periodSeconds);
+}
+
+/** M of N + the late periods, within the longest window the alarm may evaluate (`maxWindowSeconds`). */
+function withLatePeriods(config: MonitorConfig, a: { datapointsToAlarm: number; evaluationPeriods: number }, periodSeconds: number, maxWindowSeconds: number) {
+  const evaluationPeriods = Math.min(a.evaluationPeriods + latePeriods(config, periodSeconds), Math.max(a.evaluationPeriods, Math.floor(maxWindowSeconds / periodSeconds)));
+  return { datapointsToAlarm: a.datapointsToAlarm, evaluationPeriods, late: evaluationPeriods - a.evaluationPeriods };
+}
+
+function lateText(late: number): string {
+  return late > 0 ? ` (${late === 1 ? 'one period' : `${late} periods`} more than configured, for a late location's datapoints)` : '';
 }
 
 function mOfN(a: { datapointsToAlarm: number; evaluationPeriods: number }, periodSeconds: number): string {
@@ -106,6 +150,7 @@ function insightsAlarms(config: MonitorConfig, interval: number, warmUp: number)
     groupBy: Dimension.CHECK,
     limit: INSIGHTS_QUERY_LIMIT,
   });
+  const deployed = (a: { datapointsToAlarm: number; evaluationPeriods: number }) => withLatePeriods(config, a, periodSeconds, INSIGHTS_MAX_WINDOW_SECONDS);
   const confirm = fast
     ? 'Each datapoint is one tick of a fast check.'
     : 'Each datapoint is already confirmed by a retry.';
@@ -123,13 +168,14 @@ function insightsAlarms(config: MonitorConfig, interval: number, warmUp: number)
     select: q,
     periodSeconds,
     comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    // The configured threshold counts failed runs per period; with several locations it is the quorum.
-    threshold: Math.max(a.threshold, quorumOf(config)),
-    evaluationPeriods: a.evaluationPeriods,
-    datapointsToAlarm: a.datapointsToAlarm,
+    // The configured threshold counts failed runs per period; with several locations, at least the
+    // failed runs that prove a quorum of them failed (a fast check's location makes several a period).
+    threshold: Math.max(a.threshold, quorumFailedRuns(config, interval)),
+    evaluationPeriods: deployed(a).evaluationPeriods,
+    datapointsToAlarm: deployed(a).datapointsToAlarm,
     // The series exist only while runs fail: a period without a failure is a healthy one.
     treatMissingData: 'notBreaching',
-    description: describe([scope, runbook, mOfN(a, periodSeconds), confirm + quorumText(config)]),
+    description: describe([scope, runbook, mOfN(deployed(a), periodSeconds) + lateText(deployed(a).late), confirm + quorumText(config, interval)]),
     warmUpMinutes: warmUp,
   });
   const { refused, forbidden, failing } = config.alarms;
@@ -156,27 +202,31 @@ function insightsAlarms(config: MonitorConfig, interval: number, warmUp: number)
   ];
 }
 
-/** The per-check high-resolution Failing alarm of a fast check. */
-function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): MetricAlarmDefinition {
+/**
+ * The per-check high-resolution Failing alarm of a fast check. One location: `Success` Average ≤ 0
+ * (the tick failed). Several: the failed runs of the period, all locations together, as metric math
+ * SampleCount(Success) − Sum(Success) ≥ quorum. Each location makes one run per period of the
+ * check's interval, so that counts failed locations; a location whose datapoint is not in yet counts
+ * as not failed, never as failed. An Average ≤ (n − q) / n would not do: with only the failing
+ * location's datapoint in when CloudWatch evaluates the period, the Average is 0 and one location
+ * pages (`npm run bench`: quorum).
+ */
+function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): MetricAlarmDefinition | MathAlarmDefinition {
   const n = locationCount(config);
   const q = quorumOf(config);
-  const failing = config.alarms.fastFailing;
-  return {
-    type: 'metric',
+  // Several locations: one more period or two for the late locations' datapoints (see latePeriods).
+  const failing = withLatePeriods(config, config.alarms.fastFailing, check.intervalSeconds, STANDARD_MAX_WINDOW_SECONDS);
+  const metric = (statistic: AlarmMetric['statistic']): AlarmMetric => ({
+    namespace: config.namespace,
+    metricName: MetricName.SUCCESS,
+    dimensions: { [Dimension.CHECK]: check.name },
+    statistic,
+    periodSeconds: check.intervalSeconds,
+  });
+  const common = {
     class: AlarmClass.FAILING,
     id: `${AlarmClass.FAILING}-${check.name}`,
     check: check.name,
-    metric: {
-      namespace: config.namespace,
-      metricName: MetricName.SUCCESS,
-      dimensions: { [Dimension.CHECK]: check.name },
-      statistic: 'Average',
-      periodSeconds: check.intervalSeconds,
-    },
-    // Average of Success over the locations' datapoints of a period: at most (n − q) / n when at
-    // least q of n locations failed (one location: 0, i.e. the tick failed).
-    comparisonOperator: 'LessThanOrEqualToThreshold',
-    threshold: (n - q) / n,
     evaluationPeriods: failing.evaluationPeriods,
     datapointsToAlarm: failing.datapointsToAlarm,
     // A silent runner is the Silent alarm's page, not this one's.
@@ -184,10 +234,24 @@ function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): 
     description: describe([
       `${KINDS[check.kind].label} check "${check.name}" (every ${check.intervalSeconds} s) is failing.`,
       'The runner logs and the Failures{Reason} metric name the outcome and cause.',
-      mOfN(failing, check.intervalSeconds),
-      'Each datapoint is one tick, a failure already confirmed by a retry inside the tick.' + quorumText(config),
+      mOfN(failing, check.intervalSeconds) + lateText(failing.late),
+      'Each datapoint is one tick, a failure already confirmed by a retry inside the tick.' +
+        (n > 1 ? ` Fires when at least ${q} of ${n} locations fail the same tick (failed runs = SampleCount − Sum of Success, per period).` : ''),
     ]),
     warmUpMinutes: warmUp,
+  } as const;
+  if (n === 1) {
+    return { type: 'metric', ...common, metric: metric('Average'), comparisonOperator: 'LessThanOrEqualToThreshold', threshold: 0 };
+  }
+  return {
+    type: 'math',
+    ...common,
+    metrics: { runs: metric('SampleCount'), ok: metric('Sum') },
+    expression: 'runs - ok',
+    label: 'failed runs (all locations)',
+    periodSeconds: check.intervalSeconds,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    threshold: q,
   };
 }
 
@@ -195,6 +259,7 @@ function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): 
 function silentAlarm(config: MonitorConfig, shard: FleetPlan['shards'][number], location: string, warmUp: number): MetricAlarmDefinition {
   const { silent } = config.alarms;
   const periodSeconds = shard.invokeEverySeconds;
+  const home = config.locations.length ? (config.homeRegion ?? config.locations[0]) : undefined;
   return {
     type: 'metric',
     class: AlarmClass.SILENT,
@@ -217,7 +282,8 @@ function silentAlarm(config: MonitorConfig, shard: FleetPlan['shards'][number], 
       `Runner shard ${shard.id} in ${location} stopped publishing (${shard.checks.length} checks every ${shard.intervalSeconds} s:`,
       `${shard.checks.slice(0, 5).join(', ')}${shard.checks.length > 5 ? `, and ${shard.checks.length - 5} more (the dashboard and the runner logs list them)` : ''}).`,
       'The probe itself stopped: schedule disabled, function erroring or timing out, throttled, or PutMetricData denied.',
-      "Check the runner function's Errors and Throttles metrics and logs, the EventBridge Scheduler schedule, and EMF fallback lines in the logs.",
+      "Check the runner function's Errors and Throttles metrics and logs, the EventBridge Scheduler schedule, and EMF fallback lines in the logs" +
+        (home && location !== home ? ` (in ${location}: EMF metrics appear in the runner's region, not here in ${home}).` : '.'),
       mOfN(silent, periodSeconds),
     ]),
     warmUpMinutes: warmUp,

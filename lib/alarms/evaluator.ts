@@ -71,11 +71,22 @@
  *    data exists (a Silent alarm treating missing data as breaching), not the one OK notification per
  *    new alarm.
  *
+ * Metric math alarms (MathAlarmDefinition):
+ * 13. `a - b` of two metric queries is computed per period where both have a value, then judged
+ *    like a single metric with rules 3–7. Only this form is modelled, and the stack uses it only on
+ *    two statistics of one metric (SampleCount and Sum of Success), so a period holds both values or
+ *    neither: how CloudWatch pairs two unrelated series' timestamps is never exercised. Sub-minute
+ *    periods are allowed in a math alarm's queries: "For high-resolution metrics … the period can be
+ *    1, 5, 10, 20, 30, 60, or any multiple of 60" (AWS::CloudWatch::Alarm MetricStat, Period,
+ *    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricstat.html).
+ *
  * Ingestion delay: a datapoint counts only once visible (`PutOptions.visibleAtMs`).
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { Dimension } from '../../contracts/metrics';
 import {
+  alarmPeriodSeconds,
+  parseMathExpression,
   renderInsightsQuery,
   type AlarmClass,
   type AlarmDefinition,
@@ -487,7 +498,22 @@ function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] 
   if (d.warmUpMinutes !== undefined && (!Number.isInteger(d.warmUpMinutes) || d.warmUpMinutes < 1 || d.warmUpMinutes > 2880)) {
     problems.push(`warmUpMinutes must be a whole number from 1 to 2,880 (WarmUpPeriodDurationInMinutes), got ${d.warmUpMinutes}`);
   }
-  const periodSeconds = d.type === 'metric' ? d.metric.periodSeconds : d.periodSeconds;
+  const periodSeconds = alarmPeriodSeconds(d);
+  if (d.type === 'math') {
+    if (!isValidAlarmPeriod(periodSeconds)) problems.push(`periodSeconds must be 10, 20, 30 or a multiple of 60, got ${periodSeconds}`);
+    const max = periodSeconds < 3600 ? 86_400 : 604_800;
+    if (periodSeconds * n > max) problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed ${max} s`);
+    const parsed = parseMathExpression(d.expression);
+    if (!parsed) problems.push(`expression must be "<id> - <id>" (the one metric math form modelled), got ${JSON.stringify(d.expression)}`);
+    for (const id of parsed ? [parsed.minuend, parsed.subtrahend] : []) {
+      if (!Object.hasOwn(d.metrics, id)) problems.push(`expression names "${id}", which is not one of metrics (${Object.keys(d.metrics).join(', ')})`);
+    }
+    for (const [id, m] of Object.entries(d.metrics)) {
+      if (!/^[a-z][A-Za-z0-9_]*$/.test(id)) problems.push(`metrics id "${id}" must start with a lower-case letter (MetricDataQuery Id)`);
+      if (m.periodSeconds !== periodSeconds) problems.push(`metrics.${id}.periodSeconds must be the alarm's ${periodSeconds}, got ${m.periodSeconds}`);
+    }
+    return problems;
+  }
   if (d.type === 'metric') {
     if (!isValidAlarmPeriod(periodSeconds)) problems.push(`metric.periodSeconds must be 10, 20, 30 or a multiple of 60, got ${periodSeconds}`);
     // PutMetricAlarm: Period × EvaluationPeriods ≤ 604,800 s, and ≤ 86,400 s for periods under an hour.
@@ -578,7 +604,7 @@ export class AlarmEvaluator {
   ) {
     this.evaluationRangePeriods = options.evaluationRangePeriods ?? definition.evaluationPeriods + 2;
     const problems = definitionProblems(definition, this.evaluationRangePeriods);
-    const periodSeconds = definition.type === 'metric' ? definition.metric.periodSeconds : definition.periodSeconds;
+    const periodSeconds = alarmPeriodSeconds(definition);
     this.periodMs = periodSeconds * 1000;
     this.evaluationIntervalMs = periodSeconds < 60 ? 10_000 : MINUTE_MS;
     this.evaluationOffsetMs = options.evaluationOffsetMs ?? 0;
@@ -630,6 +656,15 @@ export class AlarmEvaluator {
       const periods = store.periodValues(d.metric, range);
       if (this.warmingUp(nowMs, windowFull(periods, d.evaluationPeriods))) return [];
       return this.setState(judge(periods, this.rule(d.metric.statistic)), nowMs);
+    }
+    if (d.type === 'math') {
+      // Rule 13: a - b per period, where both queries have a value.
+      const { minuend, subtrahend } = parseMathExpression(d.expression)!;
+      const a = store.periodValues(d.metrics[minuend]!, range);
+      const b = store.periodValues(d.metrics[subtrahend]!, range);
+      const periods = a.map((p, i) => (p.value !== undefined && b[i]!.value !== undefined ? { startMs: p.startMs, value: p.value - b[i]!.value! } : { startMs: p.startMs }));
+      if (this.warmingUp(nowMs, windowFull(periods, d.evaluationPeriods))) return [];
+      return this.setState(judge(periods, this.rule(d.label)), nowMs);
     }
     const groups = store.queryInsights(d.select, { ...range, periodSeconds: d.periodSeconds });
     if (this.warmingUp(nowMs, groups.some((g) => windowFull(g.periods, d.evaluationPeriods)))) return [];
@@ -721,7 +756,7 @@ export class AlarmEvaluator {
   private record(change: { from: AlarmState; to: AlarmState; reason: string; contributor?: string }, nowMs: number): AlarmTransition {
     const d = this.definition;
     const check =
-      d.type === 'metric' ? d.check : change.contributor !== undefined && d.select.groupBy === Dimension.CHECK ? change.contributor : undefined;
+      d.type !== 'insights' ? d.check : change.contributor !== undefined && d.select.groupBy === Dimension.CHECK ? change.contributor : undefined;
     const t: AlarmTransition = {
       alarm: d.id,
       class: d.class,

@@ -110,7 +110,38 @@ export interface InsightsSelect {
   readonly limit: number;
 }
 
-export type AlarmDefinition = MetricAlarmDefinition | InsightsAlarmDefinition;
+/**
+ * A metric math alarm on statistics of metrics: `expression` is `<id> - <id>` over two of `metrics`
+ * (the one form modelled), evaluated per period on the periods where both have a value. It counts
+ * what no single statistic can: a fast check's failed runs of a period, all locations together, as
+ * SampleCount(Success) − Sum(Success), which late datapoints can only undercount (an Average would
+ * read one failed location's early datapoint as "every location failed").
+ */
+export interface MathAlarmDefinition extends AlarmBase {
+  readonly type: 'math';
+  /** The metric queries by id (an id starts with a lower-case letter), each with its statistic; every period is `periodSeconds`. */
+  readonly metrics: Readonly<Record<string, AlarmMetric>>;
+  /** The expression the alarm watches, e.g. `runs - ok`. */
+  readonly expression: string;
+  /** The expression's label (what the alarm's reason and the console call the value). */
+  readonly label: string;
+  readonly periodSeconds: number;
+  /** The check it watches, when it watches one. */
+  readonly check?: string;
+}
+
+export type AlarmDefinition = MetricAlarmDefinition | InsightsAlarmDefinition | MathAlarmDefinition;
+
+/** The period an alarm evaluates. */
+export function alarmPeriodSeconds(d: AlarmDefinition): number {
+  return d.type === 'metric' ? d.metric.periodSeconds : d.periodSeconds;
+}
+
+/** `a - b`: the ids of the one math form modelled, or undefined. */
+export function parseMathExpression(expression: string): { readonly minuend: string; readonly subtrahend: string } | undefined {
+  const m = /^([a-z][A-Za-z0-9_]*) - ([a-z][A-Za-z0-9_]*)$/.exec(expression);
+  return m ? { minuend: m[1]!, subtrahend: m[2]! } : undefined;
+}
 
 /** Render an InsightsSelect as Metrics Insights SQL (the one renderer the construct and the evaluator use). */
 export function renderInsightsQuery(q: InsightsSelect): string {

@@ -36,6 +36,7 @@ import {
   type CostScale,
   type FleetSummary,
   type IntervalCost,
+  type LocationCost,
   type PriceSource,
 } from './report';
 
@@ -195,9 +196,9 @@ function alarmInterval(
   shards: ReadonlyMap<string, ShardPlan>,
   matched: readonly Series[],
 ): IntervalSeconds | undefined {
-  if (alarm.type === 'metric') {
+  if (alarm.type !== 'insights') {
     if (alarm.check) return checks.get(alarm.check)?.intervalSeconds;
-    if (alarm.shard) return shards.get(alarm.shard)?.intervalSeconds;
+    if (alarm.type === 'metric' && alarm.shard) return shards.get(alarm.shard)?.intervalSeconds;
     return undefined;
   }
   const intervals = new Set(matched.map((s) => s.intervalSeconds));
@@ -354,7 +355,21 @@ function build(config: MonitorConfig, a: CostAssumptions): Built {
 
   // --- Alarms: exactly the definitions the stack deploys.
   for (const alarm of alarms) {
-    if (alarm.type === 'metric') {
+    if (alarm.type === 'math') {
+      // Billed per metric the expression uses (pricing: "$0.30 per alarm metric").
+      const high = alarm.periodSeconds < 60;
+      const interval = alarmInterval(alarm, checkByName, shardById, []);
+      const metrics = Object.keys(alarm.metrics).length;
+      book.add({
+        item: high ? 'Alarms: high resolution' : 'Alarms: standard resolution',
+        ...(interval ? { intervalSeconds: interval } : {}),
+        quantity: metrics,
+        unit: 'alarm metric-months',
+        price: high ? 'highResolutionAlarmMonth' : 'standardAlarmMonth',
+        scalesWith: 'checks',
+        basis: `${alarm.class} per check on a quorum of locations: metric math ${alarm.expression} over ${metrics} alarm metrics, period ${alarm.periodSeconds} s`,
+      });
+    } else if (alarm.type === 'metric') {
       const high = alarm.metric.periodSeconds < 60;
       const interval = alarmInterval(alarm, checkByName, shardById, []);
       const what = alarm.check ? 'per check' : alarm.shard ? 'per shard and location' : alarm.host ? 'per TLS host' : 'per runner';
@@ -514,5 +529,40 @@ function explain(config: MonitorConfig, a: CostAssumptions, built: Built): strin
 export function estimateCost(config: MonitorConfig, assumptions: Partial<CostAssumptions> = {}): CostReport {
   const a: CostAssumptions = { ...DEFAULT_COST_ASSUMPTIONS, ...assumptions };
   const built = build(config, a);
-  return { ...built.report, notes: explain(config, a, built) };
+  const perLocation = locationCost(config, a, built.report);
+  return { ...built.report, notes: explain(config, a, built), ...(perLocation ? { perLocation } : {}) };
+}
+
+/**
+ * With several locations, the cost per check-month per location two ways: the all-in figure spread
+ * evenly, and what the last location adds (the same fleet priced from one location fewer: one runner,
+ * its schedules, invocations, logs, token reads, heartbeats and Silent alarms fewer, and the quorum of
+ * one location fewer).
+ */
+function locationCost(config: MonitorConfig, a: CostAssumptions, report: Omit<CostReport, 'notes'>): LocationCost | undefined {
+  const L = config.locations.length;
+  if (L < 2) return undefined;
+  const home = config.homeRegion ?? config.locations[0];
+  // Drop the last location that is not the home region (the home's runner stays with its stack).
+  const drop = [...config.locations].reverse().find((l) => l !== home) ?? config.locations[L - 1];
+  const fewer: MonitorConfig = { ...config, locations: config.locations.filter((l) => l !== drop), quorum: undefined };
+  const without = build(fewer, a).report;
+  const N = config.checks.length;
+  const byItem = (r: Omit<CostReport, 'notes'>) => {
+    const m = new Map<CostItem, number>();
+    for (const l of r.lines) m.set(l.item, (m.get(l.item) ?? 0) + l.usd);
+    return m;
+  };
+  const now = byItem(report);
+  const before = byItem(without);
+  const marginalLines = COST_ITEMS.map((item) => ({ item, perCheckUsd: ((now.get(item) ?? 0) - (before.get(item) ?? 0)) / N }))
+    .filter((l) => Math.abs(l.perCheckUsd) >= 1e-9)
+    .sort((x, y) => y.perCheckUsd - x.perCheckUsd);
+  return {
+    locations: L,
+    averagePerCheckMonthUsd: report.perCheckMonthUsd / L,
+    marginalPerCheckMonthUsd: report.perCheckMonthUsd - without.perCheckMonthUsd,
+    comparedWith: fewer.locations,
+    marginalLines,
+  };
 }

@@ -79,6 +79,18 @@ export function formatCostTable(report: CostReport): string {
     for (const a of g.alternatives) out.push(`    ${g.intervalSeconds} s, ${a.label}: ${a.basis}`);
   }
 
+  const pl = report.perLocation;
+  if (pl) {
+    const top = pl.marginalLines.slice(0, 4).map((l) => `${l.item} ${fmtUsd(l.perCheckUsd)}`).join(', ');
+    out.push(
+      '',
+      `Per check-month per location (${pl.locations} locations: ${f.locations.join(', ')}):`,
+      `  ${fmtUsd(pl.averagePerCheckMonthUsd)} on average: the all-in ${fmtUsd(report.perCheckMonthUsd)} per check-month divided by ${pl.locations} locations.`,
+      `  ${fmtUsd(pl.marginalPerCheckMonthUsd)} for one more location: this fleet minus the same fleet from ${pl.comparedWith.join(', ')} (largest: ${top}).`,
+      '  Metrics (one identity for every location), the class alarms, dashboard and key are shared, so a location costs less than the average.',
+    );
+  }
+
   out.push('', 'Assumptions:');
   for (const [key, text] of Object.entries(ASSUMPTION_TEXT) as [keyof CostAssumptions, string][]) {
     out.push(`  ${key} = ${String(report.assumptions[key])}: ${text}`);

@@ -169,4 +169,23 @@ export interface CostReport {
   readonly sources: readonly PriceSource[];
   /** What is and is not counted, what blocks a goal, what an assumption hides. */
   readonly notes: readonly string[];
+  /** With several locations: the cost per check-month per location, two ways. */
+  readonly perLocation?: LocationCost;
+}
+
+/**
+ * What a location costs per check-month. Most of the bill does not grow with locations (every
+ * location publishes the same Success / Duration identities; the dashboard, key and class alarms are
+ * the home region's), so the marginal cost of a location is well below the average.
+ */
+export interface LocationCost {
+  readonly locations: number;
+  /** perCheckMonthUsd / locations: the all-in cost of a check-month spread evenly over the locations. */
+  readonly averagePerCheckMonthUsd: number;
+  /** What the last location adds per check-month: this fleet's cost minus the same fleet's from one location fewer. */
+  readonly marginalPerCheckMonthUsd: number;
+  /** The locations of that fleet: all but the last one that is not the home region. */
+  readonly comparedWith: readonly string[];
+  /** The marginal cost by line item, per check-month, largest first (lines that do not change left out). */
+  readonly marginalLines: ReadonlyArray<{ readonly item: CostItem; readonly perCheckUsd: number }>;
 }

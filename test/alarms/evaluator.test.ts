@@ -2,7 +2,7 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it, test } from 'vitest';
 import { Dimension, MetricName } from '../../contracts/metrics';
 import { AlarmEvaluator, AlarmState, evaluateAll, evaluateBetween, InvalidAlarmDefinitionError, MetricStore, type AlarmTransition } from '../../lib/alarms/evaluator';
-import type { MetricAlarmDefinition, TreatMissingData } from '../../lib/alarms/model';
+import type { MathAlarmDefinition, MetricAlarmDefinition, TreatMissingData } from '../../lib/alarms/model';
 import { datum, insightsAlarm, metricAlarm, MIN, NS, SEC, T0 } from './helpers';
 
 describe('AlarmEvaluator against the CloudWatch User Guide tables', () => {
@@ -493,5 +493,70 @@ describe('warm-up and the deploy-time notifications', () => {
     expect(e.evaluate(new MetricStore(), T0 + MIN)).toEqual([]);
     expect(e.createdAtMs).toBe(T0 + MIN);
     expect(e.evaluate(new MetricStore(), T0 + 3 * MIN)).toMatchObject([{ to: 'ALARM' }]);
+  });
+});
+
+describe('metric math alarms (a fast check on a quorum of locations)', () => {
+  /** Failed runs of a 10 s period, all locations together: SampleCount − Sum of Success >= 2. */
+  const failedRuns = (over: Partial<MathAlarmDefinition> = {}): MathAlarmDefinition => {
+    const metric = { namespace: NS, metricName: 'Success', dimensions: { Check: 'fast' }, periodSeconds: 10 } as const;
+    return {
+      type: 'math',
+      class: 'Failing',
+      id: 'Failing-fast',
+      check: 'fast',
+      metrics: { runs: { ...metric, statistic: 'SampleCount' }, ok: { ...metric, statistic: 'Sum' } },
+      expression: 'runs - ok',
+      label: 'failed runs',
+      periodSeconds: 10,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: 2,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: 'notBreaching',
+      description: 'test math alarm',
+      ...over,
+    };
+  };
+  const success = (value: 0 | 1, atMs: number) => datum(value, atMs, { name: 'Success', dims: { Check: 'fast' }, storageResolution: 1 });
+
+  it('counts the failed runs of each period and fires on the quorum, every 10 s', () => {
+    const e = new AlarmEvaluator(failedRuns());
+    expect(e.evaluationIntervalMs).toBe(10 * SEC);
+    const store = new MetricStore();
+    // Period 02:00:00: one of three locations failed; 02:00:10: two of three.
+    store.put(NS, [success(0, T0), success(1, T0 + 3 * SEC), success(1, T0 + 6 * SEC)]);
+    store.put(NS, [success(0, T0 + 10 * SEC), success(0, T0 + 13 * SEC), success(1, T0 + 16 * SEC)]);
+    expect(e.evaluate(store, T0 + 10 * SEC)).toMatchObject([{ to: 'OK' }]);
+    expect(e.stateReason).toMatch(/\[1 \(02:00:00\)\] breached failed runs >= 2/);
+    expect(e.evaluate(store, T0 + 20 * SEC)).toMatchObject([{ alarm: 'Failing-fast', check: 'fast', from: 'OK', to: 'ALARM' }]);
+  });
+
+  it('undercounts, never overcounts, while a location is still to come in: the Average would read one failure as all', () => {
+    const e = new AlarmEvaluator(failedRuns());
+    const store = new MetricStore();
+    // Only the failing location's datapoint is in when the period is evaluated; the others come 5 s later.
+    store.put(NS, [success(0, T0)], { visibleAtMs: T0 + 2 * SEC });
+    store.put(NS, [success(1, T0 + 3 * SEC), success(1, T0 + 6 * SEC)], { visibleAtMs: T0 + 15 * SEC });
+    e.evaluate(store, T0 + 10 * SEC);
+    expect(e.state).toBe('OK');
+    const average = new AlarmEvaluator(metricAlarm({ metric: { namespace: NS, metricName: 'Success', dimensions: { Check: 'fast' }, statistic: 'Average', periodSeconds: 10 }, comparisonOperator: 'LessThanOrEqualToThreshold', threshold: 1 / 3, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'notBreaching' }));
+    average.evaluate(store, T0 + 10 * SEC);
+    expect(average.state).toBe('ALARM');
+  });
+
+  it('refuses a form it does not model, unknown ids and mismatched periods, all at once', () => {
+    let error: unknown;
+    try {
+      new AlarmEvaluator(failedRuns({ expression: 'runs / ok', metrics: { runs: { ...failedRuns().metrics.runs!, periodSeconds: 60 }, Ok: failedRuns().metrics.ok! } }));
+    } catch (err) {
+      error = err;
+    }
+    expect((error as InvalidAlarmDefinitionError).problems).toEqual([
+      'expression must be "<id> - <id>" (the one metric math form modelled), got "runs / ok"',
+      'metrics.runs.periodSeconds must be the alarm\'s 10, got 60',
+      'metrics id "Ok" must start with a lower-case letter (MetricDataQuery Id)',
+    ]);
+    expect(() => new AlarmEvaluator(failedRuns({ expression: 'runs - fails' }))).toThrow('expression names "fails", which is not one of metrics (runs, ok)');
   });
 });

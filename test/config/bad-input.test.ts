@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, MAX_CHECKS, parseConfig, type MonitorConfigInput } from '../../contracts/config';
+import { REGION_PARTITIONS } from '../../contracts/regions';
 import { http, problemsOf, withChecks, ws } from './support';
 
 /** What zod says when a field builder forgot a message. */
@@ -20,6 +21,9 @@ const queryCredential = (path: string, shown: string, param: string) =>
 const USERINFO =
   'must not carry a credential in its user info (***@): put it in tokens and use auth ' +
   '(for user:password, auth {"scheme": "Basic"} with the base64 of user:password as the token)';
+
+/** How many regions contracts/regions.ts knows (the installed aws-cdk-lib's; test/config/regions.test.ts). */
+const KNOWN_REGIONS = Object.keys(REGION_PARTITIONS).length;
 
 /** `n` distinct, valid checks. */
 const manyChecks = (n: number) => Array.from({ length: n }, (_, i) => ({ ...http, name: `c${i}` }));
@@ -130,6 +134,34 @@ const BAD: Array<[string, unknown, readonly string[]]> = [
     ['alarms.refused.evaluationPeriods must be at most 180: 180 periods of 60 s (checks every 10 s) fill the 3 hours a Metrics Insights alarm can evaluate, got 181']],
   ['Silent evaluation beyond a day', { ...withChecks(http), intervalSeconds: 1800, alarms: { silent: { evaluationPeriods: 49 } } },
     ['alarms.silent.evaluationPeriods must be at most 48: 48 periods of 1800 s (checks every 1800 s) make one day, the longest a Silent alarm may evaluate, got 49']],
+
+  // --- regions (issue 14): ones this aws-cdk-lib knows, in one partition
+  ['a location this aws-cdk-lib does not know', { ...withChecks(http), locations: ['us-east-1', 'eu-west-9'] },
+    [`locations[1] must be an AWS region this aws-cdk-lib knows (${KNOWN_REGIONS} regions, e.g. eu-west-1), got "eu-west-9"`]],
+  ['a misspelt location (the closest known region is named)', { ...withChecks(http), locations: ['us-est-1', 'eu-west-1'] },
+    [`locations[0] must be an AWS region this aws-cdk-lib knows (${KNOWN_REGIONS} regions, e.g. us-east-1), got "us-est-1"`]],
+  ['a location in upper case', { ...withChecks(http), locations: ['us-east-1', 'EU-West-1'] },
+    ['locations[1] must be written as AWS writes it, "eu-west-1", got "EU-West-1"']],
+  ['a homeRegion this aws-cdk-lib does not know', { ...withChecks(http), locations: ['us-east-1'], homeRegion: 'mars-north-1' },
+    [`homeRegion must be an AWS region this aws-cdk-lib knows (${KNOWN_REGIONS} regions, e.g. eu-west-1), got "mars-north-1"`]],
+  ['locations in three partitions (runners cannot publish across partitions)', { ...withChecks(http), locations: ['us-east-1', 'cn-north-1', 'eu-west-1', 'us-gov-west-1'] },
+    ['locations[1] must be in the partition of the home region: "cn-north-1" is in aws-cn, the first location "us-east-1" (the home region) in aws, ' +
+      'and a runner cannot publish metrics or read tokens across partitions (a monitor per partition), got "cn-north-1"',
+    'locations[3] must be in the partition of the home region: "us-gov-west-1" is in aws-us-gov, the first location "us-east-1" (the home region) in aws, ' +
+      'and a runner cannot publish metrics or read tokens across partitions (a monitor per partition), got "us-gov-west-1"']],
+  ['a location outside the partition of homeRegion', { ...withChecks(http), locations: ['cn-north-1', 'eu-west-1'], homeRegion: 'cn-northwest-1' },
+    ['locations[1] must be in the partition of the home region: "eu-west-1" is in aws, homeRegion "cn-northwest-1" in aws-cn, ' +
+      'and a runner cannot publish metrics or read tokens across partitions (a monitor per partition), got "eu-west-1"']],
+  ['a homeRegion in another partition than every location (homeRegion is the wrong one)', { ...withChecks(http), locations: ['us-east-1', 'eu-west-1'], homeRegion: 'cn-north-1' },
+    ['homeRegion must be in the partition of the locations: "cn-north-1" is in aws-cn, the locations in aws, ' +
+      'and a runner cannot publish metrics or read tokens across partitions (a monitor per partition), got "cn-north-1"']],
+  ['an unknown location does not also fail the partition rule', { ...withChecks(http), locations: ['cn-north-1', 'cn-north-9'] },
+    [`locations[1] must be an AWS region this aws-cdk-lib knows (${KNOWN_REGIONS} regions, e.g. cn-north-1), got "cn-north-9"`]],
+  ['an unknown location and one in another partition: both at once', { ...withChecks(http), locations: ['us-east-1', 'cn-north-1', 'eu-west-9', 'us-east-1'] },
+    [`locations[2] must be an AWS region this aws-cdk-lib knows (${KNOWN_REGIONS} regions, e.g. eu-west-1), got "eu-west-9"`,
+      'locations[3] must be unique (also locations[0]), got "us-east-1"',
+      'locations[1] must be in the partition of the home region: "cn-north-1" is in aws-cn, the first location "us-east-1" (the home region) in aws, ' +
+        'and a runner cannot publish metrics or read tokens across partitions (a monitor per partition), got "cn-north-1"']],
 
   // --- the configuration as a whole
   ['a null configuration (was a TypeError)', null,
@@ -250,6 +282,9 @@ const GOOD: Array<[string, unknown]> = [
     },
   ],
   ['a homeRegion without locations', { ...withChecks(http), homeRegion: 'eu-west-1' }],
+  ['the seed probing from three regions (issue 14)', { ...JSON.parse(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8')), locations: ['us-east-1', 'eu-west-1', 'ap-southeast-1'] }],
+  ['locations in the China partition with their home there', { ...withChecks(http), locations: ['cn-north-1', 'cn-northwest-1'], homeRegion: 'cn-northwest-1' }],
+  ['GovCloud locations', { ...withChecks(http), locations: ['us-gov-west-1', 'us-gov-east-1'] }],
   ['hourly checks at the edge of the 3-hour and one-day windows', { ...withChecks(http), intervalSeconds: 3600, alarms: { failing: { evaluationPeriods: 3 }, silent: { evaluationPeriods: 24 } } }],
 ];
 

@@ -221,6 +221,44 @@ describe('createRunner', () => {
     expect(lines.filter((l) => l.includes('"check result"'))).toHaveLength(2);
   });
 
+  it('says where the EMF fallback of a runner outside the home region lands: its own region, unseen by the home alarms', async () => {
+    cloudwatch.setThen(Answer.internalFailure);
+    const shard = { s: { intervalSeconds: 60, ticks: 1, checks: checks([{ name: 'health', kind: 'http', url: api.url, expectStatus: 403 }]) } };
+    const from = cloudwatch.requests.length;
+    // As Lambda runs it in ap-southeast-1 (AWS_REGION), publishing to us-east-1.
+    const err = await runner(fleetOf(shard), { env: { location: 'ap-southeast-1', homeRegion: 'us-east-1' }, region: 'ap-southeast-1' })({ shard: 's' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PublishError);
+    // It did try the home region first (SigV4 scope), and only then fell back.
+    expect(cloudwatch.requests.slice(from).map((r) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(r.headers.authorization))?.[1])).toContain('us-east-1');
+    expect((err as Error).message).toMatch(
+      /^publishing the metrics of shard "s" \(location ap-southeast-1\) failed in 1 of 1 tick\(s\) \(InternalServiceFault HTTP 500 after 4 attempts: .*\); \d+ EMF line\(s\) were written to the log instead: /,
+    );
+    expect((err as Error).message).toContain(
+      "CloudWatch Logs makes these metrics in ap-southeast-1, this runner's region, not in the home region us-east-1: the alarms there do not see them " +
+        '(while this lasts, this location counts as silent there and its Silent alarm fires)',
+    );
+    const logged = lines.filter((l) => l.includes('"PutMetricData')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toEqual([expect.objectContaining({ level: 'error', emfMetricsRegion: 'ap-southeast-1', homeRegion: 'us-east-1', seenByHomeAlarms: false })]);
+    expect(String(logged[0]!.msg)).toMatch(/^PutMetricData to us-east-1 failed after retries; datapoints written as EMF to stdout instead: CloudWatch Logs makes these metrics in ap-southeast-1, /);
+    // The EMF lines themselves carry the same identities, heartbeat included, as the call would have.
+    const emf = lines.filter((l) => l.includes('"_aws"')).join('\n');
+    expect(emf).toContain('"Location":"ap-southeast-1"');
+
+    // Control: the home region's runner (AWS_REGION, no SYNTHMON_HOME_REGION) falls back where its alarms are.
+    lines = [];
+    const home = await runner(fleetOf(shard), { env: { location: 'eu-west-1' } })({ shard: 's' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((home as Error).message).toContain('CloudWatch Logs makes these metrics in eu-west-1, the home region, where the alarms see them');
+    expect(lines.filter((l) => l.includes('"PutMetricData')).map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ emfMetricsRegion: 'eu-west-1', seenByHomeAlarms: true }),
+    ]);
+  });
+
   it('publishes to the home region from another location (SigV4 scope), its heartbeat naming its own location', async () => {
     const shard = { s: { intervalSeconds: 60, ticks: 1, checks: checks([{ name: 'health', kind: 'http', url: api.url, expectStatus: 403 }]) } };
     const scopeOf = (i: number) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/monitoring\//.exec(String(cloudwatch.requests[i]!.headers.authorization))?.[1];

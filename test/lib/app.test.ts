@@ -45,6 +45,68 @@ describe('bin/app.ts', () => {
     expect(suppressed).toEqual(['AWS::IAM::Policy AwsSolutions-IAM5[Resource::*]']);
   });
 
+  it('synthesizes the seed from three regions offline: a stack per region, pinned to it, the runners publishing to and reading tokens from the home region, quorum 2 at home', () => {
+    const file = join(work, 'three-regions.json');
+    const seed = JSON.parse(readFileSync(join(ROOT, 'config', 'default.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...seed, locations: ['us-east-1', 'eu-west-1', 'ap-southeast-1'] }));
+    const outdir = join(work, 'three');
+    const run = runApp({ config: file }, outdir);
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+
+    // Three stacks, each pinned to its region, the account left to the CLI's credentials (cdk deploy --all).
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; environment?: string }> };
+    const stacks = Object.fromEntries(Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack').map(([id, a]) => [id, a.environment]));
+    expect(stacks).toEqual({
+      SyntheticMonitor: 'aws://unknown-account/us-east-1',
+      'SyntheticMonitor-runner-eu-west-1': 'aws://unknown-account/eu-west-1',
+      'SyntheticMonitor-runner-ap-southeast-1': 'aws://unknown-account/ap-southeast-1',
+    });
+    type Resource = { Type: string; Properties: Record<string, unknown> };
+    const resources = (stack: string) => Object.values(JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8')).Resources as Record<string, Resource>);
+    const ofType = (stack: string, type: string) => resources(stack).filter((r) => r.Type === type).map((r) => r.Properties);
+    /** An IAM resource with CloudFormation's pseudo parameters shown as <Name>. */
+    const arn = (value: unknown): unknown => {
+      const join = (value as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'];
+      return join ? join[1].map((p) => (typeof p === 'string' ? p : `<${String((p as { Ref?: string }).Ref ?? JSON.stringify(p)).replace('AWS::', '')}>`)).join(join[0]) : value;
+    };
+
+    for (const [stack, location] of [['SyntheticMonitor-runner-eu-west-1', 'eu-west-1'], ['SyntheticMonitor-runner-ap-southeast-1', 'ap-southeast-1']] as const) {
+      const [fn] = ofType(stack, 'AWS::Lambda::Function');
+      expect((fn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: location, SYNTHMON_HOME_REGION: 'us-east-1' });
+      const statements = ofType(stack, 'AWS::IAM::Policy').flatMap((p) => (p.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+      expect(statements.find((st) => st.Sid === 'PutMetricDataInTheMonitorNamespaceOnly')).toMatchObject({
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'SyntheticMonitor' } },
+      });
+      // The token is read from the home region's Parameter Store, not the runner's own.
+      const tokens = statements.find((st) => st.Sid === 'ReadTokenParameters')!;
+      expect(tokens.Action).toBe('ssm:GetParameter');
+      expect(arn(tokens.Resource)).toBe('arn:<Partition>:ssm:us-east-1:<AccountId>:parameter/synthmon/default');
+      // No alarms, topic or dashboard outside the home region.
+      expect(ofType(stack, 'AWS::CloudWatch::Alarm')).toEqual([]);
+      expect(ofType(stack, 'AWS::SNS::Topic')).toEqual([]);
+      expect(ofType(stack, 'AWS::Scheduler::Schedule')).toHaveLength(1);
+    }
+
+    // Home: its own runner (no home region to point at), the alarms with the quorum, a Silent alarm per location.
+    const [homeFn] = ofType('SyntheticMonitor', 'AWS::Lambda::Function');
+    expect((homeFn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: 'us-east-1' });
+    const alarms = ofType('SyntheticMonitor', 'AWS::CloudWatch::Alarm');
+    const insights = alarms.filter((a) => Array.isArray(a.Metrics));
+    expect(insights.map((a) => [a.AlarmName, a.Threshold])).toEqual([
+      ['SyntheticMonitor-Monitor-Refused-60s', 2],
+      ['SyntheticMonitor-Monitor-Forbidden-60s', 2],
+      ['SyntheticMonitor-Monitor-Failing-60s', 2],
+    ]);
+    expect(alarms.map((a) => a.AlarmName).filter((n) => String(n).includes('Silent')).sort()).toEqual(
+      ['ap-southeast-1', 'eu-west-1', 'us-east-1'].map((l) => `SyntheticMonitor-Monitor-Silent-60s-0-${l}`),
+    );
+    expect(ofType('SyntheticMonitor', 'AWS::SNS::Topic')).toHaveLength(1);
+    expect(ofType('SyntheticMonitor', 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+
   it('stops with every configuration problem and exit status 1, without a stack trace', () => {
     const file = join(work, 'bad.json');
     writeFileSync(file, JSON.stringify({ checks: [{ name: 'Bad Name', kind: 'http', url: 'ftp://x' }], intervalSeconds: 45 }));

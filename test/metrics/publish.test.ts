@@ -244,6 +244,34 @@ describe('publishResults', () => {
     expect(JSON.parse(logs[0] ?? '')).toMatchObject({ level: 'error', namespace: NAMESPACE, unpublished: expected.length, fallbackLines: 3, error: report.error });
   });
 
+  it('names the region whose CloudWatch Logs makes the EMF metrics, and whether the home alarms see them', async () => {
+    await setup({ down: true });
+    // A runner in ap-southeast-1 publishing to the home region us-east-1.
+    const away = await publish([result()], { region: 'us-east-1', emfRegion: 'ap-southeast-1' });
+    expect(away.fallback).toEqual({
+      region: 'ap-southeast-1',
+      seenByHomeAlarms: false,
+      note:
+        "CloudWatch Logs makes these metrics in ap-southeast-1, this runner's region, not in the home region us-east-1: the alarms there do not see them " +
+        '(while this lasts, this location counts as silent there and its Silent alarm fires)',
+    });
+    expect(JSON.parse(logs[0] ?? '')).toMatchObject({
+      level: 'error',
+      msg: `PutMetricData to us-east-1 failed after retries; datapoints written as EMF to stdout instead: ${away.fallback!.note}`,
+      emfMetricsRegion: 'ap-southeast-1',
+      homeRegion: 'us-east-1',
+      seenByHomeAlarms: false,
+    });
+    // The home region's own runner: same region, the alarms see the EMF metrics.
+    const home = await publish([result()], { emfRegion: 'us-east-1' });
+    expect(home.fallback).toMatchObject({ region: 'us-east-1', seenByHomeAlarms: true, note: 'CloudWatch Logs makes these metrics in us-east-1, the home region, where the alarms see them' });
+    expect(JSON.parse(logs[1] ?? '')).toMatchObject({ emfMetricsRegion: 'us-east-1', seenByHomeAlarms: true });
+    // Unknown (no emfRegion): said so, never guessed.
+    const unknown = await publish([result()], { region: 'us-east-1' });
+    expect(unknown.fallback).toEqual({ note: 'CloudWatch Logs makes these metrics in the region of the log group that receives this output (the alarms are in us-east-1)' });
+    expect(JSON.parse(logs[2] ?? '')).not.toHaveProperty('emfMetricsRegion');
+  });
+
   it('gives up on an endpoint that never answers within the SDK timeouts, then falls back', async () => {
     const { recorder } = await setup({ then: Answer.hang });
     const started = Date.now();
