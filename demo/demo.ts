@@ -25,7 +25,7 @@ import { certificateWarning } from '../lambda/checks/messages';
 import { alarmDefinitions, DEFAULT_LOCATION, tlsHosts, type AlarmClass } from '../lib/alarms/definitions';
 import { AlarmEvaluator, evaluateBetween, MetricStore, type AlarmState, type AlarmTransition } from '../lib/alarms/evaluator';
 import { planFleet } from '../lib/fleet/plan';
-import { fleetFile } from '../lib/runner';
+import { fleetFile } from '../lib/fleet/file';
 import { EXPIRING_CERTIFICATE_DAYS, Regression, startReplica, type Replica } from './replica';
 
 const MINUTE_MS = 60_000;

@@ -17,8 +17,9 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { MonitorConfig, ResolvedToken } from '../contracts/config';
-import { FLEET_FILE, HandlerEnvVar, type FleetFile } from '../contracts/handler-env';
+import { FLEET_FILE, HandlerEnvVar } from '../contracts/handler-env';
 import { CHECK_KINDS } from '../contracts/kinds';
+import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
 
 /** The handler the runner function runs. */
@@ -86,7 +87,7 @@ export const HANDLER_ESBUILD_OPTIONS = {
 } as const;
 
 /** The bundling of one runner: HANDLER_BUNDLING plus the hook that adds the chunks and the fleet file. */
-function runnerBundling(fleetFile: string): nodejs.BundlingOptions {
+function runnerBundling(fleetFilePath: string): nodejs.BundlingOptions {
   return {
     ...HANDLER_BUNDLING,
     commandHooks: {
@@ -94,7 +95,7 @@ function runnerBundling(fleetFile: string): nodejs.BundlingOptions {
       beforeInstall: () => [],
       afterBundling: (_inputDir: string, outputDir: string) => [
         lazyChunksCommand(outputDir),
-        ['cp', fleetFile, path.join(outputDir, FLEET_FILE)].map(shellQuote).join(' '),
+        ['cp', fleetFilePath, path.join(outputDir, FLEET_FILE)].map(shellQuote).join(' '),
       ],
     },
   };
@@ -121,21 +122,6 @@ function shellQuote(arg: string): string {
 
 /** The latest Node.js runtime this aws-cdk-lib knows (DESIGN §8). */
 export const PROBE_RUNTIME = lambda.Runtime.NODEJS_24_X;
-
-/** The fleet file for a validated configuration and its plan. */
-export function fleetFile(config: MonitorConfig, plan: FleetPlan): FleetFile {
-  const byName = new Map(config.checks.map((c) => [c.name, c]));
-  const used = new Set(config.checks.flatMap((c) => (c.auth ? [c.auth.token] : [])));
-  return {
-    version: 1,
-    namespace: config.namespace,
-    phaseTimings: config.phaseTimings,
-    tokens: Object.fromEntries(Object.entries(config.tokens).filter(([name]) => used.has(name))),
-    shards: Object.fromEntries(
-      plan.shards.map((s) => [s.id, { intervalSeconds: s.intervalSeconds, ticks: s.ticksPerInvocation, checks: s.checks.map((n) => byName.get(n)!) }]),
-    ),
-  };
-}
 
 export interface ProbeRunnerProps {
   /** The validated configuration. */

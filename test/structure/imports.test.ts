@@ -1,6 +1,7 @@
 /**
  * The source tree's shape (DESIGN §8): no import cycles among source files (type-only and dynamic
- * imports count), and shipped folders never import test or benchmark code.
+ * imports count), shipped folders never import test or benchmark code, and the CLI (demo included)
+ * never loads the CDK.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -92,5 +93,27 @@ describe('source structure', () => {
       .filter((f) => SHIPPED.includes(f.split(path.sep)[0]!))
       .flatMap((f) => graph.get(f)!.filter((d) => /^(test|bench)\//.test(d)).map((d) => `${f} -> ${d}`));
     expect(bad).toEqual([]);
+  });
+
+  it('keeps the CDK out of the CLI: nothing bin/synthmon.ts loads imports aws-cdk-lib or constructs', () => {
+    // Value imports only (type-only imports are erased), static and dynamic, followed transitively.
+    const valueImports = (file: string) => {
+      const text = readFileSync(path.join(ROOT, file), 'utf8');
+      return [...text.matchAll(/^(?!import type )(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1] ?? m[2]!);
+    };
+    const seen = new Set<string>();
+    const todo = ['bin/synthmon.ts'];
+    const cdk: string[] = [];
+    while (todo.length) {
+      const file = todo.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const specs = valueImports(file);
+      cdk.push(...specs.filter((s) => /^(aws-cdk-lib|constructs|cdk-nag)(\/|$)/.test(s)).map((s) => `${file} -> ${s}`));
+      const relative = new Set(specs.filter((s) => s.startsWith('.')).map((s) => path.normalize(path.join(path.dirname(file), s))));
+      todo.push(...importsOf(file).filter((f) => relative.has(f) || relative.has(f.replace(/\.ts$/, '')) || relative.has(path.dirname(f))));
+    }
+    expect(seen).toContain('demo/demo.ts');
+    expect(cdk).toEqual([]);
   });
 });
