@@ -138,6 +138,21 @@ describe.each(KINDS)('certificate on a %s result (DESIGN §5)', (kind) => {
   });
 });
 
+describe('certificate: the chain of a certificate seen before', () => {
+  it('reads the chain afresh when the same certificate, verified before, comes without its intermediate', async () => {
+    // The runner remembers verified chains by fingerprint; a failure must never reuse one.
+    const whole = await serve('http', pki.fullChain);
+    const first = await probeOnce(whole.check, options(), [whole.server]);
+    expect(first.certificate).toMatchObject({ verified: true, chain: ['CN=synthmon test intermediate CA', 'CN=synthmon test CA'] });
+    const again = await probeOnce(whole.check, options(), [whole.server]);
+    expect(again.certificate!.chain).toEqual(first.certificate!.chain);
+    const cut = await serve('http', pki.intermediateMissing);
+    const broken = await probeOnce(cut.check, options(), [cut.server]);
+    expect(broken.certificate).toMatchObject({ fingerprint256: first.certificate!.fingerprint256, verified: false, chain: [] });
+    expect(broken.message).toContain('the server did not send the intermediate certificate');
+  });
+});
+
 describe('certificate: absence and form', () => {
   it('counts daysLeft negative once expired: a day ago is -1', async () => {
     const { check, server } = await serve('http', pki.expired);
