@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { parseCheck, type Check } from '../contracts/config';
 import { runCheck } from '../lambda/run-check';
 import { Regression, startReplica, type Replica } from '../demo/replica';
+import { rawUpgradeStatus } from './support/raw-upgrade';
 
 const CANARY = 'c4n4rytok3n5ecret0replica0000000000000000';
 
@@ -37,18 +38,7 @@ function get(path: string, headers: Record<string, string>): Promise<{ status: n
 
 /** Upgrade status for a raw handshake with the given Origin (undefined: no Origin header at all). */
 function upgradeStatus(origin: string | undefined, token = CANARY): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${replica.wsUrl}?token=${encodeURIComponent(token)}`, { ca: replica.ca, ...(origin ? { origin } : {}), handshakeTimeout: 5_000 });
-    ws.on('open', () => {
-      ws.terminate();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (req, res) => {
-      resolve(res.statusCode ?? 0);
-      req.destroy();
-    });
-    ws.on('error', (err) => reject(err));
-  });
+  return rawUpgradeStatus(`${replica.wsUrl}?token=${encodeURIComponent(token)}`, { ca: replica.ca, ...(origin ? { origin } : {}) });
 }
 
 describe('replica of the backend', () => {

@@ -4,8 +4,8 @@
  * the configured threshold, and `--publish` sends `CertificateDaysLeft{Host}` with that value to the
  * local CloudWatch recorder (the real SDK over HTTP; no AWS account).
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localAwsEnv } from '../support/aws-env';
 import { startCloudWatchRecorder, type CloudWatchRecorder } from '../support/cloudwatch-recorder';
 import { CANARY, FRONT_END_ORIGIN, lines, runCli, scratch, startBackend, type Backend } from './support';
 
@@ -71,17 +71,7 @@ describe('synthmon probe: a certificate close to expiry', () => {
     const cw = await startCloudWatchRecorder();
     recorders.push(cw);
     const run = await runCli(['probe', `${backend.httpsBase}/api/orders/`, '--json', '--publish'], {
-      env: {
-        ...env(),
-        HOME: dir.dir,
-        AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-        AWS_CONFIG_FILE: join(dir.dir, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir.dir, 'no-aws-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_ENDPOINT_URL_CLOUDWATCH: cw.endpoint,
-      },
+      env: { ...env(), ...localAwsEnv({ cloudwatch: cw.endpoint, home: dir.dir }) },
     });
     expect(run.code).toBe(0);
     const days = cw.accepted().filter((d) => d.MetricName === 'CertificateDaysLeft');

@@ -3,8 +3,8 @@
  * against the local CloudWatch recorder (no AWS account: fake credentials and region in the child's
  * environment, the endpoint from AWS_ENDPOINT_URL_CLOUDWATCH).
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localAwsEnv } from '../support/aws-env';
 import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
 import { CANARY, FRONT_END_ORIGIN, lines, runCli, scratch, startBackend, type Backend } from './support';
 
@@ -30,18 +30,7 @@ async function recorder(options: Parameters<typeof startCloudWatchRecorder>[0] =
 
 /** What a developer laptop without AWS would have, pointed at the recorder; no shared config files read. */
 function awsEnv(endpoint: string): Record<string, string> {
-  return {
-    NODE_EXTRA_CA_CERTS: backend.caFile,
-    SYNTHMON_TOKEN: CANARY,
-    HOME: dir.dir,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    AWS_CONFIG_FILE: join(dir.dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir.dir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_CLOUDWATCH: endpoint,
-  };
+  return { NODE_EXTRA_CA_CERTS: backend.caFile, SYNTHMON_TOKEN: CANARY, ...localAwsEnv({ cloudwatch: endpoint, home: dir.dir }) };
 }
 
 /** `Name=Value` pairs of a datum's dimensions, for compact comparisons. */

@@ -11,6 +11,7 @@ import type { FleetFile, ShardEvent } from '../../contracts/handler-env';
 import { makeTestPki, type TestPki } from '../../demo/certs';
 import { createRunner, PublishError, ShardEventError, type RunnerDeps } from '../../lambda/runner';
 import { staticTokenStore } from '../../lambda/tokens';
+import { localAwsEnv } from '../support/aws-env';
 import { Answer, startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
 import { lookupTo, refusedPort, startSilentServer, type FaultServer } from '../support/fault-servers';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';
@@ -34,13 +35,7 @@ beforeAll(async () => {
     startSilentServer(),
     startCloudWatchRecorder(),
   ]);
-  Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-    AWS_SECRET_ACCESS_KEY: 'local-secret-key',
-    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
+  Object.assign(process.env, localAwsEnv({ cloudwatch: cloudwatch.endpoint }));
 });
 
 afterAll(async () => {

@@ -19,11 +19,11 @@ import { request } from 'node:https';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { makeServerPki } from '../../demo/certs';
 import { Regression, startReplica, type Replica } from '../../demo/replica';
 import { CANARY, scratch, startBackend, type Backend } from '../cli/support';
 import { lookupTo } from '../support/fault-servers';
+import { rawUpgradeStatus } from '../support/raw-upgrade';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';
 import { FRONT_END_ORIGIN } from './probe';
@@ -78,18 +78,7 @@ function wsTargets(): Record<string, WsTarget> {
 
 /** The status a raw upgrade gets (101 when the socket opened); `origin: null` sends no Origin header. */
 function upgradeStatus(url: string, ca: string, origin: string | null): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { ca, lookup: toLoopback, handshakeTimeout: TIMEOUT_MS, ...(origin === null ? {} : { origin }) });
-    ws.on('open', () => {
-      ws.terminate();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (req, res) => {
-      resolve(res.statusCode ?? 0);
-      req.destroy();
-    });
-    ws.on('error', reject);
-  });
+  return rawUpgradeStatus(url, { ca, lookup: toLoopback, timeoutMs: TIMEOUT_MS, ...(origin === null ? {} : { origin }) });
 }
 
 interface Answer {

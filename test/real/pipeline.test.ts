@@ -10,6 +10,7 @@ import type { FleetFile } from '../../contracts/handler-env';
 import { createRunner } from '../../lambda/runner';
 import { staticTokenStore } from '../../lambda/tokens';
 import { lines, runCli, scratch } from '../cli/support';
+import { localAwsEnv } from '../support/aws-env';
 import { Answer, startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
 import { lookupTo } from '../support/fault-servers';
 import { rawChecks } from './probe';
@@ -28,13 +29,7 @@ beforeAll(async () => {
   [stack, cloudwatch] = await Promise.all([startRealStack(), startCloudWatchRecorder()]);
   for (const name of AWS_ENV) if (process.env[name] !== undefined) savedEnv[name] = process.env[name];
   // The real SDK, pointed at the local recorder (the signature is required, not verified).
-  Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-    AWS_SECRET_ACCESS_KEY: 'local-secret-key',
-    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
+  Object.assign(process.env, localAwsEnv({ cloudwatch: cloudwatch.endpoint }));
 });
 
 afterAll(async () => {
