@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { attemptBudgetMs, AUTH_DEFAULTS, isCheckKind, KINDS, PUBLISH_MARGIN_MS, runBudgetMs, TOKEN_READ_MARGIN_MS, type CheckKind } from './kinds';
 import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S } from './fleet';
-import { REGION_PARTITIONS } from './regions';
+import { partitionOf, REGION_PARTITIONS } from './regions';
 
 /**
  * Names become CloudWatch dimensions and parts of alarm names (`<stack>-<monitor>-Failing-<name>`,
@@ -129,11 +129,6 @@ const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1,
 // ---------------------------------------------------------------------------------------------
 // Regions: `locations` and `homeRegion` name regions this aws-cdk-lib knows (contracts/regions.ts,
 // generated from aws-cdk-lib/region-info), all in one partition.
-
-/** The partition of a region this aws-cdk-lib knows (aws, aws-cn, aws-us-gov, …), else undefined. */
-export function partitionOf(region: string): string | undefined {
-  return Object.hasOwn(REGION_PARTITIONS, region) ? REGION_PARTITIONS[region] : undefined;
-}
 
 const KNOWN_REGIONS = Object.keys(REGION_PARTITIONS);
 
@@ -1025,6 +1020,14 @@ function crossFieldRules(cfg: Record<string, unknown>, zctx: z.RefinementCtx): v
 }
 
 export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
+
+/**
+ * The home region (DESIGN §4): `homeRegion`, else the first location; undefined for a monitor that
+ * names neither (it lives in the deploy region).
+ */
+export function homeRegionOf(config: Pick<MonitorConfig, 'homeRegion' | 'locations'>): string | undefined {
+  return config.homeRegion ?? config.locations[0];
+}
 export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 
 // Runtime helpers live in ./kinds (no zod), so the probes and the Lambda load without the schema.

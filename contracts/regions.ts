@@ -3,7 +3,7 @@
  * `node scripts/generate-regions.mjs` from aws-cdk-lib/region-info (RegionInfo.regions and
  * RegionInfo.get(region).partition): do not edit by hand. test/config/regions.test.ts fails when the
  * installed aws-cdk-lib knows another list. A plain table, no imports: the configuration schema (and
- * so the CLI) validates regions without loading aws-cdk-lib.
+ * so the CLI) validates regions without loading aws-cdk-lib, and the runner names ARNs by partition.
  */
 
 /** Region name → partition (aws, aws-cn, aws-us-gov, aws-iso, …). */
@@ -56,3 +56,8 @@ export const REGION_PARTITIONS: Readonly<Record<string, string>> = {
   'us-west-1': 'aws',
   'us-west-2': 'aws',
 };
+
+/** The partition of a region this aws-cdk-lib knows (aws, aws-cn, aws-us-gov, …), else undefined. */
+export function partitionOf(region: string): string | undefined {
+  return Object.hasOwn(REGION_PARTITIONS, region) ? REGION_PARTITIONS[region] : undefined;
+}

@@ -16,6 +16,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ResolvedToken } from '../contracts/config';
 import { defaultParameterName } from '../contracts/fleet';
 import { TOKEN_READ_MARGIN_MS } from '../contracts/kinds';
+import { partitionOf } from '../contracts/regions';
 
 /** How long a token read from its store is reused before it is read again (a rotated token takes effect within this). */
 export const TOKEN_CACHE_TTL_MS = 5 * 60_000;
@@ -375,7 +376,7 @@ async function readParameter(client: SSMClient, t: ResolvedToken, region: string
 
 /** The ARN IAM policies name a parameter by (a leading "/" is not doubled). */
 function parameterArn(region: string, parameter: string): string {
-  return `arn:${partitionOf(region)}:ssm:${region}:<account-id>:parameter/${parameter.replace(/^\//, '')}`;
+  return `arn:${partitionOf(region) ?? 'aws'}:ssm:${region}:<account-id>:parameter/${parameter.replace(/^\//, '')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,7 +423,7 @@ async function readSecret(client: SecretsManagerClient, t: ResolvedToken, secret
         );
       case 'denied': {
         const kms = /kms|decrypt/i.test(`${(err as Error)?.name} ${(err as Error)?.message}`);
-        const resource = 'arn' in secret ? secret.arn : `arn:${partitionOf(region)}:secretsmanager:${region}:<account-id>:secret:${secretId}-??????`;
+        const resource = 'arn' in secret ? secret.arn : `arn:${partitionOf(region) ?? 'aws'}:secretsmanager:${region}:<account-id>:secret:${secretId}-??????`;
         const need = kms
           ? `kms:Decrypt on the secret's KMS key`
           : `secretsmanager:GetSecretValue on ${resource} (and kms:Decrypt on its KMS key if it uses a customer managed key)`;
@@ -536,12 +537,6 @@ function safeCause(err: unknown, previous: string | undefined): Error {
 }
 
 const deadlineText = () => `no answer within ${TOKEN_CLIENT_SETTINGS.deadlineMs} ms`;
-
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 type SsmSdk = typeof import('@aws-sdk/client-ssm');
 type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');

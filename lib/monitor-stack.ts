@@ -7,7 +7,7 @@
  */
 import { CfnOutput, Stack, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { MonitorConfig, MonitorConfigInput } from '../contracts/config';
+import { homeRegionOf, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
 import type { FleetPlan } from './fleet/plan';
 import { suppressMonitorFindings } from './nag';
 import { ProbeRunner, type ProbeRunnerProps } from './runner';
@@ -39,7 +39,7 @@ export class MonitorStack extends Stack {
     const config = this.monitor.config;
     const tokens = Object.values(config.tokens).filter((t) => config.checks.some((c) => c.auth?.token === t.name));
     for (const token of tokens.slice(0, MAX_TOKEN_OUTPUTS)) {
-      const region = config.homeRegion ?? (config.locations[0] || '<region>');
+      const region = homeRegionOf(config) ?? '<region>';
       new CfnOutput(this, `Token${outputId(token.name)}`, {
         description: `Token "${token.name}": set it before the checks that use it can run (they report "error" until then)`,
         value: token.parameter
@@ -63,7 +63,7 @@ export class RunnerStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RunnerStackProps) {
     super(scope, id, { suppressTemplateIndentation: true, ...props });
-    const home = props.config.homeRegion ?? props.config.locations[0];
+    const home = homeRegionOf(props.config);
     this.runner = new ProbeRunner(this, 'Runner', {
       ...props.runner,
       config: props.config,

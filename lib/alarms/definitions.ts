@@ -23,7 +23,7 @@
  *   failed runs with metric math; each looks back a little further for late locations (latePeriods).
  * No CDK import here, so the CLI, the demo and the bench load it cheaply.
  */
-import { INSIGHTS_MAX_WINDOW_SECONDS, STANDARD_MAX_WINDOW_SECONDS, type Check, type MonitorConfig } from '../../contracts/config';
+import { homeRegionOf, INSIGHTS_MAX_WINDOW_SECONDS, STANDARD_MAX_WINDOW_SECONDS, type Check, type MonitorConfig } from '../../contracts/config';
 import { isFastInterval } from '../../contracts/fleet';
 import { KINDS, tlsHostOf } from '../../contracts/kinds';
 import { Dimension, MetricName } from '../../contracts/metrics';
@@ -259,7 +259,7 @@ function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): 
 function silentAlarm(config: MonitorConfig, shard: FleetPlan['shards'][number], location: string, warmUp: number): MetricAlarmDefinition {
   const { silent } = config.alarms;
   const periodSeconds = shard.invokeEverySeconds;
-  const home = config.locations.length ? (config.homeRegion ?? config.locations[0]) : undefined;
+  const home = config.locations.length ? homeRegionOf(config) : undefined;
   return {
     type: 'metric',
     class: AlarmClass.SILENT,
@@ -296,8 +296,8 @@ function silentAlarm(config: MonitorConfig, shard: FleetPlan['shards'][number], 
  */
 export function homeRunnerLocation(config: MonitorConfig): string | undefined {
   if (!config.locations.length) return DEFAULT_LOCATION;
-  const home = config.homeRegion ?? config.locations[0]!;
-  return config.locations.includes(home) ? home : undefined;
+  const home = homeRegionOf(config);
+  return home !== undefined && config.locations.includes(home) ? home : undefined;
 }
 
 /**

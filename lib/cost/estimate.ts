@@ -9,7 +9,7 @@
  * and the alarm definitions, so the estimate prices what the stack deploys. Free tiers are not
  * counted: the monitor should be cheap on an account that has used them up.
  */
-import type { Check, MonitorConfig } from '../../contracts/config';
+import { homeRegionOf, type Check, type MonitorConfig } from '../../contracts/config';
 import { isFastInterval, type IntervalSeconds } from '../../contracts/fleet';
 import { CHECK_KINDS, KINDS, tlsHostOf, type CheckKind } from '../../contracts/kinds';
 import { Dimension, MetricName, PHASE_METRICS } from '../../contracts/metrics';
@@ -542,7 +542,7 @@ export function estimateCost(config: MonitorConfig, assumptions: Partial<CostAss
 function locationCost(config: MonitorConfig, a: CostAssumptions, report: Omit<CostReport, 'notes'>): LocationCost | undefined {
   const L = config.locations.length;
   if (L < 2) return undefined;
-  const home = config.homeRegion ?? config.locations[0];
+  const home = homeRegionOf(config);
   // Drop the last location that is not the home region (the home's runner stays with its stack).
   const drop = [...config.locations].reverse().find((l) => l !== home) ?? config.locations[L - 1];
   const fewer: MonitorConfig = { ...config, locations: config.locations.filter((l) => l !== drop), quorum: undefined };

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { partitionOf } from '../../contracts/config';
+import { partitionOf } from '../../contracts/regions';
 import { REGION_PARTITIONS } from '../../contracts/regions';
 
 const require = createRequire(import.meta.url);
