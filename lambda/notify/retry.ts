@@ -46,6 +46,8 @@ export interface RetryOptions {
   readonly now?: () => number;
   /** @default Math.random */
   readonly random?: () => number;
+  /** Waits between attempts (tests of the schedule: no real waiting). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Retry-After in ms (delta-seconds or an HTTP date, RFC 9110 §10.2.3), or undefined when absent or unreadable. */
@@ -76,6 +78,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function deliverWithRetries(channel: string, attempt: (timeoutMs: number, n: number) => Promise<AttemptOutcome>, options: RetryOptions): Promise<Delivery> {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const pause = options.sleep ?? sleep;
   let attempts = 0;
   let last: AttemptOutcome | undefined;
   let note = '';
@@ -95,7 +98,7 @@ export async function deliverWithRetries(channel: string, attempt: (timeoutMs: n
       if (last.retryAfterMs !== undefined && last.retryAfterMs > backoff) note = `; Retry-After ${Math.ceil(last.retryAfterMs / 1000)} s is past this run's deadline`;
       break;
     }
-    await sleep(wait);
+    await pause(wait);
   }
   if (!last) {
     return { channel, ok: false, retryable: true, attempts: 0, error: 'not attempted: the deadline left no time for a delivery' };
