@@ -20,6 +20,7 @@ import { webhookChannel } from './webhook';
 
 export type { Channel } from './channel';
 
+/** What the channels need from their caller (the runner, the CLI, a test). */
 export interface ChannelDeps {
   /** Resolves the token names of the configuration (lambda/tokens.ts). */
   readonly secrets: TokenStore;

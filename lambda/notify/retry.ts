@@ -23,6 +23,7 @@ export const ATTEMPT_TIMEOUT_MS = 10_000;
 export const MIN_ATTEMPT_MS = 200;
 /** Backoff before attempt n+1: BACKOFF_BASE_MS × 2^(n-1), at most BACKOFF_MAX_MS, with jitter (½ to 1×). */
 export const BACKOFF_BASE_MS = 250;
+/** The longest backoff between two attempts. */
 export const BACKOFF_MAX_MS = 2_000;
 /** Attempts per delivery at most, however long the deadline. */
 export const MAX_ATTEMPTS = 8;
@@ -39,6 +40,7 @@ export interface AttemptOutcome {
   readonly retryAfterMs?: number;
 }
 
+/** The caller's deadline, and the clock and randomness (for tests). */
 export interface RetryOptions {
   /** Epoch ms: no attempt runs past it. */
   readonly deadline: number;

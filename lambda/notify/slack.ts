@@ -45,6 +45,7 @@ export function slackMessage(n: Notification): Record<string, unknown> {
   return { text: cut(`${actionLabel(n)} (${n.severity}): ${n.summary}`, LIMITS.fallback), blocks };
 }
 
+/** The `slack` channel: `webhookUrl` names the token holding the incoming webhook URL. */
 export function slackChannel(config: { readonly webhookUrl: string }, ctx: HttpChannelContext): Channel {
   return httpChannel(
     {

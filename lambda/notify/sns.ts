@@ -33,6 +33,7 @@ import { deliverWithRetries, type AttemptOutcome } from './retry';
 import { actionLabel, checksLabel, cut, linkList, locationLines, notificationJson, oneLine, outcomeLabel, plainText } from './text';
 import { WEBHOOK_TYPES, webhookId } from './webhook';
 
+/** SNS's documented limits (see above). */
 export const SNS_LIMITS = {
   /** "less than 100 characters long". */
   subjectChars: 99,
@@ -45,6 +46,7 @@ const FALLBACK_MESSAGE_CHARS = 4_000;
 /** Message attributes on every publish, for subscription filter policies. */
 export const SNS_ATTRIBUTES = { action: 'synthmon_action', severity: 'synthmon_severity', monitor: 'synthmon_monitor' } as const;
 
+/** What the SNS channels share. */
 export interface SnsChannelContext {
   /** A client to publish with (tests: one at a local endpoint). @default - one per region, created on first use */
   readonly sns?: SNSClient;
@@ -145,6 +147,7 @@ export function amazonQNotification(n: Notification): Record<string, unknown> {
   };
 }
 
+/** The publish to the Amazon Q topic: the custom notification as the message. */
 export function amazonQPublish(topicArn: string, n: Notification): PublishCommandInput {
   return { TopicArn: topicArn, Message: JSON.stringify(amazonQNotification(n)), MessageAttributes: attributes(n) };
 }

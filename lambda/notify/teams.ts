@@ -63,6 +63,7 @@ function teamsBody(n: Notification): string {
   return body;
 }
 
+/** The `teams` channel: `webhookUrl` names the token holding the Workflows URL. */
 export function teamsChannel(config: { readonly webhookUrl: string }, ctx: HttpChannelContext): Channel {
   return httpChannel(
     {
