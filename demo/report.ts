@@ -24,8 +24,9 @@ export function demoReport(summary: DemoSummary): ReportData {
       name: c.name,
       kind: c.kind,
       url: c.url,
-      // The tick's own time: a fast check's six ticks a minute each get their place.
-      results: results.filter((r) => r.check === c.name).map((r) => reportResult(r)),
+      // On the simulated clock (an attempt's startedAt is wall time): the minute's start, and for a
+      // fast check each tick its place in the minute.
+      results: summary.minutes.flatMap((m) => m.results.filter((r) => r.check === c.name).map((r, k) => reportResult(r, m.startMs + k * c.intervalSeconds * 1000))),
     })),
     incidents: summary.regressions.map((r) => ({
       label: r.label,

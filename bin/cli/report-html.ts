@@ -163,8 +163,14 @@ function checksTable(checks: readonly ReportCheck[], e: (t: string) => string, t
   const rows = checks.map((c) => {
     const last = c.results.at(-1);
     const outcome = last ? `<span class="pill" style="background:var(--${OUTCOME_CLASS[last.outcome]})">${e(last.outcome)}${last.cause ? ` (${e(last.cause)})` : ''}</span>` : '';
-    const failures = c.results.filter((r) => r.outcome !== 'ok').length;
-    return `<tr><td>${e(c.name)}</td><td>${e(c.kind)}</td><td>${outcome}</td><td class="t">${last ? e(time(last.atMs)) : ''}</td><td>${failures} of ${c.results.length}</td><td class="msg">${last ? e(last.message) : ''}</td></tr>`;
+    // Every outcome the check reported, with how often: the timeline's colours in words.
+    const seen = new Map<string, { outcome: Outcome; n: number }>();
+    for (const r of c.results) {
+      const key = r.cause ? `${r.outcome} (${r.cause})` : r.outcome;
+      seen.set(key, { outcome: r.outcome, n: (seen.get(key)?.n ?? 0) + 1 });
+    }
+    const outcomes = [...seen].map(([key, v]) => `<span class="pill" style="background:var(--${OUTCOME_CLASS[v.outcome]})">${e(key)} ×${v.n}</span>`).join(' ');
+    return `<tr><td>${e(c.name)}</td><td>${e(c.kind)}</td><td>${outcome}</td><td class="t">${last ? e(time(last.atMs)) : ''}</td><td>${outcomes}</td><td class="msg">${last ? e(last.message) : ''}</td></tr>`;
   });
-  return `<h2>Checks</h2><div class="scroll"><table><tr><th>check</th><th>kind</th><th>last outcome</th><th>at</th><th>failed</th><th>last message</th></tr>${rows.join('')}</table></div>`;
+  return `<h2>Checks</h2><div class="scroll"><table><tr><th>check</th><th>kind</th><th>last outcome</th><th>at</th><th>outcomes seen</th><th>last message</th></tr>${rows.join('')}</table></div>`;
 }
