@@ -66,7 +66,8 @@ async function open(file: string, shot: string): Promise<{ text: string; problem
       await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
       text = await page.innerText('body');
       // The page fits the viewport's width: the timeline scales, tables scroll inside their box.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      // A string: the test's tsconfig has no DOM types, the page runs it as is.
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect(overflow, `${vp.name} horizontal overflow`).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(ARTIFACTS, `${shot}-${vp.name}.png`), fullPage: true });
     } finally {
