@@ -14,7 +14,7 @@ import { EXPIRING_CERTIFICATE_DAYS, Regression, type Replica } from './replica';
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 
-/** The fast check the demo adds to the seed: the orders API every 10 s (docs/DESIGN.md#checks). */
+/** The fast check the demo adds to the seed: the orders API every 10 s (docs/DESIGN.md#kinds-of-check). */
 export const FAST_CHECK = 'orders-fast';
 
 /** One stretch of the walk: the replica in one state for a number of simulated minutes. */
