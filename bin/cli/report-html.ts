@@ -40,7 +40,7 @@ main{max-width:1200px;margin:0 auto;padding:16px}h1{font-size:20px;margin:0 0 4p
 svg{width:100%;height:auto;display:block;border:1px solid var(--line);border-radius:6px}svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{background:#f6f7f9;font-weight:600}
 td.t{white-space:nowrap;font-variant-numeric:tabular-nums}.pill{display:inline-block;padding:0 6px;border-radius:9px;color:#fff;font-size:12px;white-space:nowrap}.pill.muted{background:var(--muted)}
-.msg{color:#445;word-break:break-word}
+.msg{color:#445;word-break:break-word;min-width:18em}
 @media (max-width:600px){main{padding:10px}h1{font-size:17px}th,td{padding:4px 5px}}
 `;
 
