@@ -8,7 +8,7 @@ import { ConfigError, loadConfigFile, parseConfig } from '../contracts/config';
 import defaultConfigJson from '../config/default.json';
 import { estimateCost, formatCostTable } from '../lib/cost/estimate';
 import { version } from '../package.json';
-import { HELP, parseCommandLine, SHORT_USAGE, shortTokenProblem, UsageError, type Command } from './cli/args';
+import { HELP, parseCommandLine, SHORT_USAGE, shortTokenProblem, UsageError, type Command, type HelpTopic } from './cli/args';
 import { shouldColor } from './cli/format';
 import { flushOutput, processIo, type Io } from './cli/io';
 import { DEFAULT_TOKEN_ENV, probeCommand } from './cli/probe';
@@ -39,10 +39,13 @@ async function run(command: Command, io: Io): Promise<number> {
     case 'demo': {
       // Loaded on demand: the demo pulls in the replica servers and the alarm evaluator.
       const { runDemo } = await import('../demo/demo');
-      const summary = await runDemo({ out: process.stdout, color: io.color });
+      const summary = await runDemo({ out: process.stdout, color: io.color, verbose: command.verbose ?? false });
+      const reported = command.reportFile ? (await import('./cli/demo-report')).writeDemoReport(io, command.reportFile, summary) : true;
       // The demo prints its own account of anything that did not go as scripted.
-      return summary.ok ? ExitCode.OK : ExitCode.FAILED;
+      return summary.ok && reported ? ExitCode.OK : ExitCode.FAILED;
     }
+    case 'status':
+      return (await import('./cli/status')).statusCommand(command, io);
   }
 }
 
@@ -71,7 +74,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
 }
 
 /** The usage lines of one command (the top of its help). */
-function usageOf(topic: 'probe' | 'demo' | 'cost'): string {
+function usageOf(topic: Exclude<HelpTopic, 'main'>): string {
   const help = HELP[topic];
   const end = help.indexOf('\n\n');
   return end === -1 ? help : help.slice(0, end);

@@ -11,6 +11,7 @@ import { attemptBudgetMs, AUTH_DEFAULTS, isCheckKind, KINDS, PUBLISH_MARGIN_MS, 
 import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S } from './fleet';
 import { partitionOf, REGION_PARTITIONS } from './regions';
 import { NOTIFICATION_CHANNEL_FIELDS, notificationTokenProblems } from './config/notifications';
+import { MaintenanceSchema, maintenanceRules } from './config/maintenance';
 
 /**
  * Names become CloudWatch dimensions and parts of alarm names (`<stack>-<monitor>-Failing-<name>`,
@@ -725,6 +726,7 @@ export const MonitorConfigSchema = z
       phaseTimings: z.boolean({ error: 'must be true or false' }).default(false),
       alarms: AlarmsSchema,
       notifications: NotificationsSchema,
+      maintenance: MaintenanceSchema,
       checks: checksSchema,
     },
     { error: (iss) => (iss.code === 'invalid_type' ? 'must be a JSON object with at least "checks"' : undefined) },
@@ -789,6 +791,9 @@ function crossFieldRules(cfg: Record<string, unknown>, zctx: z.RefinementCtx): v
   const reported = ctx.issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => i.path ?? []);
   const ok = (...path: Path) => !reported.some((p) => path.every((k, n) => p[n] === k));
   const add = (path: Path, message: string, input: unknown) => ctx.addIssue({ code: 'custom', path: [...path], message, input });
+  maintenanceRules(cfg, (path, message, input) => {
+    if (ok(...path)) add(path, message, input);
+  });
 
   const topInterval = ok('intervalSeconds') && typeof cfg.intervalSeconds === 'number' ? cfg.intervalSeconds : undefined;
   const tokenNames = isObject(cfg.tokens) ? Object.keys(cfg.tokens) : [];

@@ -6,6 +6,7 @@
  * and reading tokens from the home region.
  */
 import { CfnOutput, Stack, type App, type StackProps } from 'aws-cdk-lib';
+import { tokenSetCommand } from './token-command';
 import type { Construct } from 'constructs';
 import { homeRegionOf, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
 import type { FleetPlan } from './fleet/plan';
@@ -39,12 +40,10 @@ export class MonitorStack extends Stack {
     const config = this.monitor.config;
     const tokens = Object.values(config.tokens).filter((t) => config.checks.some((c) => c.auth?.token === t.name));
     for (const token of tokens.slice(0, MAX_TOKEN_OUTPUTS)) {
-      const region = homeRegionOf(config) ?? '<region>';
+      const region = homeRegionOf(config) ?? this.region;
       new CfnOutput(this, `Token${outputId(token.name)}`, {
         description: `Token "${token.name}": set it before the checks that use it can run (they report "error" until then)`,
-        value: token.parameter
-          ? `aws ssm put-parameter --region ${region} --name ${token.parameter} --type SecureString --value '<token>'`
-          : `aws secretsmanager put-secret-value --region ${region} --secret-id ${'arn' in token.secret! ? token.secret.arn : token.secret!.name} --secret-string '{"token":"<token>"}'`,
+        value: tokenSetCommand(token, region),
       });
     }
   }

@@ -24,6 +24,7 @@ import { ALARMS_PER_STACK, alarmsInMonitorStack } from '../contracts/fleet';
 import type { Outcome } from '../contracts/outcomes';
 import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, RUNNER_FUNCTION_NAME, type AlarmClass, type AlarmDefinition, type AlarmMetric } from './alarms/definitions';
 import { MonitorDashboard } from './dashboard';
+import { addMaintenanceMuteRules } from './maintenance';
 import { planFleet, type FleetPlan } from './fleet/plan';
 import { MonitorMetrics } from './metrics';
 import { suppressMonitorFindings } from './nag';
@@ -242,6 +243,7 @@ export class SyntheticMonitor extends Construct {
       return nested[n]!;
     };
     definitions.forEach((def, i) => alarms.set(def.id, this.createAlarm(scopeOf(i), def, action, runner)));
+    addMaintenanceMuteRules(this, config, definitions);
 
     const dashboard = new MonitorDashboard(this, 'Dashboard', {
       config,

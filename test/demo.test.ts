@@ -71,7 +71,23 @@ describe('demo (npm start)', () => {
     const refusing = by('refusing');
     expect(refusing.observed).toEqual({ 'chat-websocket': ['refused'], 'buyer-orders': ['refused'], 'orders-fast': ['refused'] });
     expect(pages(refusing)).toEqual(expect.arrayContaining(['Refused-60s/chat-websocket@60s', 'Refused-60s/buyer-orders@60s', 'Refused-10s/orders-fast@60s', 'Failing-orders-fast/orders-fast@10s']));
-    for (const r of [origin, token, refusing]) {
+    // The planned restart: the same alarms evaluate and change state, but the maintenance window
+    // mutes every notification, its recovery included.
+    const planned = summary.regressions.find((r) => r.planned)!;
+    expect(planned.label).toBe('planned work: backend refusing connections');
+    expect(pages(planned).sort()).toEqual(pages(refusing).sort());
+    expect(planned).toMatchObject({ notifications: 0, muted: 18 });
+    expect(planned.timeToPageMs).toBeUndefined();
+    expect(summary.pages.filter((p) => p.incident === planned.label).every((p) => p.mutedBy === 0)).toBe(true);
+    // Notifications per incident, time to page (first delivered ALARM) and to recover (last OK).
+    expect(summary.regressions.map((r) => [r.label, r.notifications, r.timeToPageMs, r.timeToRecoverMs])).toEqual([
+      ['origin rejected', 8, MINUTE, 4 * MINUTE],
+      ['token authentication removed', 14, 10_000, 4 * MINUTE],
+      ['backend refusing connections', 18, 10_000, 4 * MINUTE],
+      ['planned work: backend refusing connections', 0, undefined, undefined],
+      ['certificate expiring', 1, 2 * MINUTE, undefined],
+    ]);
+    for (const r of [origin, token, refusing, planned]) {
       // Every page recovers, once.
       expect(r.recoveredBy.map((d) => `${d.alarm}/${d.check}`).sort()).toEqual(r.detectedBy.map((d) => `${d.alarm}/${d.check}`).sort());
     }
@@ -82,6 +98,8 @@ describe('demo (npm start)', () => {
       [
         'Forbidden-60s/chat-websocket', 'Failing-60s/chat-websocket',
         'Forbidden-60s/buyer-orders', 'Failing-60s/buyer-orders', 'Forbidden-10s/orders-fast', 'Failing-orders-fast/orders-fast',
+        'Refused-60s/chat-websocket', 'Refused-60s/buyer-orders', 'Failing-60s/chat-websocket', 'Failing-60s/buyer-orders', 'Refused-10s/orders-fast', 'Failing-orders-fast/orders-fast',
+        // the planned restart, muted
         'Refused-60s/chat-websocket', 'Refused-60s/buyer-orders', 'Failing-60s/chat-websocket', 'Failing-60s/buyer-orders', 'Refused-10s/orders-fast', 'Failing-orders-fast/orders-fast',
       ].sort(),
     );
@@ -105,21 +123,59 @@ describe('demo (npm start)', () => {
       expect(fast.every((d) => d.StorageResolution === 1)).toBe(true);
     }
 
-    expect(output).toContain('compressed: 1 simulated minute = 0 ms');
-    expect(output).toMatch(/T\+03:00 {2}ALARM {2}Forbidden-60s \(contributor chat-websocket\) {2}OK → ALARM {2}detected 1m00s after "origin rejected" started/);
-    expect(output).toMatch(/chat-websocket +FORBIDDEN \(origin_rejected\) {2}HTTP 403/);
-    expect(output).toMatch(/buyer-orders +FORBIDDEN \(credentials_not_recognized\) {2}HTTP 403/);
-    expect(output).toMatch(/T\+09:10 {2}ALARM {2}Failing-orders-fast {2}OK → ALARM {2}detected 0m10s after "token authentication removed" started/);
-    expect(output).toMatch(/T\+17:00 {2}ALARM {2}Refused-60s \(contributor chat-websocket\)/);
-    expect(output).toContain('Failures{Reason=forbidden}=1');
-    expect(output).toContain('Failures{Interval=10,Reason=forbidden}=1 (1 s resolution)');
-    expect(output).toContain('CertificateDaysLeft{Host=127.0.0.1}=5');
-    expect(output).toMatch(/^ +certificate CN=localhost \(from CN=synthmon local CA\) expires in 5 days, on \S+; CertificateExpiring pages below 14 days: renew it/m);
-    expect(output).toMatch(/T\+25:00 {2}ALARM {2}CertificateExpiring-127\.0\.0\.1 {2}OK → ALARM {2}detected 2m00s after "certificate expiring" started/);
-    expect(output).toMatch(/final: \d+ alarms OK; CertificateExpiring-127\.0\.0\.1 still ALARM as expected: its hourly period turns OK once a complete hour saw only the renewed certificate, at T\+85:00/);
+    // Quiet by default: each step, each change of a check's outcome, each page; no datapoints.
+    const lines = output.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(100);
+    expect(output).not.toMatch(/T-\d/);
+    expect(output).not.toContain('datapoints');
+    expect(output).toContain('1 simulated minute = 0 ms');
+    expect(output).toMatch(/^T\+02:00 {2}chat-websocket +FORBIDDEN \(origin_rejected\) {2}HTTP 403$/m);
+    expect(output).toMatch(/^T\+03:00 {2}PAGE {3}ALARM Forbidden-60s for chat-websocket {2}\(2 notifications: per contributor and for the alarm\)$/m);
+    expect(output).toMatch(/^T\+09:10 {2}PAGE {3}ALARM Failing-orders-fast {2}\(1 notification\)$/m);
+    expect(output).toMatch(/^T\+17:00 {2}PAGE {3}ALARM Refused-60s for buyer-orders, chat-websocket {2}\(3 notifications/m);
+    expect(output).toMatch(/^T\+24:00 {2}muted {2}ALARM Refused-60s for buyer-orders, chat-websocket {2}\(3 notifications: per contributor and for the alarm, not sent: maintenance window 1 until T\+30:00\)$/m);
+    expect(output).toMatch(/^T\+30:00 {2}certificate CN=localhost \(from CN=synthmon local CA\) expires in 5 days, on \S+; CertificateExpiring pages below 14 days: renew it/m);
+    expect(output).toMatch(/^T\+32:00 {2}PAGE {3}ALARM CertificateExpiring-127\.0\.0\.1 {2}\(1 notification\)$/m);
+    expect(output).toMatch(/final: \d+ alarms OK; CertificateExpiring-127\.0\.0\.1 still ALARM as expected: its hourly period turns OK once a complete hour saw only the renewed certificate, at T\+92:00/);
+    // It ends with one line per incident.
+    expect(lines.slice(-5)).toEqual([
+      expect.stringMatching(/^incident {2}origin rejected +8 notifications, paged after 1m00s, recovered 4m00s after the fix$/),
+      expect.stringMatching(/^incident {2}token authentication removed +14 notifications, paged after 0m10s, recovered 4m00s after the fix$/),
+      expect.stringMatching(/^incident {2}backend refusing connections +18 notifications, paged after 0m10s, recovered 4m00s after the fix$/),
+      expect.stringMatching(/^incident {2}planned work: backend refusing connections +0 notifications \(18 muted by maintenance\), not paged, recovered 4m00s after the fix \(silently\)$/),
+      expect.stringMatching(/^incident {2}certificate expiring +1 notification, paged after 2m00s, not recovered yet \(its hourly alarm clears at T\+92:00\)$/),
+    ]);
     expect(output).not.toContain('\x1b[');
     expect(output).not.toContain(CANARY);
     expect(JSON.stringify(summary)).not.toContain(CANARY);
+  });
+
+  it('--verbose adds every result, the datapoints and the alarm state changes, each threshold naming its metric, never a time before T+00:00', async () => {
+    const { out, text } = capture();
+    const summary = await demo({ out, color: false, verbose: true, scenario: [
+      { regression: 'healthy', minutes: 1 },
+      { regression: 'token-auth-removed', minutes: 1 },
+      { regression: 'healthy', minutes: 4 },
+      { regression: 'certificate-expiring', minutes: 1 },
+      { regression: 'healthy', minutes: 1 },
+    ] });
+    const output = text();
+    expect(summary.surprises.filter((s) => !s.includes('did not page'))).toEqual([]);
+    expect(output).toMatch(/^T\+01:00 {2}buyer-orders +FORBIDDEN \(credentials_not_recognized\) {2}HTTP 403 {2}2 attempts/m);
+    expect(output).toMatch(/^T\+01:00 {2}chat-websocket +ok {2}HTTP 101/m);
+    expect(output).toContain('Failures{Reason=forbidden}=1');
+    expect(output).toContain('Failures{Interval=10,Reason=forbidden}=1 (1 s resolution)');
+    expect(output).toContain('CertificateDaysLeft{Host=127.0.0.1}=5');
+    expect(output).toMatch(/T\+01:10 {2}ALARM {2}Failing-orders-fast {2}OK → ALARM/);
+    expect(output).toMatch(/T\+02:00 {2}ALARM {2}Forbidden-60s \(contributor buyer-orders\) {2}OK → ALARM/);
+    // Every "breached" line names its metric: SUM(Failures), Average(Success{…}), Minimum(CertificateDaysLeft{…}).
+    const breached = output.split('\n').filter((l) => l.includes('breached'));
+    expect(breached.length).toBeGreaterThan(3);
+    for (const line of breached) expect(line).toMatch(/breached (SUM\(Failures\)|Average\(Success\{Check=orders-fast\}\)|Minimum\(CertificateDaysLeft\{Host=127\.0\.0\.1\}\)) /);
+    // The certificate's hourly period began before the walk: named by the hour it ends, not T-.
+    expect(output).toMatch(/\[5 \(the hour to T\+07:00\)\] breached Minimum\(CertificateDaysLeft/);
+    expect(output).not.toMatch(/T-\d/);
+    expect(output).not.toContain(CANARY);
   });
 
   it('reports ok false when the walk ends with an alarm still firing', async () => {

@@ -19,7 +19,7 @@ export class UsageError extends Error {
   }
 }
 
-export type HelpTopic = 'main' | 'probe' | 'demo' | 'cost';
+export type HelpTopic = 'main' | 'probe' | 'demo' | 'cost' | 'status';
 
 /** `synthmon probe <url> …`: one ad-hoc check built from flags. */
 export interface ProbeUrlCommand {
@@ -48,24 +48,37 @@ export interface ProbeConfigCommand {
   readonly noRetry: boolean;
   readonly json: boolean;
   readonly publish: boolean;
+  /** `--report FILE.html`: the run as one self-contained HTML file (bin/cli/report-html.ts). */
+  readonly reportFile?: string;
+  /** `--junit FILE`: one JUnit testcase per check (bin/cli/junit.ts). */
+  readonly junitFile?: string;
 }
 
 export type Command =
   | { readonly command: 'help'; readonly topic: HelpTopic }
   | { readonly command: 'version' }
-  | { readonly command: 'demo' }
+  | { readonly command: 'demo'; readonly verbose?: boolean; readonly reportFile?: string }
   | { readonly command: 'cost'; readonly configFile?: string }
+  | StatusCommand
   | ProbeUrlCommand
   | ProbeConfigCommand;
+
+/** `synthmon status [--config FILE] [--json]`: what a deployed monitor says is wrong now (bin/cli/status.ts). */
+export interface StatusCommand {
+  readonly command: 'status';
+  readonly configFile?: string;
+  readonly json: boolean;
+}
 
 export const SHORT_USAGE = `Usage:
   synthmon probe <url> [--origin O] [--token-env VAR] [--token-in header|query] [--auth-scheme S]
                        [--expect-status N] [--timeout MS] [--settle MS] [--no-retry] [--json] [--publish]
-  synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish]
-  synthmon demo
+  synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish] [--report FILE.html] [--junit FILE.xml]
+  synthmon demo [--verbose] [--report FILE.html]
+  synthmon status [--config FILE] [--json]
   synthmon cost [--config FILE]
   synthmon --version
-  synthmon help [probe|demo|cost]`;
+  synthmon help [probe|demo|status|cost]`;
 
 export const HELP: Readonly<Record<HelpTopic, string>> = {
   main: `synthmon: synthetic monitor for WebSocket and authorized HTTP endpoints.
@@ -75,6 +88,7 @@ ${SHORT_USAGE}
 Commands:
   probe   run checks now and report each outcome (exit 0 all ok, 1 any failed, 2 usage/config error)
   demo    the embedded default: a local replica walks through the seed's regressions (npm start)
+  status  what a deployed monitor says is wrong now: alarms in ALARM, open incidents, each check's last result
   cost    estimate the monthly AWS cost of a configuration
   help    this text, or "help probe" for the probe flags
   --version  print the version
@@ -84,7 +98,7 @@ Run "synthmon help probe" for the probe flags and environment.`,
   probe: `Usage:
   synthmon probe <url> [--origin O] [--token-env VAR] [--token-in header|query] [--auth-scheme S]
                        [--expect-status N] [--timeout MS] [--settle MS] [--no-retry] [--json] [--publish]
-  synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish]
+  synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish] [--report FILE.html] [--junit FILE.xml]
 
 Probes one URL (ws:// or wss:// = websocket check, http:// or https:// = http check), or the
 checks of a configuration file (run once, now, concurrently, reported in file order; their
@@ -108,16 +122,36 @@ Flags for both:
   --publish            publish the metrics as the Lambda does (AWS_REGION, AWS_ENDPOINT_URL_CLOUDWATCH, ...);
                        if CloudWatch stays unavailable the datapoints go to stdout as EMF JSON lines
                        (objects with an "_aws" key, after the result lines) and the exit status is 1
+  --report FILE.html   with --config: also write the run as one self-contained HTML page (no network)
+  --junit FILE.xml     with --config: also write a JUnit XML report, one testcase per check (for CI)
 
 Environment: NODE_EXTRA_CA_CERTS (extra trusted CAs), SYNTHMON_TOKEN (the default token), NO_COLOR, FORCE_COLOR.
 Exit status: 0 every check ok, 1 any check failed or publishing failed, 2 usage or configuration error.`,
 
   demo: `Usage:
-  synthmon demo
+  synthmon demo [--verbose] [--report FILE.html]
 
-Starts a replica of the backend on loopback (TLS, origin validation, token auth), runs both default
-checks every second through the seed's regressions and back, and shows results, metrics and alarm
-states as CloudWatch would evaluate them. No AWS account or network needed; ends by itself.`,
+Starts a replica of the backend on loopback (TLS, origin validation, token auth), runs the default
+checks through the seed's regressions and back (one in a maintenance window), and tells it as an
+on-call story: each step, each check's outcome, each page, and per incident the notifications
+sent, the time to page and to recover. No AWS account or network needed; ends by itself.
+
+  --verbose            also every result, the datapoints published and each alarm state change with its reason
+  --report FILE.html   also write the walk as one self-contained HTML page (timeline, incidents, pages)`,
+
+  status: `Usage:
+  synthmon status [--config FILE] [--json]
+
+Asks a deployed monitor what is wrong now: its alarms in ALARM (CloudWatch DescribeAlarms, by the
+monitor's alarm name prefix), each check's last result (GetMetricData on Success and Failures), and,
+when SYNTHMON_INCIDENT_TABLE is set, its open incidents. Uses the standard AWS SDK configuration
+(AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_CLOUDWATCH, ...).
+
+  --config FILE        the monitor's configuration (default: the embedded default)
+  --json               one JSON object on stdout
+
+Environment: SYNTHMON_STACK (the stack name, default SyntheticMonitor), SYNTHMON_INCIDENT_TABLE.
+Exit status: 0 all clear, 1 something is open (an alarm or an incident), 2 usage or configuration error.`,
 
   cost: `Usage:
   synthmon cost [--config FILE]
@@ -141,6 +175,8 @@ const PROBE_OPTIONS = {
   publish: { type: 'boolean' },
   config: { type: 'string' },
   check: { type: 'string', multiple: true },
+  report: { type: 'string' },
+  junit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
@@ -148,7 +184,8 @@ const PROBE_OPTIONS = {
 const URL_ONLY_FLAGS = ['origin', 'token-env', 'token-in', 'auth-scheme', 'expect-status', 'timeout', 'settle'] as const;
 
 const COST_OPTIONS = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options;
-const HELP_ONLY = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+const DEMO_OPTIONS = { verbose: { type: 'boolean' }, report: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+const STATUS_OPTIONS = { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options;
 
 /** Parse `synthmon`'s arguments (without `node` and the script path). */
 export function parseCommandLine(argv: readonly string[]): Command {
@@ -163,14 +200,20 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'help': {
       const topic = rest[0];
       if (topic === undefined) return { command: 'help', topic: 'main' };
-      if (topic === 'probe' || topic === 'demo' || topic === 'cost') return { command: 'help', topic };
-      throw new UsageError([`no help for "${topic}": try probe, demo or cost`]);
+      if (topic === 'probe' || topic === 'demo' || topic === 'cost' || topic === 'status') return { command: 'help', topic };
+      throw new UsageError([`no help for "${topic}": try probe, demo, status or cost`]);
     }
     case 'probe':
       return parseProbe(rest);
     case 'demo': {
-      const { values } = strictParse(rest, HELP_ONLY, 'demo', false);
-      return values.help ? { command: 'help', topic: 'demo' } : { command: 'demo' };
+      const { values } = strictParse(rest, DEMO_OPTIONS, 'demo', false);
+      if (values.help) return { command: 'help', topic: 'demo' };
+      return { command: 'demo', ...defined({ verbose: values.verbose, reportFile: fileFlag(values.report, '--report', 'demo') }) };
+    }
+    case 'status': {
+      const { values } = strictParse(rest, STATUS_OPTIONS, 'status', false);
+      if (values.help) return { command: 'help', topic: 'status' };
+      return { command: 'status', json: values.json ?? false, ...defined({ configFile: values.config }) };
     }
     case 'cost': {
       const { values } = strictParse(rest, COST_OPTIONS, 'cost', false);
@@ -196,7 +239,8 @@ function parseProbe(args: readonly string[]): Command {
       if (values[flag] !== undefined) problems.push(`--${flag} cannot be combined with --config (set it in the configuration file)`);
     }
     if (problems.length) throw new UsageError(problems, 'probe');
-    return { command: 'probe', mode: 'config', configFile: values.config, checks: values.check ?? [], ...common };
+    const files = defined({ reportFile: fileFlag(values.report, '--report'), junitFile: fileFlag(values.junit, '--junit') });
+    return { command: 'probe', mode: 'config', configFile: values.config, checks: values.check ?? [], ...common, ...files };
   }
 
   if (positionals.length === 0) throw new UsageError(['probe needs a URL or --config FILE'], 'probe');
@@ -204,6 +248,7 @@ function parseProbe(args: readonly string[]): Command {
     throw new UsageError([`probe takes one URL, got ${positionals.length}: ${positionals.map((p) => `"${p}"`).join(' ')}`], 'probe');
   }
   if (values.check !== undefined) problems.push('--check selects checks of a configuration file: use it with --config FILE');
+  for (const flag of ['report', 'junit'] as const) if (values[flag] !== undefined) problems.push(`--${flag} writes a report of a configuration's checks: use it with --config FILE`);
 
   const tokenIn = values['token-in'];
   if (tokenIn !== undefined && tokenIn !== 'header' && tokenIn !== 'query') {
@@ -299,7 +344,13 @@ function wholeNumber(raw: string | undefined, flag: string, unit: string, proble
 }
 
 function topicOf(command: string): HelpTopic {
-  return command === 'probe' || command === 'demo' || command === 'cost' ? command : 'main';
+  return command === 'probe' || command === 'demo' || command === 'cost' || command === 'status' ? command : 'main';
+}
+
+/** A file flag's value: not empty. */
+function fileFlag(value: string | undefined, flag: string, topic: HelpTopic = 'probe'): string | undefined {
+  if (value === '') throw new UsageError([`${flag} needs a file name, got ""`], topic);
+  return value;
 }
 
 function lowerFirst(text: string): string {

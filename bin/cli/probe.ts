@@ -13,6 +13,7 @@ import { envTokenStore } from '../../lambda/tokens';
 import type { ProbeConfigCommand, ProbeUrlCommand } from './args';
 import { UsageError } from './args';
 import { formatHuman } from './format';
+import { writeProbeReports } from './report-files';
 import type { Io } from './io';
 
 /** The variable read when `--token-env` is not given (the default token's variable). */
@@ -181,6 +182,7 @@ export async function probeCommand(cmd: ProbeUrlCommand | ProbeConfigCommand, io
   const results = await runChecks(checks, { tokens: envTokenStore(config.tokens, io.env), noRetry: cmd.noRetry });
   printResults(results, cmd.json, io, config.alarms.certificateExpiring.daysLeft);
   let exitCode = results.every((r) => r.ok) ? 0 : 1;
+  if (cmd.mode === 'config' && !writeProbeReports(cmd, results, { config, startedAt, io })) exitCode = 1;
 
   if (cmd.publish) {
     const published = await publish(results, { config, checks, startedAt }, cmd.json, io);

@@ -357,8 +357,15 @@ describe('construct API', () => {
 
   it('outputs the topic and, per token, the exact command that sets it', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(outputs.TokenDefault!.Value).toBe("aws ssm put-parameter --region <region> --name /synthmon/default --type SecureString --value '<token>'");
-    expect(outputs.TokenOrders!.Value).toBe(`aws secretsmanager put-secret-value --region <region> --secret-id ${IMPORTED_SECRET_NAME} --secret-string '{"token":"<token>"}'`);
+    // The stack's own region filled in by CloudFormation; the value read at a prompt, never on the command line.
+    const region = (before: string, after: string) => ({ 'Fn::Join': ['', [before, { Ref: 'AWS::Region' }, after]] });
+    expect(outputs.TokenDefault!.Value).toEqual(
+      region(`read -rsp 'token: ' T && (umask 077 && printf %s "$T" > token.txt) && aws ssm put-parameter --region `, ' --name /synthmon/default --type SecureString --overwrite --value file://token.txt; rm -f token.txt; unset T'),
+    );
+    expect(outputs.TokenOrders!.Value).toEqual(
+      region(`read -rsp 'token: ' T && (umask 077 && printf '{"token":"%s"}' "$T" > token.json) && aws secretsmanager put-secret-value --region `, ` --secret-id ${IMPORTED_SECRET_NAME} --secret-string file://token.json; rm -f token.json; unset T`),
+    );
+    expect(JSON.stringify(outputs)).not.toContain('<token>');
     expect(outputs.AlarmTopicArn!.Value).toEqual({ Ref: id(monitor.topic) });
   });
 });

@@ -78,7 +78,7 @@ describe('source structure', () => {
   });
 
   it('reads static, type-only, re-export and dynamic imports', () => {
-    const deps = importsOf('demo/demo.ts');
+    const deps = importsOf('demo/walk.ts');
     expect(deps.length).toBeGreaterThan(3);
     expect(deps.filter((d) => d.endsWith('.ts')).every((d) => graph.has(d))).toBe(true);
     expect(deps).toContain('lambda/runner.ts');
