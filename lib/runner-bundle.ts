@@ -7,6 +7,7 @@
  *
  * No imports of aws-cdk-lib or esbuild: the build script and the construct both load this.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CHECK_KINDS } from '../contracts/kinds';
@@ -81,6 +82,8 @@ export interface RunnerBundleStamp {
   readonly version: string;
   /** SHA-256 of every bundle file, in RUNNER_BUNDLE_FILES order. */
   readonly sha256: string;
+  /** The project's own source files bundled (package-relative, `/`-separated; not node_modules), each with its SHA-256. */
+  readonly sources: Readonly<Record<string, string>>;
 }
 
 /** The stamp's file in RUNNER_BUNDLE_DIR. */
@@ -101,9 +104,30 @@ export function runnerBundleDir(dir: string = RUNNER_BUNDLE_DIR): string {
   return dir;
 }
 
-/** The stamp of the built bundle (runnerBundleDir first). */
-export function readRunnerBundleStamp(dir: string = RUNNER_BUNDLE_DIR): RunnerBundleStamp {
-  return JSON.parse(readFileSync(path.join(runnerBundleDir(dir), RUNNER_BUNDLE_STAMP), 'utf8')) as RunnerBundleStamp;
+/**
+ * The stamp of the built bundle (runnerBundleDir first). In a checkout, where the sources it was
+ * built from are present, it must match them: a bundle older than an edit of lambda/ would deploy
+ * the old runner, so that throws, naming the changed files. An installed package ships no sources
+ * and is used as packed.
+ */
+export function readRunnerBundleStamp(dir: string = RUNNER_BUNDLE_DIR, root: string = PACKAGE_ROOT): RunnerBundleStamp {
+  const stamp = JSON.parse(readFileSync(path.join(runnerBundleDir(dir), RUNNER_BUNDLE_STAMP), 'utf8')) as RunnerBundleStamp;
+  const files = Object.keys(stamp.sources ?? {});
+  if (files.some((f) => existsSync(path.join(root, f)))) {
+    const changed = files.filter((f) => !existsSync(path.join(root, f)) || sha256(readFileSync(path.join(root, f))) !== stamp.sources[f]);
+    if (changed.length) {
+      throw new Error(
+        `synthmon's runner bundle in ${dir} is older than its sources (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? `, and ${changed.length - 5} more` : ''} changed): ` +
+          'run `npm run build` (or `node scripts/build.mjs runner`) before synthesizing',
+      );
+    }
+  }
+  return stamp;
+}
+
+/** Hex SHA-256 of a file's bytes (the stamp's `sources`). */
+export function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 function packageRoot(from: string): string {

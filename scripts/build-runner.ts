@@ -8,7 +8,7 @@
  * deployed SDK is the version the tests ran against, never the Lambda runtime's.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { build as esbuildBuild } from 'esbuild';
 import {
@@ -19,6 +19,7 @@ import {
   RUNNER_BUNDLE_DIR,
   RUNNER_BUNDLE_FILES,
   RUNNER_BUNDLE_STAMP,
+  sha256,
   type RunnerBundleStamp,
 } from '../lib/runner-bundle';
 
@@ -33,12 +34,13 @@ export async function buildRunnerBundle(build: typeof esbuildBuild, outdir: stri
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    await Promise.all([
+    const results = await Promise.all([
       build({
         ...HANDLER_ESBUILD_OPTIONS,
         entryPoints: [...HANDLER_ESBUILD_OPTIONS.entryPoints],
         external: [...HANDLER_ESBUILD_OPTIONS.external],
         outfile: path.join(staging, 'index.js'),
+        metafile: true,
         logLevel: 'warning',
       }),
       ...LAZY_CHUNKS.map(({ entry, file }) =>
@@ -57,15 +59,24 @@ export async function buildRunnerBundle(build: typeof esbuildBuild, outdir: stri
           // As in index.js: an import() left in place would go through the ESM loader, which neither
           // resolves extensionless paths nor sees a minified chunk's names.
           supported: HANDLER_ESBUILD_OPTIONS.supported,
+          metafile: true,
           logLevel: 'warning',
         }),
       ),
     ]);
     const hash = createHash('sha256');
     for (const file of RUNNER_BUNDLE_FILES) hash.update(file).update('\0').update(readFileSync(path.join(staging, packagedPath(file))));
+    // The project's own inputs (esbuild's metafile paths are relative to the working directory), so
+    // a synth in a checkout can tell a bundle older than an edit (readRunnerBundleStamp).
+    const sources = [...new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)))]
+      .map((input) => path.resolve(input))
+      .filter((file) => file.startsWith(PACKAGE_ROOT + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`) && existsSync(file))
+      .map((file) => path.relative(PACKAGE_ROOT, file).split(path.sep).join('/'))
+      .sort();
     const stamp: RunnerBundleStamp = {
       version: (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
       sha256: hash.digest('hex'),
+      sources: Object.fromEntries(sources.map((f) => [f, sha256(readFileSync(path.join(PACKAGE_ROOT, f)))])),
     };
     writeFileSync(path.join(staging, RUNNER_BUNDLE_STAMP), `${JSON.stringify(stamp, null, 2)}\n`);
     // rename() replaces only an empty directory: move the old one aside first, then drop it.
