@@ -4,7 +4,6 @@
  * function's asset (fleet.json beside index.js), not in the schedule input: the template stays small
  * for a fleet of a thousand checks, and the runner runs exactly what the CDK app validated.
  */
-import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ArnFormat, DockerImage, Duration, Stack, Token } from 'aws-cdk-lib';
@@ -18,7 +17,7 @@ import type { MonitorConfig, ResolvedToken } from '../contracts/config';
 import { FLEET_FILE, HandlerEnvVar } from '../contracts/handler-env';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
-import { packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES } from './runner-bundle';
+import { packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES, sha256 } from './runner-bundle';
 
 export { HANDLER_ENTRY, HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from './runner-bundle';
 
@@ -32,14 +31,13 @@ export { HANDLER_ENTRY, HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from './runner-bu
 function runnerCode(fleetText: string): lambda.Code {
   const bundleDir = RUNNER_BUNDLE_DIR;
   const stamp = readRunnerBundleStamp(bundleDir);
-  const fleetSha256 = createHash('sha256').update(fleetText).digest('hex');
   return lambda.Code.fromAsset(bundleDir, {
     bundling: {
       // Never run: tryBundle below always bundles (or throws). BundlingOptions requires an image.
       image: DockerImage.fromRegistry('synthmon-bundles-locally'),
       // CDK reuses a bundled asset within one app by source path and bundling options: the
       // bundle's and the fleet's hashes make two different fleets two different assets.
-      environment: { SYNTHMON_BUNDLE_SHA256: stamp.sha256, SYNTHMON_FLEET_SHA256: fleetSha256 },
+      environment: { SYNTHMON_BUNDLE_SHA256: stamp.sha256, SYNTHMON_FLEET_SHA256: sha256(fleetText) },
       local: {
         tryBundle(outputDir: string): boolean {
           for (const file of RUNNER_BUNDLE_FILES) {
