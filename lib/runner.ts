@@ -4,120 +4,52 @@
  * function's asset (fleet.json beside index.js), not in the schedule input: the template stays small
  * for a fleet of a thousand checks, and the runner runs exactly what the CDK app validated.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, DockerImage, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { MonitorConfig, ResolvedToken } from '../contracts/config';
 import { FLEET_FILE, HandlerEnvVar } from '../contracts/handler-env';
-import { CHECK_KINDS } from '../contracts/kinds';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
+import { packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES, sha256 } from './runner-bundle';
 
-/** The handler the runner function runs. */
-export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
-
-const LAMBDA_DIR = path.dirname(HANDLER_ENTRY);
+export { HANDLER_ENTRY, HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from './runner-bundle';
 
 /**
- * Modules the handler loads with `await import()` on first use, not at init: each probe kind (ws /
- * undici) and the AWS SDK clients. They are left out of index.js and shipped as their own minified
- * CJS files where require() from /var/task/index.js resolves them, so init parses and compiles only
- * what it runs. `specifier` is the import as written in lambda/ (every importer lives in lambda/
- * itself, next to handler.ts); `entry` is a source file or a package resolved from this project's
- * node_modules (the deployed SDK is the version the tests ran against); `file` is the path in the asset.
+ * The runner's code asset: the prebuilt bundle (dist/runner/, lib/runner-bundle.ts) copied into the
+ * asset's own layout, and the fleet file written beside index.js. It is CDK's local bundling, so the
+ * copy lands straight in cdk.out, stacks excluded from bundling (`cdk synth --exclusively`, the tests'
+ * `aws:cdk:bundling-stacks`) skip it, and the asset hash is the output's. Nothing runs esbuild, Docker
+ * or a package manager at synth time (docs/DESIGN.md#packaging).
  */
-export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly entry: string; readonly file: string }> = [
-  // The probe of each kind (lambda/probes.ts imports `./checks/<kind>`): a new kind needs no entry here.
-  ...CHECK_KINDS.map((kind) => ({ specifier: `./checks/${kind}`, entry: path.join(LAMBDA_DIR, 'checks', `${kind}.ts`), file: `checks/${kind}.js` })),
-  { specifier: '@aws-sdk/client-cloudwatch', entry: '@aws-sdk/client-cloudwatch', file: 'node_modules/@aws-sdk/client-cloudwatch/index.js' },
-  { specifier: '@aws-sdk/client-ssm', entry: '@aws-sdk/client-ssm', file: 'node_modules/@aws-sdk/client-ssm/index.js' },
-  {
-    specifier: '@aws-sdk/client-secrets-manager',
-    entry: '@aws-sdk/client-secrets-manager',
-    file: 'node_modules/@aws-sdk/client-secrets-manager/index.js',
-  },
-];
-
-/** Builds LAZY_CHUNKS into a bundling output directory (run by the afterBundling hook). */
-export const LAZY_CHUNKS_SCRIPT = path.join(__dirname, '..', 'scripts', 'bundle-lambda-chunks.mjs');
-
-/**
- * How the handler is bundled (local esbuild, never Docker): index.js with LAZY_CHUNKS external, then
- * the chunks, built by the afterBundling hook with the same target and minification. No source
- * maps: nothing reads them at run time (--enable-source-maps costs ~40 ms of every cold start),
- * and they were 2.7 MB of the asset. Exported so the benchmark and the tests check this artifact.
- */
-export const HANDLER_BUNDLING = {
-  minify: true,
-  sourceMap: false,
-  target: 'node24',
-  format: nodejs.OutputFormat.CJS,
-  bundleAwsSDK: true,
-  externalModules: LAZY_CHUNKS.map((c) => c.specifier),
-  esbuildArgs: {
-    // esbuild keeps an external import() as is, which Node would run through the ESM loader: that
-    // resolves no package directory without package.json and may find no named exports in a
-    // minified CJS chunk. Lowered: Promise.resolve().then(() => require()).
-    '--supported:dynamic-import': 'false',
-  },
-  forceDockerBundling: false,
-  logLevel: nodejs.LogLevel.WARNING,
-} satisfies nodejs.BundlingOptions;
-
-/** HANDLER_BUNDLING as esbuild build options: what NodejsFunction passes to the local esbuild for index.js. */
-export const HANDLER_ESBUILD_OPTIONS = {
-  entryPoints: [HANDLER_ENTRY],
-  bundle: true,
-  platform: 'node',
-  target: HANDLER_BUNDLING.target,
-  format: HANDLER_BUNDLING.format,
-  minify: HANDLER_BUNDLING.minify,
-  sourcemap: HANDLER_BUNDLING.sourceMap,
-  external: HANDLER_BUNDLING.externalModules,
-  supported: { 'dynamic-import': false },
-} as const;
-
-/** The bundling of one runner: HANDLER_BUNDLING plus the hook that adds the chunks and the fleet file. */
-function runnerBundling(fleetFilePath: string): nodejs.BundlingOptions {
-  return {
-    ...HANDLER_BUNDLING,
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [
-        lazyChunksCommand(outputDir),
-        ['cp', fleetFilePath, path.join(outputDir, FLEET_FILE)].map(shellQuote).join(' '),
-      ],
+function runnerCode(fleetText: string): lambda.Code {
+  const bundleDir = RUNNER_BUNDLE_DIR;
+  const stamp = readRunnerBundleStamp(bundleDir);
+  return lambda.Code.fromAsset(bundleDir, {
+    bundling: {
+      // Never run: tryBundle below always bundles (or throws). BundlingOptions requires an image.
+      image: DockerImage.fromRegistry('synthmon-bundles-locally'),
+      // CDK reuses a bundled asset within one app by source path and bundling options: the
+      // bundle's and the fleet's hashes make two different fleets two different assets.
+      environment: { SYNTHMON_BUNDLE_SHA256: stamp.sha256, SYNTHMON_FLEET_SHA256: sha256(fleetText) },
+      local: {
+        tryBundle(outputDir: string): boolean {
+          for (const file of RUNNER_BUNDLE_FILES) {
+            mkdirSync(path.dirname(path.join(outputDir, file)), { recursive: true });
+            cpSync(path.join(bundleDir, packagedPath(file)), path.join(outputDir, file));
+          }
+          writeFileSync(path.join(outputDir, FLEET_FILE), fleetText);
+          return true;
+        },
+      },
     },
-  };
-}
-
-/**
- * The hook's shell command. The Node running the synth (the project's Node 24, whatever `node` is
- * on PATH) builds the chunks with the project's esbuild; every argument is quoted for bash -c.
- */
-function lazyChunksCommand(outputDir: string): string {
-  const spec = {
-    outdir: outputDir,
-    chunks: LAZY_CHUNKS.map(({ entry, file }) => ({ entry, file })),
-    target: HANDLER_BUNDLING.target,
-    minify: HANDLER_BUNDLING.minify,
-    sourcemap: HANDLER_BUNDLING.sourceMap,
-  };
-  return [process.execPath, LAZY_CHUNKS_SCRIPT, JSON.stringify(spec)].map(shellQuote).join(' ');
-}
-
-function shellQuote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  });
 }
 
 /** The latest Node.js runtime this aws-cdk-lib knows (DESIGN §8). */
@@ -150,7 +82,7 @@ export interface ProbeRunnerProps {
  * its checks use) and one schedule per shard.
  */
 export class ProbeRunner extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   /** The schedule of each shard, by shard id. */
@@ -184,17 +116,9 @@ export class ProbeRunner extends Construct {
     const fleet = fleetFile(config, plan);
     this.grantTokens(Object.values(fleet.tokens), props.homeRegion ?? stack.region);
 
-    // The fleet file is written at synth time and copied into the asset by the bundling hook; one
-    // file per content (named by its hash) in one directory, so repeated synths leave no litter.
-    const text = JSON.stringify(fleet);
-    const dir = path.join(tmpdir(), 'synthmon-fleet');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 32)}.json`);
-    writeFileSync(file, text);
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: runnerCode(JSON.stringify(fleet)),
+      handler: 'index.handler',
       runtime: PROBE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySizeMb ?? 512,
@@ -211,9 +135,6 @@ export class ProbeRunner extends Construct {
       // A failed run is a datapoint, not something to redo: retries would only arrive late.
       retryAttempts: 0,
       maxEventAge: props.maxEventAge ?? Duration.minutes(1),
-      bundling: runnerBundling(file),
-      depsLockFilePath: path.join(__dirname, '..', 'package-lock.json'),
-      projectRoot: path.join(__dirname, '..'),
     });
 
     const schedulerRole = new iam.Role(this, 'ScheduleRole', {

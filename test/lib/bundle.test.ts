@@ -1,7 +1,8 @@
 /**
- * The deployed code asset, run as Lambda would run it: one synth with the real local esbuild
- * bundling, then the asset's index.js required in a fresh Node process (no project node_modules
- * nearby: the asset is in a temp dir) and its exported `handler` invoked with scheduled shard events
+ * The deployed code asset, run as Lambda would run it: one synth (the prebuilt runner bundle of
+ * dist/runner, built from the current sources by the test setup, copied with the fleet file), then
+ * the asset's index.js required in a fresh Node process (no project node_modules nearby: the asset
+ * is in a temp dir) and its exported `handler` invoked with scheduled shard events
  * against loopback TLS replicas, a local SSM endpoint (the token, through the real SDK) and the local
  * CloudWatch recorder. Proves the fleet file and the lazily loaded chunks resolve from the asset's
  * own layout, load only on first use, and work. The child trusts the test CA through
@@ -19,6 +20,7 @@ import { FLEET_FILE, HandlerEnvVar } from '../../contracts/handler-env';
 import { makeTestPki, type TestPki } from '../../demo/certs';
 import { MonitorStack } from '../../lib/monitor-stack';
 import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../../lib/runner';
+import { packagedPath, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES } from '../../lib/runner-bundle';
 import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';
 import { startSsmEndpoint, type SsmEndpoint } from '../support/ssm-endpoint';
@@ -231,6 +233,29 @@ describe('deployed layout', () => {
     expect(relativeImporters.length).toBeGreaterThan(0);
     for (const file of relativeImporters) expect(file).toMatch(/^lambda\/[^/]+\.ts$/);
     expect([...new Set(externals.map((e) => e.path))].sort()).toEqual(LAZY_CHUNKS.map((c) => c.specifier).sort());
+  });
+});
+
+describe('the asset of each runner', () => {
+  it('is the prebuilt bundle copied byte for byte with its own fleet file: two fleets in one app are two assets, never one reused', () => {
+    const app = testApp({ bundle: true });
+    const fleets = [
+      ['OrdersOnly', [{ name: 'orders', kind: 'http', url: 'https://api.example.com/api/orders/' }]],
+      ['ChatOnly', [{ name: 'chat', kind: 'websocket', url: 'wss://api.example.com/ws/chat/', origin: 'https://example.com' }]],
+    ] as const;
+    const stacks = fleets.map(([id, checks]) => new MonitorStack(app, id, { config: { checks: [...checks] } }));
+    const outdir = app.synth().directory;
+    const assets = stacks.map((stack) => {
+      const fn = stack.monitor.runner!.function;
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties: { Code: { S3Key: string } } }>;
+      return join(outdir, `asset.${resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    });
+    expect(new Set(assets).size).toBe(2);
+    assets.forEach((dir, i) => {
+      const fleet = JSON.parse(readFileSync(join(dir, FLEET_FILE), 'utf8')) as { shards: Record<string, { checks: Array<{ name: string }> }> };
+      expect(Object.values(fleet.shards).flatMap((sh) => sh.checks.map((c) => c.name))).toEqual(fleets[i]![1].map((c) => c.name));
+      for (const file of RUNNER_BUNDLE_FILES) expect(readFileSync(join(dir, file)).equals(readFileSync(join(RUNNER_BUNDLE_DIR, packagedPath(file))))).toBe(true);
+    });
   });
 });
 

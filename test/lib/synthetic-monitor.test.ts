@@ -16,7 +16,7 @@ import { AlarmClass, alarmDefinitions, type AlarmDefinition } from '../../lib/al
 import { failuresByReasonSearch } from '../../lib/dashboard';
 import { planFleet } from '../../lib/fleet/plan';
 import { buildMonitorStacks, MonitorStack } from '../../lib/monitor-stack';
-import { HANDLER_BUNDLING, LAZY_CHUNKS } from '../../lib/runner';
+import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../../lib/runner';
 import { SyntheticMonitor } from '../../lib/synthetic-monitor';
 import { fullConfig, generatedFleet, IMPORTED_SECRET_ARN, IMPORTED_SECRET_NAME, PAGER_URL, testApp } from './support';
 
@@ -78,7 +78,7 @@ describe('runner', () => {
     const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
     expect(walk(assetDir).filter((f) => f.endsWith('.map'))).toEqual([]);
     for (const chunk of LAZY_CHUNKS) expect(existsSync(join(assetDir, chunk.file))).toBe(true);
-    expect(HANDLER_BUNDLING).toMatchObject({ minify: true, sourceMap: false, forceDockerBundling: false, target: 'node24', bundleAwsSDK: true });
+    expect(HANDLER_ESBUILD_OPTIONS).toMatchObject({ minify: true, sourcemap: false, target: 'node24', format: 'cjs' });
   });
 });
 
