@@ -5,19 +5,22 @@
  * the SNS publishes of the SNS channels (e-mail, Amazon Q Developer). The estimate
  * (lib/cost/estimate.ts) adds these lines to its book; the benchmark prints them.
  *
- * The writes and reads per run follow the engine's protocol (docs/DESIGN.md#incidents):
+ * The writes and reads per run follow the engine's protocol (lambda/incidents/engine.ts,
+ * docs/DESIGN.md#incidents), and `npm run bench` measures them by running that engine against
+ * dynalite with ReturnConsumedCapacity (bench/time-to-page.ts):
  *
- * - every shard invocation in every location makes one conditional put keyed by shard, location and
- *   scheduled time before probing, so a duplicated Lambda delivery never counts twice;
- * - it reads the shard's open incidents once (eventually consistent, one item ≤ 4 KB: half a read
- *   unit), so passing runs need no write unless an incident is open;
- * - a failed run writes its location's verdict (outcome, cause, message, fix, evidence: ≤ 2 KB);
- * - an incident writes its open (conditional), one update, its resolve, and the passing verdicts
- *   that count towards resolution (`resolveAfterRuns`, default 2, in every location).
+ * - every shard invocation in every location claims its run with one conditional put keyed by
+ *   shard, location and scheduled time, so a duplicated Lambda delivery never counts twice;
+ * - every run records every check's verdict in the check's item (one conditional UpdateItem, billed
+ *   on the larger of the item before and after: all locations' verdicts are in it);
+ * - every run reads the incident items of the hosts it saw (two kinds per host, strongly consistent,
+ *   one BatchGetItem);
+ * - an incident writes its open, one update and its resolve (each a versioned put of the incident
+ *   item, with its outbox).
  *
- * A passing run of a check with no open incident writes nothing: that is what keeps the table at
- * cents for 100 checks. Everything here is an assumption (IncidentCostAssumptions) or a price from
- * ./prices.json with its source.
+ * Recording every passing verdict is what the table costs: about 1 WRU per check, run and location.
+ * Everything here is an assumption (IncidentCostAssumptions, defaults from the engine as built) or a
+ * price from ./prices.json with its source.
  */
 import { homeRegionOf, type MonitorConfig } from '../../contracts/config';
 import type { IntervalSeconds } from '../../contracts/fleet';
@@ -41,17 +44,26 @@ export type IncidentCostItem = (typeof INCIDENT_COST_ITEMS)[number];
 
 /** Everything the incident lines assume besides the configuration, the fleet plan and the prices. */
 export interface IncidentCostAssumptions {
-  /** Conditional puts per shard invocation and location before probing (the duplicate-delivery guard). @default 1 */
-  readonly dedupWritesPerInvocation: number;
-  /** Read request units per shard invocation and location: the shard's open incidents, one eventually consistent read ≤ 4 KB. @default 0.5 */
-  readonly readUnitsPerInvocation: number;
-  /** Write request units of one failed run's verdict (an item up to 2 KB: message, fix, redacted evidence). @default 2 */
-  readonly writeUnitsPerFailedRun: number;
-  /** Incidents per check-month (each: open, one update, resolve). @default 2 */
+  /** Write units of the run claim per shard invocation and location (a key and a TTL: one WRU). @default 1 */
+  readonly claimWriteUnitsPerInvocation: number;
+  /**
+   * Write units of one passing verdict (UpdateItem of the check's item: the larger of before and
+   * after, every location's verdict included, per started KB). @default - ceil((locations × 400 B + 200 B) / 1 KB)
+   */
+  readonly passingVerdictWriteUnits?: number;
+  /** Share of check-runs that write their verdict: 1 records every run (the engine as built); a write-on-change engine writes far fewer. @default 1 */
+  readonly verdictWriteShare: number;
+  /** Read units per check-run spent to learn whether the verdict changed (a write-on-change engine: one eventually consistent read, 0.5). @default 0 */
+  readonly checkReadUnitsPerCheckRun: number;
+  /** Extra write units of a failed run's verdict (message ≤ 1,500 and fix ≤ 800 characters, evidence). @default 2 */
+  readonly failedVerdictExtraWriteUnits: number;
+  /** Read units per host a run saw: the host's two incident items (endpoint, monitor), strongly consistent, ≤ 4 KB. @default 2 */
+  readonly readUnitsPerHostRun: number;
+  /** Incidents per check-month (each: open, one update, resolve: versioned puts of a ≤ 4 KB incident item). @default 2 */
   readonly incidentsPerCheckMonth: number;
-  /** Passing runs at quorum that resolve an incident (`incidents.resolveAfterRuns`). @default 2 */
-  readonly resolveAfterRuns: number;
-  /** Round trip to the table from its own region, seconds (billed runner time before probing). @default 0.01 */
+  /** Write units of one incident transition (open, update, resolve; the outbox settled in the same item). @default 8 */
+  readonly writeUnitsPerTransition: number;
+  /** Round trip to the table from its own region, seconds (billed runner time: the claim before probing). @default 0.01 */
   readonly storeRoundTripSeconds: number;
   /**
    * Round trip to the table from another region, seconds. @default 0.22 - the largest of the seed
@@ -66,36 +78,52 @@ export interface IncidentCostAssumptions {
   readonly backstopEventsPerMonth: number;
   /** One backstop notifier invocation, seconds, at 128 MB. @default 1 */
   readonly backstopSeconds: number;
-  /** Bytes of a duplicate-guard item (kept `dedupTtlDays` by a TTL attribute; TTL deletes are free). @default 200 */
-  readonly dedupItemBytes: number;
+  /** Bytes of a run claim (kept a day by the TTL attribute; TTL deletes are free). @default 200 */
+  readonly claimItemBytes: number;
   /** @default 1 */
-  readonly dedupTtlDays: number;
-  /** Bytes of a check's state item (verdicts per location, open incident). @default 2048 */
-  readonly checkItemBytes: number;
-  /** Bytes of a closed incident kept for `incidentRetentionMonths`. @default 4096 */
+  readonly claimTtlDays: number;
+  /** Bytes of a check's item per location (verdict, run time, streaks). @default 2048 */
+  readonly checkItemBytesPerLocation: number;
+  /** Bytes of an incident item (document and outbox), kept `incidentRetentionMonths`. @default 4096 */
   readonly incidentItemBytes: number;
-  /** @default 3 */
+  /** @default 1 */
   readonly incidentRetentionMonths: number;
 }
 
 export const DEFAULT_INCIDENT_COST_ASSUMPTIONS: IncidentCostAssumptions = {
-  dedupWritesPerInvocation: 1,
-  readUnitsPerInvocation: 0.5,
-  writeUnitsPerFailedRun: 2,
+  claimWriteUnitsPerInvocation: 1,
+  verdictWriteShare: 1,
+  checkReadUnitsPerCheckRun: 0,
+  failedVerdictExtraWriteUnits: 2,
+  readUnitsPerHostRun: 2,
   incidentsPerCheckMonth: 2,
-  resolveAfterRuns: 2,
+  writeUnitsPerTransition: 8,
   storeRoundTripSeconds: 0.01,
   crossRegionRoundTripSeconds: 0.22,
   snsChannels: 1,
   emailSubscriptions: 1,
   backstopEventsPerMonth: 20,
   backstopSeconds: 1,
-  dedupItemBytes: 200,
-  dedupTtlDays: 1,
-  checkItemBytes: 2048,
+  claimItemBytes: 200,
+  claimTtlDays: 1,
+  checkItemBytesPerLocation: 2048,
   incidentItemBytes: 4096,
-  incidentRetentionMonths: 3,
+  incidentRetentionMonths: 1,
 };
+
+/** Write units of a passing verdict with every location's verdict in the item. */
+export function passingVerdictWriteUnits(locations: number): number {
+  return Math.ceil((locations * 400 + 200) / 1024);
+}
+
+/** The host a check probes (the engine groups incidents by it). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase() || 'unknown-host';
+  } catch {
+    return 'unknown-host';
+  }
+}
 
 /** One line to add to the estimate's book (the shape of LineBook.add in lib/cost/estimate.ts). */
 export interface IncidentCostEntry {
@@ -134,6 +162,8 @@ export function incidentCostEntries(
     if (e.quantity > 0) out.push(e);
   };
 
+  const byName = new Map(config.checks.map((c) => [c.name, c]));
+  const verdictUnits = a.passingVerdictWriteUnits ?? passingVerdictWriteUnits(L);
   for (const i of [...new Set(plan.shards.map((s) => s.intervalSeconds))].sort((x, y) => x - y)) {
     const shards = plan.shards.filter((s) => s.intervalSeconds === i);
     const fast = shards[0]!.fast;
@@ -141,30 +171,36 @@ export function incidentCostEntries(
     const invocations = perLocation * L;
     const checks = shards.reduce((n, s) => n + s.checks.length, 0);
     const runs = (SECONDS_PER_MONTH / i) * L * checks;
+    // Every tick of a shard reads the incident items of the hosts its checks probe.
+    const hostRuns = shards.reduce((n, s) => n + new Set(s.checks.map((c) => hostOf(byName.get(c)!.url))).size, 0) * (SECONDS_PER_MONTH / i) * L;
     const where = `${shards.length} shard${shards.length === 1 ? '' : 's'} × ${L} location${L === 1 ? '' : 's'}`;
-    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i, quantity: invocations * a.dedupWritesPerInvocation, unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'shards',
-      basis: `duplicate guard: ${a.dedupWritesPerInvocation} conditional put per invocation, ${where} (${fmtInt(invocations)} invocations)` });
-    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i, quantity: runs * cost.failureRate * a.writeUnitsPerFailedRun + checks * a.incidentsPerCheckMonth * (3 + a.resolveAfterRuns * L),
+    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i, quantity: invocations * a.claimWriteUnitsPerInvocation, unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'shards',
+      basis: `run claims: ${a.claimWriteUnitsPerInvocation} WRU per invocation, ${where} (${fmtInt(invocations)} invocations)` });
+    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i,
+      quantity: runs * (a.verdictWriteShare * verdictUnits + cost.failureRate * a.failedVerdictExtraWriteUnits) + checks * a.incidentsPerCheckMonth * 3 * a.writeUnitsPerTransition,
       unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'checks',
-      basis: `verdicts of failed runs (${(cost.failureRate * 100).toFixed(2)}% of ${fmtInt(runs)} runs × ${a.writeUnitsPerFailedRun} WRU) + ${a.incidentsPerCheckMonth} incidents per check-month × ` +
-        `(open + update + resolve + ${a.resolveAfterRuns} passing verdicts × ${L} location${L === 1 ? '' : 's'})` });
-    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: invocations * a.readUnitsPerInvocation, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'shards',
-      basis: `the shard's open incidents: ${a.readUnitsPerInvocation} RRU per invocation (eventually consistent, ≤ 4 KB), ${where}` });
+      basis: `verdicts: ${fmtInt(runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${a.verdictWriteShare} written` : ''} × ${verdictUnits} WRU ` +
+        `(+ ${a.failedVerdictExtraWriteUnits} for the ${(cost.failureRate * 100).toFixed(2)}% that fail); ` +
+        `${a.incidentsPerCheckMonth} incidents per check-month × 3 transitions × ${a.writeUnitsPerTransition} WRU` });
+    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: runs * a.checkReadUnitsPerCheckRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
+      basis: `the check items, to write only changed verdicts: ${fmtInt(runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU` });
+    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: hostRuns * a.readUnitsPerHostRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
+      basis: `incident items of the hosts each run saw: ${fmtInt(hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${where}` });
     if (!fast) {
-      // A fast shard bills its whole minute anyway; a 60 s shard waits for the guard's round trip before probing.
-      const seconds = perLocation * ((L - remote) * a.storeRoundTripSeconds + remote * a.crossRegionRoundTripSeconds) * a.dedupWritesPerInvocation;
+      // A fast shard bills its whole minute anyway; a 60 s shard waits for the claim's round trip before probing.
+      const seconds = perLocation * ((L - remote) * a.storeRoundTripSeconds + remote * a.crossRegionRoundTripSeconds);
       add({ item: 'Incidents: runner time on the store', intervalSeconds: i, quantity: seconds * gb, unit: 'GB-s', price: 'lambdaGbSecondArm64', scalesWith: 'shards',
-        basis: `the guard's round trip before probing: ${a.storeRoundTripSeconds} s in the home region` +
+        basis: `the run claim's round trip before probing: ${a.storeRoundTripSeconds} s in the home region` +
           (remote ? `, ${a.crossRegionRoundTripSeconds} s from ${remote} other region${remote === 1 ? '' : 's'}` : '') + ` × ${gb} GB, ${where}` });
     }
   }
 
-  // Storage: the guard's items live a day, one state item per check, closed incidents kept a while.
-  const guardItems = plan.shards.reduce((n, s) => n + (DAY_S / s.invokeEverySeconds) * a.dedupTtlDays, 0) * L;
+  // Storage: run claims live a day, one item per check, incidents kept a while.
+  const claims = plan.shards.reduce((n, s) => n + (DAY_S / s.invokeEverySeconds) * a.claimTtlDays, 0) * L;
   const N = config.checks.length;
-  const bytes = guardItems * a.dedupItemBytes + N * a.checkItemBytes + N * a.incidentsPerCheckMonth * a.incidentRetentionMonths * a.incidentItemBytes;
+  const bytes = claims * a.claimItemBytes + N * L * a.checkItemBytesPerLocation + N * a.incidentsPerCheckMonth * a.incidentRetentionMonths * a.incidentItemBytes;
   add({ item: 'Incidents: DynamoDB storage', quantity: bytes / BYTES_PER_GB, unit: 'GB-months', price: 'dynamodbStorageGbMonth', scalesWith: 'checks',
-    basis: `${fmtInt(guardItems)} guard items × ${a.dedupItemBytes} B + ${N} check items × ${a.checkItemBytes} B + ${a.incidentRetentionMonths} months of incidents × ${a.incidentItemBytes} B` });
+    basis: `${fmtInt(claims)} run claims × ${a.claimItemBytes} B + ${N} check items × ${L} × ${a.checkItemBytesPerLocation} B + ${a.incidentRetentionMonths} month(s) of incidents × ${a.incidentItemBytes} B` });
 
   add({ item: 'Incidents: backstop notifier requests', quantity: a.backstopEventsPerMonth, unit: 'requests', price: 'lambdaRequest', scalesWith: 'fleet',
     basis: `${a.backstopEventsPerMonth} alarm state changes a month through the EventBridge rule` });
