@@ -132,7 +132,8 @@ export function simulateTimeToPage(s: TimeToPageScenario, p: TimeToPageParams): 
             // The slot after the scheduled time (the same every minute: scheduled times are a minute
             // apart), or at once when the invocation came later than the slot.
             start = Math.max(nextSlot(scheduled, slot, 60), claimed);
-            sleeps.push(start - claimed);
+            // One invocation per location and trial: an unbiased sample of the sleep.
+            if (k === 0) sleeps.push(start - claimed);
           }
           if (start >= T) first = { start };
           continue;

@@ -48,7 +48,7 @@ export interface IncidentCostAssumptions {
   readonly claimWriteUnitsPerInvocation: number;
   /**
    * Write units of one passing verdict (UpdateItem of the check's item: the larger of before and
-   * after, every location's verdict included, per started KB). @default - ceil((locations × 400 B + 200 B) / 1 KB)
+   * after, every location's verdict included, per started KB). @default - ceil((locations × 250 B + 200 B) / 1 KB): 1 WRU up to 3 locations, as `npm run bench` measures on dynalite
    */
   readonly passingVerdictWriteUnits?: number;
   /** Share of check-runs that write their verdict: 1 records every run (the engine as built); a write-on-change engine writes far fewer. @default 1 */
@@ -113,7 +113,7 @@ export const DEFAULT_INCIDENT_COST_ASSUMPTIONS: IncidentCostAssumptions = {
 
 /** Write units of a passing verdict with every location's verdict in the item. */
 export function passingVerdictWriteUnits(locations: number): number {
-  return Math.ceil((locations * 400 + 200) / 1024);
+  return Math.ceil((locations * 250 + 200) / 1024);
 }
 
 /** The host a check probes (the engine groups incidents by it). */
