@@ -26,21 +26,11 @@ import { homeRegionOf, type MonitorConfig } from '../../contracts/config';
 import type { IntervalSeconds } from '../../contracts/fleet';
 import type { FleetPlan } from '../fleet/plan';
 import { fmtInt } from './format';
+import type { IncidentCostItem } from './incident-items';
 import { SECONDS_PER_MONTH, type PriceName } from './prices';
 import type { CostAssumptions, CostScale } from './report';
 
-/** The line items the incident pipeline adds, in the order they print (report.ts spreads them into COST_ITEMS). */
-export const INCIDENT_COST_ITEMS = [
-  'Incidents: DynamoDB writes',
-  'Incidents: DynamoDB reads',
-  'Incidents: DynamoDB storage',
-  'Incidents: runner time on the store',
-  'Incidents: backstop notifier requests',
-  'Incidents: backstop notifier compute',
-  'Incidents: SNS publishes',
-  'Incidents: SNS e-mail deliveries',
-] as const;
-export type IncidentCostItem = (typeof INCIDENT_COST_ITEMS)[number];
+export { INCIDENT_COST_ITEMS, type IncidentCostItem } from './incident-items';
 
 /** Everything the incident lines assume besides the configuration, the fleet plan and the prices. */
 export interface IncidentCostAssumptions {

@@ -4,7 +4,7 @@
  */
 import type { CheckKind } from '../../contracts/kinds';
 import type { IntervalSeconds } from '../../contracts/fleet';
-import { INCIDENT_COST_ITEMS } from './incidents';
+import { INCIDENT_COST_ITEMS } from './incident-items';
 import type { PriceEvidence, PriceName } from './prices';
 
 /** Everything the estimate assumes besides the configuration and prices. Defaults are documented per field. */
