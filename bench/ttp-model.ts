@@ -13,8 +13,10 @@
  *   not ours to choose: the scheduled time carries seconds (the Scheduler guide's example is
  *   "2022-03-22T18:59:43Z",
  *   https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html),
- *   and cron has no seconds field ("Cron expressions have six required fields": minutes to year,
- *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html), so
+ *   and cron has no seconds field (Scheduler's ScheduleExpression: "A cron expression consists of
+ *   six fields separated by white spaces: (minutes hours day_of_month month day_of_week year)",
+ *   https://docs.aws.amazon.com/scheduler/latest/APIReference/API_GetSchedule.html, as quoted by
+ *   https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/scheduler/aws.sdk.kotlin.services.scheduler.model/-get-schedule-response/schedule-expression.html), so
  *   each location's phase is uniform in [0, 60 s) and independent of the others'. After the
  *   scheduled time, the invocation starts a little late: AWS says only "there can be a delay of
  *   several seconds between the time the scheduled rule runs and the time the target service
