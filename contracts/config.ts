@@ -11,6 +11,7 @@ import { attemptBudgetMs, AUTH_DEFAULTS, isCheckKind, KINDS, PUBLISH_MARGIN_MS, 
 import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S } from './fleet';
 import { partitionOf, REGION_PARTITIONS } from './regions';
 import { IncidentsSchema } from './config/incidents';
+import { NOTIFICATION_CHANNEL_FIELDS, notificationTokenProblems } from './config/notifications';
 
 /**
  * Names become CloudWatch dimensions and parts of alarm names (`<stack>-<monitor>-Failing-<name>`,
@@ -653,6 +654,7 @@ const NotificationsSchema = z
     {
       emails: z.array(pattern(EMAIL_RE, 'must be an email address'), { error: 'must be a list of email addresses' }).default([]),
       httpsEndpoints: z.array(httpsEndpoint, { error: 'must be a list of https:// URLs' }).default([]),
+      ...NOTIFICATION_CHANNEL_FIELDS,
     },
     { error: 'must be an object such as {"emails": ["oncall@example.com"]}' },
   )
@@ -792,6 +794,7 @@ function crossFieldRules(cfg: Record<string, unknown>, zctx: z.RefinementCtx): v
 
   const topInterval = ok('intervalSeconds') && typeof cfg.intervalSeconds === 'number' ? cfg.intervalSeconds : undefined;
   const tokenNames = isObject(cfg.tokens) ? Object.keys(cfg.tokens) : [];
+  for (const p of notificationTokenProblems(cfg.notifications, tokenNames)) if (ok('notifications', ...p.path)) add(['notifications', ...p.path], p.message, p.input);
   const names = new Map<string, number>();
   const intervals = new Set<number>();
   /** Checks per interval, for the size of the monitor's stack. */
