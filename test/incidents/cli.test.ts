@@ -23,7 +23,6 @@ let status = 503;
 const dir = scratch();
 
 beforeAll(async () => {
-  expect(ROUTING_KEY).toHaveLength(32);
   dynamo = await startLocalDynamo();
   await dynamo.createTable('synthmon-incidents');
   pd = await startPagerDutyReceiver({ routingKeys: [ROUTING_KEY] });
@@ -40,6 +39,7 @@ afterAll(async () => {
 
 describe('synthmon probe --notify', () => {
   it('pages once for an incident confirmed by two locations, stays quiet while it lasts, and resolves once with the same dedup_key', async () => {
+    expect(ROUTING_KEY).toHaveLength(32);
     const config = dir.write(
       'monitor.json',
       JSON.stringify({
