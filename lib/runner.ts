@@ -18,6 +18,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { MonitorConfig, ResolvedToken } from '../contracts/config';
 import { FLEET_FILE, HandlerEnvVar } from '../contracts/handler-env';
+import { grantIncidentTable, incidentEnvironment, type RunnerIncidentProps } from './incidents';
 import { CHECK_KINDS } from '../contracts/kinds';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
@@ -40,6 +41,7 @@ export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly e
   ...CHECK_KINDS.map((kind) => ({ specifier: `./checks/${kind}`, entry: path.join(LAMBDA_DIR, 'checks', `${kind}.ts`), file: `checks/${kind}.js` })),
   { specifier: '@aws-sdk/client-cloudwatch', entry: '@aws-sdk/client-cloudwatch', file: 'node_modules/@aws-sdk/client-cloudwatch/index.js' },
   { specifier: '@aws-sdk/client-ssm', entry: '@aws-sdk/client-ssm', file: 'node_modules/@aws-sdk/client-ssm/index.js' },
+  { specifier: '@aws-sdk/client-dynamodb', entry: '@aws-sdk/client-dynamodb', file: 'node_modules/@aws-sdk/client-dynamodb/index.js' },
   {
     specifier: '@aws-sdk/client-secrets-manager',
     entry: '@aws-sdk/client-secrets-manager',
@@ -142,6 +144,8 @@ export interface ProbeRunnerProps {
    * metric. @default Duration.minutes(1)
    */
   readonly maxEventAge?: Duration;
+  /** The incident table this runner writes (lib/incidents.ts). @default - no incident pipeline */
+  readonly incidents?: RunnerIncidentProps;
 }
 
 /**
@@ -181,8 +185,9 @@ export class ProbeRunner extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
       }),
     );
-    const fleet = fleetFile(config, plan);
+    const fleet = fleetFile(config, plan, props.incidents);
     this.grantTokens(Object.values(fleet.tokens), props.homeRegion ?? stack.region);
+    if (props.incidents) grantIncidentTable(this, this.role, props.incidents.tableName, props.homeRegion ?? stack.region);
 
     // The fleet file is written at synth time and copied into the asset by the bundling hook; one
     // file per content (named by its hash) in one directory, so repeated synths leave no litter.
@@ -207,6 +212,7 @@ export class ProbeRunner extends Construct {
       environment: {
         [HandlerEnvVar.LOCATION]: props.location,
         ...(props.homeRegion ? { [HandlerEnvVar.HOME_REGION]: props.homeRegion } : {}),
+        ...(props.incidents ? incidentEnvironment(props.incidents) : {}),
       },
       // A failed run is a datapoint, not something to redo: retries would only arrive late.
       retryAttempts: 0,

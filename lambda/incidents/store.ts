@@ -3,7 +3,7 @@
  * The SDK is loaded on first use (the runner's lazy chunk), with explicit deadlines: the SDK's
  * defaults have none, and the engine runs inside the runner's publishing margin.
  */
-import type { AttributeValue, BatchGetItemCommandOutput, DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, BatchGetItemCommandOutput, DynamoDBClient, DynamoDBClientConfig, GetItemCommandOutput, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 
 /** Deadlines of one store call. */
 export const STORE_CLIENT_SETTINGS = {
@@ -65,16 +65,27 @@ export function isConditionFailure(err: unknown): boolean {
 
 /** The table's calls, on one client. */
 export class IncidentStore {
+  private readonly clientPromise: Promise<DynamoDBClient>;
+  /** `client` may be a promise (the shared client, created on first use). */
   constructor(
-    readonly client: DynamoDBClient,
+    client: DynamoDBClient | Promise<DynamoDBClient>,
     readonly table: string,
-  ) {}
+  ) {
+    this.clientPromise = Promise.resolve(client);
+    // Awaited by every call; an early failure here is reported there.
+    this.clientPromise.catch(() => undefined);
+  }
+
+  private async send<T>(command: unknown): Promise<T> {
+    const client = await this.clientPromise;
+    return (client.send as (c: unknown) => Promise<T>)(command);
+  }
 
   /** Put an item only if its key is new; false when it existed (the conditional put lost). */
   async putNew(item: Item): Promise<boolean> {
     const { PutItemCommand } = await loadDynamoSdk();
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -93,7 +104,7 @@ export class IncidentStore {
   }): Promise<Item | undefined> {
     const { UpdateItemCommand } = await loadDynamoSdk();
     try {
-      const out = await this.client.send(
+      const out = await this.send<UpdateItemCommandOutput>(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: input.pk } },
@@ -115,7 +126,7 @@ export class IncidentStore {
   async putVersioned(item: Item, version: number): Promise<boolean> {
     const { PutItemCommand } = await loadDynamoSdk();
     try {
-      await this.client.send(
+      await this.send(
         new PutItemCommand({
           TableName: this.table,
           Item: item,
@@ -134,7 +145,7 @@ export class IncidentStore {
   /** One item, strongly consistent (the versioned writes read before they write). */
   async get(pk: string): Promise<Item | undefined> {
     const { GetItemCommand } = await loadDynamoSdk();
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk } }, ConsistentRead: true }));
+    const out = await this.send<GetItemCommandOutput>(new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk } }, ConsistentRead: true }));
     return out.Item;
   }
 
@@ -149,7 +160,7 @@ export class IncidentStore {
     for (let i = 0; i < pks.length; i += 100) {
       let keys: Item[] | undefined = pks.slice(i, i + 100).map((pk) => ({ pk: { S: pk } }));
       for (let round = 0; keys?.length && round < 4; round++) {
-        const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        const out: BatchGetItemCommandOutput = await this.send<BatchGetItemCommandOutput>(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
         for (const item of out.Responses?.[this.table] ?? []) if (item.pk?.S) found.set(item.pk.S, item);
         keys = out.UnprocessedKeys?.[this.table]?.Keys;
       }
