@@ -44,9 +44,8 @@ describe('incident resources', () => {
       // The home runner refers to the table (a dependency), a remote one names it.
       expect(JSON.stringify(grant.Resource)).toMatch(/:table\/(Incidents-Monitor-incidents"|",\{"Ref":"MonitorIncidentsTable[0-9A-F]+"\})/);
       const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
-      const table = fn.Properties.Environment.Variables.SYNTHMON_INCIDENT_TABLE;
-      if (template === home) expect(table).toEqual({ Ref: expect.stringMatching(/^MonitorIncidentsTable/) });
-      else expect(table).toBe('Incidents-Monitor-incidents');
+      const expected = template === home ? { Ref: expect.stringMatching(/^MonitorIncidentsTable/) } : 'Incidents-Monitor-incidents';
+      expect(fn.Properties.Environment.Variables.SYNTHMON_INCIDENT_TABLE).toEqual(expected);
       expect(fn.Properties.Environment.Variables.SYNTHMON_LOCATION).toBe(region);
     }
   });
