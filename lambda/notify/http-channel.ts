@@ -15,6 +15,7 @@ export type BuiltRequest =
   | { readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly body: string }
   | { readonly problem: string };
 
+/** What makes one HTTP channel: its id, its secrets, and how it builds a request. */
 export interface HttpChannelSpec {
   readonly id: string;
   /** Names the receiver in messages: "PagerDuty", "Slack", "webhooks[0] (https://hooks.example.com)". */
@@ -27,6 +28,7 @@ export interface HttpChannelSpec {
   explain?(answer: HttpAnswer): string;
 }
 
+/** What every HTTP channel shares: the token store, the transport, the clock. */
 export interface HttpChannelContext {
   readonly secrets: TokenStore;
   readonly post: Poster;
@@ -38,6 +40,7 @@ export function bodyExcerpt(body: string, max = 200): string {
   return cut(oneLine(body), max);
 }
 
+/** The channel for `spec`: each attempt reads the secrets, builds, posts and is judged by the shared policy. */
 export function httpChannel(spec: HttpChannelSpec, ctx: HttpChannelContext): Channel {
   return {
     id: spec.id,

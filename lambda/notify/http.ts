@@ -17,6 +17,7 @@ export interface HttpAnswer {
   readonly body: string;
 }
 
+/** One POST to send. */
 export interface PostRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;

@@ -5,6 +5,7 @@
  * deadline under one retry policy (lambda/notify/retry.ts), and reports a Delivery. Secrets are
  * token names resolved through the token store at delivery time; no Delivery, error or log says one.
  */
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { NotificationsConfig } from '../../contracts/config/notifications';
 import type { Delivery, Notification } from '../../contracts/notification';
 import type { TokenStore } from '../tokens';
@@ -12,10 +13,14 @@ import type { Channel } from './channel';
 import { fetchPoster, nodePoster } from './http';
 import type { HttpChannelContext } from './http-channel';
 import { pagerDutyChannel } from './pagerduty';
+import { slackChannel } from './slack';
+import { amazonQPublish, emailPublish, snsChannel, type SnsChannelContext } from './sns';
+import { teamsChannel } from './teams';
 import { webhookChannel } from './webhook';
 
 export type { Channel } from './channel';
 
+/** What the channels need from their caller (the runner, the CLI, a test). */
 export interface ChannelDeps {
   /** Resolves the token names of the configuration (lambda/tokens.ts). */
   readonly secrets: TokenStore;
@@ -23,11 +28,15 @@ export interface ChannelDeps {
   readonly fetch?: typeof fetch;
   /** PEM of the CA(s) trusted for https receivers instead of the system roots (loopback receivers in tests and the demo). @default - Node's roots */
   readonly ca?: string | readonly string[];
+  /** Publishes the SNS channels (tests: a client at a local endpoint). @default - a client per topic region, created on the first publish */
+  readonly sns?: SNSClient;
+  /** The monitor's SNS topic, where the addresses in `emails` subscribe (the email channel). @default - none: the email channel reports that it has no topic */
+  readonly topicArn?: string;
   /** Clock (epoch ms), for webhook timestamps and the retry schedule. @default Date.now */
   readonly now?: () => number;
 }
 
-/** One channel per configured destination, in a fixed order: pagerDuty, webhooks[i]. */
+/** One channel per configured destination, in a fixed order: pagerDuty, webhooks[i], slack, teams, amazonQ, email. */
 export function createChannels(config: Partial<NotificationsConfig>, deps: ChannelDeps): Channel[] {
   const ctx: HttpChannelContext = {
     secrets: deps.secrets,
@@ -37,6 +46,11 @@ export function createChannels(config: Partial<NotificationsConfig>, deps: Chann
   const channels: Channel[] = [];
   if (config.pagerDuty) channels.push(pagerDutyChannel(config.pagerDuty, ctx));
   (config.webhooks ?? []).forEach((w, i) => channels.push(webhookChannel(i, w, ctx)));
+  if (config.slack) channels.push(slackChannel(config.slack, ctx));
+  if (config.teams) channels.push(teamsChannel(config.teams, ctx));
+  const snsCtx: SnsChannelContext = { ...(deps.sns ? { sns: deps.sns } : {}), ...(deps.now ? { now: deps.now } : {}) };
+  if (config.amazonQ) channels.push(snsChannel('amazonQ', 'Amazon Q (SNS)', config.amazonQ.topicArn, amazonQPublish, snsCtx));
+  if (config.emails?.length) channels.push(snsChannel('email', 'email (SNS)', deps.topicArn, emailPublish, snsCtx));
   return channels;
 }
 

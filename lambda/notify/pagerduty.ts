@@ -20,6 +20,7 @@ import type { Channel } from './channel';
 import { httpChannel, bodyExcerpt, type BuiltRequest, type HttpChannelContext } from './http-channel';
 import { checksLabel, cut, linkList, locationsLabel, notificationJson, outcomeLabel } from './text';
 
+/** PagerDuty's documented limits (see above). */
 export const PAGERDUTY_LIMITS = {
   dedupKey: 255,
   summary: 1024,
@@ -29,6 +30,7 @@ export const PAGERDUTY_LIMITS = {
 /** The message evidence is cut to this when an event would otherwise pass PAGERDUTY_LIMITS.payloadBytes. */
 const FALLBACK_MESSAGE_CHARS = 4_000;
 
+/** `notifications.pagerDuty`, its URL defaulted. */
 export interface PagerDutyChannelConfig {
   readonly routingKey: string;
   readonly url: string;
@@ -90,6 +92,7 @@ function explain(body: string): string {
   return bodyExcerpt(body);
 }
 
+/** The `pagerDuty` channel. */
 export function pagerDutyChannel(config: PagerDutyChannelConfig, ctx: HttpChannelContext): Channel {
   const origin = new URL(config.url).origin;
   return httpChannel(

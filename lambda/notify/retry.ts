@@ -23,6 +23,7 @@ export const ATTEMPT_TIMEOUT_MS = 10_000;
 export const MIN_ATTEMPT_MS = 200;
 /** Backoff before attempt n+1: BACKOFF_BASE_MS × 2^(n-1), at most BACKOFF_MAX_MS, with jitter (½ to 1×). */
 export const BACKOFF_BASE_MS = 250;
+/** The longest backoff between two attempts. */
 export const BACKOFF_MAX_MS = 2_000;
 /** Attempts per delivery at most, however long the deadline. */
 export const MAX_ATTEMPTS = 8;
@@ -39,6 +40,7 @@ export interface AttemptOutcome {
   readonly retryAfterMs?: number;
 }
 
+/** The caller's deadline, and the clock and randomness (for tests). */
 export interface RetryOptions {
   /** Epoch ms: no attempt runs past it. */
   readonly deadline: number;
@@ -46,6 +48,8 @@ export interface RetryOptions {
   readonly now?: () => number;
   /** @default Math.random */
   readonly random?: () => number;
+  /** Waits between attempts (tests of the schedule: no real waiting). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Retry-After in ms (delta-seconds or an HTTP date, RFC 9110 §10.2.3), or undefined when absent or unreadable. */
@@ -76,6 +80,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function deliverWithRetries(channel: string, attempt: (timeoutMs: number, n: number) => Promise<AttemptOutcome>, options: RetryOptions): Promise<Delivery> {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const pause = options.sleep ?? sleep;
   let attempts = 0;
   let last: AttemptOutcome | undefined;
   let note = '';
@@ -95,7 +100,7 @@ export async function deliverWithRetries(channel: string, attempt: (timeoutMs: n
       if (last.retryAfterMs !== undefined && last.retryAfterMs > backoff) note = `; Retry-After ${Math.ceil(last.retryAfterMs / 1000)} s is past this run's deadline`;
       break;
     }
-    await sleep(wait);
+    await pause(wait);
   }
   if (!last) {
     return { channel, ok: false, retryable: true, attempts: 0, error: 'not attempted: the deadline left no time for a delivery' };

@@ -21,10 +21,12 @@ import type { Channel } from './channel';
 import { httpChannel, type BuiltRequest, type HttpChannelContext } from './http-channel';
 import { notificationJson } from './text';
 
+/** The Standard Webhooks prefix of a symmetric secret. */
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 /** Signing key bytes allowed by the spec: 24 to 64 (192 to 512 bits). */
 export const WEBHOOK_SECRET_BYTES = { min: 24, max: 64 } as const;
 
+/** One entry of `notifications.webhooks`. */
 export interface WebhookChannelConfig {
   readonly url: string;
   readonly secret: string;
@@ -62,6 +64,7 @@ export function webhookBody(n: Notification): string {
   return JSON.stringify({ type: WEBHOOK_TYPES[n.action], timestamp: n.at, data: notificationJson(n) });
 }
 
+/** The `webhooks[index]` channel. */
 export function webhookChannel(index: number, config: WebhookChannelConfig, ctx: HttpChannelContext): Channel {
   const now = ctx.now ?? Date.now;
   return httpChannel(

@@ -59,3 +59,20 @@ describe('notifications channels config', () => {
     expect(problemsOf(withNotifications(notifications))).toEqual([message]);
   });
 });
+
+describe('token names in notifications', () => {
+  // contracts/config/notifications.ts repeats the token-name rule of tokens (it cannot import
+  // contracts/config.ts, which imports it): the two must accept exactly the same names.
+  it.each(['a', 'pagerduty', 'api-1', 'a'.repeat(40), 'a'.repeat(41), 'A', '-a', 'a-', 'a_b', 'a.b', ''])('accepts %j exactly when tokens does', (name) => {
+    const raw = withNotifications({ pagerDuty: { routingKey: name } }, { [name]: {} });
+    let problems: readonly string[] = [];
+    try {
+      parseConfig(raw);
+    } catch (err) {
+      problems = (err as { problems: readonly string[] }).problems;
+    }
+    const tokensRefused = problems.some((p) => p.startsWith('tokens'));
+    const channelRefused = problems.some((p) => p.startsWith('notifications.pagerDuty.routingKey'));
+    expect(channelRefused).toBe(tokensRefused);
+  });
+});
