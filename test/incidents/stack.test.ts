@@ -12,7 +12,7 @@ import { buildMonitorStacks } from '../../lib/monitor-stack';
 
 const CONFIG = {
   locations: ['us-east-1', 'eu-west-1'],
-  checks: [{ kind: 'http', name: 'api', url: 'https://api.example.com/health' }],
+  checks: [{ kind: 'http' as const, name: 'api', url: 'https://api.example.com/health' }],
 };
 
 describe('incident resources', () => {
