@@ -29,6 +29,8 @@ export async function handler(event: ShardEvent): Promise<ShardReport> {
     const tokens = cloudTokenStore(fleet.tokens, env.homeRegion ? { region: env.homeRegion } : {});
     // The incident pipeline when the stack created the table (docs/DESIGN.md#incidents).
     const region = process.env.AWS_REGION;
+    // Set by Lambda: "AWS_LAMBDA_LOG_GROUP_NAME, AWS_LAMBDA_LOG_STREAM_NAME – The name of the Amazon
+    // CloudWatch Logs group and stream for the function." (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html)
     const logGroup = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
     const home = env.homeRegion ?? region;
     const incidents =
