@@ -27,6 +27,7 @@ import { measureOverhead, type OverheadResult } from './overhead';
 import { runChild, type RunnerResult, type SoakResult } from './scale';
 import { median, round } from './stats';
 import { measureScaleSynth, type SynthScaleResult } from './synth';
+import { timeToPageSection, type TimeToPageResult } from './time-to-page';
 
 const ROOT = resolve(__dirname, '..');
 const SHARD_CHECKS = 500;
@@ -125,6 +126,8 @@ interface Results {
     readonly designs: Record<string, ConfirmationResult>;
     readonly recommended: string;
   };
+  /** Issue 20: regression to page through the incident pipeline (bench/time-to-page.ts). */
+  readonly timeToPage: TimeToPageResult;
   readonly costPerCheckMonthUsd: {
     readonly synthmon: number;
     readonly synthmonFast: number;
@@ -384,6 +387,9 @@ export async function main(quick: boolean): Promise<void> {
       `${rate(r.falsePagesPerCheckMonth.reset)} false pages per check-month at p = ${DEFAULT_BLIP_PARAMS.attemptFailureP} (they scale with p²)`,
   );
 
+  section('time to page (issue 20): the incident pipeline, from the deployed schedules to the channel');
+  const timeToPage = await timeToPageSection(quick, log);
+
   const backend = await startBackend();
   const recorder = await startCloudWatchRecorder();
   // The runner children trust the backend's CA the way Lambda trusts a CA: NODE_EXTRA_CA_CERTS.
@@ -507,6 +513,7 @@ export async function main(quick: boolean): Promise<void> {
     },
     mttd: Object.fromEntries(Object.entries(mttd).map(([name, s]) => [name, stats3(s)])),
     quorum,
+    timeToPage,
     fastConfirmation: {
       attemptFailureP: DEFAULT_BLIP_PARAMS.attemptFailureP,
       ingestionDelayS: DEFAULT_MTTD_PARAMS.ingestionDelayS,

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { attemptBudgetMs, AUTH_DEFAULTS, isCheckKind, KINDS, PUBLISH_MARGIN_MS, runBudgetMs, TOKEN_READ_MARGIN_MS, type CheckKind } from './kinds';
 import { ALARMS_PER_STACK, alarmsInMonitorStack, DEFAULT_SHARD_MAX_CHECKS, DEFAULT_TOKEN_NAME, defaultParameterName, defaultTokenEnv, FAST_INTERVALS, FAST_SHARD_MAX_CHECKS, INTERVALS, type IntervalSeconds, isFastInterval, LAMBDA_MAX_TIMEOUT_S } from './fleet';
 import { partitionOf, REGION_PARTITIONS } from './regions';
+import { IncidentsSchema } from './config/incidents';
 import { NOTIFICATION_CHANNEL_FIELDS, notificationTokenProblems } from './config/notifications';
 import { MaintenanceSchema, maintenanceRules } from './config/maintenance';
 
@@ -727,6 +728,7 @@ export const MonitorConfigSchema = z
       alarms: AlarmsSchema,
       notifications: NotificationsSchema,
       maintenance: MaintenanceSchema,
+      incidents: IncidentsSchema,
       checks: checksSchema,
     },
     { error: (iss) => (iss.code === 'invalid_type' ? 'must be a JSON object with at least "checks"' : undefined) },

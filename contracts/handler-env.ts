@@ -12,7 +12,17 @@ export const HandlerEnvVar = {
   LOCATION: 'SYNTHMON_LOCATION',
   /** Region holding the metrics, alarms and tokens. @default - the function's own region (AWS_REGION) */
   HOME_REGION: 'SYNTHMON_HOME_REGION',
+  /**
+   * The incident table in the home region (docs/DESIGN.md#incidents). @default - unset: no incident
+   * pipeline (results are published, nothing is paged by the runner)
+   */
+  INCIDENT_TABLE: 'SYNTHMON_INCIDENT_TABLE',
+  /** The monitor's dashboard name, for the console link in a page. @default - no dashboard link */
+  DASHBOARD: 'SYNTHMON_DASHBOARD',
 } as const;
+
+/** A DynamoDB table name: "3 to 255 characters, a-z, A-Z, 0-9, _ (underscore), - (dash), and . (dot)" (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html). */
+export const TABLE_NAME_RE = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /** The fleet file's name, next to the handler's index.js in the asset. */
 export const FLEET_FILE = 'fleet.json';
@@ -32,6 +42,22 @@ export interface FleetFile {
   readonly phaseTimings: boolean;
   readonly tokens: Readonly<Record<string, ResolvedToken>>;
   readonly shards: Readonly<Record<string, FleetShard>>;
+  /** What the incident engine needs beyond the checks. @default - no incident pipeline */
+  readonly incidents?: FleetIncidents;
+}
+
+/** The incident engine's part of the fleet file (docs/DESIGN.md#incidents). */
+export interface FleetIncidents {
+  /** The monitor's name (the stack), in every notification and its dedup key. */
+  readonly monitor: string;
+  /** Every location label that probes (the runners' SYNTHMON_LOCATION values). */
+  readonly locations: readonly string[];
+  /** Locations that must see a failure (or a recovery) before the incident opens (or resolves). */
+  readonly quorum: number;
+  /** Consecutive passing runs at quorum before a resolve. */
+  readonly resolveAfterRuns: number;
+  /** The validated `notifications` block, for the channels. */
+  readonly notifications: unknown;
 }
 
 /**
@@ -47,6 +73,10 @@ export interface ShardEvent {
 export interface HandlerEnv {
   readonly location: string;
   readonly homeRegion?: string;
+  /** The incident table's name (SYNTHMON_INCIDENT_TABLE). */
+  readonly incidentTable?: string;
+  /** The dashboard's name (SYNTHMON_DASHBOARD). */
+  readonly dashboard?: string;
 }
 
 /** Thrown when the environment is incomplete; the invocation fails so the function's Errors metric shows it. */
@@ -66,5 +96,10 @@ export function readHandlerEnv(env: NodeJS.ProcessEnv): HandlerEnv {
   if (homeRegion !== undefined && !REGION_RE.test(homeRegion)) {
     throw new HandlerEnvError(`Environment variable ${HandlerEnvVar.HOME_REGION} must be an AWS region name, got ${JSON.stringify(homeRegion)}`);
   }
-  return { location, ...(homeRegion ? { homeRegion } : {}) };
+  const incidentTable = env[HandlerEnvVar.INCIDENT_TABLE]?.trim() || undefined;
+  if (incidentTable !== undefined && !TABLE_NAME_RE.test(incidentTable)) {
+    throw new HandlerEnvError(`Environment variable ${HandlerEnvVar.INCIDENT_TABLE} must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), got ${JSON.stringify(incidentTable.slice(0, 300))}`);
+  }
+  const dashboard = env[HandlerEnvVar.DASHBOARD]?.trim() || undefined;
+  return { location, ...(homeRegion ? { homeRegion } : {}), ...(incidentTable ? { incidentTable } : {}), ...(dashboard ? { dashboard } : {}) };
 }

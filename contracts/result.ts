@@ -31,6 +31,11 @@ export interface CheckResult {
   readonly attempts: number;
   /** What happened and the likely fix, for humans. */
   readonly message: string;
+  /**
+   * The fix alone (the `check:` part of `message`), as the message builder chose it: the page's fix
+   * (docs/DESIGN.md#incidents). Absent when the builder gave none.
+   */
+  readonly fix?: string;
   readonly timings: Timings;
   /**
    * The leaf certificate, whenever a TLS handshake completed, also when it failed verification

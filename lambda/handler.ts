@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FLEET_FILE, readHandlerEnv, type FleetFile, type ShardEvent } from '../contracts/handler-env';
+import { createIncidentEngine } from './incidents';
 import { createRunner, type ShardReport } from './runner';
 import { cloudTokenStore } from './tokens';
 
@@ -25,7 +26,28 @@ export async function handler(event: ShardEvent): Promise<ShardReport> {
   if (!runner) {
     const env = readHandlerEnv(process.env);
     const fleet = loadFleetFile();
-    runner = createRunner({ env, fleet, tokens: cloudTokenStore(fleet.tokens, env.homeRegion ? { region: env.homeRegion } : {}) });
+    const tokens = cloudTokenStore(fleet.tokens, env.homeRegion ? { region: env.homeRegion } : {});
+    // The incident pipeline when the stack created the table (docs/DESIGN.md#incidents).
+    const region = process.env.AWS_REGION;
+    // Set by Lambda: "AWS_LAMBDA_LOG_GROUP_NAME, AWS_LAMBDA_LOG_STREAM_NAME – The name of the Amazon
+    // CloudWatch Logs group and stream for the function." (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html)
+    const logGroup = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
+    const home = env.homeRegion ?? region;
+    const incidents =
+      env.incidentTable && fleet.incidents
+        ? createIncidentEngine({
+            table: env.incidentTable,
+            incidents: fleet.incidents,
+            location: env.location,
+            ...(env.homeRegion ? { region: env.homeRegion } : {}),
+            secrets: tokens,
+            links: {
+              ...(env.dashboard && home ? { dashboard: { region: home, name: env.dashboard } } : {}),
+              ...(logGroup && region ? { logs: { region, group: logGroup } } : {}),
+            },
+          })
+        : undefined;
+    runner = createRunner({ env, fleet, tokens, ...(incidents ? { incidents } : {}) });
   }
   return runner(event);
 }

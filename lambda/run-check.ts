@@ -9,7 +9,7 @@ import { Outcome, OUTCOME_RUNBOOK } from '../contracts/outcomes';
 import { redact, redactUrl } from './redact';
 import { errorResult, type CheckResult } from '../contracts/result';
 import { probeFor } from './probes';
-import { bugMessage, compose } from './checks/messages';
+import { bugMessage, compose, fixOfMessage } from './checks/messages';
 import type { AttemptOptions, AttemptResult } from './checks/types';
 
 export type { AttemptOptions, AttemptResult } from './checks/types';
@@ -62,7 +62,13 @@ function finish(check: Check, options: AttemptOptions, result: AttemptResult, at
     ...result,
     url: redactUrl(result.url, token, param),
     message: redact(result.message, token),
+    ...(fixOf(result) !== undefined ? { fix: redact(fixOf(result)!, token) } : {}),
     attempts,
     ...(evidence ? { evidence } : {}),
   };
+}
+
+/** The fix the message builder chose for this result (looked up by the message it built, before the token scrub). */
+function fixOf(result: AttemptResult): string | undefined {
+  return result.fix ?? fixOfMessage(result.message);
 }

@@ -9,6 +9,8 @@
  */
 import type { FleetFile, FleetShard, HandlerEnv, ShardEvent } from '../contracts/handler-env';
 import type { CheckResult } from '../contracts/result';
+import type { IncidentEngine, IncidentReport } from './incidents/engine';
+import { publishNotificationFailures } from './incidents/metrics';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
 import { runChecks, type RunChecksDeps, type TokenProvider } from './run-checks';
 
@@ -35,7 +37,20 @@ export interface RunnerDeps {
    * for a runner outside the home region is not where the alarms are. @default process.env.AWS_REGION (set by Lambda)
    */
   readonly region?: string;
+  /**
+   * The incident engine (docs/DESIGN.md#incidents): claims the scheduled run before probing (a
+   * duplicate Lambda delivery exits there) and records each tick's results. @default - none: no incidents
+   */
+  readonly incidents?: IncidentEngine;
+  /** How long the engine may take after a tick's results (it runs beside publishing). @default INCIDENT_BUDGET_MS */
+  readonly incidentBudgetMs?: number;
 }
+
+/**
+ * Budget of the incident engine after a tick's results. It runs beside publishing, so it fits in
+ * the PUBLISH_MARGIN_MS the function's timeout already reserves (contracts/kinds.ts).
+ */
+export const INCIDENT_BUDGET_MS = 20_000;
 
 /** What one tick did. */
 export interface TickReport {
@@ -44,12 +59,16 @@ export interface TickReport {
   readonly at: string;
   readonly results: readonly CheckResult[];
   readonly publish: PublishReport;
+  /** What the incident engine did with the tick's results, when it runs. */
+  readonly incidents?: IncidentReport;
 }
 
 export interface ShardReport {
   readonly shard: string;
   readonly location: string;
   readonly ticks: readonly TickReport[];
+  /** True when another invocation already claimed this scheduled run: nothing was probed or published. */
+  readonly duplicate?: boolean;
 }
 
 /** Thrown after every tick ran when publishing of any tick failed (after the EMF fallback lines). */
@@ -92,6 +111,10 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
     const intervals = new Map(shard.checks.map((c) => [c.name, c.intervalSeconds]));
     const fast = shard.ticks > 1;
     const base = baseTime(event.scheduledTime, now());
+    if (deps.incidents && event.scheduledTime !== undefined && !(await claimed(deps.incidents, { shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }, deps.logError ?? console.error))) {
+      writeLine(JSON.stringify({ timestamp: new Date().toISOString(), level: 'INFO', msg: 'duplicate delivery: this scheduled run was already claimed; nothing probed or published', shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }));
+      return { shard: id, location: deps.env.location, ticks: [], duplicate: true };
+    }
 
     const runTick = async (tick: number): Promise<TickReport> => {
       const at = new Date(base + tick * shard.intervalSeconds * 1000);
@@ -99,6 +122,8 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
         ...(deps.tokens ? { tokens: deps.tokens } : {}),
         ...(deps.attemptOptions ? { attemptOptions: deps.attemptOptions } : {}),
       });
+      // The engine runs beside publishing (each bounded on its own), so a page waits for neither.
+      const incidentRun = deps.incidents?.record(results, { at: at.getTime(), intervals, deadline: now() + (deps.incidentBudgetMs ?? INCIDENT_BUDGET_MS) });
       const publish = await publishResults(results, {
         namespace: deps.fleet.namespace,
         phaseTimings: deps.fleet.phaseTimings,
@@ -114,7 +139,17 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
         ...(region ? { emfRegion: region } : {}),
       });
       for (const result of results) writeLine(resultLine(result, { shard: id, location: deps.env.location, tick, at, publish }));
-      return { tick, at: at.toISOString(), results, publish };
+      const incidents = await incidentRun;
+      if (incidents && Object.keys(incidents.failures).length) {
+        const error = await publishNotificationFailures(incidents.failures, {
+          namespace: deps.fleet.namespace,
+          timestamp: at,
+          ...(deps.publishClient ? { client: deps.publishClient } : {}),
+          ...(deps.env.homeRegion ? { region: deps.env.homeRegion } : {}),
+        });
+        if (error) (deps.logError ?? console.error)(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: error, shard: id, location: deps.env.location }));
+      }
+      return { tick, at: at.toISOString(), results, publish, ...(incidents ? { incidents } : {}) };
     };
 
     // Every tick is started at its own time, not after the previous one ends.
@@ -128,6 +163,19 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
     if (report.ticks.some((t) => !t.publish.ok)) throw new PublishError(report);
     return report;
   };
+}
+
+/**
+ * Claim the scheduled run. A store that cannot answer does not stop the run (probing twice is
+ * better than not probing); the error is logged.
+ */
+async function claimed(engine: IncidentEngine, run: { shard: string; location: string; scheduledTime: string }, log: (line: string) => void): Promise<boolean> {
+  try {
+    return await engine.claimRun(run);
+  } catch (err) {
+    log(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: 'claiming the scheduled run failed; probing anyway', ...run, error: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : String(err) }));
+    return true;
+  }
 }
 
 function shardOf(fleet: FleetFile, event: ShardEvent | null | undefined): { id: string; shard: FleetShard } {

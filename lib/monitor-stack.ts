@@ -97,6 +97,7 @@ export function buildMonitorStacks(app: App, stackName: string, config: MonitorC
           config: validated,
           plan: monitor.monitor.plan,
           location,
+          runner: { incidents: { tableName: monitor.monitor.incidentTableName, monitor: stackName } },
           description: `synthmon runner in ${location} for ${stackName} (publishes to ${home})`,
         }),
     );

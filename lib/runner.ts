@@ -15,6 +15,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { MonitorConfig, ResolvedToken } from '../contracts/config';
 import { FLEET_FILE, HandlerEnvVar } from '../contracts/handler-env';
+import { grantIncidentTable, incidentEnvironment, type RunnerIncidentProps } from './incidents';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
 import { packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES, sha256 } from './runner-bundle';
@@ -74,6 +75,8 @@ export interface ProbeRunnerProps {
    * metric. @default Duration.minutes(1)
    */
   readonly maxEventAge?: Duration;
+  /** The incident table this runner writes (lib/incidents.ts). @default - no incident pipeline */
+  readonly incidents?: RunnerIncidentProps;
 }
 
 /**
@@ -113,8 +116,9 @@ export class ProbeRunner extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
       }),
     );
-    const fleet = fleetFile(config, plan);
+    const fleet = fleetFile(config, plan, props.incidents);
     this.grantTokens(Object.values(fleet.tokens), props.homeRegion ?? stack.region);
+    if (props.incidents) grantIncidentTable(this, this.role, props.incidents.tableName, props.homeRegion ?? stack.region);
 
     this.function = new lambda.Function(this, 'Function', {
       code: runnerCode(JSON.stringify(fleet)),
@@ -131,6 +135,7 @@ export class ProbeRunner extends Construct {
       environment: {
         [HandlerEnvVar.LOCATION]: props.location,
         ...(props.homeRegion ? { [HandlerEnvVar.HOME_REGION]: props.homeRegion } : {}),
+        ...(props.incidents ? incidentEnvironment(props.incidents) : {}),
       },
       // A failed run is a datapoint, not something to redo: retries would only arrive late.
       retryAttempts: 0,

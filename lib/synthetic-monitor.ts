@@ -28,6 +28,7 @@ import { addMaintenanceMuteRules } from './maintenance';
 import { planFleet, type FleetPlan } from './fleet/plan';
 import { MonitorMetrics } from './metrics';
 import { suppressMonitorFindings } from './nag';
+import { IncidentTable, incidentTableName } from './incidents';
 import { ProbeRunner } from './runner';
 
 /** A check as written in a configuration file (validated by the same schema). */
@@ -216,6 +217,7 @@ export class SyntheticMonitor extends Construct {
     const here = homeRunnerLocation(config);
     const location = this.props.location ?? here ?? DEFAULT_LOCATION;
     const runsHere = this.props.runner ?? here !== undefined;
+    const incidents = new IncidentTable(this, 'Incidents', { tableName: this.incidentTableName, namespace: config.namespace, alarmName: alarmNameOf(`${this.alarmPrefix()}-NotificationFailures`) });
     const runner = runsHere
       ? new ProbeRunner(this, 'Runner', {
           config,
@@ -225,6 +227,7 @@ export class SyntheticMonitor extends Construct {
           ...(this.props.memorySizeMb !== undefined ? { memorySizeMb: this.props.memorySizeMb } : {}),
           ...(this.props.logRetention !== undefined ? { logRetention: this.props.logRetention } : {}),
           ...(this.props.maxEventAge !== undefined ? { maxEventAge: this.props.maxEventAge } : {}),
+          incidents: { tableName: incidents.table.tableName, monitor: Stack.of(this).stackName, ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}) },
         })
       : undefined;
 
@@ -269,6 +272,11 @@ export class SyntheticMonitor extends Construct {
   }
 
   /** Alarm names: unique per stack and monitor, so two monitors in one stack cannot collide. */
+  /** The incident table's name (fixed, so runner stacks in other regions find it by name). */
+  get incidentTableName(): string {
+    return incidentTableName(this.alarmPrefix());
+  }
+
   private alarmPrefix(): string {
     return `${Stack.of(this).stackName}-${this.node.id}`;
   }

@@ -52,6 +52,10 @@ export interface ProbeConfigCommand {
   readonly reportFile?: string;
   /** `--junit FILE`: one JUnit testcase per check (bin/cli/junit.ts). */
   readonly junitFile?: string;
+  /** Run the incident pipeline (record verdicts, open/update/resolve, deliver). */
+  readonly notify: boolean;
+  /** The location this run speaks for (`--location`). @default - the configuration's first location, else `local` */
+  readonly location?: string;
 }
 
 export type Command =
@@ -99,6 +103,7 @@ Run "synthmon help probe" for the probe flags and environment.`,
   synthmon probe <url> [--origin O] [--token-env VAR] [--token-in header|query] [--auth-scheme S]
                        [--expect-status N] [--timeout MS] [--settle MS] [--no-retry] [--json] [--publish]
   synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish] [--report FILE.html] [--junit FILE.xml]
+  synthmon probe --config FILE [--check NAME]... [--no-retry] [--json] [--publish] [--notify [--location L]]
 
 Probes one URL (ws:// or wss:// = websocket check, http:// or https:// = http check), or the
 checks of a configuration file (run once, now, concurrently, reported in file order; their
@@ -124,6 +129,11 @@ Flags for both:
                        (objects with an "_aws" key, after the result lines) and the exit status is 1
   --report FILE.html   with --config: also write the run as one self-contained HTML page (no network)
   --junit FILE.xml     with --config: also write a JUnit XML report, one testcase per check (for CI)
+Flags for a configuration file:
+  --notify             run the incident pipeline as the runner does: record the verdicts in the table
+                       SYNTHMON_INCIDENT_TABLE (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION, ...), open, update or
+                       resolve incidents and deliver them to the configured notification channels
+  --location L         the location this run speaks for (default: the first of "locations", else "local")
 
 Environment: NODE_EXTRA_CA_CERTS (extra trusted CAs), SYNTHMON_TOKEN (the default token), NO_COLOR, FORCE_COLOR.
 Exit status: 0 every check ok, 1 any check failed or publishing failed, 2 usage or configuration error.`,
@@ -173,6 +183,8 @@ const PROBE_OPTIONS = {
   'no-retry': { type: 'boolean' },
   json: { type: 'boolean' },
   publish: { type: 'boolean' },
+  notify: { type: 'boolean' },
+  location: { type: 'string' },
   config: { type: 'string' },
   check: { type: 'string', multiple: true },
   report: { type: 'string' },
@@ -238,9 +250,25 @@ function parseProbe(args: readonly string[]): Command {
     for (const flag of URL_ONLY_FLAGS) {
       if (values[flag] !== undefined) problems.push(`--${flag} cannot be combined with --config (set it in the configuration file)`);
     }
+    if (values.location !== undefined && !values.notify) problems.push('--location applies with --notify only');
+    if (values.location !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(values.location)) {
+      problems.push(`--location must be a location label such as eu-west-1 or local (letters, digits, . _ -, at most 64), got "${values.location.slice(0, 80)}"`);
+    }
     if (problems.length) throw new UsageError(problems, 'probe');
     const files = defined({ reportFile: fileFlag(values.report, '--report'), junitFile: fileFlag(values.junit, '--junit') });
-    return { command: 'probe', mode: 'config', configFile: values.config, checks: values.check ?? [], ...common, ...files };
+    return {
+      command: 'probe',
+      mode: 'config',
+      configFile: values.config,
+      checks: values.check ?? [],
+      ...common,
+      ...files,
+      notify: values.notify ?? false,
+      ...(values.location !== undefined ? { location: values.location } : {}),
+    };
+  }
+  if (values.notify !== undefined || values.location !== undefined) {
+    problems.push('--notify and --location need --config FILE (the notification channels and locations come from the configuration)');
   }
 
   if (positionals.length === 0) throw new UsageError(['probe needs a URL or --config FILE'], 'probe');

@@ -6,7 +6,8 @@
 import type { Check, MonitorConfig } from '../../contracts/config';
 import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
 import { kindForUrl } from '../../contracts/kinds';
-import { ConfigError, ENV_NAME_RE, loadConfigFile, parseConfig, redactCredentials } from '../../contracts/config';
+import { ConfigError, ENV_NAME_RE, homeRegionOf, loadConfigFile, parseConfig, redactCredentials } from '../../contracts/config';
+import { HandlerEnvVar, TABLE_NAME_RE } from '../../contracts/handler-env';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
 import { runChecks } from '../../lambda/run-checks';
 import { envTokenStore } from '../../lambda/tokens';
@@ -188,7 +189,69 @@ export async function probeCommand(cmd: ProbeUrlCommand | ProbeConfigCommand, io
     const published = await publish(results, { config, checks, startedAt }, cmd.json, io);
     if (!published) exitCode = 1;
   }
+  if (cmd.mode === 'config' && cmd.notify) {
+    const notified = await notify(results, { config, checks, startedAt, location: cmd.location }, cmd.json, io);
+    if (!notified) exitCode = 1;
+  }
   return exitCode;
+}
+
+/** The monitor name a local run speaks for: the CDK app's default stack name, so its dedup keys match a default deployment's. */
+export const CLI_MONITOR_NAME = 'SyntheticMonitor';
+
+/**
+ * `--notify`: the runner's incident engine on this run's results (docs/DESIGN.md#incidents): the
+ * table named by SYNTHMON_INCIDENT_TABLE at the SDK's endpoint, the configured channels, tokens
+ * from the environment. One line per notification won; false when the store or a delivery failed.
+ */
+async function notify(
+  results: readonly CheckResult[],
+  run: { config: MonitorConfig; checks: readonly Check[]; startedAt: Date; location: string | undefined },
+  json: boolean,
+  io: Io,
+): Promise<boolean> {
+  const table = io.env[HandlerEnvVar.INCIDENT_TABLE]?.trim();
+  if (!table || !TABLE_NAME_RE.test(table)) {
+    throw new UsageError(
+      [`--notify needs ${HandlerEnvVar.INCIDENT_TABLE} set to the incident table's name (3-255 of A-Z a-z 0-9 _ . -), got ${table ? `"${table.slice(0, 80)}"` : 'nothing'}`],
+      'probe',
+    );
+  }
+  const { config } = run;
+  const location = run.location ?? config.locations[0] ?? 'local';
+  // Loaded only when asked for: the DynamoDB SDK and the channels.
+  const { createIncidentEngine } = await import('../../lambda/incidents');
+  const home = homeRegionOf(config);
+  const engine = createIncidentEngine({
+    table,
+    location,
+    ...(home ? { region: home } : {}),
+    incidents: {
+      monitor: CLI_MONITOR_NAME,
+      locations: config.locations.length ? [...config.locations] : [location],
+      quorum: config.quorum ?? Math.floor(Math.max(1, config.locations.length) / 2) + 1,
+      resolveAfterRuns: config.incidents.resolveAfterRuns,
+      notifications: config.notifications,
+    },
+    secrets: envTokenStore(config.tokens, io.env),
+    log: () => {},
+  });
+  const report = await engine.record(results, {
+    at: run.startedAt.getTime(),
+    intervals: new Map(run.checks.map((c) => [c.name, c.intervalSeconds])),
+    deadline: Date.now() + 20_000,
+  });
+  const say = (line: string) => (json ? io.err(`synthmon: ${line}`) : io.out(line));
+  for (const n of report.notifications) {
+    const sent = report.deliveries.filter((d) => d.ok).map((d) => d.channel);
+    say(`incident ${n.action} (${n.dedupKey}) as ${location}: ${n.summary}${sent.length ? ` [sent: ${[...new Set(sent)].join(', ')}]` : ''}`);
+  }
+  for (const d of report.deliveries.filter((x) => !x.ok)) {
+    io.err(`synthmon: notification to ${d.channel} failed${d.status ? ` (HTTP ${d.status})` : ''}: ${d.error ?? 'unknown error'}; ${d.retryable ? 'it stays in the outbox and is sent by the next --notify run' : 'not retried'}`);
+  }
+  for (const e of report.errors) io.err(`synthmon: incident store: ${e}`);
+  if (!report.notifications.length && !report.errors.length) say(`incidents: ${report.recorded} verdict(s) recorded as ${location}; nothing to send`);
+  return report.errors.length === 0 && report.deliveries.every((d) => d.ok);
 }
 
 function printResults(results: readonly CheckResult[], json: boolean, io: Io, certificateWarningDays: number): void {

@@ -24,7 +24,27 @@ export interface MessageParts {
 
 /** The one message shape. */
 export function compose({ what, detail, fix }: MessageParts): string {
-  return `${what}${detail ? ` (${detail})` : ''}${fix ? `; check: ${fix}` : ''}`;
+  const message = `${what}${detail ? ` (${detail})` : ''}${fix ? `; check: ${fix}` : ''}`;
+  if (fix) rememberFix(message, fix);
+  return message;
+}
+
+/**
+ * The fix of each message compose() built recently, so a result carries the fix as the builder
+ * chose it (the page's fix, docs/DESIGN.md#incidents) without re-parsing the message. Bounded: a
+ * message is read back within its own run; the oldest entries go first.
+ */
+const fixes = new Map<string, string>();
+const FIXES_KEPT = 4096;
+function rememberFix(message: string, fix: string): void {
+  fixes.delete(message);
+  fixes.set(message, fix);
+  if (fixes.size > FIXES_KEPT) fixes.delete(fixes.keys().next().value!);
+}
+
+/** The fix compose() put into this exact message, if it built it. */
+export function fixOfMessage(message: string): string | undefined {
+  return fixes.get(message);
 }
 
 /** Text on one line, at most `max` characters (a cut is marked with …). Mask before calling this. */

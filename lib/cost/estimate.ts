@@ -17,6 +17,7 @@ import { alarmDefinitions, locationLabels, tlsHosts, type AlarmDefinition } from
 import { PUT_METRIC_DATA_MAX_DATUMS } from '../../lambda/metrics/publish';
 import { planFleet, type ShardPlan } from '../fleet/plan';
 import { fmtInt, fmtUsd } from './format';
+import { incidentCostEntries } from './incidents';
 import {
   DAYS_PER_MONTH,
   MINUTES_PER_MONTH,
@@ -411,6 +412,7 @@ function build(config: MonitorConfig, a: CostAssumptions): Built {
       basis: 'each of the first two yearly rotations adds $1/month: $2/month in year 2, $3/month from year 3 (counted at $3)' });
   }
 
+  for (const e of incidentCostEntries({ config, plan, locations, cost: a })) book.add(e);
   const lines = book.lines(N);
   const totalUsd = sum(lines.map((l) => l.usd));
   const firstYearUsd = sum(lines.filter((l) => (l.fromYear ?? 1) <= 1).map((l) => l.usd));

@@ -4,6 +4,7 @@
  */
 import type { CheckKind } from '../../contracts/kinds';
 import type { IntervalSeconds } from '../../contracts/fleet';
+import { INCIDENT_COST_ITEMS } from './incident-items';
 import type { PriceEvidence, PriceName } from './prices';
 
 /** Everything the estimate assumes besides the configuration and prices. Defaults are documented per field. */
@@ -60,6 +61,7 @@ export const COST_ITEMS = [
   'Tokens: KMS Decrypt (SecureString)',
   'Tokens: Secrets Manager API calls',
   'Tokens: Secrets Manager secrets',
+  ...INCIDENT_COST_ITEMS,
   'Dashboard',
   'KMS key (alarm topic)',
   'KMS key rotations',

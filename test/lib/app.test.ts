@@ -73,7 +73,7 @@ describe('bin/app.ts', () => {
 
     for (const [stack, location] of [['SyntheticMonitor-runner-eu-west-1', 'eu-west-1'], ['SyntheticMonitor-runner-ap-southeast-1', 'ap-southeast-1']] as const) {
       const [fn] = ofType(stack, 'AWS::Lambda::Function');
-      expect((fn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: location, SYNTHMON_HOME_REGION: 'us-east-1' });
+      expect((fn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: location, SYNTHMON_HOME_REGION: 'us-east-1', SYNTHMON_INCIDENT_TABLE: 'SyntheticMonitor-Monitor-incidents' });
       const statements = ofType(stack, 'AWS::IAM::Policy').flatMap((p) => (p.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
       expect(statements.find((st) => st.Sid === 'PutMetricDataInTheMonitorNamespaceOnly')).toMatchObject({
         Action: 'cloudwatch:PutMetricData',

@@ -130,7 +130,18 @@ describe('permissions', () => {
   it('allows PutMetricData only in the configured namespace, log writes only to its own log group, and nothing else', () => {
     const statements = runnerStatements();
     expect(statements.map((s) => s.Action).flat().sort()).toEqual(
-      ['cloudwatch:PutMetricData', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssm:GetParameter'].sort(),
+      [
+        'cloudwatch:PutMetricData',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'ssm:GetParameter',
+        // The incident table (lib/incidents.ts), by ARN.
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ].sort(),
     );
     expect(statements.find((s) => s.Action === 'cloudwatch:PutMetricData')).toMatchObject({
       Resource: '*',
@@ -159,7 +170,8 @@ describe('alarms', () => {
     [...deployed().values()].find((p) => JSON.stringify(p.AlarmName).includes(`${STACK_NAME}-Monitor-${def.id}`))!;
 
   it('deploys one alarm per definition (what the local evaluator evaluates; test/alarms/deployed.test.ts compares their semantics)', () => {
-    expect(resources('AWS::CloudWatch::Alarm')).toHaveLength(definitions.length);
+    // Plus the incident pipeline's NotificationFailures alarm (lib/incidents.ts).
+    expect(resources('AWS::CloudWatch::Alarm')).toHaveLength(definitions.length + 1);
     for (const def of definitions) expect(find(def)).toBeDefined();
     expect(definitions.map((d) => d.class)).toContain(AlarmClass.RUNNER_DROPPED);
   });

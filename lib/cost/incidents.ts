@@ -1,0 +1,206 @@
+/**
+ * What the incident pipeline adds to the monthly bill (DESIGN §11 and §12): the home region's
+ * on-demand DynamoDB table (its write and read request units and storage), the runner time spent
+ * waiting on the table before probing, the backstop notifier behind the alarms' EventBridge rule, and
+ * the SNS publishes of the SNS channels (e-mail, Amazon Q Developer). The estimate
+ * (lib/cost/estimate.ts) adds these lines to its book; the benchmark prints them.
+ *
+ * The writes and reads per run follow the engine's protocol (lambda/incidents/engine.ts,
+ * docs/DESIGN.md#incidents), and `npm run bench` measures them by running that engine against
+ * dynalite with ReturnConsumedCapacity (bench/time-to-page.ts):
+ *
+ * - every shard invocation in every location claims its run with one conditional put keyed by
+ *   shard, location and scheduled time, so a duplicated Lambda delivery never counts twice;
+ * - every run records every check's verdict in the check's item (one conditional UpdateItem, billed
+ *   on the larger of the item before and after: all locations' verdicts are in it);
+ * - every run reads the incident items of the hosts it saw (two kinds per host, strongly consistent,
+ *   one BatchGetItem);
+ * - an incident writes its open, one update and its resolve (each a versioned put of the incident
+ *   item, with its outbox).
+ *
+ * Recording every passing verdict is what the table costs: about 1 WRU per check, run and location.
+ * Everything here is an assumption (IncidentCostAssumptions, defaults from the engine as built) or a
+ * price from ./prices.json with its source.
+ */
+import { homeRegionOf, type MonitorConfig } from '../../contracts/config';
+import type { IntervalSeconds } from '../../contracts/fleet';
+import type { FleetPlan } from '../fleet/plan';
+import { fmtInt } from './format';
+import type { IncidentCostItem } from './incident-items';
+import { SECONDS_PER_MONTH, type PriceName } from './prices';
+import type { CostAssumptions, CostScale } from './report';
+
+export { INCIDENT_COST_ITEMS, type IncidentCostItem } from './incident-items';
+
+/** Everything the incident lines assume besides the configuration, the fleet plan and the prices. */
+export interface IncidentCostAssumptions {
+  /** Write units of the run claim per shard invocation and location (a key and a TTL: one WRU). @default 1 */
+  readonly claimWriteUnitsPerInvocation: number;
+  /**
+   * Write units of one passing verdict (UpdateItem of the check's item: the larger of before and
+   * after, every location's verdict included, per started KB). @default - ceil((locations × 250 B + 200 B) / 1 KB): 1 WRU up to 3 locations, as `npm run bench` measures on dynalite
+   */
+  readonly passingVerdictWriteUnits?: number;
+  /** Share of check-runs that write their verdict: 1 records every run (the engine as built); a write-on-change engine writes far fewer. @default 1 */
+  readonly verdictWriteShare: number;
+  /** Read units per check-run spent to learn whether the verdict changed (a write-on-change engine: one eventually consistent read, 0.5). @default 0 */
+  readonly checkReadUnitsPerCheckRun: number;
+  /** Extra write units of a failed run's verdict (message ≤ 1,500 and fix ≤ 800 characters, evidence). @default 2 */
+  readonly failedVerdictExtraWriteUnits: number;
+  /** Read units per host a run saw: the host's two incident items (endpoint, monitor), strongly consistent, ≤ 4 KB. @default 2 */
+  readonly readUnitsPerHostRun: number;
+  /** Incidents per check-month (each: open, one update, resolve: versioned puts of a ≤ 4 KB incident item). @default 2 */
+  readonly incidentsPerCheckMonth: number;
+  /** Write units of one incident transition (open, update, resolve; the outbox settled in the same item). @default 8 */
+  readonly writeUnitsPerTransition: number;
+  /** Round trip to the table from its own region, seconds (billed runner time: the claim before probing). @default 0.01 */
+  readonly storeRoundTripSeconds: number;
+  /**
+   * Round trip to the table from another region, seconds. @default 0.22 - the largest of the seed
+   * locations' figures (us-east-1 to ap-southeast-1, 216.7 ms: third-party measurements, see bench/time-to-page.ts)
+   */
+  readonly crossRegionRoundTripSeconds: number;
+  /** Channels that go through SNS (e-mail, Amazon Q Developer custom notifications). @default 1 */
+  readonly snsChannels: number;
+  /** E-mail subscriptions of the SNS topic. @default 1 */
+  readonly emailSubscriptions: number;
+  /** Alarm state changes a month that reach the backstop notifier (Silent, RunnerDropped, CertificateExpiring, channel failing). @default 20 */
+  readonly backstopEventsPerMonth: number;
+  /** One backstop notifier invocation, seconds, at 128 MB. @default 1 */
+  readonly backstopSeconds: number;
+  /** Bytes of a run claim (kept a day by the TTL attribute; TTL deletes are free). @default 200 */
+  readonly claimItemBytes: number;
+  /** @default 1 */
+  readonly claimTtlDays: number;
+  /** Bytes of a check's item per location (verdict, run time, streaks). @default 2048 */
+  readonly checkItemBytesPerLocation: number;
+  /** Bytes of an incident item (document and outbox), kept `incidentRetentionMonths`. @default 4096 */
+  readonly incidentItemBytes: number;
+  /** @default 1 */
+  readonly incidentRetentionMonths: number;
+}
+
+export const DEFAULT_INCIDENT_COST_ASSUMPTIONS: IncidentCostAssumptions = {
+  claimWriteUnitsPerInvocation: 1,
+  verdictWriteShare: 1,
+  checkReadUnitsPerCheckRun: 0,
+  failedVerdictExtraWriteUnits: 2,
+  readUnitsPerHostRun: 2,
+  incidentsPerCheckMonth: 2,
+  writeUnitsPerTransition: 8,
+  storeRoundTripSeconds: 0.01,
+  crossRegionRoundTripSeconds: 0.22,
+  snsChannels: 1,
+  emailSubscriptions: 1,
+  backstopEventsPerMonth: 20,
+  backstopSeconds: 1,
+  claimItemBytes: 200,
+  claimTtlDays: 1,
+  checkItemBytesPerLocation: 2048,
+  incidentItemBytes: 4096,
+  incidentRetentionMonths: 1,
+};
+
+/** Write units of a passing verdict with every location's verdict in the item. */
+export function passingVerdictWriteUnits(locations: number): number {
+  return Math.ceil((locations * 250 + 200) / 1024);
+}
+
+/** The host a check probes (the engine groups incidents by it). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase() || 'unknown-host';
+  } catch {
+    return 'unknown-host';
+  }
+}
+
+/** One line to add to the estimate's book (the shape of LineBook.add in lib/cost/estimate.ts). */
+export interface IncidentCostEntry {
+  readonly item: IncidentCostItem;
+  readonly intervalSeconds?: IntervalSeconds;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly price: PriceName;
+  readonly basis: string;
+  readonly scalesWith: CostScale;
+}
+
+/** Storage is billed per GB; 10^9 bytes errs on the high side of 2^30 (as the log lines do). */
+const BYTES_PER_GB = 1e9;
+const BACKSTOP_MEMORY_GB = 128 / 1024;
+const DAY_S = 86_400;
+
+/**
+ * The incident pipeline's lines for a configuration's fleet. `locations` are the estimate's location
+ * labels (one `default` for a single-region monitor); `cost` supplies the runner's memory and the
+ * failure rate the rest of the estimate uses.
+ */
+export function incidentCostEntries(
+  input: { readonly config: MonitorConfig; readonly plan: FleetPlan; readonly locations: readonly string[]; readonly cost: Pick<CostAssumptions, 'memoryMb' | 'failureRate'> },
+  overrides: Partial<IncidentCostAssumptions> = {},
+): IncidentCostEntry[] {
+  const a: IncidentCostAssumptions = { ...DEFAULT_INCIDENT_COST_ASSUMPTIONS, ...overrides };
+  const { config, plan, locations, cost } = input;
+  const L = locations.length;
+  const home = homeRegionOf(config);
+  // A single-location monitor runs in the home region; otherwise the locations other than home pay a cross-region round trip.
+  const remote = L === 1 ? 0 : locations.filter((l) => l !== home).length;
+  const gb = cost.memoryMb / 1024;
+  const out: IncidentCostEntry[] = [];
+  const add = (e: IncidentCostEntry) => {
+    if (e.quantity > 0) out.push(e);
+  };
+
+  const byName = new Map(config.checks.map((c) => [c.name, c]));
+  const verdictUnits = a.passingVerdictWriteUnits ?? passingVerdictWriteUnits(L);
+  for (const i of [...new Set(plan.shards.map((s) => s.intervalSeconds))].sort((x, y) => x - y)) {
+    const shards = plan.shards.filter((s) => s.intervalSeconds === i);
+    const fast = shards[0]!.fast;
+    const perLocation = shards.length * (SECONDS_PER_MONTH / shards[0]!.invokeEverySeconds);
+    const invocations = perLocation * L;
+    const checks = shards.reduce((n, s) => n + s.checks.length, 0);
+    const runs = (SECONDS_PER_MONTH / i) * L * checks;
+    // Every tick of a shard reads the incident items of the hosts its checks probe.
+    const hostRuns = shards.reduce((n, s) => n + new Set(s.checks.map((c) => hostOf(byName.get(c)!.url))).size, 0) * (SECONDS_PER_MONTH / i) * L;
+    const where = `${shards.length} shard${shards.length === 1 ? '' : 's'} × ${L} location${L === 1 ? '' : 's'}`;
+    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i, quantity: invocations * a.claimWriteUnitsPerInvocation, unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'shards',
+      basis: `run claims: ${a.claimWriteUnitsPerInvocation} WRU per invocation, ${where} (${fmtInt(invocations)} invocations)` });
+    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i,
+      quantity: runs * (a.verdictWriteShare * verdictUnits + cost.failureRate * a.failedVerdictExtraWriteUnits) + checks * a.incidentsPerCheckMonth * 3 * a.writeUnitsPerTransition,
+      unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'checks',
+      basis: `verdicts: ${fmtInt(runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${a.verdictWriteShare} written` : ''} × ${verdictUnits} WRU ` +
+        `(+ ${a.failedVerdictExtraWriteUnits} for the ${(cost.failureRate * 100).toFixed(2)}% that fail); ` +
+        `${a.incidentsPerCheckMonth} incidents per check-month × 3 transitions × ${a.writeUnitsPerTransition} WRU` });
+    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: runs * a.checkReadUnitsPerCheckRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
+      basis: `the check items, to write only changed verdicts: ${fmtInt(runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU` });
+    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: hostRuns * a.readUnitsPerHostRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
+      basis: `incident items of the hosts each run saw: ${fmtInt(hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${where}` });
+    if (!fast) {
+      // A fast shard bills its whole minute anyway; a 60 s shard waits for the claim's round trip before probing.
+      const seconds = perLocation * ((L - remote) * a.storeRoundTripSeconds + remote * a.crossRegionRoundTripSeconds);
+      add({ item: 'Incidents: runner time on the store', intervalSeconds: i, quantity: seconds * gb, unit: 'GB-s', price: 'lambdaGbSecondArm64', scalesWith: 'shards',
+        basis: `the run claim's round trip before probing: ${a.storeRoundTripSeconds} s in the home region` +
+          (remote ? `, ${a.crossRegionRoundTripSeconds} s from ${remote} other region${remote === 1 ? '' : 's'}` : '') + ` × ${gb} GB, ${where}` });
+    }
+  }
+
+  // Storage: run claims live a day, one item per check, incidents kept a while.
+  const claims = plan.shards.reduce((n, s) => n + (DAY_S / s.invokeEverySeconds) * a.claimTtlDays, 0) * L;
+  const N = config.checks.length;
+  const bytes = claims * a.claimItemBytes + N * L * a.checkItemBytesPerLocation + N * a.incidentsPerCheckMonth * a.incidentRetentionMonths * a.incidentItemBytes;
+  add({ item: 'Incidents: DynamoDB storage', quantity: bytes / BYTES_PER_GB, unit: 'GB-months', price: 'dynamodbStorageGbMonth', scalesWith: 'checks',
+    basis: `${fmtInt(claims)} run claims × ${a.claimItemBytes} B + ${N} check items × ${L} × ${a.checkItemBytesPerLocation} B + ${a.incidentRetentionMonths} month(s) of incidents × ${a.incidentItemBytes} B` });
+
+  add({ item: 'Incidents: backstop notifier requests', quantity: a.backstopEventsPerMonth, unit: 'requests', price: 'lambdaRequest', scalesWith: 'fleet',
+    basis: `${a.backstopEventsPerMonth} alarm state changes a month through the EventBridge rule` });
+  add({ item: 'Incidents: backstop notifier compute', quantity: a.backstopEventsPerMonth * a.backstopSeconds * BACKSTOP_MEMORY_GB, unit: 'GB-s', price: 'lambdaGbSecondArm64', scalesWith: 'fleet',
+    basis: `${a.backstopSeconds} s × 128 MB per state change` });
+
+  const notifications = N * a.incidentsPerCheckMonth * 3; // trigger, update, resolve
+  add({ item: 'Incidents: SNS publishes', quantity: notifications * a.snsChannels, unit: 'requests', price: 'snsPublishRequest', scalesWith: 'checks',
+    basis: `${a.snsChannels} SNS channel${a.snsChannels === 1 ? '' : 's'} × (page + update + resolve) per incident` });
+  add({ item: 'Incidents: SNS e-mail deliveries', quantity: notifications * a.emailSubscriptions, unit: 'e-mails', price: 'snsEmailNotification', scalesWith: 'checks',
+    basis: `${a.emailSubscriptions} e-mail subscription${a.emailSubscriptions === 1 ? '' : 's'} × (page + update + resolve) per incident` });
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * The incident pipeline's resources (docs/DESIGN.md#incidents): one DynamoDB table in the home
+ * region (partition key `pk`, on demand, TTL on `ttl`), the runners' access to it by name (a runner
+ * in another region gets the ARN built from the name, no cross-stack reference), their environment,
+ * and the alarm on undelivered pages (NotificationFailures).
+ */
+import { createHash } from 'node:crypto';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { HandlerEnvVar } from '../contracts/handler-env';
+
+/** The TTL attribute (lambda/incidents/engine.ts TTL_ATTRIBUTE). */
+const TTL_ATTRIBUTE = 'ttl';
+/** The metric the runner publishes for a failed delivery (lambda/incidents/metrics.ts). */
+const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
+
+/**
+ * The table's name, from the monitor's alarm prefix (`<stack>-<construct id>`): fixed, so a runner
+ * stack in another region names it without a reference. Table names are "between 3 and 255
+ * characters long, and can contain only the following characters: a-z, A-Z, 0-9, _ (underscore),
+ * - (dash), . (dot)" (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html):
+ * other characters become `-`, and a longer name keeps its head and a hash.
+ */
+export function incidentTableName(monitorPrefix: string): string {
+  const name = `${monitorPrefix}-incidents`.replace(/[^A-Za-z0-9_.-]/g, '-');
+  if (name.length <= 255) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 12);
+  return `${name.slice(0, 255 - 24)}-${hash}-incidents`;
+}
+
+/** What a runner needs to take part: the table's name and region, the monitor's name, the dashboard's name. */
+export interface RunnerIncidentProps {
+  readonly tableName: string;
+  /** The monitor's name in every notification (the stack name). */
+  readonly monitor: string;
+  /** The dashboard's name, for the page's console link. @default - no dashboard link */
+  readonly dashboardName?: string;
+}
+
+/** The runner's environment for the incident pipeline. */
+export function incidentEnvironment(props: RunnerIncidentProps): Record<string, string> {
+  return { [HandlerEnvVar.INCIDENT_TABLE]: props.tableName, ...(props.dashboardName ? { [HandlerEnvVar.DASHBOARD]: props.dashboardName } : {}) };
+}
+
+/**
+ * Read and write on the table, by ARN from its name and the home region (the runner's stack may be
+ * in another region): exactly the calls lambda/incidents/store.ts makes.
+ */
+export function grantIncidentTable(scope: Construct, role: iam.IRole, tableName: string, homeRegion: string): void {
+  const arn = Stack.of(scope).formatArn({ service: 'dynamodb', region: homeRegion, resource: 'table', resourceName: tableName });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'IncidentTable',
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [arn],
+    }),
+  );
+}
+
+export interface IncidentTableProps {
+  readonly tableName: string;
+  /** The monitor's CloudWatch namespace (NotificationFailures). */
+  readonly namespace: string;
+  /** The alarm's name. */
+  readonly alarmName: string;
+}
+
+/** The table and the alarm on undelivered pages, in the home stack. */
+export class IncidentTable extends Construct {
+  readonly table: dynamodb.Table;
+  /** NotificationFailures ≥ 1 in a minute on any channel: a page is waiting in an outbox (the channel-failed alert). */
+  readonly failuresAlarm: cloudwatch.CfnAlarm;
+
+  constructor(scope: Construct, id: string, props: IncidentTableProps) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: props.tableName,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Transient state (open incidents, recent verdicts); a fixed name must be free again after a destroy.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Every identifier quoted, as the Metrics Insights reserved-keyword rule asks of names it may list.
+    const query = `SELECT SUM("${NOTIFICATION_FAILURES_METRIC}") FROM SCHEMA("${props.namespace}", "Channel")`;
+    this.failuresAlarm = new cloudwatch.CfnAlarm(this, 'NotificationFailures', {
+      alarmName: props.alarmName,
+      alarmDescription:
+        'A page could not be delivered to a notification channel (it stays in the incident outbox and is retried every run). ' +
+        'Check the runner log lines "notification not delivered" for the channel and status: the receiver down, a revoked routing key or webhook, or the network.',
+      metrics: [{ id: 'q', expression: query, period: 60, returnData: true }],
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: 'notBreaching',
+    });
+  }
+}
