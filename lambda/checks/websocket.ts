@@ -35,6 +35,7 @@ import {
   statusVerdict,
   webSocketOkMessage,
 } from './messages';
+import { MAX_HEADER_BYTES } from './interim';
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
 
 /** Once the status is known the body is only evidence: don't let a trickling body eat the deadline. */
@@ -153,10 +154,13 @@ class WebSocketProbe {
   private async handshake(origin: string, primary: boolean): Promise<Handshake> {
     let upgraded = false;
     const faults: Faults = {};
-    const options: ClientOptions & { closeTimeout: number } = {
+    const options: ClientOptions & { closeTimeout: number; maxHeaderSize: number } = {
       origin,
       headers: this.headers,
-      perMessageDeflate: false,
+      // Offered as every browser offers it, so a server that always answers with it is accepted
+      // as a browser accepts it (docs/CONFORMANCE.md); maxPayload caps the inflated size too.
+      perMessageDeflate: true,
+      maxHeaderSize: MAX_HEADER_BYTES,
       followRedirects: false,
       maxPayload: MAX_MESSAGE_BYTES,
       closeTimeout: CLOSE_GRACE_MS,
