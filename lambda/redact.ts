@@ -255,7 +255,8 @@ export function redact(text: string, token: string | undefined): string {
   let copiedTo = 0;
   let at = 0;
   while (at < found.length) {
-    let [start, end] = found[at++]!;
+    const [start, first] = found[at++]!;
+    let end = first;
     while (at < found.length && found[at]![0] <= end) end = Math.max(end, found[at++]![1]);
     out += text.slice(copiedTo, start) + REDACTED;
     copiedTo = end;

@@ -309,3 +309,188 @@ export const CORE_CASES: readonly Case[] = [
 export function wantsTls(c: Case): boolean {
   return c.tls !== 'plain' || !!c.tags?.includes('tls-url-to-plain');
 }
+
+// ---------------------------------------------------------------------------------------------
+// The seeded generator: the same building blocks, recombined (`npm run test:conformance`).
+
+/** mulberry32: a small seeded PRNG, so a seed names a run exactly. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TLS_VARIANTS: readonly TlsVariant[] = [
+  'plain',
+  'good',
+  'full-chain',
+  'intermediate-missing',
+  'expired',
+  'not-yet-valid',
+  'wrong-host',
+  'untrusted',
+  'self-signed',
+  'tls1.2-only',
+  'tls1.3-only',
+  'tls1.1-only',
+  'client-cert-optional',
+  'client-cert-required',
+];
+
+/** `count` generated cases for `seed`; ids carry both, so a failing case can be replayed. */
+export function generateCases(seed: number, count: number): Case[] {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const out: Case[] = [];
+  for (let n = 0; out.length < count; n++) {
+    const cls = pick(CLASSES);
+    const made = generateOne(cls, { pick, int, rnd });
+    if (!made) continue;
+    const tls = cls === 'TLS' ? pick(TLS_VARIANTS.filter((v) => v !== 'plain')) : rnd() < 0.3 ? 'good' : 'plain';
+    // The optional client-certificate request is a kept difference for WebSocket only.
+    const tags = [...(made.tags ?? []), ...(tls === 'client-cert-optional' && made.kind === 'websocket' ? ['client-cert-optional-ws'] : [])];
+    out.push({ ...made, id: `${made.kind}/gen/${seed}/${n}/${made.id}`, cls, tls, ...(tags.length ? { tags } : {}) });
+  }
+  return out;
+}
+
+interface Rnd {
+  pick: <T>(xs: readonly T[]) => T;
+  int: (lo: number, hi: number) => number;
+  rnd: () => number;
+}
+
+const REASONS = ['OK', '', 'Whatever', 'Not Found', 'Switching', 'Totally Fine, Thanks', '\u00e9t\u00e9'];
+const STATUSES = [200, 200, 200, 201, 202, 301, 302, 307, 400, 401, 403, 404, 418, 429, 500, 502, 503, 504, 599];
+
+function generateOne(cls: BehaviourClass, { pick, int, rnd }: Rnd): Omit<Case, 'cls' | 'tls'> | undefined {
+  const kind = rnd() < 0.5 ? 'http' : 'websocket';
+  const ok = kind === 'http' ? OK() : upgrade();
+  const withHeaders = (lines: string[]) => (kind === 'http' ? OK(lines) : upgrade(lines));
+  switch (cls) {
+    case 'status line': {
+      const status = kind === 'websocket' && rnd() < 0.5 ? 101 : pick(STATUSES);
+      const version = rnd() < 0.2 ? 'HTTP/1.0' : 'HTTP/1.1';
+      const reason = pick(REASONS);
+      const line = rnd() < 0.2 ? `${version} ${status}` : `${version} ${status} ${reason}`;
+      const lines = status >= 300 && status < 400 ? ['Location: /elsewhere'] : [];
+      const respond = status === 101 ? upgrade([], line) : response(line, lines);
+      const tags = status === 101 && version === 'HTTP/1.0' ? ['http10-101'] : [];
+      return { id: `status-${status}`, kind, script: { respond: [w(respond)] }, tags };
+    }
+    case 'interim 1xx': {
+      const interim = Array.from({ length: int(1, 3) }, () => head(`HTTP/1.1 ${pick([100, 102, 103])} ${pick(['Continue', 'Processing', 'Early Hints'])}`, rnd() < 0.5 ? ['Link: </a.css>; rel=preload'] : []));
+      const end = rnd() < 0.2 ? [END] : [w(ok)];
+      return { id: `interim-${interim.length}`, kind, script: { respond: [...interim.map((i) => w(i)), ...end] }, tags: kind === 'websocket' ? ['1xx-before-101'] : [] };
+    }
+    case 'header count/size': {
+      // Away from Chromium's 256 KiB limit, where the status line and framing decide.
+      const total = pick([int(1, 200) * 50, int(10, 180) * 1024, int(280, 400) * 1024]);
+      const count = int(1, Math.min(200, Math.max(1, Math.floor(total / 20))));
+      return { id: `headers-${count}x${Math.floor(total / count)}`, kind, script: { respond: [w(withHeaders(headers(count, Math.max(1, Math.floor(total / count)))))] } };
+    }
+    case 'header syntax': {
+      const variants: Array<[string, string[], string[]]> = [
+        ['obs-fold', ['X-Folded: one', ' two', '\tthree'], []],
+        ['no-space', ['X-Tight:value'], []],
+        ['tabs', ['X-Tabs:\t value \t'], []],
+        ['upper-names', ['X-SHOUTING: YES', 'CONTENT-TYPE: text/plain'], []],
+        ['duplicates', ['X-Dup: 1', 'X-Dup: 2', 'Set-Cookie: a=1', 'Set-Cookie: b=2'], []],
+        ['obs-text', ['X-Latin: caf\u00e9'], []],
+        ['space-before-colon', ['X-Odd : value'], ['space-before-colon']],
+        ['empty-name', [': nothing'], ['empty-header-name']],
+      ];
+      const [name, lines, tags] = pick(variants);
+      return { id: `syntax-${name}`, kind, script: { respond: [w(withHeaders(lines))] }, tags };
+    }
+    case 'transfer/content encoding': {
+      if (kind === 'websocket') return undefined;
+      const size = pick([0, 1, 100, int(1, 60_000)]);
+      const body = Buffer.from(Array.from({ length: size }, (_, i) => 'abcdefghijklmnopqrstuvwxyz{}":,0123456789'[(i * 7 + size) % 42]!).join(''), 'latin1');
+      const coding = pick(['identity', 'gzip', 'deflate', 'deflate-raw', 'br', 'gzip-corrupt']);
+      const encoded =
+        coding === 'gzip' ? gzipSync(body) : coding === 'deflate' ? deflateSync(body) : coding === 'deflate-raw' ? deflateRawSync(body) : coding === 'br' ? brotliCompressSync(body) : coding === 'gzip-corrupt' ? Buffer.from('garbage!') : body;
+      const ce = coding === 'identity' ? [] : [`Content-Encoding: ${coding.replace(/-.*/, '')}`];
+      const ct = [`Content-Type: ${pick(['application/json', 'text/plain; charset=iso-8859-1', 'text/html; charset=utf-8', 'application/octet-stream'])}`];
+      const framing = pick(['length', 'chunked', 'close']);
+      if (framing === 'length') return { id: `${coding}-${framing}-${size}`, kind, script: { respond: [w(response('HTTP/1.1 200 OK', [...ce, ...ct], encoded))] } };
+      if (framing === 'close') return { id: `${coding}-${framing}-${size}`, kind, script: { respond: [w(head('HTTP/1.1 200 OK', [...ce, ...ct])), w(encoded), END] } };
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < encoded.length; ) {
+        const n = Math.min(encoded.length - at, int(1, 9000));
+        chunks.push(Buffer.from(`${n.toString(16)}${rnd() < 0.1 ? ';ext=1' : ''}\r\n`), encoded.subarray(at, at + n), Buffer.from('\r\n'));
+        at += n;
+      }
+      chunks.push(Buffer.from('0\r\n\r\n'));
+      return { id: `${coding}-chunked-${size}`, kind, script: { respond: [w(head('HTTP/1.1 200 OK', [...ce, ...ct, 'Transfer-Encoding: chunked'])), w(Buffer.concat(chunks))] } };
+    }
+    case 'early close': {
+      const full = kind === 'http' ? response('HTTP/1.1 200 OK', ['Content-Type: application/json'], '{"items":[1,2,3],"next":null}') : Buffer.from(upgrade(), 'latin1');
+      // Cut the answer at a random byte; a cut inside the head is a kept difference for HTTP.
+      const cut = int(0, full.length - 1);
+      const headEnd = full.indexOf('\r\n\r\n') + 4;
+      const how = pick([END, RESET]);
+      const text = full.toString('latin1');
+      const filled = kind === 'websocket' ? text : text;
+      return {
+        id: `cut-${cut}-of-${full.length}-${'end' in how ? 'fin' : 'rst'}`,
+        kind,
+        script: { respond: cut === 0 ? [how] : [w(filled.slice(0, cut)), wait(20), how] },
+        tags: kind === 'http' && cut > 0 && cut < headEnd ? ['truncated-head'] : [],
+      };
+    }
+    case 'non-HTTP peer': {
+      const bytes = Buffer.from(Array.from({ length: int(1, 64) }, () => int(0, 255)));
+      const speaksFirst = rnd() < 0.5;
+      const steps = [w(bytes), ...(rnd() < 0.5 ? [END] : [])];
+      return { id: `garbage-${bytes.length}${speaksFirst ? '-first' : ''}`, kind, script: speaksFirst ? { greet: steps } : { respond: steps } };
+    }
+    case 'WebSocket handshake': {
+      if (kind === 'http') return undefined;
+      const accept = pick(['Sec-WebSocket-Accept: {accept}', 'Sec-WebSocket-Accept: {accept}', 'Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=', '']);
+      const up = pick(['Upgrade: websocket', 'Upgrade: WebSocket', 'upgrade: websocket', '']);
+      const conn = pick(['Connection: Upgrade', 'Connection: keep-alive, Upgrade', 'connection: upgrade', '']);
+      const proto = pick(['', '', 'Sec-WebSocket-Protocol: chat']);
+      const ext = pick(['', '', 'Sec-WebSocket-Extensions: permessage-deflate', 'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover', 'Sec-WebSocket-Extensions: x-unknown']);
+      const lines = [up, conn, accept, proto, ext].filter(Boolean);
+      return { id: `handshake-${lines.length}`, kind, script: { respond: [w(head('HTTP/1.1 101 Switching Protocols', lines))] } };
+    }
+    case 'WebSocket frames': {
+      if (kind === 'http') return undefined;
+      const frames: Buffer[] = [];
+      const tags: string[] = [];
+      for (let k = int(1, 4); k > 0; k--) {
+        if (frames.length && tags.includes('sent-close') && !tags.includes('frames-after-close')) tags.push('frames-after-close');
+        const f = pick(['text', 'binary', 'ping', 'pong', 'fragments', 'close', 'masked', 'rsv1', 'opcode', 'big']);
+        if (f === 'text') frames.push(frame(1, 'x'.repeat(int(0, 200))));
+        else if (f === 'binary') frames.push(frame(2, Buffer.alloc(int(0, 70_000), 1)));
+        else if (f === 'ping') frames.push(frame(9, 'p'));
+        else if (f === 'pong') frames.push(frame(10, 'p'));
+        else if (f === 'fragments') frames.push(frame(1, 'ab', { fin: false }), frame(0, 'cd', { fin: false }), frame(0, 'ef'));
+        else if (f === 'close') {
+          const code = pick([1000, 1001, 1008, 1011, 3000, 4000, 4401, 999, 1005]);
+          if (code === 999) tags.push('close-code-unused');
+          tags.push('sent-close');
+          frames.push(closeFrame(code, 'r'.repeat(int(0, 123))));
+        } else if (f === 'masked') frames.push(frame(1, 'm', { mask: true }));
+        else if (f === 'rsv1') frames.push(frame(1, 'r', { rsv1: true }));
+        else if (f === 'opcode') frames.push(frame(pick([3, 4, 5, 11, 15]), 'o'));
+        else {
+          frames.push(frame(2, Buffer.alloc(int(1_100_000, 1_500_000), 2)));
+          tags.push('oversized');
+        }
+      }
+      const together = rnd() < 0.3;
+      const respond = together ? [w(upgrade() + Buffer.concat(frames).toString('latin1'))] : [w(upgrade()), ...frames.map((f) => w(f))];
+      return { id: `frames-${frames.length}`, kind, script: { respond: [...respond, ...(rnd() < 0.3 ? [wait(20), END] : [])] }, tags };
+    }
+    case 'TLS':
+      return { id: 'tls', kind, script: { respond: [w(ok)] } };
+  }
+}

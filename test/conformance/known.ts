@@ -45,6 +45,11 @@ export const KNOWN: readonly Known[] = [
     reason: 'RFC 6455 §7.4.2: status codes 0-999 are not used; ws fails the connection (1006), Chromium reports 999; both read `closed`',
   },
   {
+    tag: 'frames-after-close',
+    reason:
+      "RFC 6455 §5.5.1: after its Close frame an endpoint MUST NOT send more data frames; the probe reports the server's close code, Chromium fails the connection (1006) on what follows; both read `closed`",
+  },
+  {
     id: 'tls/client-cert-optional',
     kind: 'websocket',
     tag: 'client-cert-optional-ws',
