@@ -1,5 +1,6 @@
 /**
- * What undici's HTTP/1.1 client refuses and a browser reads (docs/CONFORMANCE.md):
+ * What the probes' HTTP/1.1 parsers (undici's for HTTP, Node's for the WebSocket upgrade, both
+ * llhttp) refuse and a browser reads (docs/CONFORMANCE.md):
  *
  * - Header size: Node's default is 16 KiB; Chromium reads response headers up to 256 KiB
  *   (net/http/http_stream_parser.h: `kMaxHeaderBufSize = kHeaderBufInitialSize * 64; // 256K`;
@@ -21,12 +22,13 @@ export const MAX_HEADER_BYTES = 256 * 1024;
 const CONTINUE = /^HTTP\/1\.[01] 100(?=[ \r\n])/;
 
 /**
- * Before undici parses the response heads (a 1xx, then the final one): each unasked-for
+ * Before llhttp parses the response heads (a 1xx, then the final one or the 101): each unasked-for
  * `HTTP/1.x 100` status line at the start of a chunk becomes `HTTP/1.x 103`, and each obs-fold
  * (CRLF then SP or HTAB inside a head) becomes spaces, as RFC 9112 §5.2 requires of a user agent
  * ("MUST replace each received obs-fold with one or more SP octets prior to interpreting the field
  * value"; llhttp refuses it). Both keep the byte count. A status line or fold split across reads
- * is left alone (undici then refuses it as before). Nothing after the final head is touched.
+ * is left alone (llhttp then refuses it as before). Nothing after the final head (or the 101's:
+ * WebSocket frames) is touched.
  */
 export function readAsBrowser(socket: Socket): Socket {
   const push = socket.push.bind(socket);
@@ -41,12 +43,13 @@ export function readAsBrowser(socket: Socket): Socket {
     while (!done && at < chunk.length) {
       if (!inHead) {
         const line = chunk.toString('latin1', at, Math.min(chunk.length, at + 16));
-        if (!/^HTTP\/1\.[01] \d/.test(line) || /^HTTP\/1\.[01] 101/.test(line)) {
+        if (!/^HTTP\/1\.[01] \d/.test(line)) {
           done = true;
           break;
         }
         if (CONTINUE.test(line)) chunk[at + 11] = 0x33; // '0' → '3': 100 → 103
-        finalHead = !/^HTTP\/1\.[01] 1\d\d/.test(line);
+        // A 101 ends the heads too: what follows it is the upgraded protocol's.
+        finalHead = !/^HTTP\/1\.[01] 1\d\d/.test(line) || /^HTTP\/1\.[01] 101/.test(line);
         inHead = true;
         prev = '';
       }

@@ -35,7 +35,7 @@ import {
   statusVerdict,
   webSocketOkMessage,
 } from './messages';
-import { MAX_HEADER_BYTES } from './interim';
+import { MAX_HEADER_BYTES, readAsBrowser } from './interim';
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
 
 /** Once the status is known the body is only evidence: don't let a trickling body eat the deadline. */
@@ -167,7 +167,8 @@ class WebSocketProbe {
       // The engine's connect, not req.on('socket'): that event comes a tick late, after a fast
       // resolver has already answered, and the phase clock would miss the lookup.
       createConnection: ((opts: { host?: string; port?: number | string }) => {
-        const socket = this.a.connect({ host: opts.host ?? 'localhost', port: Number(opts.port), primary });
+        // The upgrade response read as a browser reads it (obs-fold; lambda/checks/interim.ts); frames after the 101 are untouched.
+        const socket = readAsBrowser(this.a.connect({ host: opts.host ?? 'localhost', port: Number(opts.port), primary }));
         // ws turns a socket error (an RST) into a 1006 close, a drop like a FIN (DESIGN §3); the code is evidence.
         socket.on('error', (error: Error) => (faults.socketError ??= errorCode(error)));
         return socket;

@@ -199,7 +199,9 @@ export const CORE_CASES: readonly Case[] = [
   ws('header count/size', 'headers/101-with-300KB', [w(upgrade(headers(30, 10 * 1024)))]),
 
   // Header syntax: folding and odd spacing.
-  http('header syntax', 'syntax/obs-fold', [w(OK(['X-Folded: one', ' two']))], { tags: ['obs-fold'] }),
+  http('header syntax', 'syntax/obs-fold', [w(OK(['X-Folded: one', ' two']))]),
+  ws('header syntax', 'syntax/101-obs-fold', [w(upgrade(['X-Folded: one', ' two', '\tthree']))]),
+  ws('header syntax', 'syntax/101-empty-header-name', [w(upgrade([': nothing']))], { tags: ['empty-header-name'] }),
   http('header syntax', 'syntax/space-before-colon', [w(OK(['X-Odd : value']))], { tags: ['space-before-colon'] }),
   http('header syntax', 'syntax/no-space-after-colon', [w(OK(['X-Tight:value']))]),
   http('header syntax', 'syntax/tabs-around-value', [w(OK(['X-Tabs:\t value \t']))]),
