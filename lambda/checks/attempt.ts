@@ -93,6 +93,8 @@ export class Attempt {
   readonly secure: boolean;
   /** The leaf certificate of the attempt's own TLS handshake, once it completed. */
   certificate?: CertificateInfo;
+  /** The status of the response whose head arrived (HTTP), so a later failure names the body phase. */
+  answered?: number;
   private readonly token: string | undefined;
   /** Sockets whose 'close' has not been emitted yet (their handle may still be open). */
   private readonly sockets = new Set<Socket>();
@@ -281,7 +283,7 @@ export class Attempt {
       };
       const mask = this.mask;
       const failed = (err: unknown) =>
-        done(err instanceof AttemptFailure ? failureVerdict(err.error, { certificate: this.certificate, mask }) : bugVerdict(err, mask));
+        done(err instanceof AttemptFailure ? failureVerdict(err.error, { certificate: this.certificate, mask, ...(this.answered !== undefined ? { status: this.answered } : {}) }) : bugVerdict(err, mask));
       // Every wait of a probe has its own bound; this one holds even if a probe forgot one.
       const backstop = setTimeout(() => failed(this.fail(this.deadline())), this.hardEndAt - performance.now() + BACKSTOP_SLACK_MS);
       let running: Promise<Verdict>;

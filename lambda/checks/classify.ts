@@ -47,6 +47,17 @@ const TLS_CODES = new Set([
 
 const isTlsCode = (code: string) => TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
 
+/**
+ * undici's HTTPParserError (a response llhttp refused) carries no code: its constructor looks the
+ * llhttp error number up in `constants.ERROR`, which is keyed by name (undici
+ * lib/dispatcher/client-h1.js `createError`), so `code` is always undefined. Without a code it is
+ * neither an endpoint verdict nor named; this names it as llhttp would (`HPE_…`), so a peer that
+ * does not speak HTTP reads `reset` ("not HTTP"), never `error` (docs/CONFORMANCE.md).
+ */
+function parserErrorCode(e: object): string | undefined {
+  return (e as { name?: unknown }).name === 'HTTPParserError' ? 'HPE_INVALID_RESPONSE' : undefined;
+}
+
 /** The most specific `code` found on an error, its cause, or an AggregateError's members. */
 export function errorCode(err: unknown): string | undefined {
   const seen = new Set<unknown>();
@@ -56,7 +67,7 @@ export function errorCode(err: unknown): string | undefined {
     const e = queue.shift();
     if (!e || typeof e !== 'object' || seen.has(e)) continue;
     seen.add(e);
-    const code = (e as { code?: unknown }).code;
+    const code = (e as { code?: unknown }).code ?? parserErrorCode(e);
     if (typeof code === 'string') {
       if (code in CODE_OUTCOME || isTlsCode(code)) return code;
       fallback ??= code;

@@ -16,6 +16,7 @@ import { ACCEPT_ENCODING, readBody, type Body } from './http-body';
 import { assertionMessage, causeMessage, redirectTarget, statusVerdict } from './messages';
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
 import type { Evidence } from '../../contracts/result';
+import { MAX_HEADER_BYTES, readAsBrowser } from './interim';
 
 /** Bodies of unexpected statuses are read only for their detail; no need to pull megabytes. */
 const ERROR_BODY_CAP_BYTES = 64 * 1024;
@@ -44,18 +45,21 @@ async function exchange(check: HttpCheck, a: Attempt, placed: TokenPlacement): P
     connect: (opts, callback) => {
       const port = Number(opts.port) || (a.secure ? 443 : 80);
       a.connect({ host: opts.hostname, port, ...(opts.servername ? { servername: opts.servername } : {}), alpn: ['http/1.1'] }, (err, socket: Socket) =>
-        err ? callback(err, null) : callback(null, socket),
+        err ? callback(err, null) : callback(null, readAsBrowser(socket)),
       );
     },
     // The attempt's own deadline bounds every phase; undici's per-phase timers would only race it.
     headersTimeout: 0,
     bodyTimeout: 0,
+    // A browser's limit, not Node's 16 KiB: headers every browser reads must not read `reset`.
+    maxHeaderSize: MAX_HEADER_BYTES,
     pipelining: 1,
   });
   a.onRelease(() => void client.destroy().catch(() => undefined));
 
   const response = await a.network(client.request({ path: `${target.pathname}${target.search}`, method: check.method, headers: requestHeaders(check, placed.header) }));
   a.clock.markFirstByte();
+  a.answered = response.statusCode;
   const expected = response.statusCode === check.expectStatus;
   const cap = expected ? check.maxBodyBytes : Math.min(check.maxBodyBytes, ERROR_BODY_CAP_BYTES);
   const body = await a.network(readBody(response, { cap, method: check.method }));

@@ -163,7 +163,12 @@ function untrustedParts(code: string, cert: CertificateInfo | undefined): { what
   };
 }
 
-function resetWhat(code: string | undefined): string {
+function resetWhat(code: string | undefined, status?: number): string {
+  if (status !== undefined) {
+    const how = code === 'ECONNRESET' || code === 'EPIPE' ? 'reset' : code?.startsWith('HPE_') ? 'broken by bytes that are not HTTP' : 'closed';
+    return `HTTP ${status} arrived, then the connection was ${how} while reading the response body`;
+  }
+  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return "the response's body did not match its Content-Length header";
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'the connection was reset before any response';
   if (code?.startsWith('HPE_')) return 'the server answered with something that is not HTTP';
   return 'the connection was closed before any response';
@@ -181,6 +186,8 @@ export interface FailureContext {
   readonly certificate?: CertificateInfo;
   /** Masks the token in the error's text. */
   readonly mask?: Mask;
+  /** The status of a response whose head arrived before the failure (the body was being read). */
+  readonly status?: number;
 }
 
 /** The verdict for a failure before any response (or a deadline): refused, dns, timeout, tls, reset or error. */
@@ -212,13 +219,13 @@ export function failureVerdict(err: unknown, ctx: FailureContext = {}): Verdict 
         break;
       default:
         parts = {
-          what: resetWhat(code),
+          what: resetWhat(code, ctx.status),
           detail,
           fix: code?.startsWith('HPE_') ? 'the service on this port speaks HTTP, and the URL scheme (https/wss vs http/ws)' : OUTCOME_RUNBOOK.reset.check,
         };
     }
   }
-  return { outcome, message: compose(parts), ...evidence };
+  return { outcome, message: compose(parts), ...evidence, ...(ctx.status !== undefined ? { status: ctx.status } : {}) };
 }
 
 /** The verdict for a bug inside a probe: never an endpoint verdict. */

@@ -35,6 +35,7 @@ import {
   statusVerdict,
   webSocketOkMessage,
 } from './messages';
+import { MAX_HEADER_BYTES, readAsBrowser } from './interim';
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
 
 /** Once the status is known the body is only evidence: don't let a trickling body eat the deadline. */
@@ -153,17 +154,21 @@ class WebSocketProbe {
   private async handshake(origin: string, primary: boolean): Promise<Handshake> {
     let upgraded = false;
     const faults: Faults = {};
-    const options: ClientOptions & { closeTimeout: number } = {
+    const options: ClientOptions & { closeTimeout: number; maxHeaderSize: number } = {
       origin,
       headers: this.headers,
-      perMessageDeflate: false,
+      // Offered as every browser offers it, so a server that always answers with it is accepted
+      // as a browser accepts it (docs/CONFORMANCE.md); maxPayload caps the inflated size too.
+      perMessageDeflate: true,
+      maxHeaderSize: MAX_HEADER_BYTES,
       followRedirects: false,
       maxPayload: MAX_MESSAGE_BYTES,
       closeTimeout: CLOSE_GRACE_MS,
       // The engine's connect, not req.on('socket'): that event comes a tick late, after a fast
       // resolver has already answered, and the phase clock would miss the lookup.
       createConnection: ((opts: { host?: string; port?: number | string }) => {
-        const socket = this.a.connect({ host: opts.host ?? 'localhost', port: Number(opts.port), primary });
+        // The upgrade response read as a browser reads it (obs-fold; lambda/checks/interim.ts); frames after the 101 are untouched.
+        const socket = readAsBrowser(this.a.connect({ host: opts.host ?? 'localhost', port: Number(opts.port), primary }));
         // ws turns a socket error (an RST) into a 1006 close, a drop like a FIN (DESIGN §3); the code is evidence.
         socket.on('error', (error: Error) => (faults.socketError ??= errorCode(error)));
         return socket;

@@ -15,7 +15,8 @@ import { startHttpBackend } from '../support/http-backend';
 import { startWsBackend } from '../support/ws-backend';
 import { probeOnce, type Server } from './harness';
 
-const TOKEN = 'certificate-TOKEN-77d1a0';
+// Shares no 8 characters with a message's words (fragments of 8+ are masked: lambda/redact.ts).
+const TOKEN = 'c3rt-T0KEN-77d1a0';
 const DAY_MS = 86_400_000;
 const KINDS = ['websocket', 'http'] as const;
 type Kind = (typeof KINDS)[number];

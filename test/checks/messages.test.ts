@@ -183,8 +183,10 @@ describe('redact: every encoding server text can carry', () => {
   it.each(Object.entries(forms))('masks the %s form', (_name, form) => {
     expect(redact(`before ${form} after ${form}`, token)).toBe('before *** after ***');
   });
-  it('leaves text without the token alone, and an empty token changes nothing', () => {
-    expect(redact('Zq"7/x+K w9 is not the whole token', token)).toBe('Zq"7/x+K w9 is not the whole token');
+  it('leaves text with fewer than 8 of its characters alone, masks a longer fragment, and an empty token changes nothing', () => {
+    expect(redact('Zq"7/x+ is too short to be a fragment', token)).toBe('Zq"7/x+ is too short to be a fragment');
+    // A server that cut the token leaves a fragment (docs/CONFORMANCE.md#token-fragments).
+    expect(redact('Zq"7/x+K w9 is a fragment', token)).toBe('*** is a fragment');
     expect(redact('abc', '')).toBe('abc');
   });
 });
