@@ -35,7 +35,7 @@ describe('contracts/regions.ts', () => {
   };
 
   it('validates regions without aws-cdk-lib: the schema loads no CDK module, the CLI never region-info', async () => {
-    const schema = await packageImports('contracts/config.ts');
+    const schema = await packageImports('contracts/config/index.ts');
     expect(schema.inputs).toContain('contracts/regions.ts');
     expect(schema.imports.filter((p) => p.startsWith('aws-cdk-lib') || p === 'constructs')).toEqual([]);
     const cli = await packageImports('bin/synthmon.ts');
