@@ -8,6 +8,7 @@ import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
 import { kindForUrl } from '../../contracts/kinds';
 import { ConfigError, ENV_NAME_RE, formatPath, loadConfigFile, parseConfig, problemText, redactCredentials, type ConfigProblem } from '../../contracts/config';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
+import { plural } from '../../contracts/text';
 import { runChecks } from '../../lambda/run-checks';
 import { envTokenStore } from '../../lambda/tokens';
 import type { ProbeConfigCommand, ProbeUrlCommand } from './args';
@@ -232,8 +233,4 @@ async function publish(
       `the ${points} went to stdout as ${plural(report.fallbackLines, 'EMF line')} instead`,
   );
   return false;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { INTERVALS } from '../fleet';
+import { plural } from '../text';
 import { FINITE, isObject, nonFinite } from './fields';
 import { redactCredentials } from './urls';
 
@@ -47,7 +48,7 @@ export class ConfigError extends Error {
     readonly details: readonly ConfigProblem[],
   ) {
     const problems = details.map((p) => problemText(p));
-    super(`Invalid configuration in ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+    super(`Invalid configuration in ${source} (${plural(problems.length, 'problem')}):\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
     this.name = 'ConfigError';
   }

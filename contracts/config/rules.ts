@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { alarmsInMonitorStack, DEFAULT_TOKEN_NAME, isFastInterval, LAMBDA_MAX_TIMEOUT_S } from '../fleet';
 import { attemptBudgetMs, isCheckKind, KINDS, PUBLISH_MARGIN_MS, runBudgetMs, TOKEN_READ_MARGIN_MS, type CheckKind } from '../kinds';
 import { partitionOf } from '../regions';
+import { plural } from '../text';
 import type { AuthConfig, ParsedCheck } from './checks';
 import { defaultRetryDelayMs, defaultTimeoutMs } from './defaults';
 import { HTTP_TOKEN_RE, isObject } from './fields';
@@ -62,7 +63,6 @@ type MonitorRule = (ctx: RuleContext) => void;
 /** Runs per alarm period of a check of this interval, in one location (fast checks: 60 s periods). */
 const runsPerPeriod = (interval: number) => (isFastInterval(interval) ? 60 / interval : 1);
 const alarmPeriod = (interval: number) => (isFastInterval(interval) ? 60 : interval);
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 // ---------------------------------------------------------------------------------------------
 // Rules of one check

@@ -13,6 +13,7 @@ import { homeRegionOf, type Check, type MonitorConfig } from '../../contracts/co
 import { isFastInterval, type IntervalSeconds } from '../../contracts/fleet';
 import { CHECK_KINDS, KINDS, tlsHostOf, type CheckKind } from '../../contracts/kinds';
 import { Dimension, MetricName, PHASE_METRICS } from '../../contracts/metrics';
+import { plural as pluralOf } from '../../contracts/text';
 import { alarmDefinitions, locationLabels, tlsHosts, type AlarmDefinition } from '../alarms/definitions';
 import { PUT_METRIC_DATA_MAX_DATUMS } from '../../lambda/metrics/publish';
 import { planFleet, type ShardPlan } from '../fleet/plan';
@@ -93,7 +94,7 @@ interface ShardUsage {
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)}%`;
-const plural = (n: number, word: string) => `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string) => pluralOf(n, word, fmtInt);
 
 function healthySeconds(check: Check): number {
   const kind = KINDS[check.kind];
