@@ -8,6 +8,7 @@
 // Types only: the SDK is loaded on the first publish (loadCloudWatchSdk), after the probe has run,
 // which keeps ~120 ms of module loading out of the Lambda's init phase and out of the CLI's start.
 import type { CloudWatchClient, CloudWatchClientConfig, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { PUT_METRIC_DATA_MAX_BYTES, PUT_METRIC_DATA_MAX_DATUMS } from '../../contracts/cloudwatch-limits';
 import type { CheckResult } from '../../contracts/result';
 import { toMetricData, type MetricDataOptions } from './datums';
 import { toEmfLines } from './emf';
@@ -34,16 +35,8 @@ export const CLOUDWATCH_CLIENT_SETTINGS = {
 export const PUBLISH_WORST_CASE_MS =
   CLOUDWATCH_CLIENT_SETTINGS.maxAttempts * CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs + 8000;
 
-/**
- * PutMetricData's limits per call: "Each request is also limited to no more than 1000 different
- * metrics." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html)
- */
-export const PUT_METRIC_DATA_MAX_DATUMS = 1000;
-/**
- * Kept under the 1 MB request limit with room for the envelope; the estimate is conservative too
- * (ISO timestamps are longer than the epoch seconds the SDK sends).
- */
-export const PUT_METRIC_DATA_MAX_BYTES = 1_000_000;
+// PutMetricData's limits per call live in contracts (the cost model counts calls with them too).
+export { PUT_METRIC_DATA_MAX_BYTES, PUT_METRIC_DATA_MAX_DATUMS };
 
 export interface ClientSettings {
   /** @default CLOUDWATCH_CLIENT_SETTINGS.connectionTimeoutMs */
