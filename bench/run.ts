@@ -31,9 +31,7 @@ const run =
   childAt >= 0
     ? child(args[childAt + 1] ?? '')
     : only !== undefined
-      ? only === 'quorum'
-        ? import('./main').then(({ mainQuorum }) => mainQuorum(args.includes('--quick')))
-        : Promise.reject(new Error(`--only knows one section, quorum; got ${JSON.stringify(only)}`))
+      ? import('./main').then(({ mainOnly }) => mainOnly(only, args.includes('--quick')))
       : import('./main').then(({ main }) => main(args.includes('--quick')));
 run.then(
   // Exit explicitly: a benchmark must stop by itself even if something it loaded keeps a handle.
