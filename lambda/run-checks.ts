@@ -11,15 +11,11 @@ import { errorResult, type CheckResult } from '../contracts/result';
 import { compose } from './checks/messages';
 import type { AttemptOptions } from './checks/types';
 import { runCheck } from './run-check';
-
-/** Gives a named token (lambda/tokens.ts: SSM / Secrets Manager in the cloud, environment locally). */
-export interface TokenProvider {
-  tokenFor(name: string): Promise<string>;
-}
+import type { TokenStore } from './tokens';
 
 export interface RunChecksDeps {
-  /** Where tokens come from. @default - none: a check with auth gets an `error` result */
-  readonly tokens?: TokenProvider;
+  /** Where tokens come from (lambda/tokens.ts: SSM / Secrets Manager in the cloud, environment locally). @default - none: a check with auth gets an `error` result */
+  readonly tokens?: TokenStore;
   /** Skip the confirmation retry (`synthmon probe --no-retry`). @default false */
   readonly noRetry?: boolean;
   /**

@@ -10,14 +10,15 @@
 import type { FleetFile, FleetShard, HandlerEnv, ShardEvent } from '../contracts/handler-env';
 import type { CheckResult } from '../contracts/result';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
-import { runChecks, type RunChecksDeps, type TokenProvider } from './run-checks';
+import { runChecks, type RunChecksDeps } from './run-checks';
+import type { TokenStore } from './tokens';
 
 /** Everything a shard run needs besides the event. */
 export interface RunnerDeps {
   readonly fleet: FleetFile;
   readonly env: HandlerEnv;
   /** Named tokens. @default - none (checks with auth report `error`) */
-  readonly tokens?: TokenProvider;
+  readonly tokens?: TokenStore;
   /** Test-only seam, see RunChecksDeps. */
   readonly attemptOptions?: RunChecksDeps['attemptOptions'];
   /** Where result lines and EMF fallback lines go. @default - process.stdout, one line each */

@@ -9,13 +9,14 @@ import type { Socket } from 'node:net';
 import { Client, type Dispatcher } from 'undici';
 import type { HttpCheck } from '../../contracts/config';
 import { Cause, Outcome } from '../../contracts/outcomes';
-import { placeToken, type TokenPlacement } from '../check';
+import { placeToken, type TokenPlacement } from '../token-placement';
 import { runAttempt, type Attempt } from './attempt';
 import { bodyExcerpt, keepHeaders } from './evidence';
 import { ACCEPT_ENCODING, readBody, type Body } from './http-body';
 import { assertionMessage, causeMessage, redirectTarget, statusVerdict } from './messages';
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
 import type { Evidence } from '../../contracts/result';
+import { USER_AGENT } from '../../contracts/user-agent';
 
 /** Bodies of unexpected statuses are read only for their detail; no need to pull megabytes. */
 const ERROR_BODY_CAP_BYTES = 64 * 1024;
@@ -23,7 +24,6 @@ const ERROR_BODY_CAP_BYTES = 64 * 1024;
 const EVIDENCE_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-encoding', 'www-authenticate', 'location', 'retry-after', 'allow', 'upgrade', 'server']);
 const DRF_NOT_AUTHENTICATED = 'Authentication credentials were not provided.';
 const DRF_PERMISSION_DENIED = 'You do not have permission to perform this action.';
-const USER_AGENT = 'synthmon/0.1 (+synthetic monitor)';
 
 /**
  * Probe one HTTP(S) endpoint once: the expected status (default 200) plus the check's assertions

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { WebSocketCheck } from '../../contracts/config';
 import { Cause, Outcome } from '../../contracts/outcomes';
-import { placeToken, type TokenPlacement } from '../check';
+import { placeToken, type TokenPlacement } from '../token-placement';
 import { runAttempt, type Arm, type Attempt } from './attempt';
 import { DeadlineError, errorCode } from './classify';
 import { bodyExcerpt, EXCERPT_BYTES, keepHeaders } from './evidence';
@@ -36,6 +36,7 @@ import {
   webSocketOkMessage,
 } from './messages';
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
+import { USER_AGENT } from '../../contracts/user-agent';
 
 /** Once the status is known the body is only evidence: don't let a trickling body eat the deadline. */
 const BODY_GRACE_MS = 1000;
@@ -48,7 +49,6 @@ const CLOSE_REASON_CHARS = 120;
 const REPLY_CHARS = 200;
 /** Response headers worth keeping as evidence; never Authorization, Cookie or Set-Cookie. */
 const EVIDENCE_HEADERS = new Set(['content-type', 'content-length', 'server', 'www-authenticate', 'location', 'retry-after', 'via', 'upgrade', 'connection']);
-const USER_AGENT = 'synthmon (synthetic monitor)';
 
 const OVERSIZED = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
