@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../contracts/config';
-import type { IntervalSeconds } from '../contracts/fleet';
-import { alarmDefinitions } from '../lib/alarms/definitions';
+import { parseConfig } from '../../contracts/config';
+import type { IntervalSeconds } from '../../contracts/fleet';
+import { alarmDefinitions } from '../../lib/alarms/definitions';
 import {
   benchmarkFleet,
   COST_ITEMS,
@@ -11,9 +11,9 @@ import {
   type CostItem,
   type CostLine,
   type CostReport,
-} from '../lib/cost/estimate';
-import priceTable from '../lib/cost/prices.json';
-import { planFleet } from '../lib/fleet/plan';
+} from '../../lib/cost/estimate';
+import priceTable from '../../lib/cost/prices.json';
+import { planFleet } from '../../lib/fleet/plan';
 
 /** One cold start every 2 h for a month: 12 × 730 / 24. */
 const COLD_STARTS_PER_MONTH = 365;
