@@ -1,7 +1,7 @@
 /** The goals of the design brief, printed beside the numbers (never asserted). */
 import { COST_GOALS_USD } from '../lib/cost/estimate';
 
-/** The goals of the design brief (DESIGN §10–§11 and the issues), printed beside the numbers. */
+/** The goals of the design brief (docs/DESIGN.md#stacks-that-scale, docs/DESIGN.md#cost-and-time-to-detect), printed beside the numbers. */
 export const GOALS = {
   overheadRatio: 1.05,
   initMs: 60,

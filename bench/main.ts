@@ -44,7 +44,7 @@ interface Results {
     'checks' | 'synthSeconds' | 'stacks' | 'maxResourcesPerStack' | 'maxTemplateBytes' | 'maxOutputsPerStack' | 'dashboardWidgets' | 'functions' | 'roles'
   >;
   readonly mttd: Record<string, Stats3>;
-  /** Issue 14: a quorum of 2 of 3 locations (bench --only quorum rewrites just this key). */
+  /** Locations and quorum: 2 of 3 locations (bench --only quorum rewrites just this key). */
   readonly quorum: QuorumResult;
   readonly fastConfirmation: {
     readonly attemptFailureP: number;

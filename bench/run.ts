@@ -7,7 +7,7 @@
  *
  *   npm run bench              the full run; writes bench/results.json
  *   npm run bench -- --quick   fewer samples, prints only (for trying changes)
- *   npm run bench -- --only quorum   only the locations / quorum study (issue 14); rewrites its key of bench/results.json
+ *   npm run bench -- --only quorum   only the locations / quorum study; rewrites its key of bench/results.json
  *
  * This entry only dispatches: the main run and the measuring children (this same script with
  * `--child <mode>`) each load their own modules on demand, so a child measuring RSS carries the

@@ -1,5 +1,5 @@
 /**
- * The one code path (DESIGN §8): the Lambda runner and `synthmon probe` both call runChecks. It runs
+ * The one code path (docs/DESIGN.md#the-fleet-runner): the Lambda runner and `synthmon probe` both call runChecks. It runs
  * several checks concurrently, each under its own deadline, with its token from the token store,
  * and returns one result per check, in order: a check that could not run is an `error` result,
  * never a missing one.

@@ -1,5 +1,5 @@
 /**
- * The SyntheticMonitor construct (DESIGN §7–8): a fleet of checks run by ProbeRunner shards, the
+ * The SyntheticMonitor construct (docs/DESIGN.md#alarms, docs/DESIGN.md#the-fleet-runner): a fleet of checks run by ProbeRunner shards, the
  * paging alarms built from lib/alarms/definitions.ts (the same data the local evaluator uses), one
  * SNS topic and one dashboard.
  *

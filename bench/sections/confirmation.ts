@@ -6,7 +6,7 @@ import { GOALS } from '../goals';
 import { DEFAULT_BLIP_PARAMS, DEFAULT_MTTD_PARAMS, simulateFalsePages, simulateMttd, type FalsePageStats } from '../mttd';
 import { fmt, line3, log, pad, rate, stats3, type Stats3 } from '../print';
 
-/** One design of issue 11's study: how a 10 s check confirms a failure before it pages. */
+/** One design of the fast-check confirmation study: how a 10 s check confirms a failure before it pages. */
 interface ConfirmationDesign {
   readonly key: string;
   readonly label: string;
@@ -49,7 +49,7 @@ function designConfig(raw: RawConfig, d: ConfirmationDesign): MonitorConfig {
   });
 }
 
-/** Issue 11: the three confirmation designs for 10 s checks (and two reference rows), side by side. */
+/** The three confirmation designs for 10 s checks (and two reference rows), side by side. */
 function confirmationStudy(raw: RawConfig, quick: boolean): Record<string, ConfirmationResult> {
   const out: Record<string, ConfirmationResult> = {};
   const trials = quick ? 300 : 2000;

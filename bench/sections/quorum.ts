@@ -38,7 +38,7 @@ export interface QuorumResult {
 }
 
 /**
- * Issue 14: the seed's checks from three locations, quorum 2 (the default majority), every 60 s and
+ * Locations and quorum: the seed's checks from three locations, quorum 2 (the default majority), every 60 s and
  * every 10 s, through simulateMttd's model (each location its own schedule phase, delivery and
  * ingestion delays; the deployed alarm definitions; the evaluator): a regression in one location,
  * watched for the whole horizon, must page nothing; in two or in all three it pages.

@@ -1,7 +1,7 @@
 /**
  * `synthmon probe`: build or load checks, run them through the runner's own runChecks (tokens from
  * the environment), print each result, and optionally publish through the runner's own publisher
- * (DESIGN §5, §8: one code path).
+ * (README.md#cli, docs/DESIGN.md#the-fleet-runner: one code path).
  */
 import type { Check, MonitorConfig } from '../../contracts/config';
 import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
@@ -106,7 +106,7 @@ export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): {
 
   const notes: string[] = [];
   if (!token) {
-    // No token means no auth (DESIGN §5); the auth flags were still validated above.
+    // No token means no auth (README.md#cli); the auth flags were still validated above.
     const unused = [cmd.tokenIn !== undefined && '--token-in', cmd.authScheme !== undefined && '--auth-scheme'].filter(Boolean);
     if (unused.length) notes.push(`no token (set SYNTHMON_TOKEN or use --token-env VAR), so ${unused.join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not used`);
     const { auth: _auth, ...withoutAuth } = check;

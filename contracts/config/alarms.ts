@@ -24,7 +24,7 @@ const alarmSchema = (d: { datapointsToAlarm: number; evaluationPeriods: number; 
 const FAILED_RUNS = 'failed runs per period';
 const HEARTBEATS = 'runner heartbeats per period';
 
-/** Defaults of DESIGN §7: each datapoint is already confirmed by a retry, so 1 of 1 pages. */
+/** Defaults of docs/DESIGN.md#alarms: each datapoint is already confirmed by a retry, so 1 of 1 pages. */
 export const AlarmsSchema = z
   .object(
     {

@@ -13,7 +13,7 @@ const FAST_RETRY_DELAY_MS = 1_000;
  * The per-attempt deadline unless the check sets one: 10 s; for a fast check, what lets both
  * attempts (a 1 s settle window each), the 1 s retry pause and 1 s of margin end before the next
  * tick: 3 s at 10 s, 8 s at 20 s, 10 s at 30 s. A fast check confirms a failure inside its tick
- * (docs/DESIGN.md §7: the design `npm run bench` chose, `fastConfirmation`).
+ * (docs/DESIGN.md#alarms: the design `npm run bench` chose, `fastConfirmation`).
  */
 export function defaultTimeoutMs(intervalSeconds: number): number {
   if (!isFastInterval(intervalSeconds)) return 10_000;
@@ -57,7 +57,7 @@ export function applyDefaults<T extends Parsed>(cfg: T): Omit<T, 'checks' | 'tok
 }
 
 /**
- * The home region (DESIGN §4): `homeRegion`, else the first location; undefined for a monitor that
+ * The home region (README.md#configuration): `homeRegion`, else the first location; undefined for a monitor that
  * names neither (it lives in the deploy region).
  */
 export function homeRegionOf(config: { readonly homeRegion?: string | undefined; readonly locations: readonly string[] }): string | undefined {

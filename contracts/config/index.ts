@@ -1,5 +1,5 @@
 /**
- * The monitor configuration (docs/DESIGN.md#configuration): one zod schema, validated once, for the
+ * The monitor configuration (README.md#configuration): one zod schema, validated once, for the
  * CDK app, the construct and the CLI alike. Every problem is reported at once, each with its path,
  * what is expected and the value received; one wrong field is one problem (the first rule it
  * breaks), never zod's own wording. Nothing this schema accepts may crash `cdk synth` or fail every

@@ -5,7 +5,7 @@
 import { ALARMS_PER_STACK } from '../fleet';
 
 /**
- * Most checks in one configuration. The design target is 1,000 (DESIGN §10); a monitor's alarms
+ * Most checks in one configuration. The design target is 1,000 (docs/DESIGN.md#stacks-that-scale); a monitor's alarms
  * (one per fast check), schedules, dashboard and runner package grow with its checks, and past a
  * few thousand its stack outgrows CloudFormation's limits (see the stack-size rule below): a larger
  * fleet is several monitors.

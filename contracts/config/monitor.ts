@@ -1,6 +1,6 @@
 /**
  * The schema of a whole monitor configuration: one zod schema, validated once, for the CDK app,
- * the construct and the CLI alike (DESIGN §4). It is made of one piece per concept (this folder);
+ * the construct and the CLI alike (README.md#configuration). It is made of one piece per concept (this folder);
  * a new concept is a new file exporting its schema, and one line below.
  */
 import { z } from 'zod';

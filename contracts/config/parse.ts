@@ -20,7 +20,7 @@ export function parseConfig(raw: unknown, source = 'configuration'): MonitorConf
   throw new ConfigError(source, problems);
 }
 
-/** Validate one check on its own (CLI ad-hoc probes, the Lambda event). */
+/** Validate one check on its own, as the only check of a configuration (the benchmark's and the tests' checks). */
 export function parseCheck(raw: unknown, source = 'check'): Check {
   return parseConfig({ checks: [raw] }, source).checks[0]!;
 }

@@ -1,5 +1,5 @@
 /**
- * The HTTP probe (DESIGN §2–3): one request over a dedicated undici Client, the body read as a
+ * The HTTP probe (docs/DESIGN.md#the-problem, README.md#outcomes): one request over a dedicated undici Client, the body read as a
  * browser reads it (decompressed, capped), then the expected status and the check's assertions,
  * with DRF's 401/403 answers narrowed to a cause. The engine (./attempt.ts) owns the deadline, the
  * connection (undici gets our connector, so a hung DNS lookup, SYN or TLS handshake is still under
@@ -213,7 +213,7 @@ function drfDetail(text: string): string | undefined {
   return undefined;
 }
 
-/** DESIGN §3: which DRF refusal a 403 is. Matches on the text too, in case the browsable API answered in HTML. */
+/** README.md#outcomes: which DRF refusal a 403 is. Matches on the text too, in case the browsable API answered in HTML. */
 function forbiddenCause(detail: string, tokenSent: boolean): Cause | undefined {
   const said = detail.toLowerCase();
   if (tokenSent && said.includes(DRF_NOT_AUTHENTICATED.toLowerCase())) return Cause.CREDENTIALS_NOT_RECOGNIZED;
@@ -221,7 +221,7 @@ function forbiddenCause(detail: string, tokenSent: boolean): Cause | undefined {
   return undefined;
 }
 
-/** DESIGN §3: a 401 names the scheme we sent (token rejected) or only others (scheme not accepted). */
+/** README.md#outcomes: a 401 names the scheme we sent (token rejected) or only others (scheme not accepted). */
 function unauthorizedCause(schemes: readonly string[], tokenSent: boolean, headerScheme: string | undefined): Cause | undefined {
   if (!tokenSent || schemes.length === 0) return undefined;
   const sent = headerScheme?.toLowerCase();

@@ -1,10 +1,10 @@
 /**
- * The WebSocket probe (DESIGN §2–4): one handshake made the way a browser makes it (Origin, token),
+ * The WebSocket probe (docs/DESIGN.md#the-problem, README.md#outcomes, README.md#configuration): one handshake made the way a browser makes it (Origin, token),
  * then a settle window, an optional message round trip and a clean close. A 403 is narrowed by a
  * follow-up handshake that differs only in its Origin. The engine (./attempt.ts) owns the
  * deadline, the connections, the teardown and the failure path; ./messages.ts the wording.
  *
- * After the 101, anything that ends the socket inside the settle window is `closed` (DESIGN §3):
+ * After the 101, anything that ends the socket inside the settle window is `closed` (README.md#outcomes):
  * a close frame with its code, or a drop without one (1006) whether the server sent FIN or RST.
  *
  * Messages larger than MAX_MESSAGE_BYTES are not read (a monitor must not buffer 100 MiB, ws's
@@ -164,7 +164,7 @@ class WebSocketProbe {
       // resolver has already answered, and the phase clock would miss the lookup.
       createConnection: ((opts: { host?: string; port?: number | string }) => {
         const socket = this.a.connect({ host: opts.host ?? 'localhost', port: Number(opts.port), primary });
-        // ws turns a socket error (an RST) into a 1006 close, a drop like a FIN (DESIGN §3); the code is evidence.
+        // ws turns a socket error (an RST) into a 1006 close, a drop like a FIN (README.md#outcomes); the code is evidence.
         socket.on('error', (error: Error) => (faults.socketError ??= errorCode(error)));
         return socket;
       }) as unknown as ClientOptions['createConnection'],

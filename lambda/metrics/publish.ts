@@ -1,5 +1,5 @@
 /**
- * The one metrics publisher (DESIGN §6, §8): the Lambda handler and `synthmon probe --publish` both
+ * The one metrics publisher (README.md#metrics-and-alarms, docs/DESIGN.md#the-fleet-runner): the Lambda handler and `synthmon probe --publish` both
  * call publishResults. One PutMetricData call per run (split only past the API limits), the SDK's
  * standard retry with backoff for throttling, 5xx and network errors, and — when CloudWatch stays
  * unavailable — the same datapoints as EMF lines on stdout, so no datapoint is lost and none is sent

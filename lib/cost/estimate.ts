@@ -1,6 +1,6 @@
 /**
- * What the monitor costs per month, line by line (DESIGN §11), for the fleet architecture of
- * DESIGN §8: one runner function per location, one EventBridge Scheduler schedule per shard and
+ * What the monitor costs per month, line by line (docs/DESIGN.md#cost-and-time-to-detect), for the fleet architecture of
+ * docs/DESIGN.md#the-fleet-runner: one runner function per location, one EventBridge Scheduler schedule per shard and
  * location (shards from planFleet), metrics published to the home region under shared identities,
  * the alarms of alarmDefinitions, one dashboard, one KMS key for the alarm topic, and token reads.
  *
@@ -53,7 +53,7 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
   ownTopicKey: true,
 };
 
-/** DESIGN §11: per check-month, all-in, fleet of 100, no free tier. */
+/** docs/DESIGN.md#cost-and-time-to-detect: per check-month, all-in, fleet of 100, no free tier. */
 export const COST_GOALS_USD = { standard: 1, fast: 2 } as const;
 
 function fleetSummary(config: MonitorConfig, shards: readonly ShardPlan[], locations: readonly string[], alarms: number, tlsHosts: number): FleetSummary {
@@ -221,7 +221,7 @@ function explain(config: MonitorConfig, a: CostAssumptions, built: Built): strin
   if (r.lines.some((l) => l.item === 'Metrics: CertificateDaysLeft')) {
     const cert = r.lines.find((l) => l.item === 'Metrics: CertificateDaysLeft')!;
     notes.push(
-      `CertificateDaysLeft (DESIGN §6) is one series per TLS host: ${r.fleet.tlsHosts} hosts cost ${fmtUsd(cert.perCheckUsd)} per check-month; ` +
+      `CertificateDaysLeft (README.md#metrics-and-alarms) is one series per TLS host: ${r.fleet.tlsHosts} hosts cost ${fmtUsd(cert.perCheckUsd)} per check-month; ` +
         'fewer hosts per check (several checks against one backend) cost less.',
     );
   }

@@ -1,5 +1,5 @@
 /**
- * The configuration schema (DESIGN §4): every kind of mistake gets one exact message naming the
+ * The configuration schema (README.md#configuration): every kind of mistake gets one exact message naming the
  * path, what is expected and what was received; several mistakes are reported together; the seed
  * configuration parses with the documented defaults.
  */

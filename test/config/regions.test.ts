@@ -1,5 +1,5 @@
 /**
- * Issue 14: `locations` and `homeRegion` are validated against the regions this aws-cdk-lib knows,
+ * Locations: `locations` and `homeRegion` are validated against the regions this aws-cdk-lib knows,
  * kept in contracts/regions.ts (generated, so the CLI never loads aws-cdk-lib/region-info). The table
  * must be exactly what the installed aws-cdk-lib says, and the CLI bundle must not carry aws-cdk-lib.
  */

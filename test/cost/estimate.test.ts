@@ -243,7 +243,7 @@ describe('estimateCost', () => {
     expect(formatCostTable(r)).toContain('Lambda compute (10 s)');
   });
 
-  it('prices the hosted peers at the same frequency, CloudWatch Synthetics at its one-minute floor (DESIGN §11 anchors)', () => {
+  it('prices the hosted peers at the same frequency, CloudWatch Synthetics at its one-minute floor (docs/DESIGN.md#cost-and-time-to-detect anchors)', () => {
     const peers = (r: CostReport) => Object.fromEntries(r.alternatives.map((a) => [a.name, a.usdPerCheckMonth]));
     expect(peers(estimateCost(fleet100at60()))).toEqual({
       cloudwatchSynthetics: expect.closeTo(52.56, 9),
