@@ -1,5 +1,5 @@
 /**
- * A large, realistic fleet for the scale benchmark (DESIGN §10): checks named the way teams name
+ * A large, realistic fleet for the scale benchmark (docs/DESIGN.md#stacks-that-scale): checks named the way teams name
  * them (`marketplace-orders-api-123`), both kinds, mostly every minute with some fast (10 s) and
  * some slow (5 min) checks, a handful of named tokens, several backends per team. Deterministic:
  * the same count gives the same configuration.

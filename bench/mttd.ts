@@ -28,7 +28,7 @@
  * a community answer, not AWS documentation); 1–10 s is our assumption consistent with that, and
  * 30–60 s is kept as a stress case.
  *
- * Locations (issue 14): every location runs its own runner on its own schedule (its own random phase
+ * Locations: every location runs its own runner on its own schedule (its own random phase
  * and delivery delay, its own ingestion delay per datapoint), all publishing the same identities
  * into one store, as they publish to the home region; a regression hits `failingLocations` of them.
  * The quorum is in the alarm definitions (alarmDefinitions), not in this model.

@@ -7,7 +7,7 @@
  *
  *   npm run bench              the full run; writes bench/results.json
  *   npm run bench -- --quick   fewer samples, prints only (for trying changes)
- *   npm run bench -- --only quorum   only the locations / quorum study (issue 14); rewrites its key of bench/results.json
+ *   npm run bench -- --only quorum   only the locations / quorum study; rewrites its key of bench/results.json
  *   npm run bench -- --only timeToPage   only the time to page through the incident pipeline; rewrites its key
  *
  * This entry only dispatches: the main run and the measuring children (this same script with
@@ -32,11 +32,7 @@ const run =
   childAt >= 0
     ? child(args[childAt + 1] ?? '')
     : only !== undefined
-      ? only === 'quorum'
-        ? import('./main').then(({ mainQuorum }) => mainQuorum(args.includes('--quick')))
-        : only === 'timeToPage'
-          ? import('./time-to-page').then(({ mainTimeToPage }) => mainTimeToPage(args.includes('--quick')))
-          : Promise.reject(new Error(`--only knows quorum and timeToPage; got ${JSON.stringify(only)}`))
+      ? import('./main').then(({ mainOnly }) => mainOnly(only, args.includes('--quick')))
       : import('./main').then(({ main }) => main(args.includes('--quick')));
 run.then(
   // Exit explicitly: a benchmark must stop by itself even if something it loaded keeps a handle.

@@ -28,7 +28,7 @@ export interface InvocationTiming {
   readonly wallMs: number;
   /** The slowest check's own totalMs (its settle window included). */
   readonly slowestCheckMs: number;
-  /** wallMs − slowestCheckMs: what running all checks in one invocation adds (DESIGN §10: "a little"). */
+  /** wallMs − slowestCheckMs: what running all checks in one invocation adds (docs/DESIGN.md#stacks-that-scale: "a little"). */
   readonly wallOverSlowestMs: number;
   /** Latest attempt start after the invocation began: how long the last check waited for its turn. */
   readonly lastStartMs: number;
@@ -42,7 +42,7 @@ export interface InvocationTiming {
   readonly endMemoryMb: { readonly rss: number; readonly heapUsed: number; readonly external: number };
 }
 
-/** A shard of `checks` checks through createRunner (DESIGN §10): a cold invocation, then a warm one. */
+/** A shard of `checks` checks through createRunner (docs/DESIGN.md#stacks-that-scale): a cold invocation, then a warm one. */
 export interface RunnerResult {
   readonly checks: number;
   /** The first invocation of a new container: the probes and the CloudWatch SDK load lazily in it. */

@@ -1,5 +1,5 @@
 /**
- * Scale of the deployment (DESIGN §10): a fleet of 1,000 checks in three locations synthesized the
+ * Scale of the deployment (docs/DESIGN.md#stacks-that-scale): a fleet of 1,000 checks in three locations synthesized the
  * way `cdk synth` does it — cdk.json's `app` command (bin/app.ts under tsx: validation, the stacks,
  * cdk-nag) in a child process, with the CLI's two inputs, CDK_OUTDIR and CDK_CONTEXT_JSON (cdk.json's
  * context plus the configuration file), and the real local esbuild bundling of every runner. No

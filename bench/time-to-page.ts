@@ -539,23 +539,3 @@ export async function timeToPageSection(quick: boolean, log: (line?: string) => 
     engine,
   };
 }
-
-/**
- * `npm run bench -- --only timeToPage`: just this section; unless `quick`, its key replaces
- * `timeToPage` in bench/results.json and every other key is kept as it is.
- */
-export async function mainTimeToPage(quick: boolean): Promise<void> {
-  const { readFileSync, writeFileSync } = await import('node:fs');
-  const log = (line = '') => void process.stdout.write(`${line}\n`);
-  const started = Date.now();
-  log(`synthmon benchmark, time to page only — Node ${process.version}${quick ? ' (quick: not written)' : ''}`);
-  log('\n== time to page (incident pipeline: schedules, confirmation, store, delivery) ==');
-  const timeToPage = await timeToPageSection(quick, log);
-  if (!quick) {
-    const file = join(resolve(__dirname, '..'), 'bench', 'results.json');
-    const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    writeFileSync(file, `${JSON.stringify({ ...results, timeToPage }, null, 2)}\n`);
-    log(`\nwritten the timeToPage key of ${file}`);
-  }
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-}

@@ -1,5 +1,5 @@
 /**
- * `synthmon`: the command-line face of the monitor (DESIGN §5). `probe` runs the Lambda's own
+ * `synthmon`: the command-line face of the monitor (README.md#cli). `probe` runs the Lambda's own
  * runCheck (and, with --publish, its publisher); `demo` is the embedded default; `cost` estimates the
  * monthly bill; `--version` prints the package version. Exit status: 0 every check ok, 1 any check or
  * publishing failed, 2 usage or configuration error (message on stderr, never a stack trace, never a token).
@@ -13,7 +13,7 @@ import { shouldColor } from './cli/format';
 import { flushOutput, processIo, type Io } from './cli/io';
 import { DEFAULT_TOKEN_ENV, probeCommand } from './cli/probe';
 
-/** Exit statuses of DESIGN §5. */
+/** Exit statuses of README.md#cli. */
 const ExitCode = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
 async function run(command: Command, io: Io): Promise<number> {

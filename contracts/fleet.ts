@@ -1,5 +1,5 @@
 /**
- * Fleet-level facts shared by the configuration, the runner and the CDK app (DESIGN §4, §8):
+ * Fleet-level facts shared by the configuration, the runner and the CDK app (README.md#configuration, docs/DESIGN.md#the-fleet-runner):
  * the allowed intervals, the shard limits, and the default names of a token's stores.
  * No imports: everything loads this cheaply.
  */
@@ -10,7 +10,7 @@
  */
 export const REGION_RE = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
 
-/** Allowed check intervals in seconds (DESIGN §4, MUST). */
+/** Allowed check intervals in seconds (README.md#configuration, MUST). */
 export const INTERVALS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600] as const;
 export type IntervalSeconds = (typeof INTERVALS)[number];
 
@@ -40,13 +40,13 @@ export function defaultParameterName(name: string): string {
  */
 export const LAMBDA_MAX_TIMEOUT_S = 900;
 
-/** Default of `shardMaxChecks`: see docs/DESIGN.md §5 for the measurement behind it. */
+/** Default of `shardMaxChecks`: see docs/DESIGN.md#the-fleet-runner for the measurement behind it. */
 export const DEFAULT_SHARD_MAX_CHECKS = 50;
 
 /**
  * Default of `fastShardMaxChecks`. A fast shard's invocation is billed for its whole minute of
  * ticks, mostly idle, so its cost per check falls with its size; a tick of 100 checks finishes far
- * inside its 10 s (docs/DESIGN.md §5, `npm run bench`: runner).
+ * inside its 10 s (docs/DESIGN.md#the-fleet-runner, `npm run bench`: runner).
  */
 export const FAST_SHARD_MAX_CHECKS = 100;
 

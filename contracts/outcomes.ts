@@ -1,5 +1,5 @@
 /**
- * The failure taxonomy (DESIGN §3): one closed set of outcomes and causes, defined here only.
+ * The failure taxonomy (README.md#outcomes): one closed set of outcomes and causes, defined here only.
  * The probe, metrics, alarms, dashboard and CLI import these; nothing else spells them out.
  */
 
@@ -22,7 +22,7 @@ export const Outcome = {
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
-/** All outcomes, in the order of DESIGN §3. */
+/** All outcomes, in the order of README.md#outcomes. */
 export const OUTCOMES: readonly Outcome[] = Object.values(Outcome);
 
 /** Outcomes that are failures of the endpoint (everything but `ok`). */

@@ -14,7 +14,7 @@ import type { CheckKind } from './kinds';
 export type { CheckKind } from './kinds';
 
 /**
- * The one result type, filled on failure too (DESIGN §5 JSON shape plus evidence kept for logs).
+ * The one result type, filled on failure too (README.md#cli JSON shape plus evidence kept for logs).
  * `url` and `message` never contain the token.
  */
 export interface CheckResult {
@@ -39,7 +39,7 @@ export interface CheckResult {
   readonly timings: Timings;
   /**
    * The leaf certificate, whenever a TLS handshake completed, also when it failed verification
-   * (DESIGN §5); absent for plain ws:// and http://, and when no handshake completed.
+   * (README.md#cli); absent for plain ws:// and http://, and when no handshake completed.
    */
   readonly certificate?: CertificateInfo;
   /** When the reported attempt started (ISO 8601); the metric timestamp. */
@@ -49,7 +49,7 @@ export interface CheckResult {
 }
 
 /**
- * What the server's leaf certificate says (DESIGN §5 `certificate`: the first four keys are the
+ * What the server's leaf certificate says (README.md#cli `certificate`: the first four keys are the
  * contract), and what a person debugging TLS asks next: the names it covers, which certificate it
  * is, how the chain was linked, and whether it verified.
  */
@@ -118,7 +118,7 @@ export const JSON_CERTIFICATE_KEYS = ['subject', 'issuer', 'validTo', 'daysLeft'
 /** The debugging keys `--json` prints after the contract's, in order (absent ones left out). */
 export const JSON_CERTIFICATE_EXTRA_KEYS = ['validFrom', 'altNames', 'serialNumber', 'fingerprint256', 'protocol', 'chain', 'caIssuers', 'verified'] as const;
 
-/** The `--json` line for one result: exactly the contract's keys, in its order (DESIGN §5). */
+/** The `--json` line for one result: exactly the contract's keys, in its order (README.md#cli). */
 export function toJsonLine(result: CheckResult): string {
   const out: Record<string, unknown> = {};
   for (const key of JSON_RESULT_KEYS) {

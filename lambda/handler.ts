@@ -1,5 +1,5 @@
 /**
- * The Lambda entry point (DESIGN §8), deliberately thin: on the first invocation of a container,
+ * The Lambda entry point (docs/DESIGN.md#the-fleet-runner), deliberately thin: on the first invocation of a container,
  * read the environment and the fleet file the CDK app wrote into the asset, build the token store
  * and the runner; then run the shard the schedule names. The runner fails the invocation when
  * publishing failed, so the function's Errors metric shows it.

@@ -1,6 +1,8 @@
 /**
- * The one code path (DESIGN §8): the Lambda handler and `synthmon probe` both call runCheck.
- * It runs one attempt, confirms a failing outcome once after a pause (DESIGN §4), and scrubs the token.
+ * One check, run one way: runChecks (./run-checks.ts, the one code path of docs/DESIGN.md#the-fleet-runner
+ * that the Lambda runner and `synthmon probe` both call) runs every check through runCheck. It runs
+ * one attempt, confirms a failing outcome once after a pause (README.md#configuration), and scrubs
+ * the token.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Check } from '../contracts/config';

@@ -1,5 +1,5 @@
 /**
- * The one code path (DESIGN §8): the Lambda runner and `synthmon probe` both call runChecks. It runs
+ * The one code path (docs/DESIGN.md#the-fleet-runner): the Lambda runner and `synthmon probe` both call runChecks. It runs
  * several checks concurrently, each under its own deadline, with its token from the token store,
  * and returns one result per check, in order: a check that could not run is an `error` result,
  * never a missing one.
@@ -11,15 +11,11 @@ import { errorResult, type CheckResult } from '../contracts/result';
 import { compose } from './checks/messages';
 import type { AttemptOptions } from './checks/types';
 import { runCheck } from './run-check';
-
-/** Gives a named token (lambda/tokens.ts: SSM / Secrets Manager in the cloud, environment locally). */
-export interface TokenProvider {
-  tokenFor(name: string): Promise<string>;
-}
+import type { TokenStore } from './tokens';
 
 export interface RunChecksDeps {
-  /** Where tokens come from. @default - none: a check with auth gets an `error` result */
-  readonly tokens?: TokenProvider;
+  /** Where tokens come from (lambda/tokens.ts: SSM / Secrets Manager in the cloud, environment locally). @default - none: a check with auth gets an `error` result */
+  readonly tokens?: TokenStore;
   /** Skip the confirmation retry (`synthmon probe --no-retry`). @default false */
   readonly noRetry?: boolean;
   /**

@@ -1,5 +1,5 @@
 /**
- * The shard runner (DESIGN §8): one invocation probes one shard's checks concurrently through
+ * The shard runner (docs/DESIGN.md#the-fleet-runner): one invocation probes one shard's checks concurrently through
  * runChecks, writes one log line per result and publishes the tick's datapoints (with the shard's
  * heartbeat) in as few PutMetricData calls as the limits allow. A fast shard runs its ticks on a
  * fixed cadence inside the one invocation per minute: tick k starts at scheduledTime + k × interval
@@ -12,14 +12,15 @@ import type { CheckResult } from '../contracts/result';
 import type { IncidentEngine, IncidentReport } from './incidents/engine';
 import { publishNotificationFailures } from './incidents/metrics';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
-import { runChecks, type RunChecksDeps, type TokenProvider } from './run-checks';
+import { runChecks, type RunChecksDeps } from './run-checks';
+import type { TokenStore } from './tokens';
 
 /** Everything a shard run needs besides the event. */
 export interface RunnerDeps {
   readonly fleet: FleetFile;
   readonly env: HandlerEnv;
   /** Named tokens. @default - none (checks with auth report `error`) */
-  readonly tokens?: TokenProvider;
+  readonly tokens?: TokenStore;
   /** Test-only seam, see RunChecksDeps. */
   readonly attemptOptions?: RunChecksDeps['attemptOptions'];
   /** Where result lines and EMF fallback lines go. @default - process.stdout, one line each */
@@ -132,7 +133,7 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
         heartbeat: { shard: id, location: deps.env.location, highResolution: fast },
         writeLine,
         ...(deps.logError ? { log: deps.logError } : {}),
-        // Every location publishes to the home region, under the same identities (DESIGN §6); the
+        // Every location publishes to the home region, under the same identities (README.md#metrics-and-alarms); the
         // EMF fallback lands in this runner's own region (its log group), which the log line names.
         ...(deps.publishClient ? { client: deps.publishClient } : {}),
         ...(deps.env.homeRegion ? { region: deps.env.homeRegion } : {}),

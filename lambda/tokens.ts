@@ -1,5 +1,5 @@
 /**
- * Named tokens (DESIGN §4): where the runner gets the token a check sends. In the cloud each token
+ * Named tokens (README.md#configuration): where the runner gets the token a check sends. In the cloud each token
  * is read from its store in the home region — an SSM Parameter Store SecureString by default (the
  * operator creates it; standard parameters cost nothing), or a Secrets Manager secret when the
  * configuration names one — and cached per token name, so every check sharing a token shares one

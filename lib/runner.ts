@@ -1,5 +1,5 @@
 /**
- * The ProbeRunner construct (DESIGN §8): one runner function per location, and one EventBridge
+ * The ProbeRunner construct (docs/DESIGN.md#the-fleet-runner): one runner function per location, and one EventBridge
  * Scheduler schedule per shard invoking it with `{"shard": id}`. The shards' checks travel in the
  * function's asset (fleet.json beside index.js), not in the schedule input: the template stays small
  * for a fleet of a thousand checks, and the runner runs exactly what the CDK app validated.
@@ -53,7 +53,7 @@ function runnerCode(fleetText: string): lambda.Code {
   });
 }
 
-/** The latest Node.js runtime this aws-cdk-lib knows (DESIGN §8). */
+/** The latest Node.js runtime this aws-cdk-lib knows (docs/DESIGN.md#the-fleet-runner). */
 export const PROBE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface ProbeRunnerProps {

@@ -1,5 +1,5 @@
 /**
- * The SyntheticMonitor construct (DESIGN §7–8): a fleet of checks run by ProbeRunner shards, the
+ * The SyntheticMonitor construct (docs/DESIGN.md#alarms, docs/DESIGN.md#the-fleet-runner): a fleet of checks run by ProbeRunner shards, the
  * paging alarms built from lib/alarms/definitions.ts (the same data the local evaluator uses), one
  * SNS topic and one dashboard.
  *
@@ -19,7 +19,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IConstruct } from 'constructs';
-import { ConfigError, parseConfig, type Check, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
+import { ConfigError, parseConfig, type Check, type ConfigProblem, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
 import { ALARMS_PER_STACK, alarmsInMonitorStack } from '../contracts/fleet';
 import type { Outcome } from '../contracts/outcomes';
 import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, RUNNER_FUNCTION_NAME, type AlarmClass, type AlarmDefinition, type AlarmMetric } from './alarms/definitions';
@@ -38,7 +38,7 @@ export { ALARMS_PER_STACK } from '../contracts/fleet';
 
 export interface SyntheticMonitorProps {
   /**
-   * A configuration as in a JSON file (contracts/config.ts); the props below override its fields.
+   * A configuration as in a JSON file (contracts/config/); the props below override its fields.
    * @default - no checks yet: add them with addCheck()
    */
   readonly config?: MonitorConfigInput;
@@ -125,9 +125,10 @@ export class SyntheticMonitor extends Construct {
     const name = (check as { name?: unknown })?.name;
     const i = this.raw.checks.length;
     if (typeof name === 'string' && this.raw.checks.some((c) => (c as { name?: unknown }).name === name)) {
-      throw new ConfigError(`${this.node.path}.addCheck`, [`checks[${i}].name must be unique (already used), got ${JSON.stringify(name)}`]);
+      throw new ConfigError(`${this.node.path}.addCheck`, [{ path: ['checks', i, 'name'], message: 'must be unique (already used)', received: JSON.stringify(name) }]);
     }
-    this.validate({ ...this.raw, checks: [check] }, (p) => p.replace(/^checks\[0\]/, `checks[${i}]`));
+    // Validated as the only check: its problems are moved to the index it will have.
+    this.validate({ ...this.raw, checks: [check] }, (p) => (p.path?.[0] === 'checks' && p.path[1] === 0 ? { ...p, path: ['checks', i, ...p.path.slice(2)] } : p));
     this.raw.checks.push(check);
     return this;
   }
@@ -194,11 +195,11 @@ export class SyntheticMonitor extends Construct {
     return this.metrics.metricFailures(check, reason, options);
   }
 
-  private validate(raw: unknown, mapProblem: (p: string) => string = (p) => p): void {
+  private validate(raw: unknown, mapProblem: (p: ConfigProblem) => ConfigProblem = (p) => p): void {
     try {
       parseConfig(raw, this.node.path);
     } catch (err) {
-      if (err instanceof ConfigError) throw new ConfigError(err.source, err.problems.map(mapProblem));
+      if (err instanceof ConfigError) throw new ConfigError(err.source, err.details.map(mapProblem));
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 /**
- * Command-line parsing for `synthmon` (DESIGN §5): argv → a typed command, or a UsageError that
+ * Command-line parsing for `synthmon` (README.md#cli): argv → a typed command, or a UsageError that
  * names what was wrong and what it got. Nothing here touches the network or the environment.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';

@@ -1,14 +1,15 @@
 /**
  * `synthmon probe`: build or load checks, run them through the runner's own runChecks (tokens from
  * the environment), print each result, and optionally publish through the runner's own publisher
- * (DESIGN §5, §8: one code path).
+ * (README.md#cli, docs/DESIGN.md#the-fleet-runner: one code path).
  */
 import type { Check, MonitorConfig } from '../../contracts/config';
 import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
 import { kindForUrl } from '../../contracts/kinds';
-import { ConfigError, ENV_NAME_RE, homeRegionOf, loadConfigFile, parseConfig, redactCredentials } from '../../contracts/config';
+import { ConfigError, ENV_NAME_RE, formatPath, homeRegionOf, loadConfigFile, parseConfig, problemText, redactCredentials, type ConfigProblem } from '../../contracts/config';
 import { HandlerEnvVar, TABLE_NAME_RE } from '../../contracts/handler-env';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
+import { plural } from '../../contracts/text';
 import { runChecks } from '../../lambda/run-checks';
 import { envTokenStore } from '../../lambda/tokens';
 import type { ProbeConfigCommand, ProbeUrlCommand } from './args';
@@ -20,8 +21,8 @@ import type { Io } from './io';
 /** The variable read when `--token-env` is not given (the default token's variable). */
 export const DEFAULT_TOKEN_ENV = defaultTokenEnv(DEFAULT_TOKEN_NAME);
 
-/** Where each schema path of an ad-hoc check came from on the command line. */
-const FLAG_FOR_PATH: ReadonlyArray<[string, string]> = [
+/** Where each field of an ad-hoc check came from on the command line (by its path in the schema). */
+const FLAG_FOR_PATH: ReadonlyMap<string, string> = new Map([
   ['checks[0].url', 'URL'],
   ['checks[0].timeoutMs', '--timeout'],
   ['checks[0].settleMs', '--settle'],
@@ -32,7 +33,7 @@ const FLAG_FOR_PATH: ReadonlyArray<[string, string]> = [
   ['checks[0].auth.scheme', '--auth-scheme'],
   ['tokens.default.env', '--token-env'],
   ['checks[0].name', 'the name derived from the URL host'],
-];
+]);
 
 /** A check name from a host: lower-case letters, digits and hyphens, at most 40, per the name rule. */
 export function nameFromHost(hostname: string): string {
@@ -100,14 +101,14 @@ export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): {
     config = parseConfig({ tokens: { [DEFAULT_TOKEN_NAME]: { env: cmd.tokenEnv ?? DEFAULT_TOKEN_ENV } }, checks: [raw] }, 'command line');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems.map(toFlagProblem));
+    problems.push(...err.details.map(toFlagProblem));
   }
   if (problems.length || !config) throw new UsageError(problems, 'probe');
   let check = config.checks[0]!;
 
   const notes: string[] = [];
   if (!token) {
-    // No token means no auth (DESIGN §5); the auth flags were still validated above.
+    // No token means no auth (README.md#cli); the auth flags were still validated above.
     const unused = [cmd.tokenIn !== undefined && '--token-in', cmd.authScheme !== undefined && '--auth-scheme'].filter(Boolean);
     if (unused.length) notes.push(`no token (set SYNTHMON_TOKEN or use --token-env VAR), so ${unused.join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not used`);
     const { auth: _auth, ...withoutAuth } = check;
@@ -117,17 +118,15 @@ export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): {
   return { config, check, token, notes };
 }
 
-/** "checks[0].timeoutMs must be at least 100 ms, got 50" → "--timeout must be at least 100 ms, got 50". */
-function toFlagProblem(problem: string): string {
+/** A problem of the one-check configuration, named by its flag: "--timeout must be at least 100 ms, got 50". */
+function toFlagProblem(problem: ConfigProblem): string {
   // The configuration's advice for a credential in the URL, in the command line's terms.
-  const advice = problem.replace(
+  const message = problem.message.replace(
     /put the token in tokens and use auth \{"in": "query", "param": "([^"]+)"\}/,
     (_m, param: string) => `pass it in SYNTHMON_TOKEN (or --token-env VAR) with --token-in query${param === 'token' ? '' : ` (the probe sends it as ?token=; use a --config file with auth.param "${param}")`}`,
   );
-  for (const [path, flag] of FLAG_FOR_PATH) {
-    if (advice.startsWith(`${path} `) || advice.startsWith(`${path}:`)) return flag + advice.slice(path.length);
-  }
-  return advice;
+  const path = problem.path && formatPath(problem.path);
+  return problemText({ ...problem, message }, (path !== undefined && FLAG_FOR_PATH.get(path)) || path);
 }
 
 /** Values of query parameters named like a token (`token`, `access_token`, …) long enough to be one. */
@@ -299,8 +298,4 @@ async function publish(
       `the ${points} went to stdout as ${plural(report.fallbackLines, 'EMF line')} instead`,
   );
   return false;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The server's certificate, read from the TLS socket (DESIGN §5 `certificate`), and the verdict on
+ * The server's certificate, read from the TLS socket (README.md#cli `certificate`), and the verdict on
  * it. The attempt engine connects with `rejectUnauthorized: false` and applies Node's own verdict
  * (`authorized` / `authorizationError`, which includes the host-name check) by hand, because Node
  * destroys a rejected socket before anyone can read what the peer presented; a certificate that

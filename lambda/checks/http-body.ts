@@ -1,5 +1,5 @@
 /**
- * An HTTP response body read as a browser reads it (DESIGN §2: servers compress when the client
+ * An HTTP response body read as a browser reads it (docs/DESIGN.md#the-problem: servers compress when the client
  * allows it): decoded per Content-Encoding with node:zlib as it streams, and capped on the DECODED
  * bytes (and on the bytes received), so a decompression bomb stops at the cap; zlib honours
  * backpressure, so no more than a chunk is ever inflated past it.

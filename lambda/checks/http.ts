@@ -1,5 +1,5 @@
 /**
- * The HTTP probe (DESIGN §2–3): one request over a dedicated undici Client, the body read as a
+ * The HTTP probe (docs/DESIGN.md#the-problem, README.md#outcomes): one request over a dedicated undici Client, the body read as a
  * browser reads it (decompressed, capped), then the expected status and the check's assertions,
  * with DRF's 401/403 answers narrowed to a cause. The engine (./attempt.ts) owns the deadline, the
  * connection (undici gets our connector, so a hung DNS lookup, SYN or TLS handshake is still under
@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { Client, type Dispatcher } from 'undici';
 import type { HttpCheck } from '../../contracts/config';
 import { Cause, Outcome } from '../../contracts/outcomes';
-import { placeToken, type TokenPlacement } from '../check';
+import { placeToken, type TokenPlacement } from '../token-placement';
 import { runAttempt, type Attempt } from './attempt';
 import { bodyExcerpt, keepHeaders } from './evidence';
 import { ACCEPT_ENCODING, readBody, type Body } from './http-body';
@@ -17,6 +17,7 @@ import { assertionMessage, causeMessage, redirectTarget, statusVerdict } from '.
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
 import type { Evidence } from '../../contracts/result';
 import { MAX_HEADER_BYTES, readAsBrowser } from './interim';
+import { USER_AGENT } from '../../contracts/user-agent';
 
 /** Bodies of unexpected statuses are read only for their detail; no need to pull megabytes. */
 const ERROR_BODY_CAP_BYTES = 64 * 1024;
@@ -24,7 +25,6 @@ const ERROR_BODY_CAP_BYTES = 64 * 1024;
 const EVIDENCE_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-encoding', 'www-authenticate', 'location', 'retry-after', 'allow', 'upgrade', 'server']);
 const DRF_NOT_AUTHENTICATED = 'Authentication credentials were not provided.';
 const DRF_PERMISSION_DENIED = 'You do not have permission to perform this action.';
-const USER_AGENT = 'synthmon/0.1 (+synthetic monitor)';
 
 /**
  * Probe one HTTP(S) endpoint once: the expected status (default 200) plus the check's assertions
@@ -217,7 +217,7 @@ function drfDetail(text: string): string | undefined {
   return undefined;
 }
 
-/** DESIGN §3: which DRF refusal a 403 is. Matches on the text too, in case the browsable API answered in HTML. */
+/** README.md#outcomes: which DRF refusal a 403 is. Matches on the text too, in case the browsable API answered in HTML. */
 function forbiddenCause(detail: string, tokenSent: boolean): Cause | undefined {
   const said = detail.toLowerCase();
   if (tokenSent && said.includes(DRF_NOT_AUTHENTICATED.toLowerCase())) return Cause.CREDENTIALS_NOT_RECOGNIZED;
@@ -225,7 +225,7 @@ function forbiddenCause(detail: string, tokenSent: boolean): Cause | undefined {
   return undefined;
 }
 
-/** DESIGN §3: a 401 names the scheme we sent (token rejected) or only others (scheme not accepted). */
+/** README.md#outcomes: a 401 names the scheme we sent (token rejected) or only others (scheme not accepted). */
 function unauthorizedCause(schemes: readonly string[], tokenSent: boolean, headerScheme: string | undefined): Cause | undefined {
   if (!tokenSent || schemes.length === 0) return undefined;
   const sent = headerScheme?.toLowerCase();

@@ -1,5 +1,5 @@
 /**
- * The one message builder (DESIGN §3): every result message, for both kinds, has one shape
+ * The one message builder (README.md#outcomes): every result message, for both kinds, has one shape
  *
  *     <what happened>[ (<detail>)][; check: <the likely fix>]
  *

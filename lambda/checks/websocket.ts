@@ -1,10 +1,10 @@
 /**
- * The WebSocket probe (DESIGN §2–4): one handshake made the way a browser makes it (Origin, token),
+ * The WebSocket probe (docs/DESIGN.md#the-problem, README.md#outcomes, README.md#configuration): one handshake made the way a browser makes it (Origin, token),
  * then a settle window, an optional message round trip and a clean close. A 403 is narrowed by a
  * follow-up handshake that differs only in its Origin. The engine (./attempt.ts) owns the
  * deadline, the connections, the teardown and the failure path; ./messages.ts the wording.
  *
- * After the 101, anything that ends the socket inside the settle window is `closed` (DESIGN §3):
+ * After the 101, anything that ends the socket inside the settle window is `closed` (README.md#outcomes):
  * a close frame with its code, or a drop without one (1006) whether the server sent FIN or RST.
  *
  * Messages larger than MAX_MESSAGE_BYTES are not read (a monitor must not buffer 100 MiB, ws's
@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { WebSocketCheck } from '../../contracts/config';
 import { Cause, Outcome } from '../../contracts/outcomes';
-import { placeToken, type TokenPlacement } from '../check';
+import { placeToken, type TokenPlacement } from '../token-placement';
 import { runAttempt, type Arm, type Attempt } from './attempt';
 import { DeadlineError, errorCode } from './classify';
 import { bodyExcerpt, EXCERPT_BYTES, keepHeaders } from './evidence';
@@ -37,6 +37,7 @@ import {
 } from './messages';
 import { MAX_HEADER_BYTES, readAsBrowser } from './interim';
 import type { AttemptOptions, AttemptResult, Verdict } from './types';
+import { USER_AGENT } from '../../contracts/user-agent';
 
 /** Once the status is known the body is only evidence: don't let a trickling body eat the deadline. */
 const BODY_GRACE_MS = 1000;
@@ -49,7 +50,6 @@ const CLOSE_REASON_CHARS = 120;
 const REPLY_CHARS = 200;
 /** Response headers worth keeping as evidence; never Authorization, Cookie or Set-Cookie. */
 const EVIDENCE_HEADERS = new Set(['content-type', 'content-length', 'server', 'www-authenticate', 'location', 'retry-after', 'via', 'upgrade', 'connection']);
-const USER_AGENT = 'synthmon (synthetic monitor)';
 
 const OVERSIZED = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
@@ -169,7 +169,7 @@ class WebSocketProbe {
       createConnection: ((opts: { host?: string; port?: number | string }) => {
         // The upgrade response read as a browser reads it (obs-fold; lambda/checks/interim.ts); frames after the 101 are untouched.
         const socket = readAsBrowser(this.a.connect({ host: opts.host ?? 'localhost', port: Number(opts.port), primary }));
-        // ws turns a socket error (an RST) into a 1006 close, a drop like a FIN (DESIGN §3); the code is evidence.
+        // ws turns a socket error (an RST) into a 1006 close, a drop like a FIN (README.md#outcomes); the code is evidence.
         socket.on('error', (error: Error) => (faults.socketError ??= errorCode(error)));
         return socket;
       }) as unknown as ClientOptions['createConnection'],

@@ -1,5 +1,5 @@
 /**
- * CloudWatch Embedded Metric Format (EMF): the fallback when PutMetricData keeps failing (DESIGN §6).
+ * CloudWatch Embedded Metric Format (EMF): the fallback when PutMetricData keeps failing (README.md#metrics-and-alarms).
  * Lambda ships stdout to CloudWatch Logs, which extracts these lines into the same metrics, so a
  * CloudWatch API outage costs no datapoint.
  * Spec: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html

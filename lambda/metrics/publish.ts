@@ -1,5 +1,5 @@
 /**
- * The one metrics publisher (DESIGN §6, §8): the Lambda handler and `synthmon probe --publish` both
+ * The one metrics publisher (README.md#metrics-and-alarms, docs/DESIGN.md#the-fleet-runner): the Lambda handler and `synthmon probe --publish` both
  * call publishResults. One PutMetricData call per run (split only past the API limits), the SDK's
  * standard retry with backoff for throttling, 5xx and network errors, and — when CloudWatch stays
  * unavailable — the same datapoints as EMF lines on stdout, so no datapoint is lost and none is sent
@@ -8,6 +8,7 @@
 // Types only: the SDK is loaded on the first publish (loadCloudWatchSdk), after the probe has run,
 // which keeps ~120 ms of module loading out of the Lambda's init phase and out of the CLI's start.
 import type { CloudWatchClient, CloudWatchClientConfig, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { PUT_METRIC_DATA_MAX_BYTES, PUT_METRIC_DATA_MAX_DATUMS } from '../../contracts/cloudwatch-limits';
 import type { CheckResult } from '../../contracts/result';
 import { toMetricData, type MetricDataOptions } from './datums';
 import { toEmfLines } from './emf';
@@ -34,16 +35,8 @@ export const CLOUDWATCH_CLIENT_SETTINGS = {
 export const PUBLISH_WORST_CASE_MS =
   CLOUDWATCH_CLIENT_SETTINGS.maxAttempts * CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs + 8000;
 
-/**
- * PutMetricData's limits per call: "Each request is also limited to no more than 1000 different
- * metrics." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html)
- */
-export const PUT_METRIC_DATA_MAX_DATUMS = 1000;
-/**
- * Kept under the 1 MB request limit with room for the envelope; the estimate is conservative too
- * (ISO timestamps are longer than the epoch seconds the SDK sends).
- */
-export const PUT_METRIC_DATA_MAX_BYTES = 1_000_000;
+// PutMetricData's limits per call live in contracts (the cost model counts calls with them too).
+export { PUT_METRIC_DATA_MAX_BYTES, PUT_METRIC_DATA_MAX_DATUMS };
 
 export interface ClientSettings {
   /** @default CLOUDWATCH_CLIENT_SETTINGS.connectionTimeoutMs */

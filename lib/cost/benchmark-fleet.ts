@@ -1,5 +1,5 @@
 /**
- * The standard fleets of DESIGN §11's cost targets, built one way for the benchmark, the tests and
+ * The standard fleets of the cost targets (docs/DESIGN.md#cost-and-time-to-detect), built one way for the benchmark, the tests and
  * `synthmon cost`: half WebSocket and half HTTP checks, one shared token, every pair of checks on one
  * backend host (the seed's shape: a chat WebSocket and an orders API behind one proxy).
  */

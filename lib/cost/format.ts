@@ -55,7 +55,7 @@ export function formatCostTable(report: CostReport): string {
   ];
   out.push(...table(rows, new Set([1, 3, 4, 5])).map((r) => `  ${r}`));
 
-  out.push('', 'Per check-month by interval, against the goal (DESIGN §11) and hosted peers at the same frequency:');
+  out.push('', 'Per check-month by interval, against the goal (docs/DESIGN.md#cost-and-time-to-detect) and hosted peers at the same frequency:');
   const peers = report.intervals[0]!.alternatives.map((a) => a.label);
   out.push(
     ...table(

@@ -34,7 +34,7 @@ export interface CostAssumptions {
   readonly logBytesPerInvocation: number;
   /** Log group retention; storage is counted uncompressed, an upper bound. @default 1 */
   readonly logRetentionMonths: number;
-  /** Publish CertificateDaysLeft{Host} for every TLS host (DESIGN §6). @default true */
+  /** Publish CertificateDaysLeft{Host} for every TLS host (README.md#metrics-and-alarms). @default true */
   readonly certificateMetric: boolean;
   /** The stack creates the KMS key of the alarm topic (SyntheticMonitorProps.topicKey unset). @default true */
   readonly ownTopicKey: boolean;
@@ -114,7 +114,7 @@ export interface IntervalCost {
   /** The group's own lines plus its checks' share of the fleet-wide lines (steady state). */
   readonly usd: number;
   readonly perCheckMonthUsd: number;
-  /** DESIGN §11: $1.00 per check-month at 60 s and slower, $2.00 for fast checks. */
+  /** docs/DESIGN.md#cost-and-time-to-detect: $1.00 per check-month at 60 s and slower, $2.00 for fast checks. */
   readonly goalUsd: number;
   readonly meetsGoal: boolean;
   readonly alternatives: readonly Alternative[];

@@ -1,5 +1,5 @@
 /**
- * The fleet plan (DESIGN §8): which runner shard probes which checks, and what each shard needs.
+ * The fleet plan (docs/DESIGN.md#the-fleet-runner): which runner shard probes which checks, and what each shard needs.
  * Pure data from the validated configuration, shared by the CDK construct (one schedule per shard),
  * the runner's shard file, the cost model and the benchmark.
  *

@@ -1,5 +1,5 @@
 /**
- * Token hygiene (issue 12): a distinctive canary token, with the characters encoders treat
+ * Token hygiene (no token, whole or in part, in any output): a distinctive canary token, with the characters encoders treat
  * differently (`"`, `/`, `+`, a space), is echoed by loopback servers through every path that carries
  * server text into a result: close reasons and round-trip replies (cut to 120 / 200 characters,
  * with the token across the cut), bodies, and headers (Location redirects, WWW-Authenticate), in

@@ -1,5 +1,5 @@
 /**
- * Issue 13: the server certificate on every result that completed a TLS handshake (DESIGN §5), and
+ * The certificate check: the server certificate on every result that completed a TLS handshake (README.md#cli), and
  * each TLS failure told apart, for both kinds, against loopback servers with certificates made for
  * the tests: close to expiry, expired, not yet valid, wrong host, untrusted CA, self-signed, the
  * intermediate left out of the chain, and the full chain.
@@ -57,7 +57,7 @@ const options = (trust: { ca?: string } = { ca: pki.ca }) => ({ token: TOKEN, ..
 const leafOf = (pem: string) => new X509Certificate(pem);
 const expectedDaysLeft = (pem: string) => wholeDaysLeft((Date.parse(leafOf(pem).validTo) - Date.now()) / DAY_MS);
 
-describe.each(KINDS)('certificate on a %s result (DESIGN §5)', (kind) => {
+describe.each(KINDS)('certificate on a %s result (README.md#cli)', (kind) => {
   it('carries the contract keys and the debugging details on a healthy result', async () => {
     const { check, server } = await serve(kind, pki.server);
     const result = await probeOnce(check, options(), [server]);

@@ -1,5 +1,5 @@
 /**
- * Issue 12, probe-side hardening, against loopback servers: large WebSocket messages, compressed
+ * Probe-side hardening (nothing a server sends may crash or hang a probe), against loopback servers: large WebSocket messages, compressed
  * and hostile HTTP bodies, drops after the 101 and messages that fit their evidence (the server
  * certificate on every TLS result: ./certificate.test.ts).
  */
@@ -91,7 +91,7 @@ describe('WebSocket: a message larger than the probe reads is not a network fail
   });
 });
 
-describe('WebSocket: a drop after the 101 reads closed 1006, FIN or RST alike (DESIGN §3)', () => {
+describe('WebSocket: a drop after the 101 reads closed 1006, FIN or RST alike (README.md#outcomes)', () => {
   it.each([
     ['fin', undefined, '(connection closed)'],
     ['rst', 'ECONNRESET', '(connection reset: ECONNRESET)'],

@@ -263,7 +263,7 @@ describe('probeHttp: failures before a response', () => {
       writeFileSync(
         script,
         `import { probeHttp } from ${JSON.stringify(join(root, 'lambda/checks/http.ts'))};\n` +
-          `import { parseCheck } from ${JSON.stringify(join(root, 'contracts/config.ts'))};\n` +
+          `import { parseCheck } from ${JSON.stringify(join(root, 'contracts/config/index.ts'))};\n` +
           `const check = parseCheck(JSON.parse(process.env.PROBE_CHECK));\n` +
           `process.stdout.write(JSON.stringify(await probeHttp(check, { token: process.env.PROBE_TOKEN })));\n`,
       );

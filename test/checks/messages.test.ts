@@ -1,5 +1,5 @@
 /**
- * One message builder (issue 9): both kinds word the same outcome the same way, in one shape,
+ * One message builder: both kinds word the same outcome the same way, in one shape,
  * `<what> (<detail>); check: <fix>`; and the pieces it is built from (error details, redirects,
  * status classes, token masking) against their edge cases.
  */

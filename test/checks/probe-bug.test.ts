@@ -1,6 +1,6 @@
 /**
  * A bug inside a probe (an exception thrown from its verdict code) is outcome `error`, "probe failed
- * unexpectedly: …", for both kinds, never `reset` with the network runbook (issue 9). The fault is
+ * unexpectedly: …", for both kinds, never `reset` with the network runbook (one message builder for every outcome). The fault is
  * injected into the real code path: the message builder's status wording throws while each probe
  * turns a real 502 from a loopback server into a verdict; the engine must still tear everything down.
  */

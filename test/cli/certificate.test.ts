@@ -1,5 +1,5 @@
 /**
- * Issue 13 end to end through the built CLI: a backend whose certificate expires in 5 days (less a
+ * The certificate check end to end through the built CLI: a backend whose certificate expires in 5 days (less a
  * minute) is `ok`, its `--json` line carries `certificate.daysLeft` 4, the human output warns below
  * the configured threshold, and `--publish` sends `CertificateDaysLeft{Host}` with that value to the
  * local CloudWatch recorder (the real SDK over HTTP; no AWS account).

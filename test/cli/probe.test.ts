@@ -54,7 +54,7 @@ describe('synthmon probe <https url>', () => {
     const [result, ...rest] = jsonResults(run.stdout);
     expect(rest).toEqual([]);
     expect(Object.keys(result!)).toEqual(['check', 'kind', 'url', 'ok', 'outcome', 'status', 'attempts', 'message', 'timings', 'certificate']);
-    // DESIGN §5: the certificate of the TLS handshake, days left in whole days.
+    // README.md#cli: the certificate of the TLS handshake, days left in whole days.
     expect(result!.certificate).toMatchObject({ subject: expect.any(String), issuer: expect.any(String), validTo: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), daysLeft: expect.any(Number) });
     expect(result).toMatchObject({
       check: '127-0-0-1',

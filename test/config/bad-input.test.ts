@@ -1,5 +1,5 @@
 /**
- * Issue 12, "Bad input": configurations that validation used to accept although they crash
+ * Bad input: configurations that validation used to accept although they crash
  * `cdk synth`, fail every run or never page, and the v1 keys that now get a migration hint. Each is
  * refused with its exact problems: one wrong field is one problem, naming the path, what is expected
  * and the value received, never zod's own wording and never a credential. Good configurations stay
@@ -135,7 +135,7 @@ const BAD: Array<[string, unknown, readonly string[]]> = [
   ['Silent evaluation beyond a day', { ...withChecks(http), intervalSeconds: 1800, alarms: { silent: { evaluationPeriods: 49 } } },
     ['alarms.silent.evaluationPeriods must be at most 48: 48 periods of 1800 s (checks every 1800 s) make one day, the longest a Silent alarm may evaluate, got 49']],
 
-  // --- regions (issue 14): ones this aws-cdk-lib knows, in one partition
+  // --- regions: ones this aws-cdk-lib knows, in one partition
   ['a location this aws-cdk-lib does not know', { ...withChecks(http), locations: ['us-east-1', 'eu-west-9'] },
     [`locations[1] must be an AWS region this aws-cdk-lib knows (${KNOWN_REGIONS} regions, e.g. eu-west-1), got "eu-west-9"`]],
   ['a misspelt location (the closest known region is named)', { ...withChecks(http), locations: ['us-est-1', 'eu-west-1'] },
@@ -224,7 +224,7 @@ const BAD: Array<[string, unknown, readonly string[]]> = [
     ['checks[0].auth.token names a token that tokens does not define (tokens is empty), got "orders"']],
 ];
 
-describe('issue 12: bad input is refused with exact problems', () => {
+describe('bad input is refused with exact problems', () => {
   it(`covers at least 40 bad configurations (${BAD.length})`, () => {
     expect(BAD.length).toBeGreaterThanOrEqual(40);
   });
@@ -282,13 +282,13 @@ const GOOD: Array<[string, unknown]> = [
     },
   ],
   ['a homeRegion without locations', { ...withChecks(http), homeRegion: 'eu-west-1' }],
-  ['the seed probing from three regions (issue 14)', { ...JSON.parse(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8')), locations: ['us-east-1', 'eu-west-1', 'ap-southeast-1'] }],
+  ['the seed probing from three regions', { ...JSON.parse(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8')), locations: ['us-east-1', 'eu-west-1', 'ap-southeast-1'] }],
   ['locations in the China partition with their home there', { ...withChecks(http), locations: ['cn-north-1', 'cn-northwest-1'], homeRegion: 'cn-northwest-1' }],
   ['GovCloud locations', { ...withChecks(http), locations: ['us-gov-west-1', 'us-gov-east-1'] }],
   ['hourly checks at the edge of the 3-hour and one-day windows', { ...withChecks(http), intervalSeconds: 3600, alarms: { failing: { evaluationPeriods: 3 }, silent: { evaluationPeriods: 24 } } }],
 ];
 
-describe('issue 12: good configurations stay accepted', () => {
+describe('good configurations stay accepted', () => {
   it.each(GOOD)('accepts %s, and accepts it again once validated', (_what, raw) => {
     const config = parseConfig(raw);
     expect(parseConfig(config)).toEqual(config);
@@ -310,7 +310,7 @@ describe('issue 12: good configurations stay accepted', () => {
   });
 });
 
-describe('issue 12: no zod wording, one problem per field, whatever the type of a value', () => {
+describe('no zod wording, one problem per field, whatever the type of a value', () => {
   /** Every field of the schema, each given values of the wrong type and out of range. */
   const FIELDS: Array<[string, (v: unknown) => MonitorConfigInput | unknown]> = [
     ['namespace', (v) => ({ ...withChecks(http), namespace: v })],

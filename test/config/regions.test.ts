@@ -1,5 +1,5 @@
 /**
- * Issue 14: `locations` and `homeRegion` are validated against the regions this aws-cdk-lib knows,
+ * Locations: `locations` and `homeRegion` are validated against the regions this aws-cdk-lib knows,
  * kept in contracts/regions.ts (generated, so the CLI never loads aws-cdk-lib/region-info). The table
  * must be exactly what the installed aws-cdk-lib says, and the CLI bundle must not carry aws-cdk-lib.
  */
@@ -35,7 +35,7 @@ describe('contracts/regions.ts', () => {
   };
 
   it('validates regions without aws-cdk-lib: the schema loads no CDK module, the CLI never region-info', async () => {
-    const schema = await packageImports('contracts/config.ts');
+    const schema = await packageImports('contracts/config/index.ts');
     expect(schema.inputs).toContain('contracts/regions.ts');
     expect(schema.imports.filter((p) => p.startsWith('aws-cdk-lib') || p === 'constructs')).toEqual([]);
     const cli = await packageImports('bin/synthmon.ts');

@@ -1,7 +1,7 @@
 /**
  * The SyntheticMonitor as CloudFormation: one synth (with the real local esbuild bundling) of a
  * stack whose configuration exercises every path, then assertions on the template; plus the
- * construct API (addCheck, accessors, eager validation) and fleets at the limits of DESIGN §10.
+ * construct API (addCheck, accessors, eager validation) and fleets at the limits of docs/DESIGN.md#stacks-that-scale.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -382,7 +382,7 @@ describe('construct API', () => {
   });
 });
 
-describe('fleets at the limits (DESIGN §10)', () => {
+describe('fleets at the limits (docs/DESIGN.md#stacks-that-scale)', () => {
   const limits = (stacks: readonly Stack[]) =>
     stacks.map((s) => {
       const json = Template.fromStack(s).toJSON();

@@ -1,5 +1,5 @@
 /**
- * Issue 15: the Node imitations of the backend (demo/replica.ts, test/support/ws-backend.ts,
+ * The imitations checked against the real stack: the Node imitations of the backend (demo/replica.ts, test/support/ws-backend.ts,
  * test/support/http-backend.ts, the CLI tests' backend in test/cli/support.ts) against the real
  * Django + DRF + Channels stack under daphne and nginx (./stack.ts), on the answers the probe
  * classifies by: the status of the same raw request (and for the API the challenge and DRF's

@@ -1,5 +1,5 @@
 /**
- * Issue 15, end to end on the real stack (./stack.ts): the shard runner (lambda/runner.ts, as the
+ * End to end on the real stack (./stack.ts): the shard runner (lambda/runner.ts, as the
  * Lambda handler builds it) probing the real backend and publishing through the real CloudWatch
  * SDK to the local recorder (test/support/cloudwatch-recorder.ts); and the built CLI
  * (`dist/synthmon.js probe --config … --json`) trusting the stack's CA through NODE_EXTRA_CA_CERTS.

@@ -1,5 +1,5 @@
 /**
- * The two checks of the seed (DESIGN §1) pointed at the real stack, run through the project's own
+ * The two checks of the seed (docs/DESIGN.md#the-problem) pointed at the real stack, run through the project's own
  * runChecks (the code path of the Lambda runner and `synthmon probe --config`).
  */
 import { parseConfig, type Check } from '../../contracts/config';

@@ -1,5 +1,5 @@
 /**
- * Issue 15: the seed's regressions (DESIGN §1) reproduced on a real Django 3.2 + DRF 3.14 +
+ * The real stack: the seed's regressions (docs/DESIGN.md#the-problem) reproduced on a real Django 3.2 + DRF 3.14 +
  * Channels 4 backend served by daphne 4, behind nginx 1.22 with TLS on loopback (./stack.ts), and
  * what the project's own probe code (runChecks, the runner's code path) reports for both checks:
  * the WebSocket (wss://localhost:<port>/ws/chat/?token=…, Origin https://indexo.ir) and the orders

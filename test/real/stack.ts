@@ -1,5 +1,5 @@
 /**
- * The real stack of `npm run test:real` (issue 15): the Django + DRF + Channels project in
+ * The real stack of `npm run test:real`: the Django + DRF + Channels project in
  * ./backend served by Debian's daphne, behind Debian's nginx terminating TLS on 127.0.0.1 with a
  * certificate made at start (demo/certs.ts). Everything lives in one temporary directory: the
  * SQLite database, daphne's Unix socket, nginx's configuration, pid, logs and temp paths.

@@ -1,5 +1,5 @@
 /**
- * The source tree's shape (DESIGN §8): no import cycles among source files (type-only and dynamic
+ * The source tree's shape (docs/DESIGN.md#folders-and-data-flow): no import cycles among source files (type-only and dynamic
  * imports count), shipped folders never import test or benchmark code, and the CLI (demo included)
  * never loads the CDK.
  */

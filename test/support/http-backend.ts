@@ -1,6 +1,6 @@
 /**
  * A loopback replica of the marketplace's `GET /api/auth/buyer/orders/` (Django REST Framework
- * behind a proxy), with switches for the regressions the monitor must name (DESIGN §2):
+ * behind a proxy), with switches for the regressions the monitor must name (docs/DESIGN.md#the-problem):
  * DRF authentication classes (TokenAuthentication on → 401 `WWW-Authenticate: Token` for a bad
  * token; off → DRF's defaults answer 403 "Authentication credentials were not provided."),
  * permissions, proxy statuses (502/503/504, SECURE_SSL_REDIRECT loops), slow or huge answers and

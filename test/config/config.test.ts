@@ -1,5 +1,5 @@
 /**
- * The configuration schema (DESIGN §4): every kind of mistake gets one exact message naming the
+ * The configuration schema (README.md#configuration): every kind of mistake gets one exact message naming the
  * path, what is expected and what was received; several mistakes are reported together; the seed
  * configuration parses with the documented defaults.
  */
@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseCheck, parseConfig } from '../contracts/config';
+import { ConfigError, loadConfigFile, parseCheck, parseConfig } from '../../contracts/config';
 
-import { http, problemsOf, withChecks, ws } from './config/support';
+import { http, problemsOf, withChecks, ws } from './support';
 
 describe('parseConfig', () => {
   it.each<[string, unknown, string]>([
@@ -171,7 +171,7 @@ describe('parseConfig', () => {
 
 describe('the seed configuration', () => {
   it('parses with the documented defaults', () => {
-    const config = loadConfigFile(new URL('../config/default.json', import.meta.url).pathname);
+    const config = loadConfigFile(new URL('../../config/default.json', import.meta.url).pathname);
     expect(config).toMatchObject({
       namespace: 'SyntheticMonitor',
       intervalSeconds: 60,
@@ -215,7 +215,7 @@ describe('the seed configuration', () => {
   });
 
   it('validates again once validated (the construct and the runner stacks re-validate)', () => {
-    const config = loadConfigFile(new URL('../config/default.json', import.meta.url).pathname);
+    const config = loadConfigFile(new URL('../../config/default.json', import.meta.url).pathname);
     expect(parseConfig(config)).toEqual(config);
   });
 });

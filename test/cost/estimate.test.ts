@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../contracts/config';
-import type { IntervalSeconds } from '../contracts/fleet';
-import { alarmDefinitions } from '../lib/alarms/definitions';
+import { parseConfig } from '../../contracts/config';
+import type { IntervalSeconds } from '../../contracts/fleet';
+import { alarmDefinitions } from '../../lib/alarms/definitions';
 import {
   benchmarkFleet,
   COST_ITEMS,
@@ -11,9 +11,9 @@ import {
   type CostItem,
   type CostLine,
   type CostReport,
-} from '../lib/cost/estimate';
-import priceTable from '../lib/cost/prices.json';
-import { planFleet } from '../lib/fleet/plan';
+} from '../../lib/cost/estimate';
+import priceTable from '../../lib/cost/prices.json';
+import { planFleet } from '../../lib/fleet/plan';
 
 /** One cold start every 2 h for a month: 12 × 730 / 24. */
 const COLD_STARTS_PER_MONTH = 365;
@@ -247,7 +247,7 @@ describe('estimateCost', () => {
     expect(formatCostTable(r)).toContain('Lambda compute (10 s)');
   });
 
-  it('prices the hosted peers at the same frequency, CloudWatch Synthetics at its one-minute floor (DESIGN §11 anchors)', () => {
+  it('prices the hosted peers at the same frequency, CloudWatch Synthetics at its one-minute floor (docs/DESIGN.md#cost-and-time-to-detect anchors)', () => {
     const peers = (r: CostReport) => Object.fromEntries(r.alternatives.map((a) => [a.name, a.usdPerCheckMonth]));
     expect(peers(estimateCost(fleet100at60()))).toEqual({
       cloudwatchSynthetics: expect.closeTo(52.56, 9),

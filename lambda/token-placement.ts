@@ -1,5 +1,5 @@
 /**
- * Token placement over a validated check, kept apart from the zod schema (contracts/config.ts) so
+ * Token placement over a validated check, kept apart from the zod schema (contracts/config/) so
  * the probes and the Lambda handler load without zod (it costs ~90 ms of a cold start).
  */
 import type { Check } from '../contracts/config';

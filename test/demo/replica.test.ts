@@ -2,10 +2,10 @@ import { request } from 'node:https';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import WebSocket from 'ws';
-import { parseCheck, type Check } from '../contracts/config';
-import { runCheck } from '../lambda/run-check';
-import { Regression, startReplica, type Replica } from '../demo/replica';
-import { rawUpgradeStatus } from './support/raw-upgrade';
+import { parseCheck, type Check } from '../../contracts/config';
+import { runCheck } from '../../lambda/run-check';
+import { Regression, startReplica, type Replica } from '../../demo/replica';
+import { rawUpgradeStatus } from '../support/raw-upgrade';
 
 const CANARY = 'c4n4rytok3n5ecret0replica0000000000000000';
 
