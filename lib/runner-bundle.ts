@@ -37,6 +37,7 @@ export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly e
   { specifier: '@aws-sdk/client-cloudwatch', entry: '@aws-sdk/client-cloudwatch', file: 'node_modules/@aws-sdk/client-cloudwatch/index.js' },
   { specifier: '@aws-sdk/client-ssm', entry: '@aws-sdk/client-ssm', file: 'node_modules/@aws-sdk/client-ssm/index.js' },
   { specifier: '@aws-sdk/client-dynamodb', entry: '@aws-sdk/client-dynamodb', file: 'node_modules/@aws-sdk/client-dynamodb/index.js' },
+  { specifier: '@aws-sdk/client-sns', entry: '@aws-sdk/client-sns', file: 'node_modules/@aws-sdk/client-sns/index.js' },
   {
     specifier: '@aws-sdk/client-secrets-manager',
     entry: '@aws-sdk/client-secrets-manager',

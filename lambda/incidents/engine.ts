@@ -408,7 +408,7 @@ export class IncidentEngine {
     let changed = false;
 
     if (state !== 'open') {
-      if (!failing.length) return claimed ? { item: { ...current, out } } : undefined;
+      if (!failing.length) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
       gen = current.gen + 1;
       const checks = Object.fromEntries(failing.map((v) => [v.name, checkOf(v)]));
       const firstFailureAt = Object.values(checks).map((c) => c.firstFailureAt).sort()[0]!;
@@ -436,7 +436,7 @@ export class IncidentEngine {
           changed = true;
         }
       }
-      if (!changed) return claimed ? { item: { ...current, out } } : undefined;
+      if (!changed) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
       last = doc!;
       if (!Object.keys(open).length) {
         doc = { ...doc!, checks: last.checks, members: [...members].sort(), resolvedAt: at };

@@ -4,7 +4,7 @@
  * the home region, where its alarm is (lib/incidents.ts). Nothing is published while deliveries succeed.
  */
 import type { StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { getCloudWatchClient } from '../metrics/publish';
+import { getCloudWatchClient, loadCloudWatchSdk } from '../metrics/publish';
 
 /** The metric's name (its alarm reads the same constant). */
 export const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
@@ -17,7 +17,7 @@ export async function publishNotificationFailures(
   const channels = Object.entries(failures).filter(([, n]) => n > 0);
   if (!channels.length) return undefined;
   try {
-    const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+    const { PutMetricDataCommand } = await loadCloudWatchSdk();
     const client = options.client ?? (await getCloudWatchClient(options.region));
     await client.send(
       new PutMetricDataCommand({

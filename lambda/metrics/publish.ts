@@ -76,7 +76,8 @@ export async function createCloudWatchClient(settings: ClientSettings = {}): Pro
 type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
 let cloudWatchSdk: Promise<CloudWatchSdk> | undefined;
 
-function loadCloudWatchSdk(): Promise<CloudWatchSdk> {
+/** The CloudWatch SDK module, loaded once (one lazy chunk: every importer goes through here). */
+export function loadCloudWatchSdk(): Promise<CloudWatchSdk> {
   cloudWatchSdk ??= import('@aws-sdk/client-cloudwatch');
   return cloudWatchSdk;
 }

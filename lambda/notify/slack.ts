@@ -8,7 +8,7 @@
  * characters"; a button's text 75 characters. With blocks, the top-level `text` is the fallback
  * shown in notifications (https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks).
  */
-import { endpointUrlProblem } from '../../contracts/config/notifications';
+import { endpointUrlProblem } from '../../contracts/config/endpoints';
 import type { Notification } from '../../contracts/notification';
 import type { Channel } from './channel';
 import { httpChannel, type BuiltRequest, type HttpChannelContext } from './http-channel';

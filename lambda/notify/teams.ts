@@ -5,7 +5,7 @@
  * (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using).
  * The workflow URL carries its signature (`sig=`): it is a token, never shown.
  */
-import { endpointUrlProblem } from '../../contracts/config/notifications';
+import { endpointUrlProblem } from '../../contracts/config/endpoints';
 import type { Notification } from '../../contracts/notification';
 import type { Channel } from './channel';
 import { httpChannel, type BuiltRequest, type HttpChannelContext } from './http-channel';

@@ -50,7 +50,7 @@ describe('parseCommandLine', () => {
 
   it('collects repeated --check names in order', () => {
     expect(parseCommandLine(['probe', '--config', 'c.json', '--check', 'b', '--check', 'a'])).toEqual({
-      command: 'probe', mode: 'config', configFile: 'c.json', checks: ['b', 'a'], noRetry: false, json: false, publish: false,
+      command: 'probe', mode: 'config', configFile: 'c.json', checks: ['b', 'a'], noRetry: false, json: false, publish: false, notify: false,
     });
   });
 

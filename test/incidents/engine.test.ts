@@ -231,6 +231,17 @@ describe('outages', () => {
     expect(actions(receiver.accepted)).toEqual(['trigger']);
   });
 
+  it('a page left in the outbox is delivered once when several locations retry it at the same time', async () => {
+    const engines = ['a', 'b', 'c'].map((l) => engineFor(dynamo, table, l, [channel()]));
+    receiver.status = 503;
+    await Promise.all(engines.map((e) => e.record([result('api', Outcome.REFUSED)], runAt(T0, ['api']))));
+    expect(receiver.accepted).toEqual([]);
+    receiver.status = 202;
+    const retries = await Promise.all(engines.map((e) => e.record([result('api', Outcome.REFUSED)], runAt(T0 + MIN, ['api']))));
+    expect(retries.flatMap((r) => r.deliveries.filter((d) => d.ok))).toHaveLength(1);
+    expect(actions(receiver.accepted)).toEqual(['trigger']);
+  });
+
   it('a channel outage: the page is retried on the next run, failures are counted, and it is delivered once', async () => {
     const [a, b] = ['a', 'b'].map((l) => engineFor(dynamo, table, l, [channel()]));
     receiver.status = 500;

@@ -197,7 +197,9 @@ function expectNoCanary(run: ChildRun, from: number): void {
 describe('deployed layout', () => {
   it('ships index.js small, the fleet file and every lazy chunk at the path require() resolves from index.js, and no source map', () => {
     const index = statSync(join(assetDir, 'index.js')).size;
-    expect(index).toBeLessThan(64 * 1024);
+    // 64 KB before the incident pipeline; the engine and the six channels run in every invocation
+    // that may page, so they are in index.js (measured 66.8 KB with them).
+    expect(index).toBeLessThan(80 * 1024);
     for (const chunk of LAZY_CHUNKS) {
       const code = readFileSync(join(assetDir, chunk.file), 'utf8');
       // Minified CommonJS, not an ESM wrapper the require() in index.js could not load.
