@@ -84,6 +84,7 @@
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { Dimension } from '../../contracts/metrics';
+import { InsightsQueryError, parseQuery } from './insights';
 import {
   alarmPeriodSeconds,
   parseMathExpression,
@@ -528,6 +529,14 @@ function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] 
   }
   if (periodSeconds * n > INSIGHTS_LOOKBACK_MS / 1000) {
     problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed 10800 s: only the latest 3 hours of data are evaluated`);
+  }
+  // The deployed query must parse with the grammar AWS documents (reserved keywords quoted, LIMIT
+  // within 500, ...): CloudFormation would otherwise roll back or the alarm never evaluate.
+  try {
+    parseQuery(d.query);
+  } catch (err) {
+    if (!(err instanceof InsightsQueryError)) throw err;
+    for (const p of err.problems) problems.push(`query is not valid Metrics Insights: ${p}`);
   }
   const q = d.select;
   const rendered = renderInsightsQuery(q);
