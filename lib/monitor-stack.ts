@@ -103,8 +103,8 @@ export function buildMonitorStacks(app: App, stackName: string, config: MonitorC
     );
   // `cdk deploy --all` deploys a stack after the stacks it depends on: the runners first, so every
   // location publishes before the home stack's alarms start their warm-up (ordering only, no
-  // references between the stacks). https://docs.aws.amazon.com/cdk/v2/guide/stacks.html
-  for (const runner of runners) monitor.addDependency(runner, 'runners publish before the alarms warm up');
+  // references between the stacks). aws-cdk-lib Stack.addStackDependency: "This can be used to define dependencies between any two stacks within an app".
+  for (const runner of runners) monitor.addStackDependency(runner, 'runners publish before the alarms warm up');
   return { monitor, runners };
 }
 

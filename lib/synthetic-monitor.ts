@@ -297,9 +297,8 @@ export class SyntheticMonitor extends Construct {
     for (const def of definitions) {
       const props = alarmProps(def, names.get(def.id)!, def.class === 'RunnerDropped' ? this.runnerFunctionName(runner, def) : undefined);
       const bytes = alarmBytes(props);
-      let scope: Construct;
+      let scope: Construct | undefined;
       if (def.class === 'RunnerDropped' || (home < inMonitorStack && bytes <= homeBytes && nested.length === 0)) {
-        scope = this;
         home++;
         homeBytes -= bytes;
       } else {
@@ -312,7 +311,7 @@ export class SyntheticMonitor extends Construct {
         last.alarms++;
         last.bytes += bytes;
       }
-      placed.set(def.id, new cloudwatch.CfnAlarm(scope, def.id, props));
+      placed.set(def.id, new cloudwatch.CfnAlarm(scope ?? this, def.id, props));
     }
     return placed;
   }

@@ -19,7 +19,9 @@ export const AlarmClass = {
 } as const;
 export type AlarmClass = (typeof AlarmClass)[keyof typeof AlarmClass];
 
-export type Statistic = 'Sum' | 'Average' | 'Minimum' | 'Maximum' | 'SampleCount';
+/** CloudWatch statistics (one definition: contracts/metrics.ts). */
+export type { Statistic } from '../../contracts/metrics';
+import type { Statistic } from '../../contracts/metrics';
 export type ComparisonOperator =
   | 'GreaterThanOrEqualToThreshold'
   | 'GreaterThanThreshold'
