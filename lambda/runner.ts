@@ -9,6 +9,7 @@
  */
 import type { FleetFile, FleetShard, HandlerEnv, ShardEvent } from '../contracts/handler-env';
 import type { CheckResult } from '../contracts/result';
+import { intervalsByCheck } from '../contracts/metrics';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
 import { runChecks, type RunChecksDeps, type TokenProvider } from './run-checks';
 
@@ -89,7 +90,7 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
     // Load the CloudWatch SDK while the probes wait on the network, not after the slowest check
     // (~50-80 ms on a cold container). A failure here surfaces, handled, when publishing.
     if (!deps.publishClient) getCloudWatchClient(deps.env.homeRegion).catch(() => undefined);
-    const intervals = new Map(shard.checks.map((c) => [c.name, c.intervalSeconds]));
+    const intervals = intervalsByCheck(shard.checks);
     const fast = shard.ticks > 1;
     const base = baseTime(event.scheduledTime, now());
 

@@ -68,8 +68,9 @@
  *    restart." The evaluation that ends warm-up is an ordinary one: its INSUFFICIENT_DATA → OK is a
  *    state change after warm-up, and the docs skip actions only *during* warm-up, so it is recorded and
  *    notifies. Warm-up therefore removes the false ALARM (and its OK) of an alarm created before its
- *    data exists (a Silent alarm treating missing data as breaching), not the one OK notification per
- *    new alarm.
+ *    data exists (a Silent alarm treating missing data as breaching), not the INSUFFICIENT_DATA → OK
+ *    of each new alarm: the monitor's alarms have no actions, and its notification rule does not
+ *    forward that transition (./events.ts; test/alarms/notifications.test.ts).
  *
  * Metric math alarms (MathAlarmDefinition):
  * 13. `a - b` of two metric queries is computed per period where both have a value, then judged
