@@ -103,3 +103,20 @@ export function alarmProps(def: AlarmDefinition, alarmName: string, runnerFuncti
 export function alarmBytes(props: CfnAlarmProps): number {
   return JSON.stringify(props).length + 120;
 }
+
+/**
+ * Alarm names a mute rule may target: MuteTargets, AlarmNames: "You can specify up to 100 alarm
+ * names" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MuteTargets.html).
+ */
+export const MAX_ALARMS_PER_MUTE_RULE = 100;
+
+/**
+ * Alarm names in groups a mute rule each can take (at most MAX_ALARMS_PER_MUTE_RULE), in order.
+ * Note: a mute rule mutes an alarm's *actions*; the monitor's alarms have none (lib/alarms/events.ts),
+ * so muting their notifications also needs the notification rule (or its target) to honour the window.
+ */
+export function muteRuleGroups(alarmNames: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < alarmNames.length; i += MAX_ALARMS_PER_MUTE_RULE) out.push(alarmNames.slice(i, i + MAX_ALARMS_PER_MUTE_RULE));
+  return out;
+}
