@@ -5,7 +5,10 @@
  * Limits (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
  * resources 500, outputs 200, parameters 200 per template, template body 1 MB from S3; dashboard
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html):
- * 0-500 widgets, an alarm widget 1-100 alarm ARNs.
+ * 0-500 widgets, an alarm widget 1-100 alarm ARNs. Metrics per graph: 100, the graph limit AWS states
+ * for GetMetricWidgetImage ("As many as 100 metrics in the graph",
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricWidgetImage.html), a
+ * conservative bound for a dashboard graph (the monitor's graphs hold at most 3 lines).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
