@@ -40,6 +40,7 @@ import type { Check, MonitorConfig } from '../contracts/config';
 import { Outcome } from '../contracts/outcomes';
 import type { CheckResult } from '../contracts/result';
 import { KINDS } from '../contracts/kinds';
+import { intervalsByCheck } from '../contracts/metrics';
 import { toMetricData } from '../lambda/metrics/datums';
 import { alarmDefinitions, AlarmClass, alarmPeriodSeconds, locationLabels, type AlarmDefinition } from '../lib/alarms/definitions';
 import { AlarmEvaluator, AlarmState, evaluateBetween, MetricStore, type AlarmTransition } from '../lib/alarms/evaluator';
@@ -175,7 +176,7 @@ function checkModels(config: MonitorConfig, p: MttdParams): CheckModel[] {
       phaseTimings: config.phaseTimings,
       locations,
       definitions,
-      intervals: new Map([[check.name, check.intervalSeconds]]),
+      intervals: intervalsByCheck([check]),
       shardHealthyMs: Math.max(...shard.checks.map((n) => healthyRunMs(byName.get(n)!, p))),
       maxPeriodMs,
       historyMs: (maxN + 3) * maxPeriodMs,

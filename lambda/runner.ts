@@ -11,6 +11,7 @@ import type { FleetFile, FleetShard, HandlerEnv, ShardEvent } from '../contracts
 import type { CheckResult } from '../contracts/result';
 import type { IncidentEngine, IncidentReport } from './incidents/engine';
 import { publishNotificationFailures } from './incidents/metrics';
+import { intervalsByCheck } from '../contracts/metrics';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
 import { runChecks, type RunChecksDeps } from './run-checks';
 import type { TokenStore } from './tokens';
@@ -109,7 +110,7 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
     // Load the CloudWatch SDK while the probes wait on the network, not after the slowest check
     // (~50-80 ms on a cold container). A failure here surfaces, handled, when publishing.
     if (!deps.publishClient) getCloudWatchClient(deps.env.homeRegion).catch(() => undefined);
-    const intervals = new Map(shard.checks.map((c) => [c.name, c.intervalSeconds]));
+    const intervals = intervalsByCheck(shard.checks);
     const fast = shard.ticks > 1;
     const base = baseTime(event.scheduledTime, now());
     if (deps.incidents && event.scheduledTime !== undefined && !(await claimed(deps.incidents, { shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }, deps.logError ?? console.error))) {

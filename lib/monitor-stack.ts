@@ -34,7 +34,7 @@ export class MonitorStack extends Stack {
     this.monitor = new SyntheticMonitor(this, 'Monitor', { ...props.monitor, config: props.config });
 
     new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'SNS topic every alarm notifies: subscribe a pager here (e-mail and HTTPS subscriptions must be confirmed before they receive pages)',
+      description: "SNS topic the alarms' ALARM and ALARM -> OK transitions go to: subscribe a pager here (e-mail and HTTPS subscriptions must be confirmed before they receive pages)",
       value: this.monitor.topic.topicArn,
     });
     const config = this.monitor.config;
@@ -101,6 +101,10 @@ export function buildMonitorStacks(app: App, stackName: string, config: MonitorC
           description: `synthmon runner in ${location} for ${stackName} (publishes to ${home})`,
         }),
     );
+  // `cdk deploy --all` deploys a stack after the stacks it depends on: the runners first, so every
+  // location publishes before the home stack's alarms start their warm-up (ordering only, no
+  // references between the stacks). aws-cdk-lib Stack.addStackDependency: "This can be used to define dependencies between any two stacks within an app".
+  for (const runner of runners) monitor.addStackDependency(runner, 'runners publish before the alarms warm up');
   return { monitor, runners };
 }
 

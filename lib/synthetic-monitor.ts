@@ -9,10 +9,10 @@
  * once, just before synthesis, by an aspect — the way aws-cdk's pipelines build their stages — so
  * every check added before `synth` is in it. Reading `config` or `plan` ends the adding.
  */
-import { createHash } from 'node:crypto';
 import { Aspects, Duration, NestedStack, RemovalPolicy, Stack, type IAspect } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -22,8 +22,10 @@ import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, parseConfig, type Check, type ConfigProblem, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
 import { ALARMS_PER_STACK, alarmsInMonitorStack } from '../contracts/fleet';
 import type { Outcome } from '../contracts/outcomes';
-import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, RUNNER_FUNCTION_NAME, type AlarmClass, type AlarmDefinition, type AlarmMetric } from './alarms/definitions';
-import { MonitorDashboard } from './dashboard';
+import { alarmBytes, alarmNameOf, alarmPrefixOf, alarmProps } from './alarms/deploy';
+import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, type AlarmClass, type AlarmDefinition } from './alarms/definitions';
+import { alarmStateChangePattern } from './alarms/events';
+import { DASHBOARD_BODY_BUDGET_BYTES, MonitorDashboard } from './dashboard';
 import { addMaintenanceMuteRules } from './maintenance';
 import { planFleet, type FleetPlan } from './fleet/plan';
 import { MonitorMetrics } from './metrics';
@@ -70,7 +72,7 @@ export interface SyntheticMonitorProps {
  * Failures{Reason} metrics, alarms that page one SNS topic, and a dashboard.
  */
 export class SyntheticMonitor extends Construct {
-  /** The one topic every alarm (and its recovery) notifies. */
+  /** The topic the notification rule forwards every alarm's ALARM and ALARM → OK to. */
   readonly topic: sns.Topic;
   /** The topic's encryption key (created here: an imported key's policy cannot be extended, see topicKey docs). */
   readonly topicKey: kms.Key;
@@ -79,7 +81,10 @@ export class SyntheticMonitor extends Construct {
   private readonly raw: Partial<MonitorConfigInput> & { checks: CheckInput[] };
   private readonly props: SyntheticMonitorProps;
   private sealed?: { config: MonitorConfig; plan: FleetPlan };
-  private built?: { alarms: Map<string, cloudwatch.IAlarm>; definitions: AlarmDefinition[]; runner?: ProbeRunner; dashboard: MonitorDashboard };
+  private built?: { alarmNames: ReadonlyMap<string, string>; definitions: AlarmDefinition[]; placed: ReadonlyMap<string, Construct>; runner?: ProbeRunner; dashboard: MonitorDashboard };
+  private readonly alarmRefs = new Map<string, cloudwatch.IAlarm>();
+  /** The EventBridge rule that forwards the alarms' real transitions to `topic` (set when the fleet is built). */
+  notificationRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: SyntheticMonitorProps = {}) {
     super(scope, id);
@@ -162,9 +167,14 @@ export class SyntheticMonitor extends Construct {
     return this.build().dashboard;
   }
 
-  /** Every alarm, in the order of alarmDefinitions. */
+  /** Every alarm, in the order of alarmDefinitions (references by name: their ARNs are computed, no stack outputs). */
   get alarms(): readonly cloudwatch.IAlarm[] {
-    return [...this.build().alarms.values()];
+    return this.build().definitions.map((d) => this.alarmRef(d.id));
+  }
+
+  /** The names of the alarms by definition id. */
+  get alarmNames(): ReadonlyMap<string, string> {
+    return this.build().alarmNames;
   }
 
   /** The alarm of a class for a check (its interval's Metrics Insights alarm, or its own fast Failing alarm). */
@@ -172,12 +182,21 @@ export class SyntheticMonitor extends Construct {
     const name = typeof check === 'string' ? check : check.name;
     const c = this.config.checks.find((x) => x.name === name);
     if (!c) throw new Error(`unknown check "${name}": the configured checks are ${this.config.checks.slice(0, 20).map((x) => `"${x.name}"`).join(', ')}`);
-    const { definitions, alarms } = this.build();
+    const { definitions } = this.build();
     const def =
       definitions.find((d) => d.type !== 'insights' && d.class === cls && d.check === name) ??
       definitions.find((d) => d.type === 'insights' && d.class === cls && d.select.where.Interval === String(c.intervalSeconds));
     if (!def) throw new Error(`check "${name}" has no ${cls} alarm`);
-    return alarms.get(def.id)!;
+    return this.alarmRef(def.id);
+  }
+
+  private alarmRef(id: string): cloudwatch.IAlarm {
+    let ref = this.alarmRefs.get(id);
+    if (!ref) {
+      ref = cloudwatch.Alarm.fromAlarmName(this, `${id}Ref`, this.build().alarmNames.get(id)!);
+      this.alarmRefs.set(id, ref);
+    }
+    return ref;
   }
 
   /** `Success` of a check. */
@@ -233,38 +252,74 @@ export class SyntheticMonitor extends Construct {
       : undefined;
 
     // Without a runner in this stack there is no runner function to watch for dropped runs.
-    const definitions = alarmDefinitions(config, plan).filter((d) => runner || d.class !== 'RunnerDropped');
-    const action = new cwActions.SnsAction(this.topic);
-    const alarms = new Map<string, cloudwatch.IAlarm>();
-    // The monitor stack keeps what its schedules and subscriptions leave of ALARMS_PER_STACK;
-    // the rest go to nested stacks of ALARMS_PER_STACK each.
-    const inMonitorStack = alarmsInMonitorStack(runner ? plan.shards.length : 0, config.notifications.emails.length + config.notifications.httpsEndpoints.length);
-    const nested: NestedStack[] = [];
-    const scopeOf = (i: number): Construct => {
-      if (i < inMonitorStack) return this;
-      const n = Math.floor((i - inMonitorStack) / ALARMS_PER_STACK);
-      if (n >= nested.length) nested.push(new NestedStack(this, `Alarms${n + 1}`, { description: `synthmon alarms ${inMonitorStack + n * ALARMS_PER_STACK + 1}+` }));
-      return nested[n]!;
-    };
-    definitions.forEach((def, i) => alarms.set(def.id, this.createAlarm(scopeOf(i), def, action, runner)));
+    // RunnerDropped goes first: it is the one alarm that references this stack (the function's
+    // name), so it stays in the monitor's stack and no nested stack needs a parameter or output.
+    const definitions = alarmDefinitions(config, plan)
+      .filter((d) => runner || d.class !== 'RunnerDropped')
+      .sort((a, b) => Number(b.class === 'RunnerDropped') - Number(a.class === 'RunnerDropped'));
+    const prefix = this.alarmPrefix();
+    const names = new Map(definitions.map((d) => [d.id, alarmNameOf(`${prefix}-${d.id}`)]));
+    const placed = this.placeAlarms(definitions, names, runner, plan, config);
     addMaintenanceMuteRules(this, config, definitions);
-
     const dashboard = new MonitorDashboard(this, 'Dashboard', {
       config,
       plan,
       metrics: this.metrics,
       // The fleet's alarms (class, Silent, RunnerDropped), not the per-check and per-host ones: a
       // thousand fast checks or TLS hosts would fill ten status widgets and most of a 1 MB template.
-      alarms: definitions.filter((d) => d.type === 'insights' || d.class === 'Silent' || d.class === 'RunnerDropped').map((d) => alarms.get(d.id)!),
+      // Their ARNs are computed from their names: no cross-stack output per alarm.
+      alarmNames: definitions.filter((d) => d.type === 'insights' || d.class === 'Silent' || d.class === 'RunnerDropped').map((d) => names.get(d.id)!),
       ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}),
     });
     for (const email of config.notifications.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     for (const url of config.notifications.httpsEndpoints) {
       this.topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
     }
-    this.built = { alarms, definitions, ...(runner ? { runner } : {}), dashboard };
+    // The alarms have no actions: this rule forwards their real transitions (→ ALARM, ALARM → OK)
+    // to the topic, never INSUFFICIENT_DATA → OK (lib/alarms/events.ts).
+    this.notificationRule = new events.Rule(this, 'AlarmStateChanges', {
+      description: `synthmon: forwards ALARM and ALARM -> OK of the alarms named ${prefix}-* to the alarm topic`.slice(0, 512),
+      eventPattern: alarmStateChangePattern(prefix),
+      targets: [new targets.SnsTopic(this.topic)],
+    });
+    this.built = { alarmNames: names, definitions, placed, ...(runner ? { runner } : {}), dashboard };
     suppressMonitorFindings(this, runner);
     return this.built;
+  }
+
+  /**
+   * Alarms, each a raw AWS::CloudWatch::Alarm (lib/alarms/deploy.ts), placed in the monitor's stack
+   * while it has room (ALARMS_PER_STACK resources beside its schedules and subscriptions, and bytes
+   * beside its dashboard and schedules) and in nested stacks of at most ALARMS_PER_STACK alarms and
+   * NESTED_STACK_BUDGET_BYTES each. Nothing crosses the stack boundary: names are known, ARNs computed.
+   */
+  private placeAlarms(definitions: readonly AlarmDefinition[], names: ReadonlyMap<string, string>, runner: ProbeRunner | undefined, plan: FleetPlan, config: MonitorConfig): Map<string, Construct> {
+    const homeSchedules = runner ? plan.shards.length : 0;
+    const inMonitorStack = alarmsInMonitorStack(homeSchedules, config.notifications.emails.length + config.notifications.httpsEndpoints.length);
+    let homeBytes = Math.max(0, MONITOR_STACK_ALARM_BUDGET_BYTES - homeSchedules * SCHEDULE_BYTES);
+    const nested: { stack: NestedStack; alarms: number; bytes: number }[] = [];
+    const placed = new Map<string, Construct>();
+    let home = 0;
+    for (const def of definitions) {
+      const props = alarmProps(def, names.get(def.id)!, def.class === 'RunnerDropped' ? this.runnerFunctionName(runner, def) : undefined);
+      const bytes = alarmBytes(props);
+      let scope: Construct | undefined;
+      if (def.class === 'RunnerDropped' || (home < inMonitorStack && bytes <= homeBytes && nested.length === 0)) {
+        home++;
+        homeBytes -= bytes;
+      } else {
+        let last = nested[nested.length - 1];
+        if (!last || last.alarms >= ALARMS_PER_STACK || last.bytes + bytes > NESTED_STACK_BUDGET_BYTES) {
+          last = { stack: new NestedStack(this, `Alarms${nested.length + 1}`, { description: `synthmon alarms (part ${nested.length + 1})` }), alarms: 0, bytes: 0 };
+          nested.push(last);
+        }
+        scope = last.stack;
+        last.alarms++;
+        last.bytes += bytes;
+      }
+      placed.set(def.id, new cloudwatch.CfnAlarm(scope ?? this, def.id, props));
+    }
+    return placed;
   }
 
   private runnerFunctionName(runner: ProbeRunner | undefined, def: AlarmDefinition): string {
@@ -272,87 +327,51 @@ export class SyntheticMonitor extends Construct {
     return runner.function.functionName;
   }
 
-  /** Alarm names: unique per stack and monitor, so two monitors in one stack cannot collide. */
   /** The incident table's name (fixed, so runner stacks in other regions find it by name). */
   get incidentTableName(): string {
     return incidentTableName(this.alarmPrefix());
   }
 
-  private alarmPrefix(): string {
-    return `${Stack.of(this).stackName}-${this.node.id}`;
-  }
-
-  private createAlarm(scope: Construct, def: AlarmDefinition, action: cloudwatch.IAlarmAction, runner: ProbeRunner | undefined): cloudwatch.IAlarm {
-    const alarmName = alarmNameOf(`${this.alarmPrefix()}-${def.id}`);
-    const warmUp = def.warmUpMinutes ? { warmUpConfiguration: { warmUpPeriodDurationInMinutes: def.warmUpMinutes } } : {};
-    if (def.type === 'insights') {
-      const cfn = new cloudwatch.CfnAlarm(scope, def.id, {
-        alarmName,
-        alarmDescription: def.description,
-        metrics: [{ id: 'q', expression: def.query, period: def.periodSeconds, returnData: true }],
-        threshold: def.threshold,
-        comparisonOperator: def.comparisonOperator,
-        evaluationPeriods: def.evaluationPeriods,
-        datapointsToAlarm: def.datapointsToAlarm,
-        treatMissingData: def.treatMissingData,
-        actionsEnabled: true,
-        alarmActions: [action.bind(this, FAKE_ALARM).alarmActionArn],
-        okActions: [action.bind(this, FAKE_ALARM).alarmActionArn],
-        ...warmUp,
-      });
-      return cloudwatch.Alarm.fromAlarmArn(scope, `${def.id}Ref`, cfn.attrArn);
-    }
-    const metricOf = (m: AlarmMetric) =>
-      new cloudwatch.Metric({
-        namespace: m.namespace,
-        metricName: m.metricName,
-        dimensionsMap: Object.fromEntries(Object.entries(m.dimensions).map(([k, v]) => [k, v === RUNNER_FUNCTION_NAME ? this.runnerFunctionName(runner, def) : v])),
-        statistic: m.statistic,
-        period: Duration.seconds(m.periodSeconds),
-      });
-    const alarm = new cloudwatch.Alarm(scope, def.id, {
-      alarmName,
-      alarmDescription: def.description,
-      metric:
-        def.type === 'math'
-          ? new cloudwatch.MathExpression({
-              expression: def.expression,
-              usingMetrics: Object.fromEntries(Object.entries(def.metrics).map(([id, m]) => [id, metricOf(m)])),
-              label: def.label,
-              period: Duration.seconds(def.periodSeconds),
-            })
-          : metricOf(def.metric),
-      threshold: def.threshold,
-      comparisonOperator: def.comparisonOperator as cloudwatch.ComparisonOperator,
-      evaluationPeriods: def.evaluationPeriods,
-      datapointsToAlarm: def.datapointsToAlarm,
-      treatMissingData: def.treatMissingData as cloudwatch.TreatMissingData,
-    });
-    if (def.warmUpMinutes) (alarm.node.defaultChild as cloudwatch.CfnAlarm).warmUpConfiguration = warmUp.warmUpConfiguration;
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
-    return alarm;
+  /**
+   * The prefix of this monitor's alarm names (lib/alarms/deploy.ts, alarmPrefixOf): the stack name
+   * and the construct path below it, so two monitors anywhere in one app never share an alarm name.
+   */
+  alarmPrefix(): string {
+    const stack = Stack.of(this);
+    const below = this.node.scopes.slice(this.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
+    return alarmPrefixOf(stack.stackName, below, this.node.path);
   }
 
   private createTopic(key: kms.Key): sns.Topic {
     const stack = Stack.of(this);
-    // CloudWatch publishes alarm notifications as its service principal, which needs the key; only
-    // for this account's alarms (confused deputy).
+    // The AWS services that publish to the encrypted topic need the key, with exactly the statement
+    // the SNS developer guide documents ("Enable compatibility between event sources from AWS
+    // services and encrypted topics": "To allow the AWS service to have the kms:GenerateDataKey* and
+    // kms:Decrypt permissions, add the following statement to the KMS policy" — Principal
+    // {"Service": "service.amazonaws.com"}, Action kms:GenerateDataKey* and kms:Decrypt, Resource
+    // "*", no condition; https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). No
+    // aws:SourceAccount / aws:SourceArn condition: no primary source says these services' KMS calls
+    // carry them, and if they did not every page would be dropped silently. An encryption-context
+    // condition (kms:EncryptionContext:aws:sns:topicArn) would need the topic's ARN in its own
+    // key's policy: a circular reference in one template.
+    // - events.amazonaws.com: the notification rule publishes every page (lib/alarms/events.ts);
+    //   EventBridge's own guide names the same actions for a customer managed key
+    //   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html:
+    //   "Principal": { "Service": "events.amazonaws.com" }, "Action": [ "kms:GenerateDataKey", "kms:Decrypt" ]).
+    // - cloudwatch.amazonaws.com: the monitor's alarms have no actions, but `topic` is public and an
+    //   alarm of your own may notify it directly.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccountToUseTheKey',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        sid: 'AllowAwsServicesToPublishToTheEncryptedTopic',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
-        },
       }),
     );
     const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'synthmon alarms', masterKey: key, enforceSSL: true });
     // The topic policy CDK writes for enforceSSL replaces SNS's default policy, so CloudWatch's
-    // right to publish is stated explicitly, limited to this account's alarms.
+    // right to publish (alarms of your own) is stated explicitly, limited to this account's alarms;
+    // the notification rule's target adds EventBridge's.
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
@@ -369,17 +388,12 @@ export class SyntheticMonitor extends Construct {
   }
 }
 
-/**
- * CloudWatch alarm names are at most 255 characters; a longer one keeps its start and ends in a
- * hash of the whole, so two long names never collide by truncation.
- */
-function alarmNameOf(name: string): string {
-  if (name.length <= 255) return name;
-  return `${name.slice(0, 246)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
-}
-
-/** Only to resolve an SnsAction's ARN for an L1 alarm (SnsAction.bind ignores the alarm). */
-const FAKE_ALARM = { alarmArn: '', alarmName: '' } as unknown as cloudwatch.IAlarm;
+/** Bytes of alarms the monitor's own stack may hold besides the dashboard and its schedules (1 MB template limit, see DASHBOARD_BODY_BUDGET_BYTES). */
+const MONITOR_STACK_ALARM_BUDGET_BYTES = 1_000_000 - 2 * DASHBOARD_BODY_BUDGET_BYTES - 150_000;
+/** Bytes one runner schedule takes in a template, rounded up. */
+const SCHEDULE_BYTES = 1_000;
+/** Bytes of alarms per nested stack: within CloudFormation's 1 MB template with room for its own framing. */
+const NESTED_STACK_BUDGET_BYTES = 900_000;
 
 /** Stands in for the first check during eager validation of a monitor that has none yet. */
 const PLACEHOLDER_CHECK = { name: 'placeholder', kind: 'http', url: 'https://example.com/' } as const;

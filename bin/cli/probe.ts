@@ -6,6 +6,7 @@
 import type { Check, MonitorConfig } from '../../contracts/config';
 import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
 import { kindForUrl } from '../../contracts/kinds';
+import { intervalsByCheck } from '../../contracts/metrics';
 import { ConfigError, ENV_NAME_RE, formatPath, homeRegionOf, loadConfigFile, parseConfig, problemText, redactCredentials, type ConfigProblem } from '../../contracts/config';
 import { HandlerEnvVar, TABLE_NAME_RE } from '../../contracts/handler-env';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
@@ -280,7 +281,7 @@ async function publish(
     ...options,
     // As the runner publishes a run: the checks' intervals (fast checks high-resolution, the
     // Interval copy of Failures) and the run's own time on every datapoint.
-    intervals: new Map(run.checks.map((c) => [c.name, c.intervalSeconds])),
+    intervals: intervalsByCheck(run.checks),
     timestamp: run.startedAt,
     // EMF lines through the scrubbing writer; the publisher's JSON error log is replaced by our line.
     writeLine: (line) => io.out(line),

@@ -2,10 +2,10 @@
  * Check results → CloudWatch datapoints (DESIGN §6). Pure: the publisher sends these to
  * PutMetricData and, when CloudWatch stays unavailable, writes the very same datapoints as EMF.
  */
-import type { Dimension as CloudWatchDimension, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { CheckResult } from '../../contracts/result';
 import { isFastInterval } from '../../contracts/fleet';
-import { Dimension, MetricName, MetricUnit, PHASE_METRICS } from '../../contracts/metrics';
+import { metricIdentity, PHASE_METRICS, type MetricIdentity } from '../../contracts/metrics';
 
 export interface MetricDataOptions {
   /** Also emit DnsTime/ConnectTime/TlsTime/FirstByteTime when measured (each costs money monthly). @default false */
@@ -34,43 +34,28 @@ export interface MetricDataOptions {
  * url, message or evidence.
  */
 export function toMetricData(results: readonly CheckResult[], options: MetricDataOptions = {}): MetricDatum[] {
+  // Metrics never carry a namespace here (PutMetricData takes it per call): identities are built
+  // with an empty one and only their name, dimensions and unit are used.
+  const NS = '';
   const data: MetricDatum[] = [];
   for (const result of results) {
-    const checkOnly: CloudWatchDimension[] = [{ Name: Dimension.CHECK, Value: result.check }];
     const timestamp = options.timestamp ?? metricTimestamp(result.startedAt);
     const interval = options.intervals?.get(result.check);
     const highResolution = interval !== undefined && isFastInterval(interval);
-    const datum = (name: MetricName, value: number, dimensions: CloudWatchDimension[]): MetricDatum => ({
-      MetricName: name,
-      Unit: MetricUnit[name],
-      Value: value,
-      Dimensions: dimensions,
-      ...(timestamp ? { Timestamp: timestamp } : {}),
-      ...(highResolution ? { StorageResolution: 1 } : {}),
-    });
+    const push = (metric: MetricIdentity, value: number) => data.push(datumOf(metric, value, timestamp, highResolution));
 
-    data.push(datum(MetricName.SUCCESS, result.ok ? 1 : 0, checkOnly));
-    data.push(datum(MetricName.DURATION, finiteOrZero(result.timings.totalMs), checkOnly));
+    push(metricIdentity.success(NS, result.check), result.ok ? 1 : 0);
+    push(metricIdentity.duration(NS, result.check), finiteOrZero(result.timings.totalMs));
     if (!result.ok) {
-      data.push(
-        datum(MetricName.FAILURES, 1, [...checkOnly, { Name: Dimension.REASON, Value: result.outcome }]),
-      );
-      if (interval !== undefined) {
-        data.push(
-          datum(MetricName.FAILURES, 1, [
-            ...checkOnly,
-            { Name: Dimension.INTERVAL, Value: String(interval) },
-            { Name: Dimension.REASON, Value: result.outcome },
-          ]),
-        );
-      }
+      push(metricIdentity.failures(NS, result.check, result.outcome), 1);
+      if (interval !== undefined) push(metricIdentity.failuresOfInterval(NS, result.check, interval, result.outcome), 1);
     }
     if (options.phaseTimings) {
       for (const phase of PHASE_METRICS) {
         const ms = result.timings[phase.timing];
         // A phase that never happened (refused before TLS, a reused connection) has no datapoint:
         // publishing 0 would drag the phase's average down and hide a slow handshake.
-        if (typeof ms === 'number' && Number.isFinite(ms)) data.push(datum(phase.name, ms, checkOnly));
+        if (typeof ms === 'number' && Number.isFinite(ms)) push(metricIdentity.phase(NS, phase.name, result.check), ms);
       }
     }
   }
@@ -90,30 +75,25 @@ export function toMetricData(results: readonly CheckResult[], options: MetricDat
     });
   }
   for (const [host, { days, timestamp, highResolution }] of hosts) {
-    data.push({
-      MetricName: MetricName.CERTIFICATE_DAYS_LEFT,
-      Unit: MetricUnit.CertificateDaysLeft,
-      Value: days,
-      Dimensions: [{ Name: Dimension.HOST, Value: host }],
-      ...(timestamp ? { Timestamp: timestamp } : {}),
-      ...(highResolution ? { StorageResolution: 1 } : {}),
-    });
+    data.push(datumOf(metricIdentity.certificateDaysLeft(NS, host), days, timestamp, highResolution));
   }
   if (options.heartbeat) {
     const { shard, location, highResolution } = options.heartbeat;
-    data.push({
-      MetricName: MetricName.SHARD_RESULTS,
-      Unit: MetricUnit.ShardResults,
-      Value: results.length,
-      Dimensions: [
-        { Name: Dimension.SHARD, Value: shard },
-        { Name: Dimension.LOCATION, Value: location },
-      ],
-      ...(options.timestamp ? { Timestamp: options.timestamp } : {}),
-      ...(highResolution ? { StorageResolution: 1 } : {}),
-    });
+    data.push(datumOf(metricIdentity.shardResults(NS, shard, location), results.length, options.timestamp, highResolution ?? false));
   }
   return data;
+}
+
+/** A PutMetricData datum of a metric identity (name, unit and dimensions from contracts/metrics.ts). */
+function datumOf(metric: MetricIdentity, value: number, timestamp: Date | undefined, highResolution: boolean): MetricDatum {
+  return {
+    MetricName: metric.metricName,
+    Unit: metric.unit,
+    Value: value,
+    Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    ...(timestamp ? { Timestamp: timestamp } : {}),
+    ...(highResolution ? { StorageResolution: 1 } : {}),
+  };
 }
 
 /**

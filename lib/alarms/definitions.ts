@@ -26,7 +26,7 @@
 import { homeRegionOf, INSIGHTS_MAX_WINDOW_SECONDS, STANDARD_MAX_WINDOW_SECONDS, type Check, type MonitorConfig } from '../../contracts/config';
 import { isFastInterval } from '../../contracts/fleet';
 import { KINDS, tlsHostOf } from '../../contracts/kinds';
-import { Dimension, MetricName } from '../../contracts/metrics';
+import { Dimension, MetricName, metricIdentity, type MetricIdentity } from '../../contracts/metrics';
 import { CAUSE_RUNBOOK, Outcome, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
 import { planFleet, type FleetPlan } from '../fleet/plan';
 import {
@@ -91,6 +91,14 @@ export function warmUpMinutes(config: MonitorConfig, plan: FleetPlan = planFleet
   const longest = Math.max(...plan.shards.map((s) => s.invokeEverySeconds));
   const periods = Math.max(config.alarms.silent.evaluationPeriods, config.alarms.failing.evaluationPeriods);
   return Math.min(2880, Math.max(5, Math.ceil((longest * (periods + 1)) / 60)));
+}
+
+/**
+ * A metric of the monitor (contracts/metrics.ts, the identity the publisher writes) as an alarm
+ * reads it. The unit stays out: an alarm with a Unit sees only datapoints published with it.
+ */
+function alarmMetric(metric: MetricIdentity, statistic: AlarmMetric['statistic'], periodSeconds: number): AlarmMetric {
+  return { namespace: metric.namespace, metricName: metric.metricName, dimensions: metric.dimensions, statistic, periodSeconds };
 }
 
 function describe(lines: readonly string[]): string {
@@ -216,13 +224,7 @@ function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): 
   const q = quorumOf(config);
   // Several locations: one more period or two for the late locations' datapoints (see latePeriods).
   const failing = withLatePeriods(config, config.alarms.fastFailing, check.intervalSeconds, STANDARD_MAX_WINDOW_SECONDS);
-  const metric = (statistic: AlarmMetric['statistic']): AlarmMetric => ({
-    namespace: config.namespace,
-    metricName: MetricName.SUCCESS,
-    dimensions: { [Dimension.CHECK]: check.name },
-    statistic,
-    periodSeconds: check.intervalSeconds,
-  });
+  const metric = (statistic: AlarmMetric['statistic']): AlarmMetric => alarmMetric(metricIdentity.success(config.namespace, check.name), statistic, check.intervalSeconds);
   const common = {
     class: AlarmClass.FAILING,
     id: `${AlarmClass.FAILING}-${check.name}`,
@@ -266,13 +268,7 @@ function silentAlarm(config: MonitorConfig, shard: FleetPlan['shards'][number], 
     id: `${AlarmClass.SILENT}-${shard.id}-${location}`,
     shard: shard.id,
     location,
-    metric: {
-      namespace: config.namespace,
-      metricName: MetricName.SHARD_RESULTS,
-      dimensions: { [Dimension.SHARD]: shard.id, [Dimension.LOCATION]: location },
-      statistic: 'SampleCount',
-      periodSeconds,
-    },
+    metric: alarmMetric(metricIdentity.shardResults(config.namespace, shard.id, location), 'SampleCount', periodSeconds),
     comparisonOperator: 'LessThanThreshold',
     threshold: silent.threshold,
     evaluationPeriods: silent.evaluationPeriods,
@@ -342,13 +338,7 @@ function certificateAlarm(config: MonitorConfig, host: string, warmUp: number): 
     class: AlarmClass.CERTIFICATE_EXPIRING,
     id: `${AlarmClass.CERTIFICATE_EXPIRING}-${host}`,
     host,
-    metric: {
-      namespace: config.namespace,
-      metricName: MetricName.CERTIFICATE_DAYS_LEFT,
-      dimensions: { [Dimension.HOST]: host },
-      statistic: 'Minimum',
-      periodSeconds: 3600,
-    },
+    metric: alarmMetric(metricIdentity.certificateDaysLeft(config.namespace, host), 'Minimum', 3600),
     comparisonOperator: 'LessThanThreshold',
     threshold: daysLeft,
     evaluationPeriods: 1,

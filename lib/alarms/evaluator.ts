@@ -68,8 +68,9 @@
  *    restart." The evaluation that ends warm-up is an ordinary one: its INSUFFICIENT_DATA → OK is a
  *    state change after warm-up, and the docs skip actions only *during* warm-up, so it is recorded and
  *    notifies. Warm-up therefore removes the false ALARM (and its OK) of an alarm created before its
- *    data exists (a Silent alarm treating missing data as breaching), not the one OK notification per
- *    new alarm.
+ *    data exists (a Silent alarm treating missing data as breaching), not the INSUFFICIENT_DATA → OK
+ *    of each new alarm: the monitor's alarms have no actions, and its notification rule does not
+ *    forward that transition (./events.ts; test/alarms/notifications.test.ts).
  *
  * Metric math alarms (MathAlarmDefinition):
  * 13. `a - b` of two metric queries is computed per period where both have a value, then judged
@@ -84,6 +85,7 @@
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { Dimension } from '../../contracts/metrics';
+import { InsightsQueryError, parseQuery } from './insights';
 import {
   alarmPeriodSeconds,
   parseMathExpression,
@@ -528,6 +530,14 @@ function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] 
   }
   if (periodSeconds * n > INSIGHTS_LOOKBACK_MS / 1000) {
     problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed 10800 s: only the latest 3 hours of data are evaluated`);
+  }
+  // The deployed query must parse with the grammar AWS documents (reserved keywords quoted, LIMIT
+  // within 500, ...): CloudFormation would otherwise roll back or the alarm never evaluate.
+  try {
+    parseQuery(d.query);
+  } catch (err) {
+    if (!(err instanceof InsightsQueryError)) throw err;
+    for (const p of err.problems) problems.push(`query is not valid Metrics Insights: ${p}`);
   }
   const q = d.select;
   const rendered = renderInsightsQuery(q);

@@ -4,6 +4,7 @@
  * evaluates with CloudWatch's semantics. A test compares the synthesized template with these.
  * No CDK import, so the CLI, the demo and the bench load it cheaply.
  */
+import { renderQuery, type InsightsQuery } from './insights';
 
 /** The paging classes. */
 export const AlarmClass = {
@@ -18,7 +19,9 @@ export const AlarmClass = {
 } as const;
 export type AlarmClass = (typeof AlarmClass)[keyof typeof AlarmClass];
 
-export type Statistic = 'Sum' | 'Average' | 'Minimum' | 'Maximum' | 'SampleCount';
+/** CloudWatch statistics (one definition: contracts/metrics.ts). */
+export type { Statistic } from '../../contracts/metrics';
+import type { Statistic } from '../../contracts/metrics';
 export type ComparisonOperator =
   | 'GreaterThanOrEqualToThreshold'
   | 'GreaterThanThreshold'
@@ -143,13 +146,24 @@ export function parseMathExpression(expression: string): { readonly minuend: str
   return m ? { minuend: m[1]!, subtrahend: m[2]! } : undefined;
 }
 
-/** Render an InsightsSelect as Metrics Insights SQL (the one renderer the construct and the evaluator use). */
+/** The InsightsSelect as a general Metrics Insights query (GROUP BY one key, ORDER BY the aggregate, descending). */
+export function insightsQueryOf(q: InsightsSelect): InsightsQuery {
+  return {
+    aggregate: q.aggregate,
+    metricName: q.metricName,
+    namespace: q.namespace,
+    schemaDimensions: q.schemaDimensions,
+    where: q.where,
+    groupBy: [q.groupBy],
+    orderBy: { aggregate: q.aggregate, direction: 'DESC' },
+    limit: q.limit,
+  };
+}
+
+/**
+ * Render an InsightsSelect as Metrics Insights SQL through the monitor's one renderer
+ * (./insights.ts: every identifier double-quoted, so no name collides with a reserved keyword).
+ */
 export function renderInsightsQuery(q: InsightsSelect): string {
-  const schema = [JSON.stringify(q.namespace), ...q.schemaDimensions].join(', ');
-  const where = Object.entries(q.where).map(([k, v]) => `${k} = '${v.replace(/'/g, "''")}'`);
-  return (
-    `SELECT ${q.aggregate}(${q.metricName}) FROM SCHEMA(${schema})` +
-    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` GROUP BY ${q.groupBy} ORDER BY ${q.aggregate}() DESC LIMIT ${q.limit}`
-  );
+  return renderQuery(insightsQueryOf(q));
 }

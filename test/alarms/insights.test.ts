@@ -3,7 +3,9 @@ import { AlarmEvaluator, evaluateBetween, InvalidAlarmDefinitionError, MAX_CONTR
 import { renderInsightsQuery } from '../../lib/alarms/model';
 import { datum, failure, insightsAlarm, MIN, NS, SEC, T0 } from './helpers';
 
-const QUERY_60S_REFUSED = `SELECT SUM(Failures) FROM SCHEMA("SyntheticMonitor", Check, Interval, Reason) WHERE Interval = '60' AND Reason = 'refused' GROUP BY Check ORDER BY SUM() DESC LIMIT 500`;
+const QUERY_60S_REFUSED = `SELECT SUM("Failures") FROM SCHEMA("SyntheticMonitor", "Check", "Interval", "Reason") WHERE "Interval" = '60' AND "Reason" = 'refused' GROUP BY "Check" ORDER BY SUM() DESC LIMIT 500`;
+/** What main deployed before every identifier was quoted: CHECK and INTERVAL are reserved keywords. */
+const UNQUOTED_QUERY = `SELECT SUM(Failures) FROM SCHEMA("SyntheticMonitor", Check, Interval, Reason) WHERE Interval = '60' AND Reason = 'refused' GROUP BY Check ORDER BY SUM() DESC LIMIT 500`;
 const summary = (ts: readonly AlarmTransition[]) => ts.map((t) => `${t.contributor ?? '(alarm)'}:${t.from}→${t.to}`);
 
 describe('Metrics Insights multi-time-series alarms', () => {
@@ -210,8 +212,25 @@ describe('Metrics Insights multi-time-series alarms', () => {
     ['a different LIMIT', QUERY_60S_REFUSED.replace('LIMIT 500', 'LIMIT 100')],
     ['another Reason', QUERY_60S_REFUSED.replace("'refused'", "'forbidden'")],
     ['extra whitespace', QUERY_60S_REFUSED.replace('GROUP BY', 'GROUP  BY')],
+    ['an unquoted metric name that is no keyword', QUERY_60S_REFUSED.replace('"Failures"', 'Failures')],
   ])('throws when the deployed query differs from the modelled select (%s)', (_what, query) => {
     expect(() => new AlarmEvaluator(insightsAlarm({ query }))).toThrow(/Refused-60s: query must be exactly what select renders to/);
+  });
+
+  it('rejects the unquoted query main deployed: CHECK and INTERVAL are reserved keywords', () => {
+    let error: unknown;
+    try {
+      new AlarmEvaluator(insightsAlarm({ query: UNQUOTED_QUERY }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidAlarmDefinitionError);
+    expect((error as InvalidAlarmDefinitionError).problems.filter((p) => p.startsWith('query is not valid'))).toEqual([
+      'query is not valid Metrics Insights: label key Check at position 53 is a reserved keyword and must be enclosed in double quotes',
+      'query is not valid Metrics Insights: label key Interval at position 60 is a reserved keyword and must be enclosed in double quotes',
+      'query is not valid Metrics Insights: label key Interval at position 84 is a reserved keyword and must be enclosed in double quotes',
+      'query is not valid Metrics Insights: label key Check at position 132 is a reserved keyword and must be enclosed in double quotes',
+    ]);
   });
 
   it('rejects an evaluation window longer than the 3 hours an Insights alarm can see', () => {

@@ -56,7 +56,7 @@ describe('the monitor stack budget', () => {
     ['5,000 fast checks from one location', generatedFleet(5_000, { intervalSeconds: 10 })],
     // Issue 14: from several locations a fast check's Failing alarm is metric math (three queries, not one).
     ['5,000 fast checks from three locations', generatedFleet(5_000, { intervalSeconds: 10, locations: ['eu-west-1', 'us-east-1', 'ap-south-1'] })],
-  ])('accepts %s, and every stack synthesizes within 500 resources and 1 MB', (_what, input) => {
+  ])('accepts %s, and every stack synthesizes within 500 resources and 1 MB', { timeout: 600_000 }, (_what, input) => {
     expect(() => parseConfig(input)).not.toThrow();
     for (const { resources, bytes } of stackSizes(input)) {
       expect(resources).toBeLessThanOrEqual(STACK_MAX_RESOURCES);

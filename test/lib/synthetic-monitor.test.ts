@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../contracts/config';
 import { FLEET_FILE, HandlerEnvVar, type FleetFile } from '../../contracts/handler-env';
@@ -192,12 +192,14 @@ describe('alarms', () => {
         DatapointsToAlarm: def.datapointsToAlarm,
         TreatMissingData: def.treatMissingData,
         WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: def.warmUpMinutes },
-        AlarmActions: [{ Ref: id(monitor.topic) }],
-        OKActions: [{ Ref: id(monitor.topic) }],
       });
+      // No actions: the notification rule forwards the real transitions (see 'notifications' below).
+      expect(p).not.toHaveProperty('AlarmActions');
+      expect(p).not.toHaveProperty('OKActions');
+      expect(p).not.toHaveProperty('InsufficientDataActions');
     }
     expect(find(insights.find((d) => d.id === 'Refused-120s')!)).toMatchObject({
-      Metrics: [{ Expression: `SELECT SUM(Failures) FROM SCHEMA("Synthmon/Test", Check, Interval, Reason) WHERE Interval = '120' AND Reason = 'refused' GROUP BY Check ORDER BY SUM() DESC LIMIT 500`, Period: 120 }],
+      Metrics: [{ Expression: `SELECT SUM("Failures") FROM SCHEMA("Synthmon/Test", "Check", "Interval", "Reason") WHERE "Interval" = '120' AND "Reason" = 'refused' GROUP BY "Check" ORDER BY SUM() DESC LIMIT 500`, Period: 120 }],
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
     });
@@ -244,28 +246,30 @@ describe('alarms', () => {
       Statistic: 'Sum',
       Threshold: 1,
       Dimensions: [{ Name: 'FunctionName', Value: ref(monitor.runner!.function) }],
-      AlarmActions: [{ Ref: id(monitor.topic) }],
+      AlarmActions: Match.absent(),
     });
   });
 });
 
 describe('alarm topic', () => {
-  it('encrypts the topic with a rotating key that only this account\'s alarms may use through CloudWatch', () => {
+  it('encrypts the topic with a rotating key that EventBridge (the notification rule) and CloudWatch may use, with the SNS guide\'s statement', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'AllowCloudWatchAlarmsOfThisAccountToUseTheKey',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              ArnLike: { 'aws:SourceArn': Match.anyValue() },
-            },
-          }),
+          {
+            Sid: 'AllowAwsServicesToPublishToTheEncryptedTopic',
+            Effect: 'Allow',
+            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+          },
         ]),
       },
     });
+    // Exactly the documented statement: no condition key that the services' KMS calls may not carry.
+    const key = resources('AWS::KMS::Key')[0]![1].Properties as { KeyPolicy: { Statement: Array<{ Sid?: string; Condition?: unknown }> } };
+    expect(key.KeyPolicy.Statement.find((st) => st.Sid === 'AllowAwsServicesToPublishToTheEncryptedTopic')).not.toHaveProperty('Condition');
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     // Deleted with the stack (after KMS's 7-day waiting period), not left billing.
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ PendingWindowInDays: 7 }) });
@@ -277,9 +281,27 @@ describe('alarm topic', () => {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           Match.objectLike({ Sid: 'AllowCloudWatchAlarmsToPublish', Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
         ]),
       },
     });
+  });
+
+  it('forwards only ALARM and ALARM -> OK of this monitor\'s alarms with one EventBridge rule, to the topic', () => {
+    const rules = resources('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]![1].Properties as { EventPattern: unknown; Targets: Array<{ Arn: unknown }> };
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: {
+        alarmName: [{ prefix: `${STACK_NAME}-Monitor-` }],
+        $or: [{ state: { value: ['ALARM'] } }, { state: { value: ['OK'] }, previousState: { value: ['ALARM'] } }],
+      },
+    });
+    expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { Ref: id(monitor.topic) } })]);
+    // Every alarm's name has the rule's prefix.
+    for (const [, r] of resources('AWS::CloudWatch::Alarm')) expect(String(r.Properties.AlarmName)).toMatch(new RegExp(`^${STACK_NAME}-Monitor-`));
   });
 
   it('subscribes the configured email and HTTPS endpoints', () => {
@@ -292,16 +314,17 @@ describe('dashboard', () => {
   const body = () => {
     const [, dash] = resources('AWS::CloudWatch::Dashboard')[0]!;
     const join = (dash.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    return JSON.parse(join[1].map((part) => (typeof part === 'string' ? part : '"TOKEN"')).join(join[0]).replace(/""TOKEN""/g, '"TOKEN"')) as {
+    // A token stands alone ("region": "<token>") or inside a string (an alarm ARN): either way inside quotes.
+    return JSON.parse(join[1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(join[0])) as {
       widgets: Array<{ type: string; properties: { markdown?: string; title?: string; metrics?: unknown[] } }>;
     };
   };
 
   it('shows fleet widgets built on Metrics Insights queries, so they cover every check', () => {
     const expressions = body().widgets.flatMap((w) => (w.properties.metrics ?? []).flatMap((m) => (m as Array<{ expression?: string }>).map((x) => x.expression)));
-    expect(expressions).toContain('SELECT AVG(Success) FROM SCHEMA("Synthmon/Test", Check) GROUP BY Check ORDER BY AVG() ASC LIMIT 10');
-    expect(expressions).toContain('SELECT SUM(Failures) FROM SCHEMA("Synthmon/Test", Check, Reason) GROUP BY Reason ORDER BY SUM() DESC');
-    expect(expressions).toContain('SELECT AVG(Success) FROM SCHEMA("Synthmon/Test", Check)');
+    expect(expressions).toContain('SELECT AVG("Success") FROM SCHEMA("Synthmon/Test", "Check") GROUP BY "Check" ORDER BY AVG() ASC LIMIT 10');
+    expect(expressions).toContain('SELECT SUM("Failures") FROM SCHEMA("Synthmon/Test", "Check", "Reason") GROUP BY "Reason" ORDER BY SUM() DESC');
+    expect(expressions).toContain('SELECT AVG("Success") FROM SCHEMA("Synthmon/Test", "Check")');
   });
 
   it('graphs failures by reason with a SEARCH expression per check, and carries the runbook of every outcome and cause', () => {
@@ -365,6 +388,27 @@ describe('construct API', () => {
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
       .map((r) => JSON.stringify(r.Properties.AlarmName));
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('names alarms uniquely for two monitors with the same id under different parents, within 255 characters', () => {
+    const app = testApp({ bundle: false });
+    const s = new Stack(app, 'x'.repeat(120));
+    const checks = [{ name: 'a'.repeat(40), kind: 'http' as const, url: 'https://a.example.com/', intervalSeconds: 10 as const }];
+    // Same id under different parents; and two paths that join alike with hyphens (A-B/M vs A/B-M).
+    const monitors = [
+      new SyntheticMonitor(new Construct(s, 'Shop'), 'Monitor', { checks }),
+      new SyntheticMonitor(new Construct(s, 'Admin'), 'Monitor', { checks }),
+      new SyntheticMonitor(new Construct(s, 'A-B'), 'M', { checks }),
+      new SyntheticMonitor(new Construct(new Construct(s, 'A'), 'B-M'), 'Monitor', { checks }),
+    ];
+    const alarms = Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const names = alarms.map((r) => String(r.Properties.AlarmName));
+    expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length, 0));
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(255);
+    // Each monitor's alarms keep its prefix, the one its notification rule matches.
+    for (const m of monitors) for (const name of m.alarmNames.values()) expect(name.startsWith(`${m.alarmPrefix()}-`)).toBe(true);
+    expect(new Set(monitors.map((m) => m.alarmPrefix())).size).toBe(4);
   });
 
   it('outputs the topic and, per token, the exact command that sets it', () => {
