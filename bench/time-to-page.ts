@@ -1,5 +1,5 @@
 /**
- * `timeToPage` of `npm run bench` (DESIGN §11 and §12): the time from a regression to the page's
+ * `timeToPage` of `npm run bench` (docs/DESIGN.md#cost-and-time-to-detect and docs/DESIGN.md#incidents): the time from a regression to the page's
  * arrival at the channel through the incident pipeline, and what the pipeline sends per incident.
  *
  * Measured here, with the real parts on loopback:
@@ -56,7 +56,7 @@ import { startPagerDutyReceiver } from '../test/support/receivers';
 import { median, quantile, round } from './stats';
 import { DEFAULT_TTP_PARAMS, simulateTimeToPage, type Stagger, type TimeToPageParams, type TimeToPageStats } from './ttp-model';
 
-/** The issue's targets (DESIGN §11, version 3). */
+/** The issue's targets (docs/DESIGN.md#cost-and-time-to-detect, version 3). */
 export const TTP_GOALS = {
   60: { meanS: 40, worstS: 75 },
   10: { meanS: 10, worstS: 20 },

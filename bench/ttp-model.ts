@@ -1,5 +1,5 @@
 /**
- * Time to page through the incident pipeline (DESIGN §11 and §12; docs/DESIGN.md#incidents): from
+ * Time to page through the incident pipeline (docs/DESIGN.md#cost-and-time-to-detect and docs/DESIGN.md#incidents): from
  * the instant an endpoint regresses to the page's arrival at the channel, for the deployed
  * schedules. Pure and seeded: bench/time-to-page.ts feeds it what it measured here and the cited
  * parameters of what cannot run here, and test/bench/time-to-page.test.ts checks its distribution

@@ -1,5 +1,5 @@
 /**
- * Metric definitions (DESIGN §6): names, units and dimensions, defined once. The publisher, the
+ * Metric definitions (README.md#metrics-and-alarms): names, units and dimensions, defined once. The publisher, the
  * CDK alarms and dashboard, and the local alarm evaluator all use these (`metricIdentity` below).
  */
 

@@ -31,7 +31,7 @@ export interface TestPki {
   readonly selfSigned: KeyAndCert;
   /**
    * Signed by an intermediate CA that the trusted CA signed, and served WITHOUT the intermediate
-   * (the incomplete chain of DESIGN §2); the leaf names its issuer's URL (authorityInfoAccess
+   * (the incomplete chain of docs/DESIGN.md#the-problem); the leaf names its issuer's URL (authorityInfoAccess
    * caIssuers), as public CAs' leaves do.
    */
   readonly intermediateMissing: KeyAndCert;

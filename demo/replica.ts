@@ -1,5 +1,5 @@
 /**
- * A replica of the monitored backend on loopback (DESIGN §2, §9), for the demo and tests: one HTTPS
+ * A replica of the monitored backend on loopback (docs/DESIGN.md#the-problem, §9), for the demo and tests: one HTTPS
  * server with a certificate made at start, serving what Django + DRF + Channels (daphne) answer,
  * and switchable into each of the seed's regressions.
  *

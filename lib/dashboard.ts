@@ -1,5 +1,5 @@
 /**
- * The monitor's dashboard (DESIGN §7): fleet-level widgets first (success rate, the worst and
+ * The monitor's dashboard (docs/DESIGN.md#alarms): fleet-level widgets first (success rate, the worst and
  * slowest checks, failures by reason — Metrics Insights queries, so they cover every check with no
  * per-check metric list), the alarm states and the runbook; then one row per check while the
  * dashboard stays within CloudWatch's widget limit and the byte budget that keeps the home template

@@ -1,5 +1,5 @@
 /**
- * The monitor's metrics as CDK objects (DESIGN §6): one builder that users' own alarms and widgets
+ * The monitor's metrics as CDK objects (README.md#metrics-and-alarms): one builder that users' own alarms and widgets
  * share, in the style of aws-cdk's `metricX()` accessors, and the monitor's Metrics Insights queries.
  * Identities come from contracts/metrics.ts (`metricIdentity`, the same the publisher, the alarm
  * definitions and the dashboard use); queries go through the one renderer (lib/alarms/insights.ts).

@@ -1,5 +1,5 @@
 /**
- * Check results → CloudWatch datapoints (DESIGN §6). Pure: the publisher sends these to
+ * Check results → CloudWatch datapoints (README.md#metrics-and-alarms). Pure: the publisher sends these to
  * PutMetricData and, when CloudWatch stays unavailable, writes the very same datapoints as EMF.
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
@@ -60,7 +60,7 @@ export function toMetricData(results: readonly CheckResult[], options: MetricDat
     }
   }
   // One CertificateDaysLeft per host name and run, whichever checks share the host: the series is
-  // the host's (DESIGN §6), and checks of one host see the same leaf certificate.
+  // the host's (README.md#metrics-and-alarms), and checks of one host see the same leaf certificate.
   const hosts = new Map<string, { days: number; timestamp: Date | undefined; highResolution: boolean }>();
   for (const result of results) {
     if (!result.certificate || !Number.isFinite(result.certificate.daysLeft)) continue;

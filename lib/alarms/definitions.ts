@@ -1,5 +1,5 @@
 /**
- * Alarm definitions (DESIGN §7) as plain data: the one source of truth that the CDK construct turns
+ * Alarm definitions (docs/DESIGN.md#alarms) as plain data: the one source of truth that the CDK construct turns
  * into CloudWatch alarms and the local evaluator evaluates with CloudWatch's semantics.
  *
  * The alarm set for a fleet (see docs/DESIGN.md, "Alarms"):
@@ -328,7 +328,7 @@ export function tlsHosts(config: MonitorConfig): string[] {
 }
 
 /**
- * CertificateExpiring per TLS host (DESIGN §7): the leaf certificate's days left below the
+ * CertificateExpiring per TLS host (docs/DESIGN.md#alarms): the leaf certificate's days left below the
  * threshold. Hourly periods: a certificate changes by the day, and one alarm a host costs $0.10.
  */
 function certificateAlarm(config: MonitorConfig, host: string, warmUp: number): MetricAlarmDefinition {

@@ -1,5 +1,5 @@
 /**
- * A local alarm evaluator with CloudWatch's semantics (DESIGN §7), so the demo, the tests and the
+ * A local alarm evaluator with CloudWatch's semantics (docs/DESIGN.md#alarms), so the demo, the tests and the
  * benchmark show when each alarm the stack deploys (./model.ts) would fire and notify, without AWS.
  *
  * Single-metric alarms follow the CloudWatch User Guide, "Evaluating an alarm" and "Configuring how

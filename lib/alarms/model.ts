@@ -1,5 +1,5 @@
 /**
- * The alarm model (DESIGN §7) as plain data: what lib/alarms/definitions.ts builds from the
+ * The alarm model (docs/DESIGN.md#alarms) as plain data: what lib/alarms/definitions.ts builds from the
  * configuration, what the CDK construct deploys, and what the local evaluator (./evaluator.ts)
  * evaluates with CloudWatch's semantics. A test compares the synthesized template with these.
  * No CDK import, so the CLI, the demo and the bench load it cheaply.

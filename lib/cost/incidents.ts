@@ -1,5 +1,5 @@
 /**
- * What the incident pipeline adds to the monthly bill (DESIGN §11 and §12): the home region's
+ * What the incident pipeline adds to the monthly bill (docs/DESIGN.md#cost-and-time-to-detect and docs/DESIGN.md#incidents): the home region's
  * on-demand DynamoDB table (its write and read request units and storage), the runner time spent
  * waiting on the table before probing, the backstop notifier behind the alarms' EventBridge rule, and
  * the SNS publishes of the SNS channels (e-mail, Amazon Q Developer). The estimate

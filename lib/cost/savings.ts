@@ -1,6 +1,6 @@
 /**
  * Where a small fleet's money goes and what can be cut without losing what the product is for
- * (DESIGN §11: the seed's own configuration, 2 checks at 60 s in one region, should cost ≤ $6.00 a
+ * (docs/DESIGN.md#cost-and-time-to-detect: the seed's own configuration, 2 checks at 60 s in one region, should cost ≤ $6.00 a
  * month all-in). For a fleet of two checks the fixed items dominate: the dashboard ($3) and the alarm
  * topic's customer managed KMS key ($1, $3 from the third year with rotation). Each cut below is
  * priced by the same estimate (estimateCost) with one assumption changed, so it stays true to what

@@ -1,5 +1,5 @@
 /**
- * Issue 13: CertificateExpiring, one alarm per TLS host (DESIGN §7) — in the synthesized template
+ * Issue 13: CertificateExpiring, one alarm per TLS host (docs/DESIGN.md#alarms) — in the synthesized template
  * of the seed configuration (exactly one: both seed checks share one host), one per host for a
  * mixed fleet, and evaluated by the local evaluator with CloudWatch's rules (hourly Minimum of
  * CertificateDaysLeft{Host}, complete periods only, missing data not breaching).

@@ -1,5 +1,5 @@
 /**
- * DESIGN §7: the local evaluator evaluates exactly the alarms the stack deploys. Synthesizes the
+ * docs/DESIGN.md#alarms: the local evaluator evaluates exactly the alarms the stack deploys. Synthesizes the
  * stack and compares every AWS::CloudWatch::Alarm with the definition the evaluator evaluates.
  */
 import { App } from 'aws-cdk-lib';

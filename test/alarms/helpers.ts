@@ -80,7 +80,7 @@ export function datum(value: number, atMs: number, opts: DatumOptions = {}): Met
   };
 }
 
-/** The sparse Failures copy a failed run of `check` publishes (DESIGN §6; lambda/metrics/datums.ts). */
+/** The sparse Failures copy a failed run of `check` publishes (README.md#metrics-and-alarms; lambda/metrics/datums.ts). */
 export function failure(check: string, reason: string, atMs: number, interval = '60'): MetricDatum {
   return datum(1, atMs, { name: 'Failures', dims: { Check: check, Interval: interval, Reason: reason } });
 }

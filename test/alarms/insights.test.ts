@@ -69,7 +69,7 @@ describe('Metrics Insights multi-time-series alarms', () => {
   it('fires on a quorum of locations: two locations refused in the same minute sum to 2 >= threshold 2', () => {
     const e = new AlarmEvaluator(insightsAlarm({ threshold: 2 }));
     const store = new MetricStore();
-    // Every location publishes the same identity to the home region (DESIGN §6).
+    // Every location publishes the same identity to the home region (README.md#metrics-and-alarms).
     store.put(NS, [failure('chat', 'refused', T0 + MIN)], { visibleAtMs: T0 + MIN + 4 * SEC }); // eu-west-1
     e.evaluate(store, T0 + 2 * MIN);
     expect(e.state).toBe('OK');

@@ -16,22 +16,7 @@ const DOCS = ['README.md', 'docs/DESIGN.md'];
  * Files that still cite numbered sections because another branch rewrites them at the same time;
  * the coordinator applies the same rewrite when merging it, then removes the entry.
  */
-const PENDING: Readonly<Record<string, string>> = {
-  'lib/alarms/definitions.ts': 'h19-deploy (one metric identity) edits it',
-  'lib/alarms/model.ts': 'h19-deploy (one metric identity) edits it',
-  'lib/alarms/evaluator.ts': 'h19-deploy (one metric identity) edits it',
-  'lib/dashboard.ts': 'h19-deploy (one metric identity) edits it',
-  'lib/metrics.ts': 'h19-deploy (one metric identity) edits it',
-  'lambda/metrics/datums.ts': 'h19-deploy (one metric identity) edits it',
-  'contracts/metrics.ts': 'h19-deploy (one metric identity) edits it',
-  'test/alarms/deployed.test.ts': 'h19-deploy owns test/alarms',
-  'test/alarms/certificate.test.ts': 'h19-deploy owns test/alarms',
-  'test/alarms/helpers.ts': 'h19-deploy owns test/alarms',
-  'test/alarms/insights.test.ts': 'h19-deploy owns test/alarms',
-  'demo/replica.ts': 'h21-oncall splits the demo',
-  'demo/certs.ts': 'h21-oncall splits the demo',
-  'demo/demo.ts': 'h21-oncall splits the demo',
-};
+const PENDING: Readonly<Record<string, string>> = {};
 
 /** A numbered-section citation; the section sign is written as an escape so this file does not match itself. */
 const NUMBERED = new RegExp('DESIGN(?:\\.md)? ?\u00a7 ?\\d');

@@ -16,7 +16,7 @@ const LONG_FILES: Readonly<Record<string, string>> = {
 
 /** Functions over the limit (by file and name), and why they still are. */
 const LONG_FUNCTIONS: Readonly<Record<string, string>> = {
-  'demo/demo.ts runDemo': 'the demo in one function; h21-oncall splits it into walk / judge / render',
+  'lib/alarms/insights.ts parseQuery': 'one pass over the documented Metrics Insights grammar (SELECT, FROM, WHERE, GROUP BY, ORDER BY, LIMIT) in clause order; split, its clauses would share the token cursor through parameters',
 };
 
 const FILES = SHIPPED.flatMap(shippedFiles);
