@@ -140,7 +140,10 @@ describe('alarm mute rules', () => {
     const alarmNames = new Map(Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id, r]) => [r.Properties.AlarmName as string, id]));
     const [every, health] = rules.map(([, r]) => r);
     expect(every!.Properties.Rule).toEqual({ Schedule: { Expression: 'cron(0 2 * * SUN)', Duration: 'PT30M', Timezone: 'Europe/Berlin' } });
-    expect(every!.Properties.MuteTargets.AlarmNames).toHaveLength(alarmNames.size);
+    // Every alarm fed by checks is muted; NotificationFailures watches the channels, not a check, and keeps paging.
+    const checkAlarms = [...alarmNames.keys()].filter((n) => !n.endsWith('-NotificationFailures'));
+    expect(checkAlarms.length).toBe(alarmNames.size - 1);
+    expect(every!.Properties.MuteTargets.AlarmNames).toHaveLength(checkAlarms.length);
     for (const name of every!.Properties.MuteTargets.AlarmNames as string[]) {
       expect([...alarmNames.keys()]).toContain(name);
       expect(every!.DependsOn).toContain(alarmNames.get(name));
