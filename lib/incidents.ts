@@ -11,6 +11,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { HandlerEnvVar } from '../contracts/handler-env';
+import { renderQuery } from './alarms/insights';
 
 /** The TTL attribute (lambda/incidents/engine.ts TTL_ATTRIBUTE). */
 const TTL_ATTRIBUTE = 'ttl';
@@ -85,8 +86,8 @@ export class IncidentTable extends Construct {
       // Transient state (open incidents, recent verdicts); a fixed name must be free again after a destroy.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Every identifier quoted, as the Metrics Insights reserved-keyword rule asks of names it may list.
-    const query = `SELECT SUM("${NOTIFICATION_FAILURES_METRIC}") FROM SCHEMA("${props.namespace}", "Channel")`;
+    // From the one renderer of the monitor's queries: every identifier quoted (lib/alarms/insights.ts).
+    const query = renderQuery({ aggregate: 'SUM', metricName: NOTIFICATION_FAILURES_METRIC, namespace: props.namespace, schemaDimensions: ['Channel'] });
     this.failuresAlarm = new cloudwatch.CfnAlarm(this, 'NotificationFailures', {
       alarmName: props.alarmName,
       alarmDescription:

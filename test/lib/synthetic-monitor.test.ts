@@ -403,7 +403,8 @@ describe('construct API', () => {
     ];
     const alarms = Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     const names = alarms.map((r) => String(r.Properties.AlarmName));
-    expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length, 0));
+    // Each monitor's definitions, plus its NotificationFailures alarm (lib/incidents.ts).
+    expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length + 1, 0));
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name.length).toBeLessThanOrEqual(255);
     // Each monitor's alarms keep its prefix, the one its notification rule matches.
