@@ -92,10 +92,12 @@ describe('bin/app.ts', () => {
 
     // Home: its own runner (no home region to point at), the alarms with the quorum, a Silent alarm per location.
     const [homeFn] = ofType('SyntheticMonitor', 'AWS::Lambda::Function');
-    expect((homeFn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: 'us-east-1' });
+    expect((homeFn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: 'us-east-1', SYNTHMON_INCIDENT_TABLE: { Ref: expect.stringMatching(/^MonitorIncidentsTable/) } });
     const alarms = ofType('SyntheticMonitor', 'AWS::CloudWatch::Alarm');
     const insights = alarms.filter((a) => Array.isArray(a.Metrics));
     expect(insights.map((a) => [a.AlarmName, a.Threshold])).toEqual([
+      // Undelivered pages: counted by whichever runner holds the outbox, so no quorum.
+      ['SyntheticMonitor-Monitor-NotificationFailures', 1],
       ['SyntheticMonitor-Monitor-Refused-60s', 2],
       ['SyntheticMonitor-Monitor-Forbidden-60s', 2],
       ['SyntheticMonitor-Monitor-Failing-60s', 2],
