@@ -30,7 +30,6 @@ const PENDING: Readonly<Record<string, string>> = {
   'test/alarms/insights.test.ts': 'h19-deploy owns test/alarms',
   'demo/replica.ts': 'h21-oncall splits the demo',
   'demo/certs.ts': 'h21-oncall splits the demo',
-  'demo/demo.ts': 'h21-oncall splits the demo',
 };
 
 /** A numbered-section citation; the section sign is written as an escape so this file does not match itself. */
