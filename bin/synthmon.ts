@@ -30,9 +30,7 @@ async function run(command: Command, io: Io): Promise<number> {
       return probeCommand(command, io);
     }
     case 'cost': {
-      const config = command.configFile
-        ? loadConfigFile(command.configFile)
-        : parseConfig(defaultConfigJson, 'the embedded default configuration');
+      const config = command.configFile ? loadConfigFile(command.configFile) : parseConfig(defaultConfigJson, 'the embedded default configuration');
       io.out(formatCostTable(estimateCost(config)));
       return ExitCode.OK;
     }
@@ -45,7 +43,7 @@ async function run(command: Command, io: Io): Promise<number> {
       return summary.ok && reported ? ExitCode.OK : ExitCode.FAILED;
     }
     case 'status':
-      return (await import('./cli/status')).statusCommand(command, io);
+      return (await import('./cli/status')).statusCommand(command, io, { incidents: (await import('./cli/status-incidents')).tableIncidents });
   }
 }
 
@@ -59,7 +57,9 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     return await run(parseCommandLine(argv), io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`synthmon: ${err.message}\n\n${err.topic === 'main' ? SHORT_USAGE : usageOf(err.topic)}\n\nRun "synthmon help${err.topic === 'main' ? '' : ` ${err.topic}`}" for details.`);
+      io.err(
+        `synthmon: ${err.message}\n\n${err.topic === 'main' ? SHORT_USAGE : usageOf(err.topic)}\n\nRun "synthmon help${err.topic === 'main' ? '' : ` ${err.topic}`}" for details.`,
+      );
       return ExitCode.USAGE;
     }
     if (err instanceof ConfigError) {

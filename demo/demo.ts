@@ -13,11 +13,13 @@ import { redact } from '../lambda/redact';
 import { DemoJudge, type DemoPage, type DemoRegressionSummary } from './judge';
 import { DemoRenderer } from './render';
 import { DEFAULT_SCENARIO, MINUTE_MS, simulatedStart, validateScenario, type DemoStep } from './scenario';
-import { demoTime, walk, type DemoMinute, type IncidentPager, type WalkSetup } from './walk';
+import { startDemoPipeline, type IncidentPager } from './pipeline';
+import { demoTime, walk, type DemoMinute, type WalkSetup } from './walk';
 
 export { demoConfig, DEFAULT_SCENARIO, FAST_CHECK, simulatedStart, type DemoStep } from './scenario';
 export type { DemoAlarmEvent, DemoPage, DemoRegressionSummary } from './judge';
-export type { DemoMinute, IncidentPager } from './walk';
+export type { DemoMinute } from './walk';
+export type { IncidentPager, PipelinePage } from './pipeline';
 
 export interface DemoOptions {
   /** Where the story goes. @default process.stdout */
@@ -40,8 +42,11 @@ export interface DemoOptions {
   readonly ingestionMs?: number;
   /** The replica's valid token (tests pass a canary). @default - random, never printed */
   readonly token?: string;
-  /** The incident pipeline, when it is plugged in (see IncidentPager). @default - the alarms' notifications are the pages */
-  readonly pager?: IncidentPager;
+  /**
+   * The incident pipeline (see IncidentPager); false for none (the alarms' notifications are then the pages).
+   * @default - the engine on dynalite paging a local PagerDuty (demo/pipeline.ts), when dynalite is installed
+   */
+  readonly pager?: IncidentPager | false;
 }
 
 export interface DemoSummary {
@@ -68,7 +73,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const scenario = options.scenario ?? DEFAULT_SCENARIO;
   validateScenario(scenario);
   const token = options.token ?? randomBytes(20).toString('hex');
-  const timing = { minuteMs: options.minuteMs ?? 1000, settleMs: options.settleMs ?? 150, retryDelayMs: options.retryDelayMs ?? 100, timeoutMs: options.timeoutMs ?? 3000, ingestionMs: options.ingestionMs ?? 2000 };
+  const timing = {
+    minuteMs: options.minuteMs ?? 1000,
+    settleMs: options.settleMs ?? 150,
+    retryDelayMs: options.retryDelayMs ?? 100,
+    timeoutMs: options.timeoutMs ?? 3000,
+    ingestionMs: options.ingestionMs ?? 2000,
+  };
   const simStartMs = simulatedStart(scenario);
   const at = demoTime(simStartMs);
   const renderer = new DemoRenderer({
@@ -83,18 +94,27 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   let setup: WalkSetup | undefined;
   let judge: DemoJudge | undefined;
   const minutes: DemoMinute[] = [];
-  for await (const event of walk({ scenario, token, ...timing, ...(options.pager ? { pager: options.pager } : {}) }, simStartMs)) {
-    if (event.type === 'setup') {
-      setup = event.setup;
-      judge = new DemoJudge(setup, scenario, at);
-      renderer.header(setup);
-    } else if (event.type === 'step') {
-      judge!.observeStep(event.step, event.startMs);
-      renderer.step(scenario[event.step]!, event.step, event.startMs);
-    } else {
-      minutes.push(event.minute);
-      renderer.minute(event.minute, judge!.observeMinute(event.minute));
+  const started = options.pager === undefined ? await startDemoPipeline() : options.pager;
+  const pager = started && 'onTick' in started ? started : undefined;
+  const pipeline = pager
+    ? { description: pager.description }
+    : { unavailable: started && 'unavailable' in started ? started.unavailable : 'turned off for this run' };
+  try {
+    for await (const event of walk({ scenario, token, ...timing, ...(pager ? { pager } : {}) }, simStartMs)) {
+      if (event.type === 'setup') {
+        setup = event.setup;
+        judge = new DemoJudge(setup, scenario, at, Boolean(pager));
+        renderer.header(setup, pipeline);
+      } else if (event.type === 'step') {
+        judge!.observeStep(event.step, event.startMs);
+        renderer.step(scenario[event.step]!, event.step, event.startMs);
+      } else {
+        minutes.push(event.minute);
+        renderer.minute(event.minute, judge!.observeMinute(event.minute));
+      }
     }
+  } finally {
+    if (options.pager === undefined) await pager?.close();
   }
 
   const endMs = simStartMs + minutes.length * MINUTE_MS;
@@ -105,7 +125,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     steps: scenario.length,
     regressions: judge!.regressions,
     alarms: evaluators.length,
-    notOk: Object.entries(finalStates).filter(([id, s]) => s !== 'OK' && !pending.includes(id)).map(([id, s]) => `${id} ${s}`),
+    notOk: Object.entries(finalStates)
+      .filter(([id, s]) => s !== 'OK' && !pending.includes(id))
+      .map(([id, s]) => `${id} ${s}`),
     pending,
     ...(renewedOkAtMs !== undefined ? { renewedOkAtMs } : {}),
     silentFired: evaluators.some((e) => e.definition.class === 'Silent' && e.transitions.some((t) => t.to === 'ALARM')),

@@ -10,6 +10,7 @@ import type { CheckResult } from '../contracts/result';
 import { tlsHosts, type AlarmClass } from '../lib/alarms/definitions';
 import type { AlarmState, AlarmTransition } from '../lib/alarms/evaluator';
 import type { ActedTransition } from '../lib/muting';
+import type { PipelinePage } from './pipeline';
 import { Regression } from './replica';
 import { HOUR_MS, MINUTE_MS, PLANS, stepLabel, type DemoStep } from './scenario';
 import type { DemoMinute, WalkSetup } from './walk';
@@ -40,6 +41,8 @@ export interface DemoPage {
   readonly check?: string;
   /** Set on an Insights contributor's notification: the contributor (check). */
   readonly contributor?: string;
+  /** The pipeline's PagerDuty event as the endpoint received it (dedup_key, severity, summary). */
+  readonly received?: PipelinePage['received'];
   /** What the page says (the alarm's reason; the notification's summary). */
   readonly text: string;
   /** The maintenance window (index in config.maintenance) that muted it: not delivered. */
@@ -64,13 +67,15 @@ export interface DemoRegressionSummary {
   readonly recoveredBy: readonly DemoAlarmEvent[];
   /** `check → outcome[/cause]` seen during the regression. */
   readonly observed: Readonly<Record<string, readonly string[]>>;
-  /** Notifications delivered for it (muted ones excluded). */
+  /** Alarm notifications delivered for it (the backstop; muted ones excluded). */
   readonly notifications: number;
-  /** Notifications a maintenance window muted. */
+  /** Alarm notifications a maintenance window muted. */
   readonly muted: number;
-  /** From the start to the first delivered page. */
+  /** The incident pipeline's notifications per channel (undefined without a pipeline). */
+  readonly pipeline?: { triggers: number; updates: number; resolves: number; muted: number };
+  /** From the start to the first delivered page (the pipeline's trigger, or an alarm's ALARM). */
   readonly timeToPageMs?: number;
-  /** From the fix to the last recovery notification (every alarm it raised back to OK). */
+  /** From the fix to the pipeline's resolve when it paged; else to the last alarm back to OK. */
   readonly timeToRecoverMs?: number;
 }
 
@@ -101,6 +106,8 @@ export class DemoJudge {
     private readonly setup: WalkSetup,
     private readonly scenario: readonly DemoStep[],
     private readonly at: (ms: number) => string,
+    /** The incident pipeline pages (its resolve is the recovery); else the alarms do. */
+    private readonly pipeline = false,
   ) {}
 
   observeStep(index: number, startMs: number): void {
@@ -120,12 +127,16 @@ export class DemoJudge {
       endedAtMs: startMs + step.minutes * MINUTE_MS,
       expectedPages: p.perHost
         ? tlsHosts(config).map((host) => `${p.alarm}-${host}/`)
-        : broken.flatMap((c) => [`${p.alarm}-${c.intervalSeconds >= 60 ? c.intervalSeconds : 10}s/${c.name}`, ...(isFastInterval(c.intervalSeconds) ? [`Failing-${c.name}/${c.name}`] : [])]),
+        : broken.flatMap((c) => [
+            `${p.alarm}-${c.intervalSeconds >= 60 ? c.intervalSeconds : 10}s/${c.name}`,
+            ...(isFastInterval(c.intervalSeconds) ? [`Failing-${c.name}/${c.name}`] : []),
+          ]),
       detectedBy: [],
       recoveredBy: [],
       observed: {},
       notifications: 0,
       muted: 0,
+      ...(this.pipeline ? { pipeline: { triggers: 0, updates: 0, resolves: 0, muted: 0 } } : {}),
     };
     this.regressions.push(this.current);
   }
@@ -150,7 +161,10 @@ export class DemoJudge {
       if (last) this.lastVerdict.set(check.name, verdictOf(last));
     }
     const arming = minute.transitions.filter((t) => t.from === 'INSUFFICIENT_DATA' && t.to === 'OK' && t.contributor === undefined);
-    const pages = [...minute.transitions.filter((t) => !arming.includes(t)).flatMap((t) => this.alarmPage(t)), ...minute.notifications.map((n) => this.incidentPage(n))];
+    const pages = [
+      ...minute.transitions.filter((t) => !arming.includes(t)).flatMap((t) => this.alarmPage(t)),
+      ...minute.notifications.map((n) => this.incidentPage(n)),
+    ].sort((a, b) => a.atMs - b.atMs);
     this.pages.push(...pages);
     return { changed, arming, pages };
   }
@@ -159,8 +173,17 @@ export class DemoJudge {
   private alarmPage(t: ActedTransition): DemoPage[] {
     const same = (d: DemoAlarmEvent) => d.alarm === t.alarm && d.check === t.check;
     // A page belongs to the regression under way; a recovery to the regression that paged it.
-    const owner = t.to === 'ALARM' ? (this.current ?? this.regressions.at(-1)) : this.regressions.filter((r) => r.detectedBy.some(same) && !r.recoveredBy.some(same)).at(-1);
-    const event = (fromMs: number): DemoAlarmEvent => ({ alarm: t.alarm, class: t.class, ...(t.check ? { check: t.check } : {}), atMs: t.atMs, afterMs: t.atMs - fromMs });
+    const owner =
+      t.to === 'ALARM'
+        ? (this.current ?? this.regressions.at(-1))
+        : this.regressions.filter((r) => r.detectedBy.some(same) && !r.recoveredBy.some(same)).at(-1);
+    const event = (fromMs: number): DemoAlarmEvent => ({
+      alarm: t.alarm,
+      class: t.class,
+      ...(t.check ? { check: t.check } : {}),
+      atMs: t.atMs,
+      afterMs: t.atMs - fromMs,
+    });
     const notifies = t.to === 'ALARM' || (t.to === 'OK' && t.from === 'ALARM');
     if (owner && t.to === 'ALARM') owner.detectedBy.push(event(owner.startedAtMs));
     else if (owner && notifies) owner.recoveredBy.push(event(owner.endedAtMs));
@@ -180,22 +203,46 @@ export class DemoJudge {
     return [page];
   }
 
-  private incidentPage(n: Notification): DemoPage {
-    const owner = this.current ?? this.regressions.at(-1);
-    const page: DemoPage = { atMs: Date.parse(n.at), source: 'incident', action: n.action, name: n.dedupKey, ...(n.checks[0] ? { check: n.checks[0] } : {}), text: n.summary, notification: n, ...(owner ? { incident: owner.label } : {}) };
+  private incidentPage(p: PipelinePage): DemoPage {
+    const n = p.notification;
+    // A resolve belongs to the incident its trigger paged for.
+    const owner =
+      n.action === 'resolve'
+        ? (this.regressions.filter((r) => this.pages.some((x) => x.name === n.dedupKey && x.incident === r.label)).at(-1) ?? this.regressions.at(-1))
+        : (this.current ?? this.regressions.at(-1));
+    const page: DemoPage = {
+      atMs: p.atMs,
+      source: 'incident',
+      action: n.action,
+      name: n.dedupKey,
+      ...(n.checks[0] ? { check: n.checks[0] } : {}),
+      text: p.received?.summary ?? n.summary,
+      notification: n,
+      ...(p.received ? { received: p.received } : {}),
+      ...(p.mutedBy !== undefined ? { mutedBy: p.mutedBy, mutedUntilMs: p.mutedUntilMs! } : {}),
+      ...(owner ? { incident: owner.label } : {}),
+    };
     if (owner) this.count(owner, page);
     return page;
   }
 
   private count(owner: MutableRegression, page: DemoPage): void {
-    if (page.mutedBy !== undefined) {
-      owner.muted++;
-      return;
-    }
-    owner.notifications++;
+    if (page.source === 'incident' && owner.pipeline) {
+      const counts = owner.pipeline;
+      if (page.mutedBy !== undefined) counts.muted++;
+      else if (page.action === 'trigger') counts.triggers++;
+      else if (page.action === 'update') counts.updates++;
+      else counts.resolves++;
+    } else if (page.mutedBy !== undefined) owner.muted++;
+    else owner.notifications++;
+    if (page.mutedBy !== undefined) return;
     const paging = page.action === 'ALARM' || page.action === 'trigger';
-    if (paging && owner.timeToPageMs === undefined) owner.timeToPageMs = page.atMs - owner.startedAtMs;
-    if (!paging && page.action !== 'update') owner.timeToRecoverMs = Math.max(owner.timeToRecoverMs ?? 0, page.atMs - owner.endedAtMs);
+    if (paging) owner.timeToPageMs = Math.min(owner.timeToPageMs ?? Infinity, page.atMs - owner.startedAtMs);
+    if (paging || page.action === 'update') return;
+    const afterFix = page.atMs - owner.endedAtMs;
+    // Once the pipeline paged, its resolve is the recovery the on-call is told; the alarms' OKs are the backstop's.
+    if (page.source === 'incident') owner.timeToRecoverMs = afterFix;
+    else if (!owner.pipeline?.triggers) owner.timeToRecoverMs = Math.max(owner.timeToRecoverMs ?? 0, afterFix);
   }
 
   /** Final states, what did not go as scripted, and the alarms still (rightly) in ALARM. */
@@ -204,9 +251,19 @@ export class DemoJudge {
     for (const r of this.regressions) {
       for (const expected of r.expectedPages) {
         const [alarm, check] = expected.split('/');
-        if (!r.detectedBy.some((d) => d.alarm === alarm && (d.check ?? '') === check)) this.surprises.push(`"${r.label}" did not page ${check || alarm} through ${alarm}`);
+        if (!r.detectedBy.some((d) => d.alarm === alarm && (d.check ?? '') === check))
+          this.surprises.push(`"${r.label}" did not page ${check || alarm} through ${alarm}`);
       }
       if (r.planned && r.notifications > 0) this.surprises.push(`"${r.label}" sent ${r.notifications} notifications inside its maintenance window`);
+      const p = r.pipeline;
+      if (!p) continue;
+      const sent = p.triggers + p.updates + p.resolves;
+      if (r.planned && sent > 0) this.surprises.push(`"${r.label}" sent ${sent} pipeline pages inside its maintenance window`);
+      // The target: 1 page + 1 resolve per channel for every regression an endpoint check reports (a certificate is the alarms').
+      const paging = !r.planned && Object.values(r.observed).some((v) => v.some((o) => o !== 'ok'));
+      if (paging && (p.triggers !== 1 || p.resolves !== 1))
+        this.surprises.push(`"${r.label}" sent ${p.triggers} page(s) and ${p.resolves} resolve(s) through the pipeline, not 1 + 1`);
+      if (!paging && !r.planned && sent > 0) this.surprises.push(`"${r.label}" sent ${sent} pipeline pages although every check stayed ok`);
     }
     // A certificate alarm stays in ALARM until a whole hour has passed on the renewed certificate:
     // expected at the end when the walk stops sooner (it does, by design: the hour is not worth waiting for).

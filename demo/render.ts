@@ -31,32 +31,56 @@ export interface RenderOptions {
   readonly ingestionMs: number;
 }
 
-/** `3m05s` */
+/** `3m05s`; under ten seconds and not whole, to the hundredth (`0.21s`: a page sent as its run ended). */
 export function duration(ms: number): string {
+  if (ms < 10_000 && ms % 1000 !== 0) return `${(ms / 1000).toFixed(2)}s`;
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+/** Alarms about the runner or a certificate: the backstop's own signals, which the incident pipeline does not raise. */
+const BACKSTOP_CLASSES: ReadonlySet<string> = new Set(['Silent', 'RunnerDropped', 'CertificateExpiring', 'NotificationFailures']);
+
 export class DemoRenderer {
   private setup!: WalkSetup;
   private lastWarning: string | undefined;
+  private pipeline = false;
   constructor(private readonly o: RenderOptions) {}
 
   private paint(style: Style, text: string): string {
     return this.o.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
   }
 
-  header(setup: WalkSetup): void {
+  header(setup: WalkSetup, pipeline: { readonly description: string } | { readonly unavailable: string }): void {
     this.setup = setup;
+    this.pipeline = 'description' in pipeline;
     const { say } = this.o;
     const { config, plan, definitions } = setup;
-    say(this.paint('bold', "synthmon demo: the seed's regressions against a local replica of the backend, alarms evaluated as CloudWatch would"));
+    say(this.paint('bold', "synthmon demo: the seed's regressions against a local replica of the backend, paged by the incident pipeline"));
     say(`  replica  ${setup.replicaOrigin} (TLS with a certificate made for this run; the token is generated for this run and never shown)`);
-    for (const check of config.checks) say(`  check    ${check.name.padEnd(15)} every ${String(check.intervalSeconds).padStart(2)} s  ${this.o.verbose ? `${check.url}  ` : ''}${describeAuth(check)}`);
-    say(`  alarms   ${definitions.length} from alarmDefinitions(config), as deployed; each ALARM and each recovery notifies (an Insights alarm once per contributor and once for itself)`);
-    say(`  clock    1 simulated minute = ${this.o.minuteMs} ms; 127.0.0.1 only, no AWS${this.o.verbose ? '' : '; --verbose for every result, datapoint and alarm state change'}`);
+    for (const check of config.checks)
+      say(
+        `  check    ${check.name.padEnd(15)} every ${String(check.intervalSeconds).padStart(2)} s  ${this.o.verbose ? `${check.url}  ` : ''}${describeAuth(check)}`,
+      );
+    if ('description' in pipeline) {
+      say(`  pages    ${pipeline.description}`);
+      say(
+        `  backstop ${definitions.length} alarms from alarmDefinitions(config), as deployed, evaluated as CloudWatch would; each ALARM and recovery notifies. ` +
+          `The endpoint alarms' notifications are counted per incident${this.o.verbose ? '' : ' (--verbose lists them)'}; the runner's and certificate's are shown`,
+      );
+    } else {
+      say(`  pages    the alarms' notifications (the incident pipeline did not run: ${pipeline.unavailable})`);
+      say(
+        `  alarms   ${definitions.length} from alarmDefinitions(config), as deployed; each ALARM and each recovery notifies (an Insights alarm once per contributor and once for itself)`,
+      );
+    }
+    say(
+      `  clock    1 simulated minute = ${this.o.minuteMs} ms; 127.0.0.1 only, no AWS${this.o.verbose ? '' : '; --verbose for every result, datapoint and alarm state change'}`,
+    );
     if (this.o.verbose) {
-      say(`  runner   ${plan.shards.map((s) => `shard ${s.id} (${s.checks.join(', ')}${s.fast ? `, ${s.ticksPerInvocation} ticks per invocation` : ''})`).join('; ')}`);
+      say(
+        `  runner   ${plan.shards.map((s) => `shard ${s.id} (${s.checks.join(', ')}${s.fast ? `, ${s.ticksPerInvocation} ticks per invocation` : ''})`).join('; ')}`,
+      );
       say(
         `  timing   settle window ${this.o.settleMs} ms, retry pause ${this.o.retryDelayMs} ms, deadline ${this.o.timeoutMs} ms per attempt; ` +
           `ingestion ${this.o.ingestionMs / 1000} s; datapoints go to namespace ${config.namespace} with simulated timestamps`,
@@ -71,13 +95,20 @@ export class DemoRenderer {
     if (step.maintenanceMinutes) {
       const w = this.setup.config.maintenance.find((m) => m.schedule === `at(${new Date(startMs).toISOString().slice(0, 16)})`);
       const n = w ? this.setup.config.maintenance.indexOf(w) + 1 : index;
-      this.o.say(this.paint('dim', `           maintenance window ${n}: ${w?.schedule ?? ''} for ${w?.duration ?? ''}: the alarms evaluate and change state, their notifications are muted`));
+      this.o.say(
+        this.paint(
+          'dim',
+          `           maintenance window ${n}: ${w?.schedule ?? ''} for ${w?.duration ?? ''}: the alarms evaluate and change state, their notifications are muted${this.pipeline ? "; the pipeline's pages are held back at the channel (the demo's model: the engine does not read windows yet)" : ''}`,
+        ),
+      );
     }
   }
 
   minute(minute: DemoMinute, verdict: MinuteVerdict): void {
     const { say, at } = this.o;
-    const shown = this.o.verbose ? this.setup.config.checks.flatMap((c) => minute.results.filter((r) => r.check === c.name).slice(-1)) : verdict.changed;
+    const shown = this.o.verbose
+      ? this.setup.config.checks.flatMap((c) => minute.results.filter((r) => r.check === c.name).slice(-1))
+      : verdict.changed;
     const told = new Set<string>();
     for (const r of shown) {
       const ticks = minute.results.filter((x) => x.check === r.check);
@@ -95,10 +126,40 @@ export class DemoRenderer {
 
     if (verdict.arming.length) {
       const all = verdict.arming.length === this.setup.evaluators.length;
-      say(this.paint('dim', `${at(Math.max(...verdict.arming.map((t) => t.atMs)))}  ${all ? `all ${verdict.arming.length} alarms` : verdict.arming.map((t) => t.alarm).join(', ')} INSUFFICIENT_DATA → OK (first evaluation, no notification)`));
+      say(
+        this.paint(
+          'dim',
+          `${at(Math.max(...verdict.arming.map((t) => t.atMs)))}  ${all ? `all ${verdict.arming.length} alarms` : verdict.arming.map((t) => t.alarm).join(', ')} INSUFFICIENT_DATA → OK (first evaluation, no notification)`,
+        ),
+      );
     }
     if (this.o.verbose) this.transitions(minute);
-    else for (const group of groupPages(verdict.pages)) say(this.pageLine(group));
+    // Quiet: the pipeline's pages, and of the alarms' notifications those it does not replace (all of them without a pipeline).
+    const listed = verdict.pages.filter(
+      (p) => p.source === 'incident' || (!this.o.verbose && (!this.pipeline || BACKSTOP_CLASSES.has(this.classOf(p.name)))),
+    );
+    for (const group of groupPages(listed))
+      for (const line of group[0]!.source === 'incident' ? this.pipelineLines(group[0]!) : [this.pageLine(group)]) say(line);
+  }
+
+  private classOf(alarm: string): string {
+    return this.setup.definitions.find((d) => d.id === alarm)?.class ?? '';
+  }
+
+  /** A page of the pipeline as the PagerDuty endpoint received it: action, severity, dedup_key, summary. */
+  private pipelineLines(p: DemoPage): string[] {
+    const n = p.notification!;
+    const e = p.received;
+    const head = `${this.o.at(p.atMs)}  ${p.mutedBy !== undefined ? 'muted ' : this.paint(n.action === 'resolve' ? 'green' : 'red', this.paint('bold', 'PAGE  '))} pagerDuty ${e?.event_action ?? (n.action === 'resolve' ? 'resolve' : 'trigger')}`;
+    const what = `${n.action === 'update' ? ' (update)' : ''}${e?.severity ? ` ${e.severity}` : ''}  dedup_key ${n.dedupKey}`;
+    if (p.mutedBy !== undefined) {
+      return [
+        this.paint('dim', `${head}${what}  (not sent: maintenance window ${p.mutedBy + 1} until ${this.o.at(p.mutedUntilMs!)})`),
+        this.paint('dim', `           ${n.summary}`),
+      ];
+    }
+    if (!e) return [this.paint('red', `${head}${what}  (not received: the endpoint refused it)`)];
+    return [`${head}${what}`, ...(e.summary ? [`           ${e.summary}`] : [])];
   }
 
   private resultLine(atMs: number, r: CheckResult, ticks: readonly CheckResult[]): string {
@@ -115,7 +176,12 @@ export class DemoRenderer {
   private transitions(minute: DemoMinute): void {
     for (const t of minute.transitions) {
       if (t.from === 'INSUFFICIENT_DATA' && t.to === 'OK' && !t.contributor) continue;
-      const state = t.to === 'ALARM' ? this.paint('red', this.paint('bold', 'ALARM')) : t.to === 'OK' ? this.paint('green', 'OK') : this.paint('yellow', 'INSUFFICIENT_DATA');
+      const state =
+        t.to === 'ALARM'
+          ? this.paint('red', this.paint('bold', 'ALARM'))
+          : t.to === 'OK'
+            ? this.paint('green', 'OK')
+            : this.paint('yellow', 'INSUFFICIENT_DATA');
       const who = t.contributor ? ` (contributor ${t.contributor})` : '';
       const muted = t.mutedBy !== undefined ? `  muted by maintenance window ${t.mutedBy + 1} until ${this.o.at(t.mutedUntilMs!)}` : '';
       this.o.say(`${this.o.at(t.atMs)}  ${state}  ${t.alarm}${who}  ${t.from} → ${t.to}${this.paint('yellow', muted)}`);
@@ -129,12 +195,27 @@ export class DemoRenderer {
     const checks = [...new Set(group.flatMap((g) => (g.check ? [g.check] : [])))];
     const what = `${p.action.padEnd(5)} ${p.name}${checks.length && !checks.every((c) => p.name.endsWith(c)) ? ` for ${checks.join(', ')}` : ''}`;
     const count = `${group.length} notification${group.length === 1 ? '' : 's'}${group.some((g) => g.contributor) && group.some((g) => !g.contributor) ? ': per contributor and for the alarm' : ''}`;
-    if (p.mutedBy !== undefined) return this.paint('dim', `${this.o.at(p.atMs)}  muted  ${what}  (${count}, not sent: maintenance window ${p.mutedBy + 1} until ${this.o.at(p.mutedUntilMs!)})`);
+    if (p.mutedBy !== undefined)
+      return this.paint(
+        'dim',
+        `${this.o.at(p.atMs)}  muted  ${what}  (${count}, not sent: maintenance window ${p.mutedBy + 1} until ${this.o.at(p.mutedUntilMs!)})`,
+      );
     const style = p.action === 'ALARM' || p.action === 'trigger' ? 'red' : 'green';
-    return `${this.o.at(p.atMs)}  ${this.paint(style, this.paint('bold', 'PAGE'))}   ${what}  (${count})`;
+    const label = this.pipeline ? 'backstop' : `${this.paint(style, this.paint('bold', 'PAGE'))}  `;
+    return `${this.o.at(p.atMs)}  ${label} ${what}  (${count})`;
   }
 
-  summary(s: { minutes: number; steps: number; regressions: readonly DemoRegressionSummary[]; alarms: number; notOk: readonly string[]; pending: readonly string[]; renewedOkAtMs?: number; silentFired: boolean; surprises: readonly string[] }): void {
+  summary(s: {
+    minutes: number;
+    steps: number;
+    regressions: readonly DemoRegressionSummary[];
+    alarms: number;
+    notOk: readonly string[];
+    pending: readonly string[];
+    renewedOkAtMs?: number;
+    silentFired: boolean;
+    surprises: readonly string[];
+  }): void {
     const { say, at } = this.o;
     say();
     say(this.paint('cyan', `== summary (simulated time; ${s.minutes} minutes in ${s.steps} steps)`));
@@ -152,9 +233,17 @@ export class DemoRenderer {
   }
 }
 
-/** One line per incident: notifications sent (and muted), time to page, time to recover. */
+/** One line per incident: pipeline pages (per channel), time to page, time to recover, and the alarms' notifications. */
 export function incidentLine(r: DemoRegressionSummary, width = r.label.length, certificateClearsAt?: string): string {
-  const sent = `${r.notifications} notification${r.notifications === 1 ? '' : 's'}${r.muted ? ` (${r.muted} muted by maintenance)` : ''}`;
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const alarms = `${plural(r.notifications, 'notification')}${r.muted ? ` (${r.muted} muted by maintenance)` : ''}`;
+  const p = r.pipeline;
+  const none = p && p.triggers + p.updates + p.resolves === 0;
+  const sent = none
+    ? `pagerDuty none${p.muted ? ` (${p.muted} muted by maintenance)` : ''}`
+    : p
+      ? `pagerDuty ${p.triggers} page${p.triggers === 1 ? '' : 's'}${p.updates ? ` + ${plural(p.updates, 'update')}` : ''} + ${plural(p.resolves, 'resolve')}${p.muted ? ` (${p.muted} muted by maintenance)` : ''}`
+      : alarms;
   const paged = r.timeToPageMs !== undefined ? `paged after ${duration(r.timeToPageMs)}` : 'not paged';
   const recovered =
     r.timeToRecoverMs !== undefined
@@ -162,7 +251,7 @@ export function incidentLine(r: DemoRegressionSummary, width = r.label.length, c
       : r.recoveredBy.length
         ? `recovered ${duration(Math.max(...r.recoveredBy.map((d) => d.afterMs)))} after the fix (silently)`
         : `not recovered yet${certificateClearsAt && r.regression === 'certificate-expiring' ? ` (its hourly alarm clears at ${certificateClearsAt})` : ''}`;
-  return `incident  ${r.label.padEnd(width)}  ${sent}, ${paged}, ${recovered}`;
+  return `incident  ${r.label.padEnd(width)}  ${sent}, ${paged}, ${recovered}${p ? `; backstop alarms ${alarms}` : ''}`;
 }
 
 /** The notifications of one alarm at one moment in one direction make one line. */
@@ -181,12 +270,16 @@ function groupPages(pages: readonly DemoPage[]): DemoPage[][] {
 export function namedReason(reason: string, def: AlarmDefinition): string {
   if (def.type !== 'metric') return reason;
   const dims = Object.entries(def.metric.dimensions).map(([k, v]) => `${k}=${v}`);
-  return reason.replace(new RegExp(`breached ${def.metric.statistic} `), `breached ${def.metric.statistic}(${def.metric.metricName}${dims.length ? `{${dims.join(',')}}` : ''}) `);
+  return reason.replace(
+    new RegExp(`breached ${def.metric.statistic} `),
+    `breached ${def.metric.statistic}(${def.metric.metricName}${dims.length ? `{${dims.join(',')}}` : ''}) `,
+  );
 }
 
 function describeAuth(check: Check): string {
   if (!check.auth) return 'no auth';
-  const where = tokenPlacement(check) === 'query' ? `token in query parameter "${check.auth.param}"` : `${check.auth.header}: ${check.auth.scheme} ***`;
+  const where =
+    tokenPlacement(check) === 'query' ? `token in query parameter "${check.auth.param}"` : `${check.auth.header}: ${check.auth.scheme} ***`;
   return check.kind === 'websocket' ? `origin ${check.origin ?? '(own)'}, ${where}` : where;
 }
 
@@ -197,7 +290,8 @@ export function describeDatums(datums: readonly MetricDatum[]): string {
   for (const d of datums) {
     const dims = d.Dimensions ?? [];
     const check = dims.find((x) => x.Name === Dimension.CHECK)?.Value;
-    const key = check ?? (d.MetricName === MetricName.SHARD_RESULTS ? 'heartbeats' : d.MetricName === MetricName.CERTIFICATE_DAYS_LEFT ? 'certificates' : '?');
+    const key =
+      check ?? (d.MetricName === MetricName.SHARD_RESULTS ? 'heartbeats' : d.MetricName === MetricName.CERTIFICATE_DAYS_LEFT ? 'certificates' : '?');
     const extra = dims.filter((x) => x.Name !== Dimension.CHECK).map((x) => `${x.Name}=${x.Value}`);
     const name = `${d.MetricName}${extra.length ? `{${extra.join(',')}}` : ''}`;
     // One entry per series: a fast shard's six ticks repeat the same names.

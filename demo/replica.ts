@@ -174,7 +174,10 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
       // New handshakes get the other certificate; open connections keep theirs, as on a proxy reload.
       if (SETTINGS[next].certificate !== servedCertificate) {
         servedCertificate = SETTINGS[next].certificate;
-        const leaf = servedCertificate === 'expiring' ? (expiring ??= pki.issue(new Date(Date.now() + (EXPIRING_CERTIFICATE_DAYS + 0.5) * 86_400_000))) : pki.server;
+        const leaf =
+          servedCertificate === 'expiring'
+            ? (expiring ??= pki.issue(new Date(Date.now() + (EXPIRING_CERTIFICATE_DAYS + 0.5) * 86_400_000)))
+            : pki.server;
         server.setSecureContext({ key: leaf.key, cert: leaf.cert });
       }
       if (SETTINGS[next].listening) {

@@ -26,7 +26,9 @@ export function demoReport(summary: DemoSummary): ReportData {
       url: c.url,
       // On the simulated clock (an attempt's startedAt is wall time): the minute's start, and for a
       // fast check each tick its place in the minute.
-      results: summary.minutes.flatMap((m) => m.results.filter((r) => r.check === c.name).map((r, k) => reportResult(r, m.startMs + k * c.intervalSeconds * 1000))),
+      results: summary.minutes.flatMap((m) =>
+        m.results.filter((r) => r.check === c.name).map((r, k) => reportResult(r, m.startMs + k * c.intervalSeconds * 1000)),
+      ),
     })),
     incidents: summary.regressions.map((r) => ({
       label: r.label,
@@ -41,7 +43,14 @@ export function demoReport(summary: DemoSummary): ReportData {
     alarmSpans: alarmSpans(summary),
     pages: summary.pages.map((p) => {
       const def = definitions.find((d) => d.id === p.name);
-      return { atMs: p.atMs, action: p.action, name: p.name, ...(p.check ? { check: p.check } : {}), text: def ? namedReason(p.text, def) : p.text, muted: p.mutedBy !== undefined };
+      return {
+        atMs: p.atMs,
+        action: p.action,
+        name: p.name,
+        ...(p.check ? { check: p.check } : {}),
+        text: def ? namedReason(p.text, def) : p.text,
+        muted: p.mutedBy !== undefined,
+      };
     }),
     certificates: certificatesOf(results),
   };

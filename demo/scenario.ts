@@ -162,7 +162,9 @@ export function demoConfig(
   });
   if (opts.scenario && opts.simStartMs !== undefined) {
     const starts = stepStarts(opts.scenario, opts.simStartMs);
-    const windows = opts.scenario.flatMap((s, i) => (s.maintenanceMinutes ? [{ schedule: atExpression(starts[i]!), duration: `PT${s.maintenanceMinutes}M` }] : []));
+    const windows = opts.scenario.flatMap((s, i) =>
+      s.maintenanceMinutes ? [{ schedule: atExpression(starts[i]!), duration: `PT${s.maintenanceMinutes}M` }] : [],
+    );
     if (windows.length) (raw as Record<string, unknown>).maintenance = windows;
   }
   return parseConfig(raw, 'the demo configuration (config/default.json pointed at the replica, plus a 10 s check)');

@@ -9,7 +9,6 @@
 import type { MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MonitorConfig } from '../contracts/config';
-import type { Notification } from '../contracts/notification';
 import type { CheckResult } from '../contracts/result';
 import { createRunner } from '../lambda/runner';
 import { staticTokenStore } from '../lambda/tokens';
@@ -18,18 +17,9 @@ import { AlarmEvaluator, evaluateBetween, MetricStore } from '../lib/alarms/eval
 import { fleetFile } from '../lib/fleet/file';
 import { planFleet, type FleetPlan } from '../lib/fleet/plan';
 import { muteTransitions, mutingOf, type ActedTransition } from '../lib/muting';
+import type { IncidentPager, PipelinePage } from './pipeline';
 import { startReplica } from './replica';
 import { demoConfig, HOUR_MS, MINUTE_MS, stepStarts, type DemoStep } from './scenario';
-
-/**
- * Where the incident pipeline plugs in: called after each simulated minute with that minute's
- * results (every check, every tick), it runs the incident engine and returns the notifications its
- * channels delivered (contracts/notification.ts). The demo shows them as pages; without a pager,
- * the pages are the alarms' notifications.
- */
-export interface IncidentPager {
-  onResults(results: readonly CheckResult[], atMs: number, config: MonitorConfig): Promise<readonly Notification[]>;
-}
 
 export interface WalkOptions {
   readonly scenario: readonly DemoStep[];
@@ -63,8 +53,8 @@ export interface DemoMinute {
   readonly datums: readonly MetricDatum[];
   /** The alarms' state changes evaluated up to the minute's end, each marked muted or not. */
   readonly transitions: readonly ActedTransition[];
-  /** What the incident pipeline delivered this minute (none without a pager). */
-  readonly notifications: readonly Notification[];
+  /** What the incident pipeline sent this minute, in tick order (none without a pager). */
+  readonly notifications: readonly PipelinePage[];
 }
 
 export type WalkEvent =
@@ -158,7 +148,15 @@ export async function* walk(options: WalkOptions, simStartMs: number): AsyncGene
         const reports = await Promise.all(plan.shards.map((shard) => runner({ shard: shard.id, scheduledTime: new Date(startMs).toISOString() })));
         const results = reports.flatMap((r) => r.ticks.flatMap((t) => t.results));
         const datums = published;
-        const notifications = options.pager ? await options.pager.onResults(results, startMs, config) : [];
+        // The pipeline gets each tick's results (every shard's) in tick order.
+        const notifications: PipelinePage[] = [];
+        if (options.pager) {
+          const ticks = [...new Set(reports.flatMap((r) => r.ticks.map((t) => t.at)))].sort();
+          for (const at of ticks) {
+            const tickResults = reports.flatMap((r) => r.ticks.filter((t) => t.at === at).flatMap((t) => t.results));
+            notifications.push(...(await options.pager.onTick(tickResults, Date.parse(at), config)));
+          }
+        }
         const endMs = startMs + MINUTE_MS;
         clock.set(endMs);
         const transitions = muteTransitions(muting, evaluateBetween(evaluators, store, evaluatedTo + 1, endMs));

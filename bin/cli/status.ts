@@ -3,8 +3,7 @@
  * monitor says is wrong now. Its alarms in ALARM (DescribeAlarms by the monitor's alarm name
  * prefix, `<stack>-Monitor-`), each check's last result (GetMetricData on Success{Check} and
  * Failures{Check,Reason} over the last three hours, per minute), and its open incidents from an
- * incident source (the incident pipeline's reader, plugged in by whoever has one: see
- * IncidentSource). Everything through the standard SDK configuration (AWS_REGION, AWS_PROFILE,
+ * incident source (bin/cli/status-incidents.ts reads the incident table; see IncidentSource). Everything through the standard SDK configuration (AWS_REGION, AWS_PROFILE,
  * AWS_ENDPOINT_URL_CLOUDWATCH, ...); the home region of the configuration wins when it names one.
  * Exit 0 all clear, 1 something open (an alarm in ALARM or an open incident), 2 usage or configuration.
  */
@@ -148,7 +147,7 @@ function printStatus(r: StatusReport, io: Io, tableSet: boolean): void {
   io.out(`synthmon status: ${r.stack}${r.region ? ` in ${r.region}` : ''} (alarms ${r.alarmPrefix}*)`);
   io.out(`alarms in ALARM: ${r.alarms.length}`);
   for (const a of r.alarms) io.out(`  ${a.name}${a.since ? `  since ${a.since}` : ''}\n    ${a.reason}`);
-  if (r.incidents === null) io.out(`open incidents: not read (${tableSet ? 'this build has no reader for the incident table' : 'SYNTHMON_INCIDENT_TABLE is not set'})`);
+  if (r.incidents === null) io.out(`open incidents: not read (${tableSet ? 'no reader for the incident table was given' : 'SYNTHMON_INCIDENT_TABLE is not set'})`);
   else {
     io.out(`open incidents: ${r.incidents.length}`);
     for (const i of r.incidents) io.out(`  ${i.checks.join(', ')}: ${i.outcome}${i.cause ? ` (${i.cause})` : ''} in ${i.locations.join(', ')} since ${i.since}`);
