@@ -9,8 +9,19 @@
  * Items (one table, partition key `pk`):
  * - `run#<shard>#<location>#<scheduled time>`: a run claim (duplicate Lambda deliveries).
  * - `c#<check>`: the check's verdicts, one set of attributes per location
- *   (`v:<loc>` verdict JSON, `r:<loc>` run time, `p:<loc>` passing streak, `q:<loc>` non-error
- *   streak, `f:<loc>` first failure of the current failing streak).
+ *   (`v:<loc>` verdict JSON, `r:<loc>` run time, `u:<loc>` the time the verdict stops counting,
+ *   `p:<loc>` passing streak, `q:<loc>` non-error streak, `f:<loc>` first failure of the current
+ *   failing streak).
+ *
+ * Write only a changed verdict (docs/DESIGN.md#incidents): a run first reads the check's item
+ * (strongly consistent, 1 RRU up to 4 KB); when this location's stored verdict has the same outcome,
+ * cause, status and close code, its streaks are saturated (they no longer change a decision) and its
+ * `u:<loc>` still covers this run's window, the run writes nothing and decides on what it read. A
+ * changed verdict counts for one window (`u = run + window`, the quorum window as before); a steady
+ * one is refreshed with `u = run + window + STEADY_EXTENSION` windows, so the next runs inside that
+ * extension only read. A steady location that falls silent therefore counts at most one window longer
+ * than a changing one; a new failure, a change of cause and every streak step are still written at
+ * once, so opening, updating and resolving are as fast as before.
  * - `i#<kind>#<host>`: the host's incident of a kind (`endpoint` or `monitor`): `ver`, `gen`,
  *   `state` (open | resolved), `doc` (IncidentDoc JSON), `out` (the outbox JSON).
  */
@@ -89,6 +100,13 @@ export interface RunContext {
 export function windowMs(intervalSeconds: number): number {
   return 2 * intervalSeconds * 1000;
 }
+
+/**
+ * How much longer a steady verdict (unchanged, streaks saturated) counts when it is refreshed, in
+ * windows: with 1, a steady check writes one run in three (a window is two intervals) and reads the
+ * other two.
+ */
+export const STEADY_EXTENSION = 1;
 
 interface StoredVerdict {
   readonly o: Outcome;
@@ -268,10 +286,29 @@ export class IncidentEngine {
     };
     const ok = result.outcome === Outcome.OK;
     const isError = result.outcome === Outcome.ERROR;
-    const names = { '#v': `v:${loc}`, '#r': `r:${loc}`, '#p': `p:${loc}`, '#q': `q:${loc}`, '#f': `f:${loc}`, '#h': 'host', '#t': TTL_ATTRIBUTE };
+    const pk = `c#${result.check}`;
+    const window = windowMs(interval);
+    // Read first: an unchanged, saturated verdict whose stored validity covers this run is not written.
+    const stored = await this.o.store.get(pk);
+    let steady = false;
+    if (stored) {
+      const r = num(stored, `r:${loc}`);
+      // A late or duplicate run of this location changes nothing (the write's condition says the same).
+      if (r !== undefined && r >= runAt) return undefined;
+      const raw = str(stored, `v:${loc}`);
+      const before = raw ? (JSON.parse(raw) as StoredVerdict) : undefined;
+      const p = num(stored, `p:${loc}`) ?? 0;
+      const q = num(stored, `q:${loc}`) ?? 0;
+      const saturated = ok ? p >= this.o.resolveAfterRuns && q >= this.o.resolveAfterRuns : p === 0 && (isError ? q === 0 : q >= this.o.resolveAfterRuns) && num(stored, `f:${loc}`) !== undefined;
+      steady = !!before && before.o === verdict.o && before.c === verdict.c && before.s === verdict.s && before.k === verdict.k && saturated;
+      const until = num(stored, `u:${loc}`) ?? (r ?? 0) + window;
+      if (steady && until >= runAt + window) return this.view(result.check, hostOf(result.url), stored, runAt, interval);
+    }
+    const names = { '#v': `v:${loc}`, '#r': `r:${loc}`, '#u': `u:${loc}`, '#p': `p:${loc}`, '#q': `q:${loc}`, '#f': `f:${loc}`, '#h': 'host', '#t': TTL_ATTRIBUTE };
     const set = [
       '#v = :v',
       '#r = :r',
+      '#u = :u',
       '#h = :h',
       '#t = :t',
       ok ? '#p = if_not_exists(#p, :zero) + :one' : '#p = :zero',
@@ -279,7 +316,7 @@ export class IncidentEngine {
       ...(ok ? [] : ['#f = if_not_exists(#f, :r)']),
     ].join(', ');
     const item = await this.o.store.update({
-      pk: `c#${result.check}`,
+      pk,
       set,
       ...(ok ? { remove: '#f' } : {}),
       // Only a newer run of this location may write: a duplicate or late retry changes nothing.
@@ -288,6 +325,7 @@ export class IncidentEngine {
       values: {
         ':v': { S: JSON.stringify(verdict) },
         ':r': { N: String(runAt) },
+        ':u': { N: String(runAt + window + (steady ? STEADY_EXTENSION * window : 0)) },
         ':h': { S: hostOf(result.url) },
         ':t': { N: String(Math.floor(this.now() / 1000) + TTL_SECONDS.check) },
         ':zero': { N: '0' },
@@ -304,13 +342,13 @@ export class IncidentEngine {
     const failing: Record<Kind, { loc: string; v: StoredVerdict; since: number }[]> = { endpoint: [], monitor: [] };
     const recovered: Record<Kind, number> = { endpoint: 0, monitor: 0 };
     const locations: LocationVerdict[] = [];
-    const oldest = runAt - windowMs(interval);
     for (const attr of Object.keys(item)) {
       if (!attr.startsWith('r:')) continue;
       const loc = attr.slice(2);
       const r = num(item, attr) ?? 0;
-      // A silent location's verdict ages out of the window: it neither blocks nor counts.
-      if (r <= oldest) continue;
+      // A silent location's verdict ages out of the window (or a steady verdict's extension): it
+      // neither blocks nor counts. Items written before `u:` existed count one window from the run.
+      if ((num(item, `u:${loc}`) ?? r + windowMs(interval)) <= runAt) continue;
       const raw = str(item, `v:${loc}`);
       if (!raw) continue;
       const v = JSON.parse(raw) as StoredVerdict;

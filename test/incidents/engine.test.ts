@@ -69,6 +69,49 @@ describe('quorum', () => {
   });
 });
 
+describe('writing only a changed verdict', () => {
+  it('a steady verdict is written one run in three (the others only read); a change is written at once and opens as before', async () => {
+    let updates = 0;
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UpdateItemCommand') updates++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countVerdictWrites' },
+    );
+    onTestFinished(() => void dynamo.client.middlewareStack.remove('countVerdictWrites'));
+    const [a, b] = ['a', 'b'].map((l) => engineFor(dynamo, table, l, [channel()]));
+    // Two passing runs fill the streaks (each written); from then on a write every third run.
+    for (let m = 0; m < 2; m++) expect((await a!.record([result('api', Outcome.OK)], runAt(T0 + m * MIN, ['api']))).recorded).toBe(1);
+    expect(updates).toBe(2);
+    for (let m = 2; m < 8; m++) expect((await a!.record([result('api', Outcome.OK)], runAt(T0 + m * MIN, ['api']))).recorded).toBe(1);
+    expect(updates).toBe(4);
+    // A run older than the last written one (T0 + 5 min) is still refused, without a write. (A duplicate
+    // of a run that only read is refused before it probes, by its run claim: claimRun.)
+    expect((await a!.record([result('api', Outcome.REFUSED)], runAt(T0 + 4 * MIN, ['api']))).recorded).toBe(0);
+    expect(updates).toBe(4);
+    // A new failure is written at once and, with a second location, opens at once.
+    await a!.record([result('api', Outcome.REFUSED)], runAt(T0 + 8 * MIN, ['api']));
+    expect(updates).toBe(5);
+    const opened = await b!.record([result('api', Outcome.REFUSED)], runAt(T0 + 8 * MIN + 1000, ['api']));
+    expect(actions(opened.notifications)).toEqual(['trigger']);
+  });
+
+  it('a steady verdict of a location that falls silent counts one window longer than a changing one, then ages out', async () => {
+    const [a, b] = ['a', 'b'].map((l) => engineFor(dynamo, table, l, [channel()]));
+    // `a` fails steadily for three runs (the third refreshes its verdict for two windows), then falls silent.
+    const other = { url: 'https://other.example.com/y' };
+    for (const m of [0, 1, 2]) {
+      await a!.record([result('x', Outcome.REFUSED)], runAt(T0 + m * MIN, ['x']));
+      await a!.record([result('y', Outcome.REFUSED, other)], runAt(T0 + m * MIN, ['y']));
+    }
+    // Inside the extension (until T0 + 6 min) it still counts for the quorum…
+    expect(actions((await b!.record([result('x', Outcome.REFUSED)], runAt(T0 + 6 * MIN - 1000, ['x']))).notifications)).toEqual(['trigger']);
+    // …after it, it does not.
+    expect((await b!.record([result('y', Outcome.REFUSED, other)], runAt(T0 + 6 * MIN, ['y']))).notifications).toEqual([]);
+  });
+});
+
 describe('races between locations', () => {
   it('three locations failing at once send exactly one trigger, 200 times over', async () => {
     const engines = ['eu-west-1', 'us-east-1', 'ap-south-1'].map((l) => engineFor(dynamo, table, l, [channel()], { quorum: 2 }));
