@@ -23,7 +23,15 @@
  * than a changing one; a new failure, a change of cause and every streak step are still written at
  * once, so opening, updating and resolving are as fast as before.
  * - `i#<kind>#<host>`: the host's incident of a kind (`endpoint` or `monitor`): `ver`, `gen`,
- *   `state` (open | resolved), `doc` (IncidentDoc JSON), `out` (the outbox JSON).
+ *   `state` (open | resolved), `doc` (IncidentDoc JSON), `out` (the outbox JSON), `paged` (0 while
+ *   its trigger is held back by a maintenance window; absent on items written before windows).
+ *
+ * Maintenance windows (docs/DESIGN.md#maintenance-windows): an incident whose failing checks are all
+ * in a window when it opens is recorded but not paged; its trigger is held (updates too) until a run
+ * finds one of its open checks outside every window, normally the first run after the window's end,
+ * which sends the trigger once with the incident as it is then. An incident that resolves before
+ * that sends nothing. An incident that paged before a window keeps updating and resolving as usual
+ * (holding back its resolve would leave the page open at the receiver).
  */
 import { randomUUID } from 'node:crypto';
 import type { Channel } from './channel';
@@ -32,6 +40,7 @@ import type { Delivery, IncidentKind, LocationVerdict, Notification, Notificatio
 import { Outcome, OUTCOME_RUNBOOK, CAUSE_GUIDE, isOutcome, type Cause } from '../../contracts/outcomes';
 import { buildNotification, clip, incidentId, PAGE_EXCERPT_CHARS, type IncidentCheck, type IncidentDoc } from './page';
 import { IncidentStore, num, str, type Item } from './store';
+import { inMaintenance, type MaintenanceWindow } from '../../contracts/config/maintenance';
 
 /**
  * How long an item outlives its last write (DynamoDB TTL: "TTL compares the current time in epoch
@@ -63,6 +72,8 @@ export interface IncidentEngineOptions {
   readonly resolveAfterRuns: number;
   readonly channels: readonly Channel[];
   readonly links?: Notification['links'];
+  /** The configuration's maintenance windows: pages held back inside them. @default - none */
+  readonly maintenance?: readonly MaintenanceWindow[];
   readonly log?: LogLine;
   /** Clock (epoch ms). @default Date.now */
   readonly now?: () => number;
@@ -184,10 +195,12 @@ interface IncidentItem {
   readonly state: 'open' | 'resolved' | 'none';
   readonly doc?: IncidentDoc;
   readonly out: readonly OutboxEntry[];
+  /** False while an open incident's trigger is held back by a maintenance window. */
+  readonly paged: boolean;
 }
 
 function parseIncident(item: Item | undefined): IncidentItem {
-  if (!item || !item.ver) return { ver: 0, gen: 0, state: 'none', out: [] };
+  if (!item || !item.ver) return { ver: 0, gen: 0, state: 'none', out: [], paged: true };
   const doc = str(item, 'doc');
   const out = str(item, 'out');
   return {
@@ -196,6 +209,7 @@ function parseIncident(item: Item | undefined): IncidentItem {
     state: str(item, 'state') === 'open' ? 'open' : 'resolved',
     ...(doc ? { doc: JSON.parse(doc) as IncidentDoc } : {}),
     out: out ? (JSON.parse(out) as OutboxEntry[]) : [],
+    paged: num(item, 'paged') !== 0,
   };
 }
 
@@ -389,7 +403,7 @@ export class IncidentEngine {
           JSON.stringify({
             timestamp: new Date().toISOString(),
             level: 'WARN',
-            msg: `incident ${next.action}`,
+            msg: `incident ${next.action}${next.held ? (next.action === 'trigger' ? ' held back by a maintenance window' : ' without a page (never paged)') : ''}`,
             location: this.o.location,
             incident: next.item.doc?.id,
             checks: next.notification?.checks,
@@ -412,7 +426,7 @@ export class IncidentEngine {
     group: readonly CheckView[],
     current: IncidentItem,
     run: RunContext & { id: string },
-  ): { item: IncidentItem; action?: NotificationAction; notification?: Notification } | undefined {
+  ): { item: IncidentItem; action?: NotificationAction; notification?: Notification; held?: boolean } | undefined {
     const now = this.now();
     const at = new Date(run.at).toISOString();
     const failing = group.filter((v) => v.failing[kind].length >= this.o.quorum);
@@ -444,6 +458,11 @@ export class IncidentEngine {
     let action: NotificationAction | undefined;
     let last: IncidentDoc | undefined;
     let changed = false;
+    let paged = current.paged;
+    // Recorded but not sent (a maintenance window): the action is logged, no notification queued.
+    let held = false;
+    const windows = this.o.maintenance ?? [];
+    const muted = (checks: readonly string[]) => windows.length > 0 && checks.length > 0 && checks.every((c) => inMaintenance({ maintenance: windows }, c, new Date(run.at)));
 
     if (state !== 'open') {
       if (!failing.length) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
@@ -453,6 +472,8 @@ export class IncidentEngine {
       doc = { id: incidentId(kind, host, run.at), gen, kind, host, openedAt: at, checks, members: Object.keys(checks).sort(), firstFailureAt };
       state = 'open';
       action = 'trigger';
+      paged = !muted(Object.keys(checks));
+      held = !paged;
     } else {
       const open = { ...doc!.checks };
       const members = new Set(doc!.members);
@@ -474,25 +495,47 @@ export class IncidentEngine {
           changed = true;
         }
       }
-      if (!changed) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
-      last = doc!;
-      if (!Object.keys(open).length) {
-        doc = { ...doc!, checks: last.checks, members: [...members].sort(), resolvedAt: at };
-        state = 'resolved';
-        action = 'resolve';
+      if (!changed) {
+        if (current.paged || muted(Object.keys(open))) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
+        // The window is over and the incident is still open: its held trigger goes out now, once.
+        action = 'trigger';
+        paged = true;
       } else {
-        doc = { ...doc!, checks: open, members: [...members].sort() };
-        // A new cause (or outcome) is news; one more check failing the same way joins silently, and
-        // a check that recovered while others still fail leaves silently (the resolve names all).
-        if (signature(open).split(',').some((s) => !before.split(',').includes(s))) action = 'update';
+        last = doc!;
+        if (!Object.keys(open).length) {
+          doc = { ...doc!, checks: last.checks, members: [...members].sort(), resolvedAt: at };
+          state = 'resolved';
+          action = 'resolve';
+          // An incident that never paged resolves without a word.
+          held = !current.paged;
+        } else {
+          doc = { ...doc!, checks: open, members: [...members].sort() };
+          // A new cause (or outcome) is news; one more check failing the same way joins silently, and
+          // a check that recovered while others still fail leaves silently (the resolve names all).
+          if (signature(open).split(',').some((s) => !before.split(',').includes(s))) action = 'update';
+          if (!current.paged) {
+            // Still held: record silently while every open check is in a window, else the first page.
+            last = undefined;
+            if (muted(Object.keys(open))) action = undefined;
+            else {
+              action = 'trigger';
+              paged = true;
+            }
+          }
+        }
       }
     }
     let notification: Notification | undefined;
-    if (action) {
+    if (action && !held) {
       notification = buildNotification({ action, monitor: this.o.monitor, doc: doc!, ...(last ? { last } : {}), at, ...(this.o.links ? { links: this.o.links } : {}) });
       out = [...out, { id: seq(), n: notification, to: this.o.channels.map((c) => c.id), lease: run.deadline, by: run.id, tries: 0 }].filter((e) => e.to.length);
     }
-    return { item: { ver: current.ver + 1, gen, state, ...(doc ? { doc } : {}), out }, ...(action ? { action } : {}), ...(notification ? { notification } : {}) };
+    return {
+      item: { ver: current.ver + 1, gen, state, ...(doc ? { doc } : {}), out, paged },
+      ...(action ? { action } : {}),
+      ...(notification ? { notification } : {}),
+      ...(held ? { held } : {}),
+    };
   }
 
   private toItem(pk: string, inc: IncidentItem): Item {
@@ -504,6 +547,7 @@ export class IncidentEngine {
       state: { S: inc.state === 'open' ? 'open' : 'resolved' },
       ...(inc.doc ? { doc: { S: JSON.stringify(inc.doc) } } : {}),
       out: { S: JSON.stringify(inc.out) },
+      paged: { N: inc.paged ? '1' : '0' },
       ...(ttl ? { [TTL_ATTRIBUTE]: { N: String(ttl) } } : {}),
     };
   }
