@@ -501,7 +501,7 @@ export async function timeToPageSection(quick: boolean, log: (line?: string) => 
   // 0.5 GB × 43,800 invocations × the mean sleep × $0.0000133334 per GB-s, per shard and location.
   const sleepUsd = 0.5 * 43_800 * (sleepRow.sleepS ?? 0) * 0.0000133334;
   const staggerRecommendation =
-    `10 s checks: stagger the locations' ticks over the interval (free: the invocation spans the minute anyway; recommended, lambda/runner.ts does not do it yet): worst ${plain10.worstS} → ${ticks10.worstS} s, p95 ${plain10.p95S} → ${ticks10.p95S} s, mean unchanged. ` +
+    `10 s checks: stagger the locations' ticks over the interval (free: the invocation spans the minute anyway; lambda/runner.ts does it, staggeredBase): worst ${plain10.worstS} → ${ticks10.worstS} s, p95 ${plain10.p95S} → ${ticks10.p95S} s, mean unchanged. ` +
     `60 s checks: do not stagger: cron has no seconds field and a rate schedule's phase is not ours, so a stagger means sleeping ${sleepRow.sleepS} s per invocation ` +
     `(about $${sleepUsd.toFixed(2)} a month per shard and location at 512 MB) to bring the worst case from ${plain60.worstS} to ${sleepRow.worstS} s, already under 75 s without it.`;
   log(staggerRecommendation);
