@@ -3,6 +3,7 @@
  * construct sets, the fleet file it writes into the function's asset, and the scheduled event.
  * Kept free of SDK and probe imports so the CDK app loads it cheaply.
  */
+import type { MaintenanceWindow } from './config/maintenance';
 import type { Check, ResolvedToken } from './config';
 import { REGION_RE } from './fleet';
 
@@ -58,6 +59,8 @@ export interface FleetIncidents {
   readonly resolveAfterRuns: number;
   /** The validated `notifications` block, for the channels. */
   readonly notifications: unknown;
+  /** The configuration's maintenance windows (contracts/config/maintenance.ts): pages held back inside them. Absent when there are none. */
+  readonly maintenance?: readonly MaintenanceWindow[];
 }
 
 /**

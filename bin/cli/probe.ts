@@ -232,6 +232,7 @@ async function notify(
       quorum: config.quorum ?? Math.floor(Math.max(1, config.locations.length) / 2) + 1,
       resolveAfterRuns: config.incidents.resolveAfterRuns,
       notifications: config.notifications,
+      ...(config.maintenance.length ? { maintenance: config.maintenance } : {}),
     },
     secrets: envTokenStore(config.tokens, io.env),
     log: () => {},

@@ -9,10 +9,29 @@
  * Items (one table, partition key `pk`):
  * - `run#<shard>#<location>#<scheduled time>`: a run claim (duplicate Lambda deliveries).
  * - `c#<check>`: the check's verdicts, one set of attributes per location
- *   (`v:<loc>` verdict JSON, `r:<loc>` run time, `p:<loc>` passing streak, `q:<loc>` non-error
- *   streak, `f:<loc>` first failure of the current failing streak).
+ *   (`v:<loc>` verdict JSON, `r:<loc>` run time, `u:<loc>` the time the verdict stops counting,
+ *   `p:<loc>` passing streak, `q:<loc>` non-error streak, `f:<loc>` first failure of the current
+ *   failing streak).
+ *
+ * Write only a changed verdict (docs/DESIGN.md#incidents): a run first reads the check's item
+ * (strongly consistent, 1 RRU up to 4 KB); when this location's stored verdict has the same outcome,
+ * cause, status and close code, its streaks are saturated (they no longer change a decision) and its
+ * `u:<loc>` still covers this run's window, the run writes nothing and decides on what it read. A
+ * changed verdict counts for one window (`u = run + window`, the quorum window as before); a steady
+ * one is refreshed with `u = run + window + STEADY_EXTENSION` windows, so the next runs inside that
+ * extension only read. A steady location that falls silent therefore counts at most one window longer
+ * than a changing one; a new failure, a change of cause and every streak step are still written at
+ * once, so opening, updating and resolving are as fast as before.
  * - `i#<kind>#<host>`: the host's incident of a kind (`endpoint` or `monitor`): `ver`, `gen`,
- *   `state` (open | resolved), `doc` (IncidentDoc JSON), `out` (the outbox JSON).
+ *   `state` (open | resolved), `doc` (IncidentDoc JSON), `out` (the outbox JSON), `paged` (0 while
+ *   its trigger is held back by a maintenance window; absent on items written before windows).
+ *
+ * Maintenance windows (docs/DESIGN.md#maintenance-windows): an incident whose failing checks are all
+ * in a window when it opens is recorded but not paged; its trigger is held (updates too) until a run
+ * finds one of its open checks outside every window, normally the first run after the window's end,
+ * which sends the trigger once with the incident as it is then. An incident that resolves before
+ * that sends nothing. An incident that paged before a window keeps updating and resolving as usual
+ * (holding back its resolve would leave the page open at the receiver).
  */
 import { randomUUID } from 'node:crypto';
 import type { Channel } from './channel';
@@ -21,6 +40,7 @@ import type { Delivery, IncidentKind, LocationVerdict, Notification, Notificatio
 import { Outcome, OUTCOME_RUNBOOK, CAUSE_GUIDE, isOutcome, type Cause } from '../../contracts/outcomes';
 import { buildNotification, clip, incidentId, PAGE_EXCERPT_CHARS, type IncidentCheck, type IncidentDoc } from './page';
 import { IncidentStore, num, str, type Item } from './store';
+import { inMaintenance, type MaintenanceWindow } from '../../contracts/config/maintenance';
 
 /**
  * How long an item outlives its last write (DynamoDB TTL: "TTL compares the current time in epoch
@@ -52,6 +72,8 @@ export interface IncidentEngineOptions {
   readonly resolveAfterRuns: number;
   readonly channels: readonly Channel[];
   readonly links?: Notification['links'];
+  /** The configuration's maintenance windows: pages held back inside them. @default - none */
+  readonly maintenance?: readonly MaintenanceWindow[];
   readonly log?: LogLine;
   /** Clock (epoch ms). @default Date.now */
   readonly now?: () => number;
@@ -89,6 +111,13 @@ export interface RunContext {
 export function windowMs(intervalSeconds: number): number {
   return 2 * intervalSeconds * 1000;
 }
+
+/**
+ * How much longer a steady verdict (unchanged, streaks saturated) counts when it is refreshed, in
+ * windows: with 1, a steady check writes one run in three (a window is two intervals) and reads the
+ * other two.
+ */
+export const STEADY_EXTENSION = 1;
 
 interface StoredVerdict {
   readonly o: Outcome;
@@ -166,10 +195,12 @@ interface IncidentItem {
   readonly state: 'open' | 'resolved' | 'none';
   readonly doc?: IncidentDoc;
   readonly out: readonly OutboxEntry[];
+  /** False while an open incident's trigger is held back by a maintenance window. */
+  readonly paged: boolean;
 }
 
 function parseIncident(item: Item | undefined): IncidentItem {
-  if (!item || !item.ver) return { ver: 0, gen: 0, state: 'none', out: [] };
+  if (!item || !item.ver) return { ver: 0, gen: 0, state: 'none', out: [], paged: true };
   const doc = str(item, 'doc');
   const out = str(item, 'out');
   return {
@@ -178,6 +209,7 @@ function parseIncident(item: Item | undefined): IncidentItem {
     state: str(item, 'state') === 'open' ? 'open' : 'resolved',
     ...(doc ? { doc: JSON.parse(doc) as IncidentDoc } : {}),
     out: out ? (JSON.parse(out) as OutboxEntry[]) : [],
+    paged: num(item, 'paged') !== 0,
   };
 }
 
@@ -268,10 +300,29 @@ export class IncidentEngine {
     };
     const ok = result.outcome === Outcome.OK;
     const isError = result.outcome === Outcome.ERROR;
-    const names = { '#v': `v:${loc}`, '#r': `r:${loc}`, '#p': `p:${loc}`, '#q': `q:${loc}`, '#f': `f:${loc}`, '#h': 'host', '#t': TTL_ATTRIBUTE };
+    const pk = `c#${result.check}`;
+    const window = windowMs(interval);
+    // Read first: an unchanged, saturated verdict whose stored validity covers this run is not written.
+    const stored = await this.o.store.get(pk);
+    let steady = false;
+    if (stored) {
+      const r = num(stored, `r:${loc}`);
+      // A late or duplicate run of this location changes nothing (the write's condition says the same).
+      if (r !== undefined && r >= runAt) return undefined;
+      const raw = str(stored, `v:${loc}`);
+      const before = raw ? (JSON.parse(raw) as StoredVerdict) : undefined;
+      const p = num(stored, `p:${loc}`) ?? 0;
+      const q = num(stored, `q:${loc}`) ?? 0;
+      const saturated = ok ? p >= this.o.resolveAfterRuns && q >= this.o.resolveAfterRuns : p === 0 && (isError ? q === 0 : q >= this.o.resolveAfterRuns) && num(stored, `f:${loc}`) !== undefined;
+      steady = !!before && before.o === verdict.o && before.c === verdict.c && before.s === verdict.s && before.k === verdict.k && saturated;
+      const until = num(stored, `u:${loc}`) ?? (r ?? 0) + window;
+      if (steady && until >= runAt + window) return this.view(result.check, hostOf(result.url), stored, runAt, interval);
+    }
+    const names = { '#v': `v:${loc}`, '#r': `r:${loc}`, '#u': `u:${loc}`, '#p': `p:${loc}`, '#q': `q:${loc}`, '#f': `f:${loc}`, '#h': 'host', '#t': TTL_ATTRIBUTE };
     const set = [
       '#v = :v',
       '#r = :r',
+      '#u = :u',
       '#h = :h',
       '#t = :t',
       ok ? '#p = if_not_exists(#p, :zero) + :one' : '#p = :zero',
@@ -279,7 +330,7 @@ export class IncidentEngine {
       ...(ok ? [] : ['#f = if_not_exists(#f, :r)']),
     ].join(', ');
     const item = await this.o.store.update({
-      pk: `c#${result.check}`,
+      pk,
       set,
       ...(ok ? { remove: '#f' } : {}),
       // Only a newer run of this location may write: a duplicate or late retry changes nothing.
@@ -288,6 +339,7 @@ export class IncidentEngine {
       values: {
         ':v': { S: JSON.stringify(verdict) },
         ':r': { N: String(runAt) },
+        ':u': { N: String(runAt + window + (steady ? STEADY_EXTENSION * window : 0)) },
         ':h': { S: hostOf(result.url) },
         ':t': { N: String(Math.floor(this.now() / 1000) + TTL_SECONDS.check) },
         ':zero': { N: '0' },
@@ -304,13 +356,13 @@ export class IncidentEngine {
     const failing: Record<Kind, { loc: string; v: StoredVerdict; since: number }[]> = { endpoint: [], monitor: [] };
     const recovered: Record<Kind, number> = { endpoint: 0, monitor: 0 };
     const locations: LocationVerdict[] = [];
-    const oldest = runAt - windowMs(interval);
     for (const attr of Object.keys(item)) {
       if (!attr.startsWith('r:')) continue;
       const loc = attr.slice(2);
       const r = num(item, attr) ?? 0;
-      // A silent location's verdict ages out of the window: it neither blocks nor counts.
-      if (r <= oldest) continue;
+      // A silent location's verdict ages out of the window (or a steady verdict's extension): it
+      // neither blocks nor counts. Items written before `u:` existed count one window from the run.
+      if ((num(item, `u:${loc}`) ?? r + windowMs(interval)) <= runAt) continue;
       const raw = str(item, `v:${loc}`);
       if (!raw) continue;
       const v = JSON.parse(raw) as StoredVerdict;
@@ -351,7 +403,7 @@ export class IncidentEngine {
           JSON.stringify({
             timestamp: new Date().toISOString(),
             level: 'WARN',
-            msg: `incident ${next.action}`,
+            msg: `incident ${next.action}${next.held ? (next.action === 'trigger' ? ' held back by a maintenance window' : ' without a page (never paged)') : ''}`,
             location: this.o.location,
             incident: next.item.doc?.id,
             checks: next.notification?.checks,
@@ -374,7 +426,7 @@ export class IncidentEngine {
     group: readonly CheckView[],
     current: IncidentItem,
     run: RunContext & { id: string },
-  ): { item: IncidentItem; action?: NotificationAction; notification?: Notification } | undefined {
+  ): { item: IncidentItem; action?: NotificationAction; notification?: Notification; held?: boolean } | undefined {
     const now = this.now();
     const at = new Date(run.at).toISOString();
     const failing = group.filter((v) => v.failing[kind].length >= this.o.quorum);
@@ -406,6 +458,11 @@ export class IncidentEngine {
     let action: NotificationAction | undefined;
     let last: IncidentDoc | undefined;
     let changed = false;
+    let paged = current.paged;
+    // Recorded but not sent (a maintenance window): the action is logged, no notification queued.
+    let held = false;
+    const windows = this.o.maintenance ?? [];
+    const muted = (checks: readonly string[]) => windows.length > 0 && checks.length > 0 && checks.every((c) => inMaintenance({ maintenance: windows }, c, new Date(run.at)));
 
     if (state !== 'open') {
       if (!failing.length) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
@@ -415,6 +472,8 @@ export class IncidentEngine {
       doc = { id: incidentId(kind, host, run.at), gen, kind, host, openedAt: at, checks, members: Object.keys(checks).sort(), firstFailureAt };
       state = 'open';
       action = 'trigger';
+      paged = !muted(Object.keys(checks));
+      held = !paged;
     } else {
       const open = { ...doc!.checks };
       const members = new Set(doc!.members);
@@ -436,25 +495,47 @@ export class IncidentEngine {
           changed = true;
         }
       }
-      if (!changed) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
-      last = doc!;
-      if (!Object.keys(open).length) {
-        doc = { ...doc!, checks: last.checks, members: [...members].sort(), resolvedAt: at };
-        state = 'resolved';
-        action = 'resolve';
+      if (!changed) {
+        if (current.paged || muted(Object.keys(open))) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
+        // The window is over and the incident is still open: its held trigger goes out now, once.
+        action = 'trigger';
+        paged = true;
       } else {
-        doc = { ...doc!, checks: open, members: [...members].sort() };
-        // A new cause (or outcome) is news; one more check failing the same way joins silently, and
-        // a check that recovered while others still fail leaves silently (the resolve names all).
-        if (signature(open).split(',').some((s) => !before.split(',').includes(s))) action = 'update';
+        last = doc!;
+        if (!Object.keys(open).length) {
+          doc = { ...doc!, checks: last.checks, members: [...members].sort(), resolvedAt: at };
+          state = 'resolved';
+          action = 'resolve';
+          // An incident that never paged resolves without a word.
+          held = !current.paged;
+        } else {
+          doc = { ...doc!, checks: open, members: [...members].sort() };
+          // A new cause (or outcome) is news; one more check failing the same way joins silently, and
+          // a check that recovered while others still fail leaves silently (the resolve names all).
+          if (signature(open).split(',').some((s) => !before.split(',').includes(s))) action = 'update';
+          if (!current.paged) {
+            // Still held: record silently while every open check is in a window, else the first page.
+            last = undefined;
+            if (muted(Object.keys(open))) action = undefined;
+            else {
+              action = 'trigger';
+              paged = true;
+            }
+          }
+        }
       }
     }
     let notification: Notification | undefined;
-    if (action) {
+    if (action && !held) {
       notification = buildNotification({ action, monitor: this.o.monitor, doc: doc!, ...(last ? { last } : {}), at, ...(this.o.links ? { links: this.o.links } : {}) });
       out = [...out, { id: seq(), n: notification, to: this.o.channels.map((c) => c.id), lease: run.deadline, by: run.id, tries: 0 }].filter((e) => e.to.length);
     }
-    return { item: { ver: current.ver + 1, gen, state, ...(doc ? { doc } : {}), out }, ...(action ? { action } : {}), ...(notification ? { notification } : {}) };
+    return {
+      item: { ver: current.ver + 1, gen, state, ...(doc ? { doc } : {}), out, paged },
+      ...(action ? { action } : {}),
+      ...(notification ? { notification } : {}),
+      ...(held ? { held } : {}),
+    };
   }
 
   private toItem(pk: string, inc: IncidentItem): Item {
@@ -466,6 +547,7 @@ export class IncidentEngine {
       state: { S: inc.state === 'open' ? 'open' : 'resolved' },
       ...(inc.doc ? { doc: { S: JSON.stringify(inc.doc) } } : {}),
       out: { S: JSON.stringify(inc.out) },
+      paged: { N: inc.paged ? '1' : '0' },
       ...(ttl ? { [TTL_ATTRIBUTE]: { N: String(ttl) } } : {}),
     };
   }

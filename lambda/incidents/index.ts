@@ -39,6 +39,7 @@ export function createIncidentEngine(o: PipelineOptions): IncidentEngine {
     resolveAfterRuns: o.incidents.resolveAfterRuns,
     channels: createChannels((o.incidents.notifications ?? {}) as Partial<NotificationsConfig>, { ...o.channelDeps, secrets: o.secrets }),
     ...(o.links ? { links: consoleLinks(o.links) } : {}),
+    ...(o.incidents.maintenance?.length ? { maintenance: o.incidents.maintenance } : {}),
     ...(o.log ? { log: o.log } : {}),
   });
 }

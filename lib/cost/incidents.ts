@@ -11,14 +11,16 @@
  *
  * - every shard invocation in every location claims its run with one conditional put keyed by
  *   shard, location and scheduled time, so a duplicated Lambda delivery never counts twice;
- * - every run records every check's verdict in the check's item (one conditional UpdateItem, billed
- *   on the larger of the item before and after: all locations' verdicts are in it);
+ * - every run reads every check's item (one strongly consistent GetItem) and writes its verdict
+ *   (one conditional UpdateItem, billed on the larger of the item before and after: all locations'
+ *   verdicts are in it) only when it changed, or one run in three to refresh a steady one;
  * - every run reads the incident items of the hosts it saw (two kinds per host, strongly consistent,
  *   one BatchGetItem);
  * - an incident writes its open, one update and its resolve (each a versioned put of the incident
  *   item, with its outbox).
  *
- * Recording every passing verdict is what the table costs: about 1 WRU per check, run and location.
+ * Recording passing verdicts is what the table costs: about 1/3 WRU + 1 RRU per check, run and
+ * location (it was 1 WRU when every run wrote its verdict).
  * Everything here is an assumption (IncidentCostAssumptions, defaults from the engine as built) or a
  * price from ./prices.json with its source.
  */
@@ -41,9 +43,13 @@ export interface IncidentCostAssumptions {
    * after, every location's verdict included, per started KB). @default - ceil((locations × 250 B + 200 B) / 1 KB): 1 WRU up to 3 locations, as `npm run bench` measures on dynalite
    */
   readonly passingVerdictWriteUnits?: number;
-  /** Share of check-runs that write their verdict: 1 records every run (the engine as built); a write-on-change engine writes far fewer. @default 1 */
+  /**
+   * Share of check-runs that write their verdict. The engine writes a changed verdict at once and
+   * refreshes a steady one once every `1 + 2 × STEADY_EXTENSION` runs (lambda/incidents/engine.ts):
+   * one run in three. @default 1/3
+   */
   readonly verdictWriteShare: number;
-  /** Read units per check-run spent to learn whether the verdict changed (a write-on-change engine: one eventually consistent read, 0.5). @default 0 */
+  /** Read units per check-run spent to learn whether the verdict changed: one strongly consistent GetItem of the check's item (≤ 4 KB). @default 1 */
   readonly checkReadUnitsPerCheckRun: number;
   /** Extra write units of a failed run's verdict (message ≤ 1,500 and fix ≤ 800 characters, evidence). @default 2 */
   readonly failedVerdictExtraWriteUnits: number;
@@ -82,8 +88,8 @@ export interface IncidentCostAssumptions {
 
 export const DEFAULT_INCIDENT_COST_ASSUMPTIONS: IncidentCostAssumptions = {
   claimWriteUnitsPerInvocation: 1,
-  verdictWriteShare: 1,
-  checkReadUnitsPerCheckRun: 0,
+  verdictWriteShare: 1 / 3,
+  checkReadUnitsPerCheckRun: 1,
   failedVerdictExtraWriteUnits: 2,
   readUnitsPerHostRun: 2,
   incidentsPerCheckMonth: 2,
@@ -169,13 +175,13 @@ export function incidentCostEntries(
     add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i,
       quantity: runs * (a.verdictWriteShare * verdictUnits + cost.failureRate * a.failedVerdictExtraWriteUnits) + checks * a.incidentsPerCheckMonth * 3 * a.writeUnitsPerTransition,
       unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'checks',
-      basis: `verdicts: ${fmtInt(runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${a.verdictWriteShare} written` : ''} × ${verdictUnits} WRU ` +
+      basis: `verdicts: ${fmtInt(runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${+a.verdictWriteShare.toFixed(3)} written` : ''} × ${verdictUnits} WRU ` +
         `(+ ${a.failedVerdictExtraWriteUnits} for the ${(cost.failureRate * 100).toFixed(2)}% that fail); ` +
         `${a.incidentsPerCheckMonth} incidents per check-month × 3 transitions × ${a.writeUnitsPerTransition} WRU` });
-    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: runs * a.checkReadUnitsPerCheckRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
-      basis: `the check items, to write only changed verdicts: ${fmtInt(runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU` });
-    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: hostRuns * a.readUnitsPerHostRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
-      basis: `incident items of the hosts each run saw: ${fmtInt(hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${where}` });
+    // One entry: the book keeps the first basis of entries it merges (lib/cost/lines.ts).
+    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: runs * a.checkReadUnitsPerCheckRun + hostRuns * a.readUnitsPerHostRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
+      basis: (a.checkReadUnitsPerCheckRun > 0 ? `the check items, to write only changed verdicts: ${fmtInt(runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU; ` : '') +
+        `incident items of the hosts each run saw: ${fmtInt(hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${where}` });
     if (!fast) {
       // A fast shard bills its whole minute anyway; a 60 s shard waits for the claim's round trip before probing.
       const seconds = perLocation * ((L - remote) * a.storeRoundTripSeconds + remote * a.crossRegionRoundTripSeconds);

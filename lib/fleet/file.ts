@@ -32,6 +32,7 @@ export function fleetFile(config: MonitorConfig, plan: FleetPlan, incidents?: { 
             quorum: quorumOf(config),
             resolveAfterRuns: config.incidents.resolveAfterRuns,
             notifications: config.notifications,
+            ...(config.maintenance.length ? { maintenance: config.maintenance } : {}),
           },
         }
       : {}),

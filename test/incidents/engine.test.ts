@@ -7,6 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished }
 import { Cause, Outcome } from '../../contracts/outcomes';
 import type { Notification } from '../../contracts/notification';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynamodb';
+import { parseConfig } from '../../contracts/config';
+import { createIncidentEngine } from '../../lambda/incidents';
+import { staticTokenStore } from '../../lambda/tokens';
+import { fleetFile } from '../../lib/fleet/file';
+import { planFleet } from '../../lib/fleet/plan';
 import { engineFor, jsonChannel, result, runAt, startReceiver, type Receiver } from './support';
 
 const T0 = Date.UTC(2026, 11, 4, 12, 0, 0);
@@ -66,6 +71,106 @@ describe('quorum', () => {
   it('opens with one location when the quorum is 1', async () => {
     const a = engineFor(dynamo, table, 'local', [channel()], { quorum: 1 });
     expect(actions((await a.record([result('api', Outcome.TIMEOUT)], runAt(T0, ['api']))).notifications)).toEqual(['trigger']);
+  });
+});
+
+describe('writing only a changed verdict', () => {
+  it('a steady verdict is written one run in three (the others only read); a change is written at once and opens as before', async () => {
+    let updates = 0;
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UpdateItemCommand') updates++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countVerdictWrites' },
+    );
+    onTestFinished(() => void dynamo.client.middlewareStack.remove('countVerdictWrites'));
+    const [a, b] = ['a', 'b'].map((l) => engineFor(dynamo, table, l, [channel()]));
+    // Two passing runs fill the streaks (each written); from then on a write every third run.
+    for (let m = 0; m < 2; m++) expect((await a!.record([result('api', Outcome.OK)], runAt(T0 + m * MIN, ['api']))).recorded).toBe(1);
+    expect(updates).toBe(2);
+    for (let m = 2; m < 8; m++) expect((await a!.record([result('api', Outcome.OK)], runAt(T0 + m * MIN, ['api']))).recorded).toBe(1);
+    expect(updates).toBe(4);
+    // A run older than the last written one (T0 + 5 min) is still refused, without a write. (A duplicate
+    // of a run that only read is refused before it probes, by its run claim: claimRun.)
+    expect((await a!.record([result('api', Outcome.REFUSED)], runAt(T0 + 4 * MIN, ['api']))).recorded).toBe(0);
+    expect(updates).toBe(4);
+    // A new failure is written at once and, with a second location, opens at once.
+    await a!.record([result('api', Outcome.REFUSED)], runAt(T0 + 8 * MIN, ['api']));
+    expect(updates).toBe(5);
+    const opened = await b!.record([result('api', Outcome.REFUSED)], runAt(T0 + 8 * MIN + 1000, ['api']));
+    expect(actions(opened.notifications)).toEqual(['trigger']);
+  });
+
+  it('a steady verdict of a location that falls silent counts one window longer than a changing one, then ages out', async () => {
+    const [a, b] = ['a', 'b'].map((l) => engineFor(dynamo, table, l, [channel()]));
+    // `a` fails steadily for three runs (the third refreshes its verdict for two windows), then falls silent.
+    const other = { url: 'https://other.example.com/y' };
+    for (const m of [0, 1, 2]) {
+      await a!.record([result('x', Outcome.REFUSED)], runAt(T0 + m * MIN, ['x']));
+      await a!.record([result('y', Outcome.REFUSED, other)], runAt(T0 + m * MIN, ['y']));
+    }
+    // Inside the extension (until T0 + 6 min) it still counts for the quorum…
+    expect(actions((await b!.record([result('x', Outcome.REFUSED)], runAt(T0 + 6 * MIN - 1000, ['x']))).notifications)).toEqual(['trigger']);
+    // …after it, it does not.
+    expect((await b!.record([result('y', Outcome.REFUSED, other)], runAt(T0 + 6 * MIN, ['y']))).notifications).toEqual([]);
+  });
+});
+
+describe('maintenance windows', () => {
+  // 12:00 to 12:10 UTC on the test day (the alarm mute rule's `at(...)` syntax, contracts/config/maintenance.ts).
+  const window = { schedule: 'at(2026-12-04T12:00)', duration: 'PT10M', checks: ['api'] };
+  const inWindow = (o: { quorum?: number } = {}) => engineFor(dynamo, table, 'a', [channel()], { quorum: 1, maintenance: [window], ...o });
+
+  it('a regression inside a window records the incident but sends nothing; still open at its end, exactly one trigger on the next run', async () => {
+    const a = inWindow();
+    for (let m = 1; m <= 9; m++) {
+      const r = await a.record([result('api', Outcome.REFUSED)], runAt(T0 + m * MIN, ['api']));
+      expect(r.errors).toEqual([]);
+      expect(r.notifications).toEqual([]);
+    }
+    expect(receiver.accepted).toEqual([]);
+    // The window closes at 12:10 (exclusive): that run delivers the held trigger, once.
+    const after = await a.record([result('api', Outcome.REFUSED)], runAt(T0 + 10 * MIN, ['api']));
+    expect(actions(after.notifications)).toEqual(['trigger']);
+    expect(actions((await a.record([result('api', Outcome.REFUSED)], runAt(T0 + 11 * MIN, ['api']))).notifications)).toEqual([]);
+    // It opened inside the window: the page says since when it fails.
+    expect(receiver.accepted[0]!.firstFailureAt).toBe(new Date(T0 + MIN).toISOString());
+    // A paged incident resolves as usual.
+    await a.record([result('api', Outcome.OK)], runAt(T0 + 12 * MIN, ['api']));
+    await a.record([result('api', Outcome.OK)], runAt(T0 + 13 * MIN, ['api']));
+    expect(actions(receiver.accepted)).toEqual(['trigger', 'resolve']);
+    expect(new Set(receiver.accepted.map((n) => n.dedupKey)).size).toBe(1);
+  });
+
+  it('a regression that recovers inside the window sends nothing, during or after it', async () => {
+    const a = inWindow();
+    await a.record([result('api', Outcome.REFUSED)], runAt(T0 + MIN, ['api']));
+    await a.record([result('api', Outcome.FORBIDDEN, { cause: Cause.ORIGIN_REJECTED })], runAt(T0 + 2 * MIN, ['api']));
+    for (let m = 3; m <= 12; m++) await a.record([result('api', Outcome.OK)], runAt(T0 + m * MIN, ['api']));
+    expect(receiver.accepted).toEqual([]);
+  });
+
+  it('reaches the runner through the fleet file: the engine it builds holds the page back', async () => {
+    const config = parseConfig({ checks: [{ kind: 'http', name: 'api', url: 'https://api.example.com/health' }], maintenance: [window] });
+    const fleet = fleetFile(config, planFleet(config), { monitor: 'test-monitor' });
+    expect(fleet.incidents!.maintenance).toEqual([expect.objectContaining(window)]);
+    const a = createIncidentEngine({ table, incidents: fleet.incidents!, location: 'a', secrets: staticTokenStore({}), client: dynamo.client, channelDeps: {} });
+    const r = await a.record([result('api', Outcome.REFUSED)], runAt(T0 + MIN, ['api']));
+    expect(r.recorded).toBe(1);
+    expect(r.notifications).toEqual([]);
+    expect(fleetFile(parseConfig({ checks: config.checks }), planFleet(config), { monitor: 'm' }).incidents!.maintenance).toBeUndefined();
+  });
+
+  it('a check outside the window pages at once, and an incident with one check outside a window is not held', async () => {
+    const a = inWindow();
+    expect(actions((await a.record([result('billing', Outcome.REFUSED, { url: 'https://billing.example.com/' })], runAt(T0 + MIN, ['billing']))).notifications)).toEqual([
+      'trigger',
+    ]);
+    // `api` and `orders` on one host: `orders` is in no window, so the host's incident pages.
+    const both = await a.record([result('api', Outcome.REFUSED), result('orders', Outcome.REFUSED)], runAt(T0 + 2 * MIN, ['api', 'orders']));
+    expect(actions(both.notifications)).toEqual(['trigger']);
+    expect(both.notifications[0]!.checks).toEqual(['api', 'orders']);
   });
 });
 

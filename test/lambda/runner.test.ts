@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Check } from '../../contracts/config';
 import type { FleetFile, ShardEvent } from '../../contracts/handler-env';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { createRunner, PublishError, ShardEventError, type RunnerDeps } from '../../lambda/runner';
+import { createRunner, PublishError, ShardEventError, staggeredBase, type RunnerDeps } from '../../lambda/runner';
 import { staticTokenStore } from '../../lambda/tokens';
 import { localAwsEnv } from '../support/aws-env';
 import { Answer, startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
@@ -273,5 +273,35 @@ describe('createRunner', () => {
     const run = runner(fleetOf({ '60s-0': { intervalSeconds: 60, ticks: 1, checks: checks(healthy()) } }));
     await expect(run({ shard: 'nope' })).rejects.toThrow(ShardEventError);
     await expect(run({} as ShardEvent)).rejects.toThrow(/must be \{"shard": "<id>"\}.*60s-0/);
+  });
+});
+
+describe('staggered fast ticks', () => {
+  const LOCATIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
+
+  it('offsets each location by index × interval / locations past the interval grid; one location, or an unknown one, unchanged', () => {
+    const minute = Date.UTC(2026, 11, 4, 12, 0, 0);
+    expect(LOCATIONS.map((l) => staggeredBase(minute, 10, LOCATIONS, l) - minute)).toEqual([0, 3333, 6667]);
+    // A schedule with its own phase: the next instant on the location's slot, never earlier than the base.
+    expect(staggeredBase(minute + 4_000, 10, LOCATIONS, 'eu-west-1') - minute).toBe(13_333);
+    expect(staggeredBase(minute + 4_000, 10, LOCATIONS, 'us-east-1') - minute).toBe(10_000);
+    expect(staggeredBase(minute + 4_000, 10, ['eu-west-1'], 'eu-west-1')).toBe(minute + 4_000);
+    expect(staggeredBase(minute + 4_000, 10, LOCATIONS, 'sa-east-1')).toBe(minute + 4_000);
+  });
+
+  it('runs a fast shard on its location slot, every tick an interval apart', async () => {
+    const fastChecks = checks([{ name: 'fast-api', kind: 'http', url: api.url, auth: {} }], { intervalSeconds: 10 });
+    const fleet: FleetFile = {
+      ...fleetOf({ '10s-0': { intervalSeconds: 1, ticks: 2, checks: fastChecks } }),
+      incidents: { monitor: 'm', locations: LOCATIONS, quorum: 2, resolveAfterRuns: 2, notifications: {} },
+    };
+    const base = Date.now() + 100;
+    const report = await runner(fleet)({ shard: '10s-0', scheduledTime: new Date(base).toISOString() });
+    const ats = report.ticks.map((t) => Date.parse(t.at));
+    // eu-west-1 is index 1 of 3: 333 ms past each whole second of epoch time, within one interval of the base.
+    expect(ats.map((t) => t % 1000)).toEqual([333, 333]);
+    expect(ats[0]! - base).toBeGreaterThanOrEqual(0);
+    expect(ats[0]! - base).toBeLessThan(1000);
+    expect(ats[1]! - ats[0]!).toBe(1000);
   });
 });
