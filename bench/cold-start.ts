@@ -118,7 +118,11 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
     files: Record<string, { source: { path: string; packaging: string } }>;
   };
   const bundles: FunctionBundle[] = [];
-  type FnResource = { Type: string; Metadata?: Record<string, string>; Properties: { Code: { S3Key?: string }; Environment?: { Variables?: Record<string, string> } } };
+  type FnResource = {
+    Type: string;
+    Metadata?: Record<string, string>;
+    Properties: { Code: { S3Key?: string }; Environment?: { Variables?: Record<string, string> } };
+  };
   for (const [logicalId, resource] of Object.entries(stack.template.Resources as Record<string, FnResource>)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const key = resource.Properties.Code.S3Key;
@@ -126,7 +130,8 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
     const asset = hash ? manifest.files[hash] : undefined;
     if (!asset) continue; // inline or custom-resource code, not a probe bundle
     const location = resource.Properties.Environment?.Variables?.[HandlerEnvVar.LOCATION];
-    if (!location) throw new Error(`function ${logicalId} (${resource.Metadata?.['aws:cdk:path'] ?? logicalId}) has no ${HandlerEnvVar.LOCATION}: not a runner`);
+    if (!location)
+      throw new Error(`function ${logicalId} (${resource.Metadata?.['aws:cdk:path'] ?? logicalId}) has no ${HandlerEnvVar.LOCATION}: not a runner`);
     const name = `runner-${location}`;
     const assetDir = join(outdir, asset.source.path);
     const map = join(assetDir, 'index.js.map');
@@ -307,7 +312,10 @@ async function bundleModule(module: string, dir: string, projectRoot: string): P
  * Synthesize, then time every distinct index.js as deployed and without NODE_OPTIONS, each
  * function's first-invocation chunk loads, and each dependency alone.
  */
-export async function measureColdStart(config: MonitorConfig, opts: { projectRoot: string; runs: number; moduleRuns: number }): Promise<ColdStartResult> {
+export async function measureColdStart(
+  config: MonitorConfig,
+  opts: { projectRoot: string; runs: number; moduleRuns: number },
+): Promise<ColdStartResult> {
   const projectRoot = resolve(opts.projectRoot);
   const work = mkdtempSync(join(tmpdir(), 'synthmon-bench-'));
   try {
@@ -329,7 +337,10 @@ export async function measureColdStart(config: MonitorConfig, opts: { projectRoo
     const modules = [];
     const built = [];
     for (const m of RUNTIME_MODULES) built.push({ module: m, ...(await bundleModule(m, moduleDir, projectRoot)) });
-    const moduleLoads = timeLoads(built.map((b) => ({ id: b.module, file: b.file, nodeOptions: '' })), opts.moduleRuns);
+    const moduleLoads = timeLoads(
+      built.map((b) => ({ id: b.module, file: b.file, nodeOptions: '' })),
+      opts.moduleRuns,
+    );
     for (const b of built) modules.push({ module: b.module, bytes: b.bytes, ...moduleLoads.timing(b.module) });
     modules.sort((a, b) => b.requireCpuMs - a.requireCpuMs);
 
@@ -356,4 +367,3 @@ export async function measureColdStart(config: MonitorConfig, opts: { projectRoo
     rmSync(work, { recursive: true, force: true });
   }
 }
-

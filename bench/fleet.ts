@@ -31,7 +31,14 @@ export function largeFleetConfig(options: LargeFleetOptions): MonitorConfigInput
     checks.push(
       i % 2 === 0
         ? { kind: 'http', name: `${team}-${service}-api-${i + 1}`, url: `https://${host}/api/v1/${service}/`, intervalSeconds, auth }
-        : { kind: 'websocket', name: `${team}-${service}-ws-${i + 1}`, url: `wss://${host}/ws/${service}/`, origin: `https://${team}.example.com`, intervalSeconds, auth },
+        : {
+            kind: 'websocket',
+            name: `${team}-${service}-ws-${i + 1}`,
+            url: `wss://${host}/ws/${service}/`,
+            origin: `https://${team}.example.com`,
+            intervalSeconds,
+            auth,
+          },
     );
   }
   return {

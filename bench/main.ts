@@ -42,7 +42,15 @@ interface Results {
   /** The figures of SynthScaleResult that results.json keeps. */
   readonly scale: Pick<
     SynthScaleResult,
-    'checks' | 'synthSeconds' | 'stacks' | 'maxResourcesPerStack' | 'maxTemplateBytes' | 'maxOutputsPerStack' | 'dashboardWidgets' | 'functions' | 'roles'
+    | 'checks'
+    | 'synthSeconds'
+    | 'stacks'
+    | 'maxResourcesPerStack'
+    | 'maxTemplateBytes'
+    | 'maxOutputsPerStack'
+    | 'dashboardWidgets'
+    | 'functions'
+    | 'roles'
   >;
   readonly mttd: Record<string, Stats3>;
   /** Locations and quorum: 2 of 3 locations (bench --only quorum rewrites just this key). */
@@ -96,7 +104,11 @@ export async function mainOnly(key: string, quick: boolean): Promise<void> {
 /** The whole benchmark; `quick` takes fewer samples and writes nothing. */
 export async function main(quick: boolean): Promise<void> {
   const started = Date.now();
-  log(`synthmon benchmark — Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}${quick ? ' (quick: not written)' : ''}`);
+  log(
+    `synthmon benchmark — Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}${quick ? ' (quick: not written)' : ''}`,
+  );
   const found: Record<string, unknown> = {};
   const ctx = seed(quick, found);
   for (const s of BENCH_SECTIONS) {
@@ -114,7 +126,16 @@ export async function main(quick: boolean): Promise<void> {
 }
 
 /** The figures bench/results.json keeps (its keys stay as they are). */
-function resultsOf({ cost: { cost, costFast, alt }, mttd, quorum, timeToPage, confirmation: { designs, recommended }, runtime: { overhead, runner, soak }, scale, coldStart: cold }: Found): Results {
+function resultsOf({
+  cost: { cost, costFast, alt },
+  mttd,
+  quorum,
+  timeToPage,
+  confirmation: { designs, recommended },
+  runtime: { overhead, runner, soak },
+  scale,
+  coldStart: cold,
+}: Found): Results {
   return {
     wsOverheadRatio: round(overhead.ws.ratio, 3),
     httpOverheadRatio: round(overhead.http.ratio, 3),
@@ -171,35 +192,95 @@ function summary(results: Results, { confirmation: { designs, recommended }, run
   const sc = results.scale;
   const rows: Array<[string, string, string, boolean | null]> = [
     ['WSS handshake overhead', `×${fmt(results.wsOverheadRatio, 3)}`, `≤ ×${GOALS.overheadRatio}`, results.wsOverheadRatio <= GOALS.overheadRatio],
-    ['HTTPS request overhead', `×${fmt(results.httpOverheadRatio, 3)}`, `≤ ×${GOALS.overheadRatio}`, results.httpOverheadRatio <= GOALS.overheadRatio],
+    [
+      'HTTPS request overhead',
+      `×${fmt(results.httpOverheadRatio, 3)}`,
+      `≤ ×${GOALS.overheadRatio}`,
+      results.httpOverheadRatio <= GOALS.overheadRatio,
+    ],
     ['cold start (require bundle)', `${fmt(worstInit, 1)} ms`, `≤ ${GOALS.initMs} ms`, worstInit <= GOALS.initMs],
     ['bundle size (index.js, what init loads)', `${fmt(Math.max(...cold.functions.map((x) => x.bundleBytes)) / 1024, 0)} KiB`, '-', null],
     ['deployed code (index.js + lazy chunks)', `${fmt(Math.max(...Object.values(results.bundleBytes)) / 1024, 0)} KiB`, '-', null],
     ['first invocation lazy load (moved out of init)', `${fmt(Math.max(...cold.functions.map((x) => x.firstInvocation.totalMs)), 1)} ms`, '-', null],
-    [`peak RSS, ${SHARD_CHECKS} checks in one invocation`, `${fmt(results.runner.peakRssMb, 1)} MB`, `≤ ${GOALS.peakRssMb} MB`, results.runner.peakRssMb <= GOALS.peakRssMb],
-    ['invocation beyond its slowest check, cold', `${fmt(results.runner.wallOverSlowestMs, 0)} ms`, `≤ ${GOALS.wallOverSlowestMs} ms`, results.runner.wallOverSlowestMs <= GOALS.wallOverSlowestMs],
-    ['invocation beyond its slowest check, warm', `${fmt(results.runner.warmWallOverSlowestMs, 0)} ms`, `≤ ${GOALS.wallOverSlowestMs} ms`, results.runner.warmWallOverSlowestMs <= GOALS.wallOverSlowestMs],
+    [
+      `peak RSS, ${SHARD_CHECKS} checks in one invocation`,
+      `${fmt(results.runner.peakRssMb, 1)} MB`,
+      `≤ ${GOALS.peakRssMb} MB`,
+      results.runner.peakRssMb <= GOALS.peakRssMb,
+    ],
+    [
+      'invocation beyond its slowest check, cold',
+      `${fmt(results.runner.wallOverSlowestMs, 0)} ms`,
+      `≤ ${GOALS.wallOverSlowestMs} ms`,
+      results.runner.wallOverSlowestMs <= GOALS.wallOverSlowestMs,
+    ],
+    [
+      'invocation beyond its slowest check, warm',
+      `${fmt(results.runner.warmWallOverSlowestMs, 0)} ms`,
+      `≤ ${GOALS.wallOverSlowestMs} ms`,
+      results.runner.warmWallOverSlowestMs <= GOALS.wallOverSlowestMs,
+    ],
     [`peak RSS, after a second invocation`, `${fmt(results.runner.peakRssAfterSecondInvocationMb, 1)} MB`, '-', null],
     ['handles left open after', String(results.runner.leakedHandles), `${GOALS.leakedHandles}`, results.runner.leakedHandles <= GOALS.leakedHandles],
     ['checks not ok against the healthy backend', String(runner.failed), '0', runner.failed === 0],
-    [`RSS growth, ${results.soak.probes} probes`, `${fmt(results.soak.rssGrowthMb, 1)} MB`, `≤ ${GOALS.rssGrowthMb} MB`, results.soak.rssGrowthMb <= GOALS.rssGrowthMb],
-    [`synth, ${sc.checks} checks × ${SCALE_LOCATIONS.length} locations`, `${fmt(sc.synthSeconds, 1)} s`, `≤ ${GOALS.synthSeconds} s`, sc.synthSeconds <= GOALS.synthSeconds],
-    ['resources in the largest stack', String(sc.maxResourcesPerStack), `≤ ${GOALS.resourcesPerStack}`, sc.maxResourcesPerStack <= GOALS.resourcesPerStack],
+    [
+      `RSS growth, ${results.soak.probes} probes`,
+      `${fmt(results.soak.rssGrowthMb, 1)} MB`,
+      `≤ ${GOALS.rssGrowthMb} MB`,
+      results.soak.rssGrowthMb <= GOALS.rssGrowthMb,
+    ],
+    [
+      `synth, ${sc.checks} checks × ${SCALE_LOCATIONS.length} locations`,
+      `${fmt(sc.synthSeconds, 1)} s`,
+      `≤ ${GOALS.synthSeconds} s`,
+      sc.synthSeconds <= GOALS.synthSeconds,
+    ],
+    [
+      'resources in the largest stack',
+      String(sc.maxResourcesPerStack),
+      `≤ ${GOALS.resourcesPerStack}`,
+      sc.maxResourcesPerStack <= GOALS.resourcesPerStack,
+    ],
     ['largest template', `${fmt(sc.maxTemplateBytes / 1024, 0)} KiB`, '≤ 1 MB', sc.maxTemplateBytes <= GOALS.templateBytes],
     ['outputs in the largest stack', String(sc.maxOutputsPerStack), `≤ ${GOALS.outputsPerStack}`, sc.maxOutputsPerStack <= GOALS.outputsPerStack],
     ['dashboard widgets', String(sc.dashboardWidgets), `≤ ${GOALS.dashboardWidgets}`, sc.dashboardWidgets <= GOALS.dashboardWidgets],
     ['Lambda functions / IAM roles', `${sc.functions} / ${sc.roles}`, 'per location', null],
     ['time to detect, 60 s checks, mean', `${fmt(d.meanS, 1)} s`, `≤ ${GOALS.mttdMeanS} s`, d.meanS <= GOALS.mttdMeanS],
     ['time to detect, 60 s checks, worst', `${fmt(d.worstS, 1)} s`, '-', null],
-    ['3 locations, quorum 2: pages, one location out (60 s / 10 s)', `${quorum.checks60s.oneLocation.pages} / ${quorum.checks10s.oneLocation.pages}`, '0', quorum.checks60s.oneLocation.pages + quorum.checks10s.oneLocation.pages === 0],
+    [
+      '3 locations, quorum 2: pages, one location out (60 s / 10 s)',
+      `${quorum.checks60s.oneLocation.pages} / ${quorum.checks10s.oneLocation.pages}`,
+      '0',
+      quorum.checks60s.oneLocation.pages + quorum.checks10s.oneLocation.pages === 0,
+    ],
     ['3 locations, all out: time to detect, 60 s, mean', `${fmt(quorum.checks60s.allLocations.meanS, 1)} s`, '-', null],
     ['3 locations, all out: time to detect, 10 s, mean', `${fmt(quorum.checks10s.allLocations.meanS, 1)} s`, '-', null],
     ['time to detect, 10 s checks, mean (defaults)', `${fmt(f.meanS, 1)} s`, `≤ ${GOALS.fastMttdMeanS} s`, f.meanS <= GOALS.fastMttdMeanS],
     ['time to detect, 10 s checks, worst (defaults)', `${fmt(f.worstS, 1)} s`, `≤ ${GOALS.fastMttdWorstS} s`, f.worstS <= GOALS.fastMttdWorstS],
-    [`10 s checks, recommended ${recommended}, mean`, `${fmt(rec.forbidden.meanS, 1)} s`, `≤ ${GOALS.fastMttdMeanS} s`, rec.forbidden.meanS <= GOALS.fastMttdMeanS],
-    [`10 s checks, recommended ${recommended}, worst`, `${fmt(rec.forbidden.worstS, 1)} s`, `≤ ${GOALS.fastMttdWorstS} s`, rec.forbidden.worstS <= GOALS.fastMttdWorstS],
-    ['cost per check-month, 60 s', `$${fmt(results.costPerCheckMonthUsd.synthmon)}`, `≤ $${fmt(GOALS.costUsd)}`, results.costPerCheckMonthUsd.synthmon <= GOALS.costUsd],
-    ['cost per check-month, 10 s', `$${fmt(results.costPerCheckMonthUsd.synthmonFast)}`, `≤ $${fmt(GOALS.fastCostUsd)}`, results.costPerCheckMonthUsd.synthmonFast <= GOALS.fastCostUsd],
+    [
+      `10 s checks, recommended ${recommended}, mean`,
+      `${fmt(rec.forbidden.meanS, 1)} s`,
+      `≤ ${GOALS.fastMttdMeanS} s`,
+      rec.forbidden.meanS <= GOALS.fastMttdMeanS,
+    ],
+    [
+      `10 s checks, recommended ${recommended}, worst`,
+      `${fmt(rec.forbidden.worstS, 1)} s`,
+      `≤ ${GOALS.fastMttdWorstS} s`,
+      rec.forbidden.worstS <= GOALS.fastMttdWorstS,
+    ],
+    [
+      'cost per check-month, 60 s',
+      `$${fmt(results.costPerCheckMonthUsd.synthmon)}`,
+      `≤ $${fmt(GOALS.costUsd)}`,
+      results.costPerCheckMonthUsd.synthmon <= GOALS.costUsd,
+    ],
+    [
+      'cost per check-month, 10 s',
+      `$${fmt(results.costPerCheckMonthUsd.synthmonFast)}`,
+      `≤ $${fmt(GOALS.fastCostUsd)}`,
+      results.costPerCheckMonthUsd.synthmonFast <= GOALS.fastCostUsd,
+    ],
   ];
   for (const [what, value, goal, ok] of rows) log(`${pad(what, 48)} ${value.padStart(10)}   goal ${pad(goal, 12)} ${verdict(ok)}`);
 }

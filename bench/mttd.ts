@@ -190,7 +190,17 @@ const HEALTHY: TickVerdict = { ok: true };
 
 function result(m: CheckModel, ok: boolean, outcome: CheckResult['outcome'], startMs: number, totalMs: number, attempts: number): CheckResult {
   const { check } = m;
-  return { check: check.name, kind: check.kind, url: check.url, ok, outcome, attempts, message: '', timings: { totalMs }, startedAt: new Date(startMs).toISOString() };
+  return {
+    check: check.name,
+    kind: check.kind,
+    url: check.url,
+    ok,
+    outcome,
+    attempts,
+    message: '',
+    timings: { totalMs },
+    startedAt: new Date(startMs).toISOString(),
+  };
 }
 
 /**
@@ -394,7 +404,13 @@ export interface BlipParams {
   readonly seed: number;
 }
 
-export const DEFAULT_BLIP_PARAMS: BlipParams = { attemptFailureP: 0.005, outcome: Outcome.RESET, checkMonths: 200, sampledClusters: 100, seed: 20261202 };
+export const DEFAULT_BLIP_PARAMS: BlipParams = {
+  attemptFailureP: 0.005,
+  outcome: Outcome.RESET,
+  checkMonths: 200,
+  sampledClusters: 100,
+  seed: 20261202,
+};
 
 export interface FalsePageStats {
   /** Ticks whose reported result failed, per check-month (one attempt failed, or both with the in-run retry). */
@@ -450,7 +466,7 @@ export function simulateFalsePages(config: MonitorConfig, blip: Partial<BlipPara
   let current: number[] | undefined;
   const close = () => current && strata[stratum(current, intervalMs)].push(current);
   // Failed ticks as a Bernoulli process: geometric gaps between them.
-  for (let i = -1; ; ) {
+  for (let i = -1; ;) {
     i += 1 + Math.floor(Math.log(1 - rng()) / Math.log(1 - q));
     if (i >= total) break;
     failed++;

@@ -7,7 +7,8 @@ export type Stats3 = { readonly meanS: number; readonly p95S: number; readonly w
 export const pad = (s: string, n: number) => s.padEnd(n);
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
 export const stats3 = (s: Stats3): Stats3 => ({ meanS: round(s.meanS, 1), p95S: round(s.p95S, 1), worstS: round(s.worstS, 1) });
-export const line3 = (s: Stats3) => `mean ${fmt(s.meanS, 1).padStart(5)} s  p95 ${fmt(s.p95S, 1).padStart(5)} s  worst ${fmt(s.worstS, 1).padStart(5)} s`;
+export const line3 = (s: Stats3) =>
+  `mean ${fmt(s.meanS, 1).padStart(5)} s  p95 ${fmt(s.p95S, 1).padStart(5)} s  worst ${fmt(s.worstS, 1).padStart(5)} s`;
 /** No goal (null) prints no verdict: a figure shown for context is not a goal met. */
 export const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'MISSED');
 export const rate = (n: number) => (n >= 100 ? fmt(n, 0) : n >= 1 ? fmt(n, 1) : fmt(n, 3));

@@ -117,8 +117,6 @@ function memoryMb(): { rss: number; heapUsed: number; external: number } {
   return { rss: m.rss / MB, heapUsed: m.heapUsed / MB, external: m.external / MB };
 }
 
-
-
 /**
  * Child: one invocation of a shard of `checks` checks, as Lambda runs it: createRunner with the fleet
  * file's shard (half WebSocket with the default 1 s settle window, half HTTP, realistic names, every
@@ -149,7 +147,11 @@ export async function runnerChild(checks: number): Promise<RunnerResult> {
     shards: { '60s-0': { intervalSeconds: 60, ticks: 1, checks: config.checks } },
   };
   const client = await createCloudWatchClient({
-    config: { endpoint: target.cloudWatchUrl, region: 'eu-west-1', credentials: { accessKeyId: 'AKIDBENCHLOCAL', secretAccessKey: 'bench-local-secret' } },
+    config: {
+      endpoint: target.cloudWatchUrl,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDBENCHLOCAL', secretAccessKey: 'bench-local-secret' },
+    },
   });
   let publishMs = 0;
   let putMetricDataCalls = 0;
@@ -337,7 +339,12 @@ export function runChild<T>(
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
-      else reject(new Error(`child "${mode}" ended with ${signal ?? `exit ${code}`}${signal === 'SIGKILL' ? ` after ${opts.timeoutMs} ms` : ''}: ${err.trim().slice(-2000)}`));
+      else
+        reject(
+          new Error(
+            `child "${mode}" ended with ${signal ?? `exit ${code}`}${signal === 'SIGKILL' ? ` after ${opts.timeoutMs} ms` : ''}: ${err.trim().slice(-2000)}`,
+          ),
+        );
     });
   });
 }

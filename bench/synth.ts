@@ -84,11 +84,14 @@ export function measureScaleSynth(opts: { projectRoot: string; checks: number; l
       maxBuffer: 64 * 1024 * 1024,
     });
     const synthSeconds = (performance.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`synthesizing ${opts.checks} checks failed (${r.status ?? r.signal}): ${`${r.stderr}${r.stdout}`.trim().slice(-3000)}`);
+    if (r.status !== 0)
+      throw new Error(`synthesizing ${opts.checks} checks failed (${r.status ?? r.signal}): ${`${r.stderr}${r.stdout}`.trim().slice(-3000)}`);
 
     const perStack: StackCount[] = [];
     const resources: Array<{ Type: string; Properties?: Record<string, unknown> }> = [];
-    for (const file of readdirSync(outdir).filter((f) => f.endsWith('.template.json')).sort()) {
+    for (const file of readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .sort()) {
       const path = join(outdir, file);
       const template = JSON.parse(readFileSync(path, 'utf8')) as Template;
       const own = Object.values(template.Resources ?? {});

@@ -118,7 +118,12 @@ interface IncidentCost {
   readonly checks60s: { readonly perCheckMonthUsd: number; readonly incidentsUsd: number; readonly everyVerdictWrittenPerCheckMonthUsd: number };
   readonly checks10s: { readonly perCheckMonthUsd: number; readonly incidentsUsd: number; readonly everyVerdictWrittenPerCheckMonthUsd: number };
   /** The seed (2 checks at 60 s, one region), a month: before the pipeline, with it, after the proposed cuts. */
-  readonly seedMonthUsd: { readonly beforeIncidents: number; readonly deployed: number; readonly afterCuts: number; readonly afterCutsKeepingDashboard: number };
+  readonly seedMonthUsd: {
+    readonly beforeIncidents: number;
+    readonly deployed: number;
+    readonly afterCuts: number;
+    readonly afterCutsKeepingDashboard: number;
+  };
 }
 
 /** The engine before it wrote only changed verdicts: a write of every verdict, no read of the check item. */
@@ -130,11 +135,15 @@ function incidentCost(): IncidentCost {
     const config = benchmarkFleet({ checks: 100, intervalSeconds });
     const r = estimateCost(config);
     const inc = r.lines.filter((l) => isIncident(l.item)).reduce((a, l) => a + l.usd, 0);
-    const before = incidentCostEntries({ config, plan: planFleet(config), locations: locationLabels(config), cost: r.assumptions }, EVERY_VERDICT_WRITTEN).reduce(
-      (a, e) => a + e.quantity * PRICES[e.price].usd,
-      0,
-    );
-    return { perCheckMonthUsd: round(r.perCheckMonthUsd, 4), incidentsUsd: round(inc / 100, 4), everyVerdictWrittenPerCheckMonthUsd: round((r.totalUsd - inc + before) / 100, 4) };
+    const before = incidentCostEntries(
+      { config, plan: planFleet(config), locations: locationLabels(config), cost: r.assumptions },
+      EVERY_VERDICT_WRITTEN,
+    ).reduce((a, e) => a + e.quantity * PRICES[e.price].usd, 0);
+    return {
+      perCheckMonthUsd: round(r.perCheckMonthUsd, 4),
+      incidentsUsd: round(inc / 100, 4),
+      everyVerdictWrittenPerCheckMonthUsd: round((r.totalUsd - inc + before) / 100, 4),
+    };
   };
   const seed = loadConfigFile(join(resolve(__dirname, '..'), 'config', 'default.json'));
   const seedReport = estimateCost(seed);
@@ -175,7 +184,14 @@ const summarize = (xs: readonly number[]): Measured => ({ medianMs: round(median
 /** The seed's two checks pointed at the replica. */
 function seedChecks(replica: { wsUrl: string; apiUrl: string }): { ws: Check; http: Check } {
   return {
-    ws: parseCheck({ name: 'chat-websocket', kind: 'websocket', url: replica.wsUrl, origin: 'https://indexo.ir', settleMs: 1000, auth: { in: 'query', param: 'token' } }),
+    ws: parseCheck({
+      name: 'chat-websocket',
+      kind: 'websocket',
+      url: replica.wsUrl,
+      origin: 'https://indexo.ir',
+      settleMs: 1000,
+      auth: { in: 'query', param: 'token' },
+    }),
     http: parseCheck({ name: 'buyer-orders', kind: 'http', url: replica.apiUrl, expectStatus: 200, auth: { in: 'header', scheme: 'Token' } }),
   };
 }
@@ -222,13 +238,22 @@ async function measureStore(samples: number): Promise<{ sdk: number[]; raw: numb
   await once(echo, 'listening');
   const agent = new HttpAgent({ keepAlive: true });
   const port = (echo.address() as AddressInfo).port;
-  const body = JSON.stringify({ TableName: 'bench', Key: { pk: { S: 'c#chat-websocket' } }, UpdateExpression: 'SET #v = :v', ConditionExpression: 'attribute_not_exists(#r) OR #r < :r', padding: 'x'.repeat(400) });
+  const body = JSON.stringify({
+    TableName: 'bench',
+    Key: { pk: { S: 'c#chat-websocket' } },
+    UpdateExpression: 'SET #v = :v',
+    ConditionExpression: 'attribute_not_exists(#r) OR #r < :r',
+    padding: 'x'.repeat(400),
+  });
   const rawPost = () =>
     new Promise<void>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', agent, headers: { 'content-type': 'application/x-amz-json-1.0' } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, method: 'POST', path: '/', agent, headers: { 'content-type': 'application/x-amz-json-1.0' } },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.setTimeout(5000, () => req.destroy(new Error('raw POST timed out')));
       req.on('error', reject);
       req.end(body);
@@ -283,7 +308,13 @@ function sampleNotification(): Notification {
     message: 'The WebSocket upgrade was refused with HTTP 403 for Origin https://indexo.ir, while the host itself is allowed.',
     fix: 'Add .indexo.ir (or indexo.ir) back to ALLOWED_HOSTS and restart the ASGI server.',
     evidence: { status: 403, body: 'Forbidden' },
-    locations: TTP_LOCATIONS.slice(0, 2).map((location) => ({ location, outcome: Outcome.FORBIDDEN, cause: 'origin_rejected' as Cause, status: 403, at })),
+    locations: TTP_LOCATIONS.slice(0, 2).map((location) => ({
+      location,
+      outcome: Outcome.FORBIDDEN,
+      cause: 'origin_rejected' as Cause,
+      status: 403,
+      at,
+    })),
     firstFailureAt: at,
     at,
   };
@@ -293,21 +324,32 @@ function sampleNotification(): Notification {
 async function measureDelivery(samples: number): Promise<{ channel: number[]; raw: number[] }> {
   const pki = makeServerPki();
   const receiver = await startPagerDutyReceiver({ routingKeys: [ROUTING_KEY], tls: { cert: pki.server, ca: pki.ca } });
-  const [pagerDuty] = createChannels({ pagerDuty: { routingKey: 'pd', url: receiver.url } }, { secrets: staticTokenStore({ pd: ROUTING_KEY }), ca: pki.ca });
+  const [pagerDuty] = createChannels(
+    { pagerDuty: { routingKey: 'pd', url: receiver.url } },
+    { secrets: staticTokenStore({ pd: ROUTING_KEY }), ca: pki.ca },
+  );
   const n = sampleNotification();
-  const body = JSON.stringify({ routing_key: ROUTING_KEY, event_action: 'trigger', dedup_key: n.dedupKey, payload: { summary: n.summary, source: 'us-east-1', severity: 'critical' } });
+  const body = JSON.stringify({
+    routing_key: ROUTING_KEY,
+    event_action: 'trigger',
+    dedup_key: n.dedupKey,
+    payload: { summary: n.summary, source: 'us-east-1', severity: 'critical' },
+  });
   const url = new URL(receiver.url);
   const raw = () =>
     new Promise<void>((resolve, reject) => {
       const agent = new HttpsAgent({ keepAlive: false, ca: pki.ca });
-      const req = httpsRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          agent.destroy();
-          if (res.statusCode === 202) resolve();
-          else reject(new Error(`raw POST got HTTP ${res.statusCode}`));
-        });
-      });
+      const req = httpsRequest(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            agent.destroy();
+            if (res.statusCode === 202) resolve();
+            else reject(new Error(`raw POST got HTTP ${res.statusCode}`));
+          });
+        },
+      );
       req.setTimeout(5000, () => req.destroy(new Error('raw POST timed out')));
       req.on('error', (err) => {
         agent.destroy();
@@ -375,10 +417,22 @@ async function measureEngine(): Promise<EngineFigures> {
     { step: 'initialize', name: 'benchConsumedCapacity' },
   );
   try {
-    const channels = createChannels({ pagerDuty: { routingKey: 'pd', url: receiver.url } }, { secrets: staticTokenStore({ pd: ROUTING_KEY }), ca: pki.ca });
+    const channels = createChannels(
+      { pagerDuty: { routingKey: 'pd', url: receiver.url } },
+      { secrets: staticTokenStore({ pd: ROUTING_KEY }), ca: pki.ca },
+    );
     const engines = (table: string) =>
       TTP_LOCATIONS.map(
-        (location) => new IncidentEngine({ store: new IncidentStore(dynamo.client, table), monitor: 'bench', location, quorum: 2, resolveAfterRuns: 2, channels, log: () => {} }),
+        (location) =>
+          new IncidentEngine({
+            store: new IncidentStore(dynamo.client, table),
+            monitor: 'bench',
+            location,
+            quorum: 2,
+            resolveAfterRuns: 2,
+            channels,
+            log: () => {},
+          }),
       );
     const t0 = Date.UTC(2026, 11, 4, 12);
     const run = async (es: IncidentEngine[], minute: number, results: (location: string, at: number) => CheckResult[], names: readonly string[]) => {
@@ -394,7 +448,13 @@ async function measureEngine(): Promise<EngineFigures> {
     const host = 'https://multivendor-backend.indexo.ir';
     const names = ['chat-websocket', 'buyer-orders'];
     const phase = (m: number): [Outcome, Cause | undefined] =>
-      m < 2 ? [Outcome.OK, undefined] : m < 5 ? [Outcome.FORBIDDEN, 'origin_rejected' as Cause] : m < 8 ? [Outcome.UNAUTHORIZED, 'credentials_not_recognized' as Cause] : [Outcome.OK, undefined];
+      m < 2
+        ? [Outcome.OK, undefined]
+        : m < 5
+          ? [Outcome.FORBIDDEN, 'origin_rejected' as Cause]
+          : m < 8
+            ? [Outcome.UNAUTHORIZED, 'credentials_not_recognized' as Cause]
+            : [Outcome.OK, undefined];
     for (let m = 0; m < 12; m++) {
       const [outcome, cause] = phase(m);
       await run(seed, m, (_, at) => names.map((c) => result(c, `${host}/${c}`, outcome, at, cause)), names);
@@ -450,25 +510,41 @@ export async function timeToPageSection(quick: boolean, log: (line?: string) => 
   const defaults10 = parseConfig({ intervalSeconds: 10, checks: [{ name: 'x', kind: 'http', url: 'https://example.com/' }] }).checks[0]!;
 
   const probe = await measureProbe(samples);
-  for (const [name, xs] of Object.entries(probe)) log(`probe, failing attempt (${name}): median ${median(xs).toFixed(1)} ms, p90 ${quantile(xs, 0.9).toFixed(1)} ms (n=${xs.length}, runCheck against the replica)`);
+  for (const [name, xs] of Object.entries(probe))
+    log(
+      `probe, failing attempt (${name}): median ${median(xs).toFixed(1)} ms, p90 ${quantile(xs, 0.9).toFixed(1)} ms (n=${xs.length}, runCheck against the replica)`,
+    );
   const store = await measureStore(samples * 2);
   const storeRatio = median(store.sdk) / median(store.raw);
-  log(`store round trip (SDK conditional PutItem / UpdateItem → dynalite): median ${median(store.sdk).toFixed(2)} ms vs bare loopback POST ${median(store.raw).toFixed(2)} ms → ×${storeRatio.toFixed(1)}`);
+  log(
+    `store round trip (SDK conditional PutItem / UpdateItem → dynalite): median ${median(store.sdk).toFixed(2)} ms vs bare loopback POST ${median(store.raw).toFixed(2)} ms → ×${storeRatio.toFixed(1)}`,
+  );
   const delivery = await measureDelivery(samples);
   const deliveryRatio = median(delivery.channel) / median(delivery.raw);
-  log(`delivery (PagerDuty channel → loopback HTTPS receiver, fresh TLS): median ${median(delivery.channel).toFixed(2)} ms vs raw https.request ${median(delivery.raw).toFixed(2)} ms → ×${deliveryRatio.toFixed(2)}`);
+  log(
+    `delivery (PagerDuty channel → loopback HTTPS receiver, fresh TLS): median ${median(delivery.channel).toFixed(2)} ms vs raw https.request ${median(delivery.raw).toFixed(2)} ms → ×${deliveryRatio.toFixed(2)}`,
+  );
 
   const localStoreS = median(store.sdk) / 1000;
   const localDeliveryS = median(delivery.channel) / 1000;
   const storeRttS = Object.fromEntries(TTP_LOCATIONS.map((l) => [l, NETWORK_RTT_S[l] + localStoreS]));
   const deliveryS = Object.fromEntries(
-    TTP_LOCATIONS.map((l) => [l, localDeliveryS + PAGERDUTY.roundTripsPerRequest * (PAGERDUTY.rttFromHomeS + (l === HOME ? 0 : NETWORK_RTT_S[l])) + PAGERDUTY.processingS]),
+    TTP_LOCATIONS.map((l) => [
+      l,
+      localDeliveryS + PAGERDUTY.roundTripsPerRequest * (PAGERDUTY.rttFromHomeS + (l === HOME ? 0 : NETWORK_RTT_S[l])) + PAGERDUTY.processingS,
+    ]),
   );
   log(
     `modelled: table round trip ${TTP_LOCATIONS.map((l) => `${l} ${(storeRttS[l]! * 1000).toFixed(0)} ms`).join(', ')}; ` +
       `page delivery ${TTP_LOCATIONS.map((l) => `${l} ${(deliveryS[l]! * 1000).toFixed(0)} ms`).join(', ')}; Scheduler lateness ${DEFAULT_TTP_PARAMS.latenessS.join('–')} s`,
   );
-  const params: TimeToPageParams = { ...DEFAULT_TTP_PARAMS, ...(quick ? { trials: 1000 } : {}), failingAttemptsS: probe.originRejected!.map((ms) => ms / 1000), storeRttS, deliveryS };
+  const params: TimeToPageParams = {
+    ...DEFAULT_TTP_PARAMS,
+    ...(quick ? { trials: 1000 } : {}),
+    failingAttemptsS: probe.originRejected!.map((ms) => ms / 1000),
+    storeRttS,
+    deliveryS,
+  };
 
   const one = [HOME];
   const three = [...TTP_LOCATIONS];
@@ -481,13 +557,25 @@ export async function timeToPageSection(quick: boolean, log: (line?: string) => 
     ['checks10s3LocationsQuorum2Ticks', 10, three, 2, 'ticks'],
   ];
   const out: TimeToPageResult['scenarios'] = {};
-  log(`${'scenario'.padEnd(34)} ${'mean'.padStart(7)} ${'p95'.padStart(7)} ${'worst'.padStart(7)}   target (mean / worst)   parts (wait + confirm + store + delivery, mean)`);
+  log(
+    `${'scenario'.padEnd(34)} ${'mean'.padStart(7)} ${'p95'.padStart(7)} ${'worst'.padStart(7)}   target (mean / worst)   parts (wait + confirm + store + delivery, mean)`,
+  );
   for (const [name, interval, locations, quorum, stagger] of scenarios) {
     const retryDelayMs = interval === 60 ? defaults60.retryDelayMs : defaults10.retryDelayMs;
     const s = simulateTimeToPage({ name, intervalSeconds: interval, locations, quorum, retryDelayMs, stagger }, params);
     const goal = TTP_GOALS[interval as 60 | 10];
     const met = s.meanS <= goal.meanS && s.worstS <= goal.worstS;
-    out[name] = { ...stats3(s), stagger, parts: { waitS: round(s.parts.waitS, 2), confirmS: round(s.parts.confirmS, 2), storeS: round(s.parts.storeS, 2), deliveryS: round(s.parts.deliveryS, 2) }, ...(stagger === 'sleep' ? { sleepS: round(s.sleepS, 1) } : {}) };
+    out[name] = {
+      ...stats3(s),
+      stagger,
+      parts: {
+        waitS: round(s.parts.waitS, 2),
+        confirmS: round(s.parts.confirmS, 2),
+        storeS: round(s.parts.storeS, 2),
+        deliveryS: round(s.parts.deliveryS, 2),
+      },
+      ...(stagger === 'sleep' ? { sleepS: round(s.sleepS, 1) } : {}),
+    };
     log(
       `${name.padEnd(34)} ${s.meanS.toFixed(1).padStart(6)}s ${s.p95S.toFixed(1).padStart(6)}s ${s.worstS.toFixed(1).padStart(6)}s   ≤ ${goal.meanS} s / ≤ ${goal.worstS} s ${met ? 'met   ' : 'MISSED'}  ` +
         `${s.parts.waitS.toFixed(1)} + ${s.parts.confirmS.toFixed(1)} + ${s.parts.storeS.toFixed(2)} + ${s.parts.deliveryS.toFixed(2)} s` +
@@ -519,7 +607,10 @@ export async function timeToPageSection(quick: boolean, log: (line?: string) => 
   );
 
   const cost = incidentCost();
-  for (const [label, g, goal] of [['60 s', cost.checks60s, COST_GOALS_USD.standard], ['10 s', cost.checks10s, COST_GOALS_USD.fast]] as const) {
+  for (const [label, g, goal] of [
+    ['60 s', cost.checks60s, COST_GOALS_USD.standard],
+    ['10 s', cost.checks10s, COST_GOALS_USD.fast],
+  ] as const) {
     log(
       `cost per check-month, 100 checks every ${label}, with the pipeline: $${g.perCheckMonthUsd.toFixed(3)} (pipeline $${g.incidentsUsd.toFixed(3)}; goal ≤ $${goal.toFixed(2)} ` +
         `${g.perCheckMonthUsd <= goal ? 'met' : 'MISSED'}); writing every verdict (the engine before): $${g.everyVerdictWrittenPerCheckMonthUsd.toFixed(3)}`,

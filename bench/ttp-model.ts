@@ -109,7 +109,10 @@ export function simulateTimeToPage(s: TimeToPageScenario, p: TimeToPageParams): 
   const L = s.locations.length;
   const stagger = s.stagger ?? 'none';
   if (s.quorum < 1 || s.quorum > L) throw new RangeError(`quorum must be 1..${L}, got ${s.quorum}`);
-  const attempt = () => (p.failingAttemptsS.length ? p.failingAttemptsS[Math.floor(rng() * p.failingAttemptsS.length)]! : uniform(rng, p.quickFailureS[0], p.quickFailureS[1]));
+  const attempt = () =>
+    p.failingAttemptsS.length
+      ? p.failingAttemptsS[Math.floor(rng() * p.failingAttemptsS.length)]!
+      : uniform(rng, p.quickFailureS[0], p.quickFailureS[1]);
   const rtt = (loc: string) => p.storeRttS[loc] ?? p.storeRttS.default ?? 0;
   const delivery = (loc: string) => p.deliveryS[loc] ?? p.deliveryS.default ?? 0;
   const samples: number[] = [];

@@ -101,7 +101,9 @@ export function readHandlerEnv(env: NodeJS.ProcessEnv): HandlerEnv {
   }
   const incidentTable = env[HandlerEnvVar.INCIDENT_TABLE]?.trim() || undefined;
   if (incidentTable !== undefined && !TABLE_NAME_RE.test(incidentTable)) {
-    throw new HandlerEnvError(`Environment variable ${HandlerEnvVar.INCIDENT_TABLE} must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), got ${JSON.stringify(incidentTable.slice(0, 300))}`);
+    throw new HandlerEnvError(
+      `Environment variable ${HandlerEnvVar.INCIDENT_TABLE} must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), got ${JSON.stringify(incidentTable.slice(0, 300))}`,
+    );
   }
   const dashboard = env[HandlerEnvVar.DASHBOARD]?.trim() || undefined;
   return { location, ...(homeRegion ? { homeRegion } : {}), ...(incidentTable ? { incidentTable } : {}), ...(dashboard ? { dashboard } : {}) };

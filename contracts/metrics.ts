@@ -104,11 +104,13 @@ export const metricIdentity = {
   duration: (namespace: string, check: string) => identity(namespace, MetricName.DURATION, { [Dimension.CHECK]: check }),
   phase: (namespace: string, name: (typeof PHASE_METRICS)[number]['name'], check: string) => identity(namespace, name, { [Dimension.CHECK]: check }),
   /** Failed runs of a check with one outcome (Reason). */
-  failures: (namespace: string, check: string, reason: string) => identity(namespace, MetricName.FAILURES, { [Dimension.CHECK]: check, [Dimension.REASON]: reason }),
+  failures: (namespace: string, check: string, reason: string) =>
+    identity(namespace, MetricName.FAILURES, { [Dimension.CHECK]: check, [Dimension.REASON]: reason }),
   /** The sparse copy the Metrics Insights class alarms select per interval. */
   failuresOfInterval: (namespace: string, check: string, intervalSeconds: number, reason: string) =>
     identity(namespace, MetricName.FAILURES, { [Dimension.CHECK]: check, [Dimension.INTERVAL]: String(intervalSeconds), [Dimension.REASON]: reason }),
-  shardResults: (namespace: string, shard: string, location: string) => identity(namespace, MetricName.SHARD_RESULTS, { [Dimension.SHARD]: shard, [Dimension.LOCATION]: location }),
+  shardResults: (namespace: string, shard: string, location: string) =>
+    identity(namespace, MetricName.SHARD_RESULTS, { [Dimension.SHARD]: shard, [Dimension.LOCATION]: location }),
   certificateDaysLeft: (namespace: string, host: string) => identity(namespace, MetricName.CERTIFICATE_DAYS_LEFT, { [Dimension.HOST]: host }),
 } as const;
 

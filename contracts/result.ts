@@ -116,7 +116,16 @@ export const JSON_TIMING_KEYS = ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', '
 export const JSON_CERTIFICATE_KEYS = ['subject', 'issuer', 'validTo', 'daysLeft'] as const;
 
 /** The debugging keys `--json` prints after the contract's, in order (absent ones left out). */
-export const JSON_CERTIFICATE_EXTRA_KEYS = ['validFrom', 'altNames', 'serialNumber', 'fingerprint256', 'protocol', 'chain', 'caIssuers', 'verified'] as const;
+export const JSON_CERTIFICATE_EXTRA_KEYS = [
+  'validFrom',
+  'altNames',
+  'serialNumber',
+  'fingerprint256',
+  'protocol',
+  'chain',
+  'caIssuers',
+  'verified',
+] as const;
 
 /** The `--json` line for one result: exactly the contract's keys, in its order (README.md#cli). */
 export function toJsonLine(result: CheckResult): string {

@@ -61,7 +61,8 @@ function readAt(text: string, i: number, out: number[]): void {
     else if (next === 'u' || next === 'U') {
       const hi = hex4(text, i + 2);
       if (hi !== undefined) {
-        const lo = hi >= 0xd800 && hi <= 0xdbff && text[i + 6] === '\\' && (text[i + 7] === 'u' || text[i + 7] === 'U') ? hex4(text, i + 8) : undefined;
+        const lo =
+          hi >= 0xd800 && hi <= 0xdbff && text[i + 6] === '\\' && (text[i + 7] === 'u' || text[i + 7] === 'U') ? hex4(text, i + 8) : undefined;
         if (lo !== undefined && lo >= 0xdc00 && lo <= 0xdfff) out.push(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00), 12);
         else out.push(hi, 6);
       }
@@ -128,7 +129,9 @@ export function base64Cores(token: string): string[] {
   const bytes = Buffer.from(token, 'utf8');
   const cores: string[] = [];
   for (let a = 0; a < 3; a++) {
-    const b64 = Buffer.concat([Buffer.alloc(a), bytes]).toString('base64').replace(/=+$/, '');
+    const b64 = Buffer.concat([Buffer.alloc(a), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     cores.push(b64.slice(Math.ceil((8 * a) / 6), Math.floor((8 * (a + bytes.length)) / 6)));
   }
   return cores;
@@ -205,7 +208,8 @@ function spans(text: string, patterns: readonly Pattern[]): Array<[number, numbe
       const pairs = ascii[c];
       if (!pairs) continue;
       let spanEnd = -1;
-      for (let x = 0; x < pairs.length; x += 2) spanEnd = Math.max(spanEnd, step(patterns[pairs[x]!]!, runs[pairs[x]!]!, base, i, i + 1, pairs[x + 1]!));
+      for (let x = 0; x < pairs.length; x += 2)
+        spanEnd = Math.max(spanEnd, step(patterns[pairs[x]!]!, runs[pairs[x]!]!, base, i, i + 1, pairs[x + 1]!));
       if (spanEnd > i) found.push([i, spanEnd]);
       continue;
     }

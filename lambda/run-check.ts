@@ -43,11 +43,18 @@ export async function runCheck(check: Check, options: RunOptions = {}): Promise<
 
 async function attempt(check: Check, options: AttemptOptions): Promise<AttemptResult> {
   try {
-    return await (await probeFor(check))(check, options);
+    return await (
+      await probeFor(check)
+    )(check, options);
   } catch (err) {
     // A probe settles every failure itself (a bug inside one is its `error` verdict); reaching
     // here is a bug outside the probes (e.g. loading one), worded the same way, token masked.
-    return errorResult(check.name, check.kind, check.url, bugMessage(err, (text) => redact(text, options.token)));
+    return errorResult(
+      check.name,
+      check.kind,
+      check.url,
+      bugMessage(err, (text) => redact(text, options.token)),
+    );
   }
 }
 

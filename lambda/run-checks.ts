@@ -38,14 +38,18 @@ export function runChecks(checks: readonly Check[], deps: RunChecksDeps = {}): P
 
 /** One check, its token read included, bounded by its own budget; any throw becomes `error`. */
 async function runGuarded(check: Check, deps: RunChecksDeps): Promise<CheckResult> {
-  const budgetMs =
-    (deps.noRetry ? attemptBudgetMs(check) : runBudgetMs(check)) + (check.auth ? TOKEN_READ_MARGIN_MS : 0) + GUARD_SLACK_MS;
+  const budgetMs = (deps.noRetry ? attemptBudgetMs(check) : runBudgetMs(check)) + (check.auth ? TOKEN_READ_MARGIN_MS : 0) + GUARD_SLACK_MS;
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<CheckResult>((resolve) => {
     timer = setTimeout(
       () =>
         resolve(
-          errorResult(check.name, check.kind, check.url, compose({ what: `probe did not finish within its budget of ${budgetMs} ms (a bug in the probe)`, fix: OUTCOME_RUNBOOK.error.check })),
+          errorResult(
+            check.name,
+            check.kind,
+            check.url,
+            compose({ what: `probe did not finish within its budget of ${budgetMs} ms (a bug in the probe)`, fix: OUTCOME_RUNBOOK.error.check }),
+          ),
         ),
       budgetMs,
     );
@@ -53,7 +57,12 @@ async function runGuarded(check: Check, deps: RunChecksDeps): Promise<CheckResul
   try {
     return await Promise.race([runOne(check, deps), guard]);
   } catch (err) {
-    return errorResult(check.name, check.kind, check.url, compose({ what: 'probe failed unexpectedly', detail: describe(err), fix: OUTCOME_RUNBOOK.error.check }));
+    return errorResult(
+      check.name,
+      check.kind,
+      check.url,
+      compose({ what: 'probe failed unexpectedly', detail: describe(err), fix: OUTCOME_RUNBOOK.error.check }),
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -112,9 +112,24 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
     if (!deps.publishClient) getCloudWatchClient(deps.env.homeRegion).catch(() => undefined);
     const intervals = intervalsByCheck(shard.checks);
     const fast = shard.ticks > 1;
-    const base = fast ? staggeredBase(baseTime(event.scheduledTime, now()), shard.intervalSeconds, deps.fleet.incidents?.locations ?? [], deps.env.location) : baseTime(event.scheduledTime, now());
-    if (deps.incidents && event.scheduledTime !== undefined && !(await claimed(deps.incidents, { shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }, deps.logError ?? console.error))) {
-      writeLine(JSON.stringify({ timestamp: new Date().toISOString(), level: 'INFO', msg: 'duplicate delivery: this scheduled run was already claimed; nothing probed or published', shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }));
+    const base = fast
+      ? staggeredBase(baseTime(event.scheduledTime, now()), shard.intervalSeconds, deps.fleet.incidents?.locations ?? [], deps.env.location)
+      : baseTime(event.scheduledTime, now());
+    if (
+      deps.incidents &&
+      event.scheduledTime !== undefined &&
+      !(await claimed(deps.incidents, { shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }, deps.logError ?? console.error))
+    ) {
+      writeLine(
+        JSON.stringify({
+          timestamp: new Date().toISOString(),
+          level: 'INFO',
+          msg: 'duplicate delivery: this scheduled run was already claimed; nothing probed or published',
+          shard: id,
+          location: deps.env.location,
+          scheduledTime: event.scheduledTime,
+        }),
+      );
       return { shard: id, location: deps.env.location, ticks: [], duplicate: true };
     }
 
@@ -125,7 +140,11 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
         ...(deps.attemptOptions ? { attemptOptions: deps.attemptOptions } : {}),
       });
       // The engine runs beside publishing (each bounded on its own), so a page waits for neither.
-      const incidentRun = deps.incidents?.record(results, { at: at.getTime(), intervals, deadline: now() + (deps.incidentBudgetMs ?? INCIDENT_BUDGET_MS) });
+      const incidentRun = deps.incidents?.record(results, {
+        at: at.getTime(),
+        intervals,
+        deadline: now() + (deps.incidentBudgetMs ?? INCIDENT_BUDGET_MS),
+      });
       const publish = await publishResults(results, {
         namespace: deps.fleet.namespace,
         phaseTimings: deps.fleet.phaseTimings,
@@ -149,7 +168,10 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
           ...(deps.publishClient ? { client: deps.publishClient } : {}),
           ...(deps.env.homeRegion ? { region: deps.env.homeRegion } : {}),
         });
-        if (error) (deps.logError ?? console.error)(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: error, shard: id, location: deps.env.location }));
+        if (error)
+          (deps.logError ?? console.error)(
+            JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: error, shard: id, location: deps.env.location }),
+          );
       }
       return { tick, at: at.toISOString(), results, publish, ...(incidents ? { incidents } : {}) };
     };
@@ -171,11 +193,23 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
  * Claim the scheduled run. A store that cannot answer does not stop the run (probing twice is
  * better than not probing); the error is logged.
  */
-async function claimed(engine: IncidentEngine, run: { shard: string; location: string; scheduledTime: string }, log: (line: string) => void): Promise<boolean> {
+async function claimed(
+  engine: IncidentEngine,
+  run: { shard: string; location: string; scheduledTime: string },
+  log: (line: string) => void,
+): Promise<boolean> {
   try {
     return await engine.claimRun(run);
   } catch (err) {
-    log(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: 'claiming the scheduled run failed; probing anyway', ...run, error: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : String(err) }));
+    log(
+      JSON.stringify({
+        timestamp: new Date().toISOString(),
+        level: 'ERROR',
+        msg: 'claiming the scheduled run failed; probing anyway',
+        ...run,
+        error: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : String(err),
+      }),
+    );
     return true;
   }
 }

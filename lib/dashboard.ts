@@ -98,7 +98,12 @@ function metricLine(m: MetricRead, extra: Record<string, unknown> = {}): unknown
   return [m.namespace, m.metricName, ...Object.entries(m.dimensions).flat(), { stat: m.statistic, period: m.periodSeconds, ...extra }];
 }
 
-function graph(title: string, width: number, metrics: unknown[][], opts: { stacked?: boolean; period?: number; yAxis?: Record<string, unknown> } = {}): Widget {
+function graph(
+  title: string,
+  width: number,
+  metrics: unknown[][],
+  opts: { stacked?: boolean; period?: number; yAxis?: Record<string, unknown> } = {},
+): Widget {
   return {
     type: 'metric',
     width,
@@ -126,7 +131,12 @@ export function fleetWidgets(config: MonitorConfig, plan: FleetPlan, metrics: Mo
   const alarmWidgets: Widget[] = [];
   for (let i = 0; i < alarmArns.length; i += MAX_ALARMS_PER_WIDGET) {
     const n = i / MAX_ALARMS_PER_WIDGET;
-    alarmWidgets.push({ type: 'alarm', width: FULL, height: 4, properties: { title: n === 0 ? 'Alarms' : `Alarms (${n + 1})`, alarms: alarmArns.slice(i, i + MAX_ALARMS_PER_WIDGET) } });
+    alarmWidgets.push({
+      type: 'alarm',
+      width: FULL,
+      height: 4,
+      properties: { title: n === 0 ? 'Alarms' : `Alarms (${n + 1})`, alarms: alarmArns.slice(i, i + MAX_ALARMS_PER_WIDGET) },
+    });
   }
   return [
     {
@@ -143,9 +153,19 @@ export function fleetWidgets(config: MonitorConfig, plan: FleetPlan, metrics: Mo
         ].join('\n\n'),
       },
     },
-    graph('Fleet success rate', 8, [insightsLine(metrics.fleetSuccessQuery(), 'fleet success ratio')], { period: 60, yAxis: { min: 0, max: 1, showUnits: false } }),
-    graph('Failures by reason (all checks)', 8, [insightsLine(metrics.failuresByReasonQuery())], { stacked: true, period: 60, yAxis: { min: 0, showUnits: false } }),
-    graph('Worst checks (success ratio)', 12, [insightsLine(metrics.worstChecksQuery())], { period: 300, yAxis: { min: 0, max: 1, showUnits: false } }),
+    graph('Fleet success rate', 8, [insightsLine(metrics.fleetSuccessQuery(), 'fleet success ratio')], {
+      period: 60,
+      yAxis: { min: 0, max: 1, showUnits: false },
+    }),
+    graph('Failures by reason (all checks)', 8, [insightsLine(metrics.failuresByReasonQuery())], {
+      stacked: true,
+      period: 60,
+      yAxis: { min: 0, showUnits: false },
+    }),
+    graph('Worst checks (success ratio)', 12, [insightsLine(metrics.worstChecksQuery())], {
+      period: 300,
+      yAxis: { min: 0, max: 1, showUnits: false },
+    }),
     graph('Slowest checks (ms)', 12, [insightsLine(metrics.slowestChecksQuery())], { period: 300, yAxis: { min: 0, showUnits: false } }),
     ...alarmWidgets,
     { type: 'text', width: FULL, height: 10, properties: { markdown: runbookMarkdown() } },
@@ -157,10 +177,15 @@ export function checkRow(config: MonitorConfig, metrics: MonitorMetrics, check: 
   const period = checkPeriodSeconds(check.intervalSeconds);
   const label = `${check.name} (${KINDS[check.kind].label}, ${check.intervalSeconds} s)`;
   return [
-    graph(`${label}: success rate`, 8, [[{ expression: '100 * success', label: 'success %', id: 'e1' }], metricLine(metrics.success(check), { id: 'success', visible: false })], {
-      period,
-      yAxis: { min: 0, max: 100, label: '%', showUnits: false },
-    }),
+    graph(
+      `${label}: success rate`,
+      8,
+      [[{ expression: '100 * success', label: 'success %', id: 'e1' }], metricLine(metrics.success(check), { id: 'success', visible: false })],
+      {
+        period,
+        yAxis: { min: 0, max: 100, label: '%', showUnits: false },
+      },
+    ),
     graph(
       `${check.name}: duration`,
       8,
@@ -172,11 +197,16 @@ export function checkRow(config: MonitorConfig, metrics: MonitorMetrics, check: 
       }),
       { period, yAxis: { min: 0, label: 'ms', showUnits: false } },
     ),
-    graph(`${check.name}: failures by reason`, 8, [[{ expression: failuresByReasonSearch(config.namespace, check.name, period), label: "${PROP('Dim.Reason')}", id: 'e1' }]], {
-      stacked: true,
-      period,
-      yAxis: { min: 0, showUnits: false },
-    }),
+    graph(
+      `${check.name}: failures by reason`,
+      8,
+      [[{ expression: failuresByReasonSearch(config.namespace, check.name, period), label: "${PROP('Dim.Reason')}", id: 'e1' }]],
+      {
+        stacked: true,
+        period,
+        yAxis: { min: 0, showUnits: false },
+      },
+    ),
   ];
 }
 

@@ -87,7 +87,12 @@ export class IncidentTable extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // From the one renderer of the monitor's queries: every identifier quoted (lib/alarms/insights.ts).
-    const query = renderQuery({ aggregate: 'SUM', metricName: NOTIFICATION_FAILURES_METRIC, namespace: props.namespace, schemaDimensions: ['Channel'] });
+    const query = renderQuery({
+      aggregate: 'SUM',
+      metricName: NOTIFICATION_FAILURES_METRIC,
+      namespace: props.namespace,
+      schemaDimensions: ['Channel'],
+    });
     this.failuresAlarm = new cloudwatch.CfnAlarm(this, 'NotificationFailures', {
       alarmName: props.alarmName,
       alarmDescription:

@@ -20,7 +20,11 @@ import { mutedAlarmIds } from './muting';
  * built from `definitions` (found by construct id among its CfnAlarms, nested stacks included).
  * Each rule depends on the alarms it names: a rule may name only alarms that exist.
  */
-export function addMaintenanceMuteRules(monitor: Construct, config: MonitorConfig, definitions: readonly AlarmDefinition[]): cloudwatch.CfnAlarmMuteRule[] {
+export function addMaintenanceMuteRules(
+  monitor: Construct,
+  config: MonitorConfig,
+  definitions: readonly AlarmDefinition[],
+): cloudwatch.CfnAlarmMuteRule[] {
   const windows = config.maintenance ?? [];
   if (!windows.length) return [];
   const alarms = alarmsById(monitor);
@@ -38,7 +42,10 @@ export function addMaintenanceMuteRules(monitor: Construct, config: MonitorConfi
       const rule = new cloudwatch.CfnAlarmMuteRule(scope, parts === 1 ? `Window${i + 1}` : `Window${i + 1}Part${p + 1}`, {
         description:
           `synthmon maintenance window ${i + 1}: ${window.schedule} for ${window.duration}${window.timezone ? ` (${window.timezone})` : ''}` +
-          `${window.checks ? `, checks ${window.checks.join(', ')}` : ', every check'}${parts > 1 ? ` (alarms part ${p + 1} of ${parts})` : ''}`.slice(0, 1024),
+          `${window.checks ? `, checks ${window.checks.join(', ')}` : ', every check'}${parts > 1 ? ` (alarms part ${p + 1} of ${parts})` : ''}`.slice(
+            0,
+            1024,
+          ),
         rule: { schedule: { expression: window.schedule, duration: window.duration, ...(window.timezone ? { timezone: window.timezone } : {}) } },
         muteTargets: { alarmNames: chunk.map((a) => a.alarmName!) },
       });

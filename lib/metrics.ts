@@ -75,7 +75,11 @@ export class MonitorMetrics {
 
   /** `Failures` of a check for one outcome as data: Sum per the check's period. */
   failures(check: MetricCheck, reason: Outcome): MetricRead {
-    return { ...metricIdentity.failures(this.namespace, check.name, reason), statistic: 'Sum', periodSeconds: checkPeriodSeconds(check.intervalSeconds) };
+    return {
+      ...metricIdentity.failures(this.namespace, check.name, reason),
+      statistic: 'Sum',
+      periodSeconds: checkPeriodSeconds(check.intervalSeconds),
+    };
   }
 
   /** Fleet success ratio: Metrics Insights over every check's Success. */

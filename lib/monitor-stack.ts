@@ -34,7 +34,8 @@ export class MonitorStack extends Stack {
     this.monitor = new SyntheticMonitor(this, 'Monitor', { ...props.monitor, config: props.config });
 
     new CfnOutput(this, 'AlarmTopicArn', {
-      description: "SNS topic the alarms' ALARM and ALARM -> OK transitions go to: subscribe a pager here (e-mail and HTTPS subscriptions must be confirmed before they receive pages)",
+      description:
+        "SNS topic the alarms' ALARM and ALARM -> OK transitions go to: subscribe a pager here (e-mail and HTTPS subscriptions must be confirmed before they receive pages)",
       value: this.monitor.topic.topicArn,
     });
     const config = this.monitor.config;
@@ -79,7 +80,12 @@ export class RunnerStack extends Stack {
  * home region. Stacks of named locations are pinned to their region (account left to the CLI's
  * environment), the single-location stack is environment-agnostic.
  */
-export function buildMonitorStacks(app: App, stackName: string, config: MonitorConfigInput, description?: string): { monitor: MonitorStack; runners: RunnerStack[] } {
+export function buildMonitorStacks(
+  app: App,
+  stackName: string,
+  config: MonitorConfigInput,
+  description?: string,
+): { monitor: MonitorStack; runners: RunnerStack[] } {
   const locations = (config.locations ?? []) as string[];
   const home = (config.homeRegion as string | undefined) ?? locations[0];
   const monitor = new MonitorStack(app, stackName, {

@@ -58,7 +58,9 @@ export interface Muting {
 }
 
 export function mutingOf(config: Pick<MonitorConfig, 'checks' | 'maintenance'>, definitions: readonly AlarmDefinition[]): Muting {
-  return { windows: (config.maintenance ?? []).map((window, index) => ({ index, window, alarms: new Set(mutedAlarmIds(window, config, definitions)) })) };
+  return {
+    windows: (config.maintenance ?? []).map((window, index) => ({ index, window, alarms: new Set(mutedAlarmIds(window, config, definitions)) })),
+  };
 }
 
 /** Mark each transition whose actions an active window mutes (evaluation itself is unchanged). */

@@ -25,7 +25,8 @@ export function suppressMonitorFindings(_monitor: IConstruct, runner: ProbeRunne
   for (const resource of runner.wildcardSecretResources) {
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${resource}]`,
-      reason: 'Secrets Manager appends a random 6-character suffix to a secret ARN; "-??????" matches exactly that suffix of the one named secret, whose ARN is unknown until the operator creates it.',
+      reason:
+        'Secrets Manager appends a random 6-character suffix to a secret ARN; "-??????" matches exactly that suffix of the one named secret, whose ARN is unknown until the operator creates it.',
     });
   }
 }

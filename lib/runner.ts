@@ -183,9 +183,7 @@ export class ProbeRunner extends Construct {
   private grantTokens(tokens: readonly ResolvedToken[], region: string): void {
     const stack = Stack.of(this);
     const parameters = tokens.flatMap((t) =>
-      t.parameter
-        ? [stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: t.parameter.replace(/^\//, '') })]
-        : [],
+      t.parameter ? [stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: t.parameter.replace(/^\//, '') })] : [],
     );
     if (parameters.length) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTokenParameters', actions: ['ssm:GetParameter'], resources: parameters }));
@@ -198,13 +196,23 @@ export class ProbeRunner extends Construct {
         (this.wildcardSecretResources as string[]).push(`${t.secret.arn}-??????`);
         return [`${t.secret.arn}-??????`];
       }
-      const arn = stack.formatArn({ service: 'secretsmanager', region, resource: 'secret', resourceName: `${t.secret.name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      const arn = stack.formatArn({
+        service: 'secretsmanager',
+        region,
+        resource: 'secret',
+        resourceName: `${t.secret.name}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
       const shownRegion = Token.isUnresolved(region) ? '<AWS::Region>' : region;
-      (this.wildcardSecretResources as string[]).push(`arn:<AWS::Partition>:secretsmanager:${shownRegion}:<AWS::AccountId>:secret:${t.secret.name}-??????`);
+      (this.wildcardSecretResources as string[]).push(
+        `arn:<AWS::Partition>:secretsmanager:${shownRegion}:<AWS::AccountId>:secret:${t.secret.name}-??????`,
+      );
       return [arn];
     });
     if (secrets.length) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTokenSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadTokenSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets }),
+      );
     }
   }
 }

@@ -81,7 +81,13 @@ export class SyntheticMonitor extends Construct {
   private readonly raw: Partial<MonitorConfigInput> & { checks: CheckInput[] };
   private readonly props: SyntheticMonitorProps;
   private sealed?: { config: MonitorConfig; plan: FleetPlan };
-  private built?: { alarmNames: ReadonlyMap<string, string>; definitions: AlarmDefinition[]; placed: ReadonlyMap<string, Construct>; runner?: ProbeRunner; dashboard: MonitorDashboard };
+  private built?: {
+    alarmNames: ReadonlyMap<string, string>;
+    definitions: AlarmDefinition[];
+    placed: ReadonlyMap<string, Construct>;
+    runner?: ProbeRunner;
+    dashboard: MonitorDashboard;
+  };
   private readonly alarmRefs = new Map<string, cloudwatch.IAlarm>();
   /** The EventBridge rule that forwards the alarms' real transitions to `topic` (set when the fleet is built). */
   notificationRule?: events.Rule;
@@ -125,15 +131,21 @@ export class SyntheticMonitor extends Construct {
    */
   addCheck(check: CheckInput): this {
     if (this.sealed) {
-      throw new Error(`cannot add check ${JSON.stringify((check as { name?: unknown })?.name)}: the fleet of ${this.node.path} was already planned (add checks before reading config, plan or the alarms)`);
+      throw new Error(
+        `cannot add check ${JSON.stringify((check as { name?: unknown })?.name)}: the fleet of ${this.node.path} was already planned (add checks before reading config, plan or the alarms)`,
+      );
     }
     const name = (check as { name?: unknown })?.name;
     const i = this.raw.checks.length;
     if (typeof name === 'string' && this.raw.checks.some((c) => (c as { name?: unknown }).name === name)) {
-      throw new ConfigError(`${this.node.path}.addCheck`, [{ path: ['checks', i, 'name'], message: 'must be unique (already used)', received: JSON.stringify(name) }]);
+      throw new ConfigError(`${this.node.path}.addCheck`, [
+        { path: ['checks', i, 'name'], message: 'must be unique (already used)', received: JSON.stringify(name) },
+      ]);
     }
     // Validated as the only check: its problems are moved to the index it will have.
-    this.validate({ ...this.raw, checks: [check] }, (p) => (p.path?.[0] === 'checks' && p.path[1] === 0 ? { ...p, path: ['checks', i, ...p.path.slice(2)] } : p));
+    this.validate({ ...this.raw, checks: [check] }, (p) =>
+      p.path?.[0] === 'checks' && p.path[1] === 0 ? { ...p, path: ['checks', i, ...p.path.slice(2)] } : p,
+    );
     this.raw.checks.push(check);
     return this;
   }
@@ -181,7 +193,13 @@ export class SyntheticMonitor extends Construct {
   alarmFor(check: string | Pick<Check, 'name'>, cls: AlarmClass): cloudwatch.IAlarm {
     const name = typeof check === 'string' ? check : check.name;
     const c = this.config.checks.find((x) => x.name === name);
-    if (!c) throw new Error(`unknown check "${name}": the configured checks are ${this.config.checks.slice(0, 20).map((x) => `"${x.name}"`).join(', ')}`);
+    if (!c)
+      throw new Error(
+        `unknown check "${name}": the configured checks are ${this.config.checks
+          .slice(0, 20)
+          .map((x) => `"${x.name}"`)
+          .join(', ')}`,
+      );
     const { definitions } = this.build();
     const def =
       definitions.find((d) => d.type !== 'insights' && d.class === cls && d.check === name) ??
@@ -237,7 +255,11 @@ export class SyntheticMonitor extends Construct {
     const here = homeRunnerLocation(config);
     const location = this.props.location ?? here ?? DEFAULT_LOCATION;
     const runsHere = this.props.runner ?? here !== undefined;
-    const incidents = new IncidentTable(this, 'Incidents', { tableName: this.incidentTableName, namespace: config.namespace, alarmName: alarmNameOf(`${this.alarmPrefix()}-NotificationFailures`) });
+    const incidents = new IncidentTable(this, 'Incidents', {
+      tableName: this.incidentTableName,
+      namespace: config.namespace,
+      alarmName: alarmNameOf(`${this.alarmPrefix()}-NotificationFailures`),
+    });
     const runner = runsHere
       ? new ProbeRunner(this, 'Runner', {
           config,
@@ -247,7 +269,11 @@ export class SyntheticMonitor extends Construct {
           ...(this.props.memorySizeMb !== undefined ? { memorySizeMb: this.props.memorySizeMb } : {}),
           ...(this.props.logRetention !== undefined ? { logRetention: this.props.logRetention } : {}),
           ...(this.props.maxEventAge !== undefined ? { maxEventAge: this.props.maxEventAge } : {}),
-          incidents: { tableName: incidents.table.tableName, monitor: Stack.of(this).stackName, ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}) },
+          incidents: {
+            tableName: incidents.table.tableName,
+            monitor: Stack.of(this).stackName,
+            ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}),
+          },
         })
       : undefined;
 
@@ -268,7 +294,9 @@ export class SyntheticMonitor extends Construct {
       // The fleet's alarms (class, Silent, RunnerDropped), not the per-check and per-host ones: a
       // thousand fast checks or TLS hosts would fill ten status widgets and most of a 1 MB template.
       // Their ARNs are computed from their names: no cross-stack output per alarm.
-      alarmNames: definitions.filter((d) => d.type === 'insights' || d.class === 'Silent' || d.class === 'RunnerDropped').map((d) => names.get(d.id)!),
+      alarmNames: definitions
+        .filter((d) => d.type === 'insights' || d.class === 'Silent' || d.class === 'RunnerDropped')
+        .map((d) => names.get(d.id)!),
       ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}),
     });
     for (const email of config.notifications.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
@@ -293,7 +321,13 @@ export class SyntheticMonitor extends Construct {
    * beside its dashboard and schedules) and in nested stacks of at most ALARMS_PER_STACK alarms and
    * NESTED_STACK_BUDGET_BYTES each. Nothing crosses the stack boundary: names are known, ARNs computed.
    */
-  private placeAlarms(definitions: readonly AlarmDefinition[], names: ReadonlyMap<string, string>, runner: ProbeRunner | undefined, plan: FleetPlan, config: MonitorConfig): Map<string, Construct> {
+  private placeAlarms(
+    definitions: readonly AlarmDefinition[],
+    names: ReadonlyMap<string, string>,
+    runner: ProbeRunner | undefined,
+    plan: FleetPlan,
+    config: MonitorConfig,
+  ): Map<string, Construct> {
     const homeSchedules = runner ? plan.shards.length : 0;
     const inMonitorStack = alarmsInMonitorStack(homeSchedules, config.notifications.emails.length + config.notifications.httpsEndpoints.length);
     let homeBytes = Math.max(0, MONITOR_STACK_ALARM_BUDGET_BYTES - homeSchedules * SCHEDULE_BYTES);
@@ -310,7 +344,11 @@ export class SyntheticMonitor extends Construct {
       } else {
         let last = nested[nested.length - 1];
         if (!last || last.alarms >= ALARMS_PER_STACK || last.bytes + bytes > NESTED_STACK_BUDGET_BYTES) {
-          last = { stack: new NestedStack(this, `Alarms${nested.length + 1}`, { description: `synthmon alarms (part ${nested.length + 1})` }), alarms: 0, bytes: 0 };
+          last = {
+            stack: new NestedStack(this, `Alarms${nested.length + 1}`, { description: `synthmon alarms (part ${nested.length + 1})` }),
+            alarms: 0,
+            bytes: 0,
+          };
           nested.push(last);
         }
         scope = last.stack;

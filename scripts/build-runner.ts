@@ -48,7 +48,14 @@ export async function buildRunnerBundle(build: typeof esbuildBuild, outdir: stri
           ...(path.isAbsolute(entry)
             ? { entryPoints: [entry] }
             : // require(), not `export *`: the chunk's exports are then exactly the package's CJS exports.
-              { stdin: { contents: `module.exports = require(${JSON.stringify(entry)});`, resolveDir: PACKAGE_ROOT, sourcefile: `${entry}.chunk.js`, loader: 'js' as const } }),
+              {
+                stdin: {
+                  contents: `module.exports = require(${JSON.stringify(entry)});`,
+                  resolveDir: PACKAGE_ROOT,
+                  sourcefile: `${entry}.chunk.js`,
+                  loader: 'js' as const,
+                },
+              }),
           outfile: path.join(staging, packagedPath(file)),
           bundle: true,
           platform: 'node',
@@ -65,7 +72,11 @@ export async function buildRunnerBundle(build: typeof esbuildBuild, outdir: stri
       ),
     ]);
     const hash = createHash('sha256');
-    for (const file of RUNNER_BUNDLE_FILES) hash.update(file).update('\0').update(readFileSync(path.join(staging, packagedPath(file))));
+    for (const file of RUNNER_BUNDLE_FILES)
+      hash
+        .update(file)
+        .update('\0')
+        .update(readFileSync(path.join(staging, packagedPath(file))));
     // The project's own inputs (esbuild's metafile paths are relative to the working directory), so
     // a synth in a checkout can tell a bundle older than an edit (readRunnerBundleStamp).
     const sources = [...new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)))]

@@ -20,15 +20,26 @@ export const coldStartSection: BenchSection<'coldStart', ColdStartResult> = {
       );
     }
     log('each dependency bundled alone (minified CJS), require CPU / wall ms:');
-    for (const m of cold.modules) log(`  ${pad(m.module, 34)} ${fmt(m.bytes / 1024, 0).padStart(5)} KiB  CPU ${fmt(m.requireCpuMs, 1).padStart(6)}  wall ${fmt(m.requireMs, 1).padStart(6)}`);
+    for (const m of cold.modules)
+      log(
+        `  ${pad(m.module, 34)} ${fmt(m.bytes / 1024, 0).padStart(5)} KiB  CPU ${fmt(m.requireCpuMs, 1).padStart(6)}  wall ${fmt(m.requireMs, 1).padStart(6)}`,
+      );
     // Not init, but paid once per container by the first invocation: shown so the moved cost stays visible.
     log('first invocation: lazy chunks required after index.js, in load order, require CPU / wall ms (median):');
     for (const f of cold.functions) {
       const lazy = f.firstInvocation;
       log(`  ${pad(f.name, 16)} total CPU ${fmt(lazy.totalCpuMs, 1)} ms, wall ${fmt(lazy.totalMs, 1)} ms`);
-      for (const c of lazy.chunks) log(`    ${pad(c.file, 52)} ${fmt(c.bytes / 1024, 0).padStart(5)} KiB  CPU ${fmt(c.requireCpuMs, 1).padStart(6)}  wall ${fmt(c.requireMs, 1).padStart(6)}`);
+      for (const c of lazy.chunks)
+        log(
+          `    ${pad(c.file, 52)} ${fmt(c.bytes / 1024, 0).padStart(5)} KiB  CPU ${fmt(c.requireCpuMs, 1).padStart(6)}  wall ${fmt(c.requireMs, 1).padStart(6)}`,
+        );
     }
-    log(`index.js bytes by package: ${cold.bytesByPackage.slice(0, 8).map((p) => `${p.pkg} ${fmt(p.bytes / 1024, 0)} KiB`).join(', ')}`);
+    log(
+      `index.js bytes by package: ${cold.bytesByPackage
+        .slice(0, 8)
+        .map((p) => `${p.pkg} ${fmt(p.bytes / 1024, 0)} KiB`)
+        .join(', ')}`,
+    );
     return cold;
   },
 };

@@ -20,10 +20,36 @@ interface ConfirmationDesign {
 
 const CONFIRMATION_DESIGNS: readonly ConfirmationDesign[] = [
   // (a) Both attempts and the pause fit in the tick: 2 × (3000 + 1000 settle) + 1000 = 9000 ms < 10 s.
-  { key: 'inRunRetry1of1', label: '(a) in-run retry 1 s, Failing 1 of 1', role: 'candidate', retryDelayMs: 1000, timeoutMs: 3000, failing: { datapointsToAlarm: 1, evaluationPeriods: 1 } },
-  { key: 'noRetry2of3', label: '(b) no retry, Failing 2 of 3 ticks', role: 'candidate', retryDelayMs: 0, failing: { datapointsToAlarm: 2, evaluationPeriods: 3 } },
-  { key: 'noRetry1of1', label: '(c) no retry, Failing 1 of 1', role: 'candidate', retryDelayMs: 0, failing: { datapointsToAlarm: 1, evaluationPeriods: 1 } },
-  { key: 'inRunRetry2of3', label: 'in-run retry 1 s, Failing 2 of 3', role: 'reference', retryDelayMs: 1000, timeoutMs: 3000, failing: { datapointsToAlarm: 2, evaluationPeriods: 3 } },
+  {
+    key: 'inRunRetry1of1',
+    label: '(a) in-run retry 1 s, Failing 1 of 1',
+    role: 'candidate',
+    retryDelayMs: 1000,
+    timeoutMs: 3000,
+    failing: { datapointsToAlarm: 1, evaluationPeriods: 1 },
+  },
+  {
+    key: 'noRetry2of3',
+    label: '(b) no retry, Failing 2 of 3 ticks',
+    role: 'candidate',
+    retryDelayMs: 0,
+    failing: { datapointsToAlarm: 2, evaluationPeriods: 3 },
+  },
+  {
+    key: 'noRetry1of1',
+    label: '(c) no retry, Failing 1 of 1',
+    role: 'candidate',
+    retryDelayMs: 0,
+    failing: { datapointsToAlarm: 1, evaluationPeriods: 1 },
+  },
+  {
+    key: 'inRunRetry2of3',
+    label: 'in-run retry 1 s, Failing 2 of 3',
+    role: 'reference',
+    retryDelayMs: 1000,
+    timeoutMs: 3000,
+    failing: { datapointsToAlarm: 2, evaluationPeriods: 3 },
+  },
 ];
 
 export interface ConfirmationResult {
@@ -54,7 +80,9 @@ function confirmationStudy(raw: RawConfig, quick: boolean): Record<string, Confi
   const out: Record<string, ConfirmationResult> = {};
   const trials = quick ? 300 : 2000;
   const blip = quick ? { checkMonths: 50, sampledClusters: 40 } : {};
-  log(`p = ${DEFAULT_BLIP_PARAMS.attemptFailureP} per attempt, independent, blips shorter than 1 s; ingestion ${DEFAULT_MTTD_PARAMS.ingestionDelayS.join('–')} s; ${trials} regressions per row`);
+  log(
+    `p = ${DEFAULT_BLIP_PARAMS.attemptFailureP} per attempt, independent, blips shorter than 1 s; ingestion ${DEFAULT_MTTD_PARAMS.ingestionDelayS.join('–')} s; ${trials} regressions per row`,
+  );
   log(`${pad('design', 40)} ${pad('forbidden regression', 42)} ${pad('timeout regression', 42)} false pages / check-month (reset | refused blips)`);
   for (const d of CONFIRMATION_DESIGNS) {
     const config = designConfig(raw, d);

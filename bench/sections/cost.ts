@@ -14,7 +14,10 @@ export interface CostFound {
 }
 
 function peers(report: CostReport): Record<'cloudwatchSynthetics' | 'datadog' | 'checkly', number> {
-  return Object.fromEntries(report.alternatives.map((a) => [a.name, a.usdPerCheckMonth])) as Record<'cloudwatchSynthetics' | 'datadog' | 'checkly', number>;
+  return Object.fromEntries(report.alternatives.map((a) => [a.name, a.usdPerCheckMonth])) as Record<
+    'cloudwatchSynthetics' | 'datadog' | 'checkly',
+    number
+  >;
 }
 
 export const costSection: BenchSection<'cost', CostFound> = {
@@ -25,7 +28,9 @@ export const costSection: BenchSection<'cost', CostFound> = {
     const costFast = estimateCost(benchmarkFleet({ checks: 100, intervalSeconds: 10 }));
     const alt = peers(cost);
     const altFast = peers(costFast);
-    log(`every 60 s: synthmon $${fmt(cost.perCheckMonthUsd)} (goal $${fmt(GOALS.costUsd)}); CloudWatch Synthetics $${fmt(alt.cloudwatchSynthetics)}, Datadog $${fmt(alt.datadog)}, Checkly $${fmt(alt.checkly)}`);
+    log(
+      `every 60 s: synthmon $${fmt(cost.perCheckMonthUsd)} (goal $${fmt(GOALS.costUsd)}); CloudWatch Synthetics $${fmt(alt.cloudwatchSynthetics)}, Datadog $${fmt(alt.datadog)}, Checkly $${fmt(alt.checkly)}`,
+    );
     log(
       `every 10 s: synthmon $${fmt(costFast.perCheckMonthUsd)} (goal $${fmt(GOALS.fastCostUsd)}); CloudWatch Synthetics $${fmt(altFast.cloudwatchSynthetics)} (runs at most once a minute), ` +
         `Datadog $${fmt(altFast.datadog)}, Checkly $${fmt(altFast.checkly)}`,

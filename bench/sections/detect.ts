@@ -41,7 +41,10 @@ export const detectSection: BenchSection<'mttd', Record<string, MttdStats>> = {
     for (const { scenario, params } of mttdScenarios(config, raw)) {
       const stats = simulateMttd(scenario, { ...trials, ...params });
       mttd[scenario.name] = stats;
-      const by = Object.entries(stats.pagedBy).sort(([, a], [, b]) => b - a).map(([k, n]) => `${k} ${Math.round((100 * n) / stats.trials)}%`).join(', ');
+      const by = Object.entries(stats.pagedBy)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, n]) => `${k} ${Math.round((100 * n) / stats.trials)}%`)
+        .join(', ');
       log(`${pad(scenario.name, 26)} ${line3(stats)}  (undetected ${stats.undetected}, false alarms ${stats.falseAlarms}; paged by ${by})`);
     }
     // Sensitivity: how much of the default's delay is CloudWatch's ingestion, how much the minute grid.

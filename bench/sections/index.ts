@@ -12,7 +12,16 @@ import { runtimeSection } from './runtime';
 import { scaleSection } from './synth';
 import { timeToPageSection } from './time-to-page';
 
-export const BENCH_SECTIONS = [costSection, detectSection, quorumSection, timeToPageSection, confirmationSection, runtimeSection, scaleSection, coldStartSection] as const;
+export const BENCH_SECTIONS = [
+  costSection,
+  detectSection,
+  quorumSection,
+  timeToPageSection,
+  confirmationSection,
+  runtimeSection,
+  scaleSection,
+  coldStartSection,
+] as const;
 
 type Section = (typeof BENCH_SECTIONS)[number];
 

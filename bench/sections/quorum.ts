@@ -8,7 +8,6 @@ import { line3, log, stats3, type Stats3 } from '../print';
 /** The seed locations of the quorum study, home us-east-1. */
 const QUORUM_LOCATIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'] as const;
 
-
 /** Pages of a regression that hits only a minority of the locations: none should page. */
 export interface MinorityOutage {
   /** Regressions simulated, each watched for `outageMinutes`. */
@@ -46,21 +45,34 @@ export interface QuorumResult {
 export function quorumStudy(raw: RawConfig, quick: boolean): QuorumResult {
   const trials = quick ? 200 : 2000;
   const scenarioCase = (config: MonitorConfig): QuorumCase => {
-    const one = simulateMttd({ name: 'oneLocation', config, regression: 'forbidden', failingLocations: 1, countPages: true }, { trials: Math.ceil(trials / 2) });
+    const one = simulateMttd(
+      { name: 'oneLocation', config, regression: 'forbidden', failingLocations: 1, countPages: true },
+      { trials: Math.ceil(trials / 2) },
+    );
     const two = simulateMttd({ name: 'twoLocations', config, regression: 'forbidden', failingLocations: 2 }, { trials });
     const all = simulateMttd({ name: 'allLocations', config, regression: 'forbidden' }, { trials });
-    log(`  one location  : ${one.pages} pages in ${one.trials} outages of ${one.horizonMinutes} min (${one.pagedTrials} outages paged; other false alarms ${one.falseAlarms})`);
+    log(
+      `  one location  : ${one.pages} pages in ${one.trials} outages of ${one.horizonMinutes} min (${one.pagedTrials} outages paged; other false alarms ${one.falseAlarms})`,
+    );
     log(`  two locations : ${line3(two)}  (undetected ${two.undetected}, false alarms ${two.falseAlarms})`);
     log(`  all locations : ${line3(all)}  (undetected ${all.undetected}, false alarms ${all.falseAlarms})`);
     return {
-      oneLocation: { trials: one.trials, outageMinutes: one.horizonMinutes, pages: one.pages, pagedTrials: one.pagedTrials, falseAlarms: one.falseAlarms },
+      oneLocation: {
+        trials: one.trials,
+        outageMinutes: one.horizonMinutes,
+        pages: one.pages,
+        pagedTrials: one.pagedTrials,
+        falseAlarms: one.falseAlarms,
+      },
       twoLocations: { ...stats3(two), undetected: two.undetected, falseAlarms: two.falseAlarms },
       allLocations: { ...stats3(all), undetected: all.undetected, falseAlarms: all.falseAlarms },
     };
   };
   const at60 = parseConfig({ ...raw, locations: [...QUORUM_LOCATIONS] });
   const at10 = parseConfig({ ...raw, intervalSeconds: 10, locations: [...QUORUM_LOCATIONS] });
-  log(`${QUORUM_LOCATIONS.join(', ')}, quorum ${quorumOf(at60)}; forbidden regressions; ingestion ${DEFAULT_MTTD_PARAMS.ingestionDelayS.join('–')} s; ${trials} regressions per row (one location: ${Math.ceil(trials / 2)})`);
+  log(
+    `${QUORUM_LOCATIONS.join(', ')}, quorum ${quorumOf(at60)}; forbidden regressions; ingestion ${DEFAULT_MTTD_PARAMS.ingestionDelayS.join('–')} s; ${trials} regressions per row (one location: ${Math.ceil(trials / 2)})`,
+  );
   log('checks every 60 s:');
   const checks60s = scenarioCase(at60);
   log('checks every 10 s:');

@@ -46,22 +46,36 @@ export const runtimeSection: BenchSection<'runtime', RuntimeFound> = {
     try {
       section('probe overhead (loopback TLS, interleaved, medians)');
       const overhead = await measureOverhead(backend, quick ? { samples: 40, warmup: 5 } : { samples: 250, warmup: 25 });
-      for (const [kind, s] of [['wss', overhead.ws], ['https', overhead.http]] as const) {
-        log(`${kind}: probe ${fmt(s.probeMs)} ms vs raw ${fmt(s.rawMs)} ms → ×${fmt(s.ratio, 3)} (p90 ${fmt(s.probeP90Ms)} vs ${fmt(s.rawP90Ms)} ms, n=${overhead.samples})`);
+      for (const [kind, s] of [
+        ['wss', overhead.ws],
+        ['https', overhead.http],
+      ] as const) {
+        log(
+          `${kind}: probe ${fmt(s.probeMs)} ms vs raw ${fmt(s.rawMs)} ms → ×${fmt(s.ratio, 3)} (p90 ${fmt(s.probeP90Ms)} vs ${fmt(s.rawP90Ms)} ms, n=${overhead.samples})`,
+        );
       }
 
       section(`runner: one shard invocation of ${SHARD_CHECKS} checks (createRunner, real CloudWatch client → loopback recorder; child process)`);
       log(
         `half WebSocket (1 s settle), half HTTP, each with a token; the CA trusted through NODE_EXTRA_CA_CERTS; ` +
-          `load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} (wall times are CPU-bound: read them against it)`,
+          `load average now ${loadavg()
+            .map((l) => l.toFixed(2))
+            .join(' ')} (wall times are CPU-bound: read them against it)`,
       );
       // Three children, the median of each figure: the machine is shared, a single run is noisy.
       writeFileSync(caFile, backend.ca);
       const runs: RunnerResult[] = [];
       for (let i = 0; i < (quick ? 1 : RUNNER_RUNS); i++) {
-        const run = await runChild<RunnerResult>(`runner:${SHARD_CHECKS}`, backend, { timeoutMs: 180_000, cloudWatchUrl: recorder.endpoint, extraCaCertsFile: caFile });
+        const run = await runChild<RunnerResult>(`runner:${SHARD_CHECKS}`, backend, {
+          timeoutMs: 180_000,
+          cloudWatchUrl: recorder.endpoint,
+          extraCaCertsFile: caFile,
+        });
         runs.push(run);
-        for (const [name, inv] of [['cold', run.cold], ['warm', run.warm]] as const) {
+        for (const [name, inv] of [
+          ['cold', run.cold],
+          ['warm', run.warm],
+        ] as const) {
           log(
             `#${i + 1} ${name}: ok ${inv.ok}/${run.checks}; invocation ${fmt(inv.wallMs, 0)} ms, slowest check ${fmt(inv.slowestCheckMs, 0)} ms → ` +
               `+${fmt(inv.wallOverSlowestMs, 0)} ms (last attempt started after ${fmt(inv.lastStartMs, 0)} ms; ${inv.putMetricDataCalls} PutMetricData calls, ` +

@@ -16,7 +16,10 @@ export const scaleSection: BenchSection<'scale', SynthScaleResult> = {
       `synth ${fmt(scale.synthSeconds, 1)} s; ${scale.stacks} templates; ${scale.functions} functions, ${scale.roles} roles, ${scale.schedules} schedules, ` +
         `${scale.alarms} alarms; dashboard ${scale.dashboardWidgets} widgets; ${scale.bundlings} runner bundlings → ${scale.assets} distinct asset(s)`,
     );
-    for (const s of scale.perStack) log(`  ${pad(s.stack, 44)} ${String(s.resources).padStart(4)} resources  ${String(s.outputs).padStart(3)} outputs  ${fmt(s.templateBytes / 1024, 0).padStart(5)} KiB`);
+    for (const s of scale.perStack)
+      log(
+        `  ${pad(s.stack, 44)} ${String(s.resources).padStart(4)} resources  ${String(s.outputs).padStart(3)} outputs  ${fmt(s.templateBytes / 1024, 0).padStart(5)} KiB`,
+      );
     return scale;
   },
 };

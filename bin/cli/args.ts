@@ -233,9 +233,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return values.config === undefined ? { command: 'cost' } : { command: 'cost', configFile: values.config };
     }
     default:
-      throw new UsageError([
-        first.startsWith('-') ? `unknown option ${first} (give a command first)` : `unknown command "${first}"`,
-      ]);
+      throw new UsageError([first.startsWith('-') ? `unknown option ${first} (give a command first)` : `unknown command "${first}"`]);
   }
 }
 
@@ -252,7 +250,9 @@ function parseProbe(args: readonly string[]): Command {
     }
     if (values.location !== undefined && !values.notify) problems.push('--location applies with --notify only');
     if (values.location !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(values.location)) {
-      problems.push(`--location must be a location label such as eu-west-1 or local (letters, digits, . _ -, at most 64), got "${values.location.slice(0, 80)}"`);
+      problems.push(
+        `--location must be a location label such as eu-west-1 or local (letters, digits, . _ -, at most 64), got "${values.location.slice(0, 80)}"`,
+      );
     }
     if (problems.length) throw new UsageError(problems, 'probe');
     const files = defined({ reportFile: fileFlag(values.report, '--report'), junitFile: fileFlag(values.junit, '--junit') });
@@ -276,7 +276,8 @@ function parseProbe(args: readonly string[]): Command {
     throw new UsageError([`probe takes one URL, got ${positionals.length}: ${positionals.map((p) => `"${p}"`).join(' ')}`], 'probe');
   }
   if (values.check !== undefined) problems.push('--check selects checks of a configuration file: use it with --config FILE');
-  for (const flag of ['report', 'junit'] as const) if (values[flag] !== undefined) problems.push(`--${flag} writes a report of a configuration's checks: use it with --config FILE`);
+  for (const flag of ['report', 'junit'] as const)
+    if (values[flag] !== undefined) problems.push(`--${flag} writes a report of a configuration's checks: use it with --config FILE`);
 
   const tokenIn = values['token-in'];
   if (tokenIn !== undefined && tokenIn !== 'header' && tokenIn !== 'query') {
@@ -352,7 +353,11 @@ function strictParse<O extends Options>(args: readonly string[], options: O, com
 /** The first option token (as typed) that the command does not define. */
 function firstUnknownOption(args: readonly string[], options: Options): string | undefined {
   const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
-  const shorts = new Set(Object.values(options).map((o) => o.short).filter(Boolean));
+  const shorts = new Set(
+    Object.values(options)
+      .map((o) => o.short)
+      .filter(Boolean),
+  );
   for (const token of tokens ?? []) {
     if (token.kind !== 'option') continue;
     const known = token.rawName.startsWith('--') ? token.name in options : shorts.has(token.name);

@@ -30,7 +30,14 @@ export function junitXml(results: readonly CheckResult[], opts: { suite: string;
     if (r.ok) return `${head}/>`;
     const type = r.cause ? `${r.outcome}/${r.cause}` : r.outcome;
     const element = r.outcome === 'error' ? 'error' : 'failure';
-    const detail = [`outcome: ${r.outcome}`, ...(r.cause ? [`cause: ${r.cause}`] : []), ...(r.status !== undefined ? [`status: ${r.status}`] : []), `attempts: ${r.attempts}`, `url: ${r.url}`, `message: ${r.message}`].join('\n');
+    const detail = [
+      `outcome: ${r.outcome}`,
+      ...(r.cause ? [`cause: ${r.cause}`] : []),
+      ...(r.status !== undefined ? [`status: ${r.status}`] : []),
+      `attempts: ${r.attempts}`,
+      `url: ${r.url}`,
+      `message: ${r.message}`,
+    ].join('\n');
     return `${head}>\n      <${element} type="${x(type)}" message="${x(r.message)}">${x(detail)}</${element}>\n    </testcase>`;
   });
   return [

@@ -7,7 +7,17 @@ import type { Check, MonitorConfig } from '../../contracts/config';
 import { DEFAULT_TOKEN_NAME, defaultTokenEnv } from '../../contracts/fleet';
 import { kindForUrl } from '../../contracts/kinds';
 import { intervalsByCheck } from '../../contracts/metrics';
-import { ConfigError, ENV_NAME_RE, formatPath, homeRegionOf, loadConfigFile, parseConfig, problemText, redactCredentials, type ConfigProblem } from '../../contracts/config';
+import {
+  ConfigError,
+  ENV_NAME_RE,
+  formatPath,
+  homeRegionOf,
+  loadConfigFile,
+  parseConfig,
+  problemText,
+  redactCredentials,
+  type ConfigProblem,
+} from '../../contracts/config';
 import { HandlerEnvVar, TABLE_NAME_RE } from '../../contracts/handler-env';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
 import { plural } from '../../contracts/text';
@@ -48,7 +58,10 @@ export function nameFromHost(hostname: string): string {
 }
 
 /** The check described by `probe <url> [flags]`, validated by the config schema (as a one-check configuration), and its token. */
-export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): { config: MonitorConfig; check: Check; token?: string; notes: string[] } {
+export function buildAdHocCheck(
+  cmd: ProbeUrlCommand,
+  env: NodeJS.ProcessEnv,
+): { config: MonitorConfig; check: Check; token?: string; notes: string[] } {
   let url: URL;
   try {
     url = new URL(cmd.url);
@@ -111,7 +124,8 @@ export function buildAdHocCheck(cmd: ProbeUrlCommand, env: NodeJS.ProcessEnv): {
   if (!token) {
     // No token means no auth (README.md#cli); the auth flags were still validated above.
     const unused = [cmd.tokenIn !== undefined && '--token-in', cmd.authScheme !== undefined && '--auth-scheme'].filter(Boolean);
-    if (unused.length) notes.push(`no token (set SYNTHMON_TOKEN or use --token-env VAR), so ${unused.join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not used`);
+    if (unused.length)
+      notes.push(`no token (set SYNTHMON_TOKEN or use --token-env VAR), so ${unused.join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not used`);
     const { auth: _auth, ...withoutAuth } = check;
     check = withoutAuth as Check;
     config = { ...config, checks: [check] };
@@ -124,7 +138,8 @@ function toFlagProblem(problem: ConfigProblem): string {
   // The configuration's advice for a credential in the URL, in the command line's terms.
   const message = problem.message.replace(
     /put the token in tokens and use auth \{"in": "query", "param": "([^"]+)"\}/,
-    (_m, param: string) => `pass it in SYNTHMON_TOKEN (or --token-env VAR) with --token-in query${param === 'token' ? '' : ` (the probe sends it as ?token=; use a --config file with auth.param "${param}")`}`,
+    (_m, param: string) =>
+      `pass it in SYNTHMON_TOKEN (or --token-env VAR) with --token-in query${param === 'token' ? '' : ` (the probe sends it as ?token=; use a --config file with auth.param "${param}")`}`,
   );
   const path = problem.path && formatPath(problem.path);
   return problemText({ ...problem, message }, (path !== undefined && FLAG_FOR_PATH.get(path)) || path);
@@ -146,9 +161,7 @@ export function selectChecks(config: MonitorConfig, names: readonly string[], so
   const unknown = [...new Set(names.filter((n) => !known.includes(n)))];
   if (unknown.length) {
     throw new UsageError(
-      [
-        `unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} in ${source}; known checks: ${known.join(', ')}`,
-      ],
+      [`unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} in ${source}; known checks: ${known.join(', ')}`],
       'probe',
     );
   }
@@ -213,7 +226,9 @@ async function notify(
   const table = io.env[HandlerEnvVar.INCIDENT_TABLE]?.trim();
   if (!table || !TABLE_NAME_RE.test(table)) {
     throw new UsageError(
-      [`--notify needs ${HandlerEnvVar.INCIDENT_TABLE} set to the incident table's name (3-255 of A-Z a-z 0-9 _ . -), got ${table ? `"${table.slice(0, 80)}"` : 'nothing'}`],
+      [
+        `--notify needs ${HandlerEnvVar.INCIDENT_TABLE} set to the incident table's name (3-255 of A-Z a-z 0-9 _ . -), got ${table ? `"${table.slice(0, 80)}"` : 'nothing'}`,
+      ],
       'probe',
     );
   }
@@ -248,7 +263,9 @@ async function notify(
     say(`incident ${n.action} (${n.dedupKey}) as ${location}: ${n.summary}${sent.length ? ` [sent: ${[...new Set(sent)].join(', ')}]` : ''}`);
   }
   for (const d of report.deliveries.filter((x) => !x.ok)) {
-    io.err(`synthmon: notification to ${d.channel} failed${d.status ? ` (HTTP ${d.status})` : ''}: ${d.error ?? 'unknown error'}; ${d.retryable ? 'it stays in the outbox and is sent by the next --notify run' : 'not retried'}`);
+    io.err(
+      `synthmon: notification to ${d.channel} failed${d.status ? ` (HTTP ${d.status})` : ''}: ${d.error ?? 'unknown error'}; ${d.retryable ? 'it stays in the outbox and is sent by the next --notify run' : 'not retried'}`,
+    );
   }
   for (const e of report.errors) io.err(`synthmon: incident store: ${e}`);
   if (!report.notifications.length && !report.errors.length) say(`incidents: ${report.recorded} verdict(s) recorded as ${location}; nothing to send`);

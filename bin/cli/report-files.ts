@@ -14,8 +14,14 @@ import { probeReport, type ReportData } from './report';
 import { renderReportHtml } from './report-html';
 
 /** Masks every token value the configuration's tokens hold in the environment. */
-export function tokenScrubber(config: Pick<MonitorConfig, 'tokens'>, env: NodeJS.ProcessEnv, extra: readonly string[] = []): (text: string) => string {
-  const secrets = [...Object.values(config.tokens).map((t) => env[t.env]), ...extra].flatMap((v) => (v && v.trim().length >= MIN_TOKEN_LENGTH ? [v.trim()] : []));
+export function tokenScrubber(
+  config: Pick<MonitorConfig, 'tokens'>,
+  env: NodeJS.ProcessEnv,
+  extra: readonly string[] = [],
+): (text: string) => string {
+  const secrets = [...Object.values(config.tokens).map((t) => env[t.env]), ...extra].flatMap((v) =>
+    v && v.trim().length >= MIN_TOKEN_LENGTH ? [v.trim()] : [],
+  );
   return (text) => secrets.reduce((out, secret) => redact(out, secret), text);
 }
 
@@ -39,7 +45,8 @@ export function writeProbeReports(
   const scrub = tokenScrubber(run.config, run.io.env);
   const source = cmd.configFile ?? 'configuration';
   let ok = true;
-  if (cmd.reportFile) ok = write(run.io, '--report', cmd.reportFile, renderReportHtml(probeReport(results, source, run.startedAt, new Date()), scrub)) && ok;
+  if (cmd.reportFile)
+    ok = write(run.io, '--report', cmd.reportFile, renderReportHtml(probeReport(results, source, run.startedAt, new Date()), scrub)) && ok;
   if (cmd.junitFile) ok = write(run.io, '--junit', cmd.junitFile, junitXml(results, { suite: source, startedAt: run.startedAt, scrub })) && ok;
   return ok;
 }

@@ -24,7 +24,13 @@ export const OUTCOME_CLASS: Readonly<Record<Outcome, 'ok' | 'network' | 'auth' |
   assertion: 'http',
   error: 'monitor',
 };
-const CLASS_LABEL = { ok: 'ok', network: 'network (refused, dns, timeout, tls, reset, closed)', auth: 'auth (forbidden, unauthorized)', http: 'HTTP (not found, 5xx, status, assertion)', monitor: 'monitor error' } as const;
+const CLASS_LABEL = {
+  ok: 'ok',
+  network: 'network (refused, dns, timeout, tls, reset, closed)',
+  auth: 'auth (forbidden, unauthorized)',
+  http: 'HTTP (not found, 5xx, status, assertion)',
+  monitor: 'monitor error',
+} as const;
 
 /** Escape for HTML text and attribute values. */
 export function escapeHtml(text: string): string {
@@ -102,7 +108,17 @@ function timelineSvg(data: ReportData, e: (t: string) => string, time: (ms: numb
     y += ROW;
   }
   for (const check of data.checks) {
-    parts.push(checkRow(check, data.alarmSpans.filter((s) => s.check === check.name), y, x, e, time, data.endMs));
+    parts.push(
+      checkRow(
+        check,
+        data.alarmSpans.filter((s) => s.check === check.name),
+        y,
+        x,
+        e,
+        time,
+        data.endMs,
+      ),
+    );
     y += ROW + 8;
   }
   const hostSpans = data.alarmSpans.filter((s) => !s.check);
@@ -114,13 +130,23 @@ function timelineSvg(data: ReportData, e: (t: string) => string, time: (ms: numb
   // The time axis: five ticks.
   for (let k = 0; k <= 4; k++) {
     const ms = data.startMs + (span * k) / 4;
-    parts.push(`<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="4" y2="${y}" stroke="#e3e6ea"/><text x="${x(ms).toFixed(1)}" y="${y + 14}" text-anchor="${k === 4 ? 'end' : k === 0 ? 'start' : 'middle'}">${e(time(ms))}</text>`);
+    parts.push(
+      `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="4" y2="${y}" stroke="#e3e6ea"/><text x="${x(ms).toFixed(1)}" y="${y + 14}" text-anchor="${k === 4 ? 'end' : k === 0 ? 'start' : 'middle'}">${e(time(ms))}</text>`,
+    );
   }
   y += 22;
   return `<svg viewBox="0 0 ${WIDTH} ${y}" role="img" aria-label="timeline of check results, incidents and alarms">${parts.join('')}</svg>`;
 }
 
-function checkRow(check: ReportCheck, spans: readonly ReportAlarmSpan[], y: number, x: (ms: number) => number, e: (t: string) => string, time: (ms: number) => string, endMs: number): string {
+function checkRow(
+  check: ReportCheck,
+  spans: readonly ReportAlarmSpan[],
+  y: number,
+  x: (ms: number) => number,
+  e: (t: string) => string,
+  time: (ms: number) => string,
+  endMs: number,
+): string {
   const parts = [`<text x="6" y="${y + 14}">${e(check.name)}</text>`];
   const results = [...check.results].sort((a, b) => a.atMs - b.atMs);
   // Each result lasts until the next; the last one as long as the typical gap (a single one: to the end).
@@ -130,13 +156,22 @@ function checkRow(check: ReportCheck, spans: readonly ReportAlarmSpan[], y: numb
     const from = x(r.atMs);
     const width = Math.max(3, x(next) - from - 0.5);
     const what = `${time(r.atMs)} ${check.name}: ${r.outcome}${r.cause ? ` (${r.cause})` : ''}${r.status !== undefined ? ` HTTP ${r.status}` : ''}${r.daysLeft !== undefined ? `, certificate ${r.daysLeft} days left` : ''} — ${r.message}`;
-    parts.push(`<rect x="${from.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="16" fill="var(--${OUTCOME_CLASS[r.outcome]})"><title>${e(what)}</title></rect>`);
+    parts.push(
+      `<rect x="${from.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="16" fill="var(--${OUTCOME_CLASS[r.outcome]})"><title>${e(what)}</title></rect>`,
+    );
   });
   parts.push(...spans.map((s) => spanRect(s, y + 19, x, e, time, endMs)));
   return parts.join('');
 }
 
-function spanRect(s: ReportAlarmSpan, y: number, x: (ms: number) => number, e: (t: string) => string, time: (ms: number) => string, endMs: number): string {
+function spanRect(
+  s: ReportAlarmSpan,
+  y: number,
+  x: (ms: number) => number,
+  e: (t: string) => string,
+  time: (ms: number) => string,
+  endMs: number,
+): string {
   const to = s.toMs ?? endMs;
   const label = `${s.alarm}${s.check ? ` (${s.check})` : ''} in ALARM ${time(s.fromMs)} to ${s.toMs !== undefined ? time(s.toMs) : 'the end'}`;
   return `<rect x="${x(s.fromMs).toFixed(1)}" y="${y}" width="${Math.max(2, x(to) - x(s.fromMs)).toFixed(1)}" height="5" rx="2" fill="var(--alarm)"><title>${e(label)}</title></rect>`;
@@ -162,14 +197,18 @@ function pagesTable(pages: readonly ReportPage[], e: (t: string) => string, time
 function checksTable(checks: readonly ReportCheck[], e: (t: string) => string, time: (ms: number) => string): string {
   const rows = checks.map((c) => {
     const last = c.results.at(-1);
-    const outcome = last ? `<span class="pill" style="background:var(--${OUTCOME_CLASS[last.outcome]})">${e(last.outcome)}${last.cause ? ` (${e(last.cause)})` : ''}</span>` : '';
+    const outcome = last
+      ? `<span class="pill" style="background:var(--${OUTCOME_CLASS[last.outcome]})">${e(last.outcome)}${last.cause ? ` (${e(last.cause)})` : ''}</span>`
+      : '';
     // Every outcome the check reported, with how often: the timeline's colours in words.
     const seen = new Map<string, { outcome: Outcome; n: number }>();
     for (const r of c.results) {
       const key = r.cause ? `${r.outcome} (${r.cause})` : r.outcome;
       seen.set(key, { outcome: r.outcome, n: (seen.get(key)?.n ?? 0) + 1 });
     }
-    const outcomes = [...seen].map(([key, v]) => `<span class="pill" style="background:var(--${OUTCOME_CLASS[v.outcome]})">${e(key)} ×${v.n}</span>`).join(' ');
+    const outcomes = [...seen]
+      .map(([key, v]) => `<span class="pill" style="background:var(--${OUTCOME_CLASS[v.outcome]})">${e(key)} ×${v.n}</span>`)
+      .join(' ');
     return `<tr><td>${e(c.name)}</td><td>${e(c.kind)}</td><td>${outcome}</td><td class="t">${last ? e(time(last.atMs)) : ''}</td><td>${outcomes}</td><td class="msg">${last ? e(last.message) : ''}</td></tr>`;
   });
   return `<h2>Checks</h2><div class="scroll"><table><tr><th>check</th><th>kind</th><th>last outcome</th><th>at</th><th>outcomes seen</th><th>last message</th></tr>${rows.join('')}</table></div>`;

@@ -50,7 +50,10 @@ export interface StatusReport {
   readonly alarms: ReadonlyArray<{ readonly name: string; readonly reason: string; readonly since?: string }>;
   /** null: no incident source (or no table configured). */
   readonly incidents: readonly OpenIncident[] | null;
-  readonly checks: ReadonlyArray<{ readonly name: string; readonly last?: { readonly at: string; readonly ok: boolean; readonly outcomes: readonly Outcome[] } }>;
+  readonly checks: ReadonlyArray<{
+    readonly name: string;
+    readonly last?: { readonly at: string; readonly ok: boolean; readonly outcomes: readonly Outcome[] };
+  }>;
   /** Nothing open: no alarm in ALARM, no open incident. */
   readonly clear: boolean;
 }
@@ -64,9 +67,20 @@ export async function readStatus(
   const alarms: Array<{ name: string; reason: string; since?: string }> = [];
   let token: string | undefined;
   do {
-    const page = await opts.client.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], ...(token ? { NextToken: token } : {}) }));
+    const page = await opts.client.send(
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: prefix,
+        StateValue: 'ALARM',
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        ...(token ? { NextToken: token } : {}),
+      }),
+    );
     for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-      alarms.push({ name: a.AlarmName ?? '', reason: a.StateReason ?? '', ...(a.StateUpdatedTimestamp ? { since: a.StateUpdatedTimestamp.toISOString() } : {}) });
+      alarms.push({
+        name: a.AlarmName ?? '',
+        reason: a.StateReason ?? '',
+        ...(a.StateUpdatedTimestamp ? { since: a.StateUpdatedTimestamp.toISOString() } : {}),
+      });
     }
     token = page.NextToken;
   } while (token);
@@ -74,7 +88,15 @@ export async function readStatus(
   const checks = await lastResults(config, opts.client, opts.now ?? new Date());
   const incidents = opts.incidents ? await opts.incidents(config, opts.env ?? {}) : null;
   const region = await opts.client.config.region().catch(() => undefined);
-  return { stack: opts.stack, ...(region ? { region } : {}), alarmPrefix: prefix, alarms, incidents, checks, clear: alarms.length === 0 && !incidents?.length };
+  return {
+    stack: opts.stack,
+    ...(region ? { region } : {}),
+    alarmPrefix: prefix,
+    alarms,
+    incidents,
+    checks,
+    clear: alarms.length === 0 && !incidents?.length,
+  };
 }
 
 /** Each check's last minute with data: Success (Average: 1 ok, 0 failed, between: some locations failed) and the failing outcomes. */
@@ -82,19 +104,31 @@ async function lastResults(config: MonitorConfig, client: CloudWatchClient, now:
   const queries: MetricDataQuery[] = [];
   const stat = (id: string, metricName: string, dims: Record<string, string>, statName: string): MetricDataQuery => ({
     Id: id,
-    MetricStat: { Metric: { Namespace: config.namespace, MetricName: metricName, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) }, Period: 60, Stat: statName },
+    MetricStat: {
+      Metric: { Namespace: config.namespace, MetricName: metricName, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) },
+      Period: 60,
+      Stat: statName,
+    },
     ReturnData: true,
   });
   config.checks.forEach((c, i) => {
     queries.push(stat(`s${i}`, MetricName.SUCCESS, { [Dimension.CHECK]: c.name }, 'Average'));
-    FAILURE_OUTCOMES.forEach((o, j) => queries.push(stat(`f${i}_${j}`, MetricName.FAILURES, { [Dimension.CHECK]: c.name, [Dimension.REASON]: o }, 'Sum')));
+    FAILURE_OUTCOMES.forEach((o, j) =>
+      queries.push(stat(`f${i}_${j}`, MetricName.FAILURES, { [Dimension.CHECK]: c.name, [Dimension.REASON]: o }, 'Sum')),
+    );
   });
   const series = new Map<string, Map<number, number>>();
   for (let at = 0; at < queries.length; at += QUERIES_PER_CALL) {
     let token: string | undefined;
     do {
       const page = await client.send(
-        new GetMetricDataCommand({ MetricDataQueries: queries.slice(at, at + QUERIES_PER_CALL), StartTime: new Date(now.getTime() - LOOKBACK_MS), EndTime: now, ScanBy: 'TimestampDescending', ...(token ? { NextToken: token } : {}) }),
+        new GetMetricDataCommand({
+          MetricDataQueries: queries.slice(at, at + QUERIES_PER_CALL),
+          StartTime: new Date(now.getTime() - LOOKBACK_MS),
+          EndTime: now,
+          ScanBy: 'TimestampDescending',
+          ...(token ? { NextToken: token } : {}),
+        }),
       );
       for (const r of page.MetricDataResults ?? []) {
         const points = series.get(r.Id!) ?? new Map<number, number>();
@@ -147,10 +181,12 @@ function printStatus(r: StatusReport, io: Io, tableSet: boolean): void {
   io.out(`synthmon status: ${r.stack}${r.region ? ` in ${r.region}` : ''} (alarms ${r.alarmPrefix}*)`);
   io.out(`alarms in ALARM: ${r.alarms.length}`);
   for (const a of r.alarms) io.out(`  ${a.name}${a.since ? `  since ${a.since}` : ''}\n    ${a.reason}`);
-  if (r.incidents === null) io.out(`open incidents: not read (${tableSet ? 'no reader for the incident table was given' : 'SYNTHMON_INCIDENT_TABLE is not set'})`);
+  if (r.incidents === null)
+    io.out(`open incidents: not read (${tableSet ? 'no reader for the incident table was given' : 'SYNTHMON_INCIDENT_TABLE is not set'})`);
   else {
     io.out(`open incidents: ${r.incidents.length}`);
-    for (const i of r.incidents) io.out(`  ${i.checks.join(', ')}: ${i.outcome}${i.cause ? ` (${i.cause})` : ''} in ${i.locations.join(', ')} since ${i.since}`);
+    for (const i of r.incidents)
+      io.out(`  ${i.checks.join(', ')}: ${i.outcome}${i.cause ? ` (${i.cause})` : ''} in ${i.locations.join(', ')} since ${i.since}`);
   }
   io.out('last result per check (CloudWatch, last 3 h):');
   const width = Math.max(...r.checks.map((c) => c.name.length));
@@ -158,5 +194,9 @@ function printStatus(r: StatusReport, io: Io, tableSet: boolean): void {
     const what = !c.last ? 'no data' : c.last.ok ? `ok at ${c.last.at}` : `${c.last.outcomes.join(', ') || 'failed'} at ${c.last.at}`;
     io.out(`  ${c.name.padEnd(width)}  ${what}`);
   }
-  io.out(r.clear ? 'all clear' : `open: ${[r.alarms.length && `${r.alarms.length} alarm${r.alarms.length === 1 ? '' : 's'} in ALARM`, r.incidents?.length && `${r.incidents.length} incident${r.incidents.length === 1 ? '' : 's'}`].filter(Boolean).join(', ')}`);
+  io.out(
+    r.clear
+      ? 'all clear'
+      : `open: ${[r.alarms.length && `${r.alarms.length} alarm${r.alarms.length === 1 ? '' : 's'} in ALARM`, r.incidents?.length && `${r.incidents.length} incident${r.incidents.length === 1 ? '' : 's'}`].filter(Boolean).join(', ')}`,
+  );
 }

@@ -52,10 +52,7 @@ export const AlarmsSchema = z
         .default({ datapointsToAlarm: 1, evaluationPeriods: 1 }),
       /** Per TLS host: CertificateDaysLeft below `daysLeft` (hourly, 1 of 1). @default 14 days */
       certificateExpiring: z
-        .object(
-          { daysLeft: wholeIn(1, 365, 'days').default(14) },
-          { error: 'must be an object such as {"daysLeft": 14}' },
-        )
+        .object({ daysLeft: wholeIn(1, 365, 'days').default(14) }, { error: 'must be an object such as {"daysLeft": 14}' })
         .strict()
         .default({ daysLeft: 14 }),
     },

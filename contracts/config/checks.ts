@@ -6,24 +6,35 @@
 import { z } from 'zod';
 import { AUTH_DEFAULTS } from '../kinds';
 import { DEFAULT_TOKEN_NAME, FAST_INTERVALS, INTERVALS, type IntervalSeconds } from '../fleet';
-import { checkedString, FIELD_PATH_RE, FINITE, HEADER_NAME_ERROR, HTTP_TOKEN_RE, NAME_ERROR, NAME_RE, nonEmpty, nonFinite, pattern, QUERY_PARAM_RE, wholeIn } from './fields';
+import {
+  checkedString,
+  FIELD_PATH_RE,
+  FINITE,
+  HEADER_NAME_ERROR,
+  HTTP_TOKEN_RE,
+  NAME_ERROR,
+  NAME_RE,
+  nonEmpty,
+  nonFinite,
+  pattern,
+  QUERY_PARAM_RE,
+  wholeIn,
+} from './fields';
 import { headersSchema, probeHeaderReason } from './headers';
 import { MAX_CHECKS } from './limits';
 import { originSchema, urlSchema } from './urls';
 
 /** A final HTTP status: the client never ends with a 1xx, and 101 is a WebSocket upgrade. */
 const HTTP_STATUS_ERROR = 'must be an HTTP status code (a whole number from 200 to 599)';
-const expectStatusSchema = z
-  .number({ error: (iss) => (nonFinite(iss.input) ? FINITE : HTTP_STATUS_ERROR) })
-  .superRefine((v, ctx) => {
-    const message =
-      v === 101
-        ? 'must not be 101 (Switching Protocols): that is the answer to a WebSocket upgrade; use a websocket check (ws:// or wss://) for it'
-        : !Number.isInteger(v) || v < 200 || v > 599
-          ? HTTP_STATUS_ERROR
-          : undefined;
-    if (message) ctx.addIssue({ code: 'custom', message, input: v });
-  });
+const expectStatusSchema = z.number({ error: (iss) => (nonFinite(iss.input) ? FINITE : HTTP_STATUS_ERROR) }).superRefine((v, ctx) => {
+  const message =
+    v === 101
+      ? 'must not be 101 (Switching Protocols): that is the answer to a WebSocket upgrade; use a websocket check (ws:// or wss://) for it'
+      : !Number.isInteger(v) || v < 200 || v > 599
+        ? HTTP_STATUS_ERROR
+        : undefined;
+  if (message) ctx.addIssue({ code: 'custom', message, input: v });
+});
 
 export const intervalSchema = z.union(
   INTERVALS.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<IntervalSeconds>, z.ZodLiteral<IntervalSeconds>, ...z.ZodLiteral<IntervalSeconds>[]],
@@ -43,7 +54,7 @@ export const AuthSchema = z
       /** @default 'Authorization' */
       header: checkedString(HEADER_NAME_ERROR, (name) => {
         if (!HTTP_TOKEN_RE.test(name)) return HEADER_NAME_ERROR;
-        const reason = name.toLowerCase() === 'origin' ? 'the probe sends the check\'s origin' : probeHeaderReason(name);
+        const reason = name.toLowerCase() === 'origin' ? "the probe sends the check's origin" : probeHeaderReason(name);
         return reason ? `must not be a header the probe controls (${reason})` : undefined;
       }).default(AUTH_DEFAULTS.header),
       /** @default 'token' */
@@ -109,7 +120,9 @@ export const HttpCheckSchema = z
           json: z.enum(['array', 'object'], { error: 'must be "array" or "object"' }).optional(),
           /** Dotted paths that must be present in the JSON body (e.g. "results", "data.items"). */
           fields: z
-            .array(pattern(FIELD_PATH_RE, 'must be a dotted path such as "data.items"'), { error: 'must be a list of dotted paths such as ["results", "data.items"]' })
+            .array(pattern(FIELD_PATH_RE, 'must be a dotted path such as "data.items"'), {
+              error: 'must be a list of dotted paths such as ["results", "data.items"]',
+            })
             .optional(),
           /** A substring the body must contain. */
           bodyContains: nonEmpty('the text the body must contain').optional(),

@@ -26,7 +26,9 @@ export function endpointUrlProblem(value: string): string | undefined {
   if (url.username || url.password) return 'must not carry credentials in its user info (***@)';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
-    return isLoopbackHost(url.hostname) ? undefined : `must use https:// (http:// is allowed only on a loopback address such as 127.0.0.1, not ${url.hostname})`;
+    return isLoopbackHost(url.hostname)
+      ? undefined
+      : `must use https:// (http:// is allowed only on a loopback address such as 127.0.0.1, not ${url.hostname})`;
   }
   return `must use https:// (got ${url.protocol}//)`;
 }

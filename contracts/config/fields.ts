@@ -32,28 +32,24 @@ export const quantity = (n: number, unit: string) => (n === 1 && unit !== 'ms' &
 
 /** A whole number from min to max: the range is checked first, so 1e308 reads "at most", not "whole". */
 export const wholeIn = (min: number, max: number, unit: string, whyMax = '') =>
-  z
-    .number({ error: (iss) => (nonFinite(iss.input) ? FINITE : `must be a number of ${unit}`) })
-    .superRefine((v, ctx) => {
-      const message =
-        v < min
-          ? `must be at least ${quantity(min, unit)}`
-          : v > max
-            ? `must be at most ${quantity(max, unit)}${whyMax}`
-            : !Number.isInteger(v)
-              ? `must be a whole number of ${unit}`
-              : undefined;
-      if (message) ctx.addIssue({ code: 'custom', message, input: v });
-    });
+  z.number({ error: (iss) => (nonFinite(iss.input) ? FINITE : `must be a number of ${unit}`) }).superRefine((v, ctx) => {
+    const message =
+      v < min
+        ? `must be at least ${quantity(min, unit)}`
+        : v > max
+          ? `must be at most ${quantity(max, unit)}${whyMax}`
+          : !Number.isInteger(v)
+            ? `must be a whole number of ${unit}`
+            : undefined;
+    if (message) ctx.addIssue({ code: 'custom', message, input: v });
+  });
 
 /** A count of at least 1; the upper bound depends on the fleet (checked across fields). */
 export const countOf = (noun: string) =>
-  z
-    .number({ error: (iss) => (nonFinite(iss.input) ? FINITE : `must be a number of ${noun}`) })
-    .superRefine((v, ctx) => {
-      const message = v < 1 ? `must be at least 1 (a count of ${noun})` : !Number.isInteger(v) ? `must be a whole number of ${noun}` : undefined;
-      if (message) ctx.addIssue({ code: 'custom', message, input: v });
-    });
+  z.number({ error: (iss) => (nonFinite(iss.input) ? FINITE : `must be a number of ${noun}`) }).superRefine((v, ctx) => {
+    const message = v < 1 ? `must be at least 1 (a count of ${noun})` : !Number.isInteger(v) ? `must be a whole number of ${noun}` : undefined;
+    if (message) ctx.addIssue({ code: 'custom', message, input: v });
+  });
 
 /** A string matching `re`; a value of another type gets the same message. */
 export const pattern = (re: RegExp, message: string) => z.string({ error: message }).regex(re, { error: message });

@@ -26,8 +26,10 @@ export function probeHeaderReason(name: string): string | undefined {
 
 /** Headers that carry a credential: credentials belong in tokens, never in the configuration. */
 const CREDENTIAL_HEADERS: Readonly<Record<string, string>> = {
-  authorization: 'must not be set: put the token in tokens and use auth, which sends it in this header (auth {"scheme": "Token"} sends "Authorization: Token <token>")',
-  'proxy-authorization': 'must not be set: it carries a credential, and credentials belong in tokens (auth {"header": "Proxy-Authorization"} sends one)',
+  authorization:
+    'must not be set: put the token in tokens and use auth, which sends it in this header (auth {"scheme": "Token"} sends "Authorization: Token <token>")',
+  'proxy-authorization':
+    'must not be set: it carries a credential, and credentials belong in tokens (auth {"header": "Proxy-Authorization"} sends one)',
   cookie: 'must not be set: a cookie is a credential, and credentials belong in tokens, sent by auth in a header or the query',
 };
 

@@ -11,10 +11,27 @@
  * whole schema), problems.ts (structured problems, ConfigError) and parse.ts.
  */
 export { AlarmsSchema, type AlarmsConfig } from './alarms';
-export { AuthSchema, CheckSchema, HttpCheckSchema, WebSocketCheckSchema, type AuthConfig, type Check, type HttpCheck, type WebSocketCheck } from './checks';
+export {
+  AuthSchema,
+  CheckSchema,
+  HttpCheckSchema,
+  WebSocketCheckSchema,
+  type AuthConfig,
+  type Check,
+  type HttpCheck,
+  type WebSocketCheck,
+} from './checks';
 export { homeRegionOf } from './defaults';
 export { ENV_NAME_RE } from './fields';
-export { ALARMS_PER_MONITOR_STACK, INSIGHTS_MAX_WINDOW_SECONDS, MAX_CHECKS, MIN_SHARD_CHECKS, shardEstimate, STACK_MAX_RESOURCES, STANDARD_MAX_WINDOW_SECONDS } from './limits';
+export {
+  ALARMS_PER_MONITOR_STACK,
+  INSIGHTS_MAX_WINDOW_SECONDS,
+  MAX_CHECKS,
+  MIN_SHARD_CHECKS,
+  shardEstimate,
+  STACK_MAX_RESOURCES,
+  STANDARD_MAX_WINDOW_SECONDS,
+} from './limits';
 export { MonitorConfigSchema, type MonitorConfig, type MonitorConfigInput } from './monitor';
 export { loadConfigFile, parseCheck, parseConfig } from './parse';
 export { ConfigError, formatPath, problemText, type ConfigPath, type ConfigProblem } from './problems';

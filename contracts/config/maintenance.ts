@@ -184,15 +184,24 @@ export const MaintenanceSchema = z
  * The cross-field rule: every check a window names exists. `add(path, message, input)` reports a
  * problem in the configuration's style; `cfg` may be partly unparsed, so every read is guarded.
  */
-export function maintenanceRules(cfg: Record<string, unknown>, add: (path: readonly (string | number)[], message: string, input: unknown) => void): void {
+export function maintenanceRules(
+  cfg: Record<string, unknown>,
+  add: (path: readonly (string | number)[], message: string, input: unknown) => void,
+): void {
   if (!Array.isArray(cfg.maintenance) || !Array.isArray(cfg.checks)) return;
-  const known = cfg.checks.flatMap((c: unknown) => (c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string' ? [(c as { name: string }).name] : []));
+  const known = cfg.checks.flatMap((c: unknown) =>
+    c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string' ? [(c as { name: string }).name] : [],
+  );
   cfg.maintenance.forEach((w: unknown, i) => {
     const checks = w && typeof w === 'object' ? (w as { checks?: unknown }).checks : undefined;
     if (!Array.isArray(checks)) return;
     checks.forEach((name: unknown, j) => {
       if (typeof name === 'string' && !known.includes(name)) {
-        add(['maintenance', i, 'checks', j], `must name a check of this configuration (${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''})`, name);
+        add(
+          ['maintenance', i, 'checks', j],
+          `must name a check of this configuration (${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''})`,
+          name,
+        );
       }
     });
   });
@@ -227,7 +236,8 @@ export function inMaintenance(config: MaintenanceConfig, check: string, at: Date
   (config.maintenance ?? []).forEach((window, index) => {
     if (window.checks && !window.checks.includes(check)) return;
     const open = openingAt(window, at.getTime());
-    if (open && (!best || open.endsMs > best.endsAt.getTime())) best = { index, window, startsAt: new Date(open.startMs), endsAt: new Date(open.endsMs) };
+    if (open && (!best || open.endsMs > best.endsAt.getTime()))
+      best = { index, window, startsAt: new Date(open.startMs), endsAt: new Date(open.endsMs) };
   });
   return best;
 }
@@ -283,7 +293,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function localParts(zone: string, ms: number): { year: number; month: number; day: number; hour: number; minute: number; weekday: number } {
   let fmt = formatters.get(zone);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short' });
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      weekday: 'short',
+    });
     formatters.set(zone, fmt);
   }
   const parts: Record<string, string> = {};

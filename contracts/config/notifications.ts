@@ -69,7 +69,13 @@ const webhooksSchema = z.array(WebhookSchema, { error: 'must be a list of {"url"
       const key = new URL(url).href;
       const at = first.get(key);
       if (at === undefined) first.set(key, i);
-      else ctx.addIssue({ code: 'custom', path: [i, 'url'], message: `must be unique (also webhooks[${at}].url): each webhook would get every notification twice`, input: url });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'url'],
+          message: `must be unique (also webhooks[${at}].url): each webhook would get every notification twice`,
+          input: url,
+        });
     });
   },
   { when: () => true },
@@ -97,16 +103,14 @@ export const AmazonQSchema = z
        * The SNS topic an Amazon Q Developer in chat applications channel configuration subscribes
        * to. Its own topic, not the monitor's: every message on it is a custom notification.
        */
-      topicArn: z
-        .string({ error: 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:synthmon-chat' })
-        .superRefine((value, ctx) => {
-          const message = !TOPIC_ARN_RE.test(value)
-            ? 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:synthmon-chat'
-            : value.endsWith('.fifo')
-              ? 'must be a standard topic, not FIFO (a FIFO topic needs a message group id on every publish)'
-              : undefined;
-          if (message) ctx.addIssue({ code: 'custom', message, input: value });
-        }),
+      topicArn: z.string({ error: 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:synthmon-chat' }).superRefine((value, ctx) => {
+        const message = !TOPIC_ARN_RE.test(value)
+          ? 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:synthmon-chat'
+          : value.endsWith('.fifo')
+            ? 'must be a standard topic, not FIFO (a FIFO topic needs a message group id on every publish)'
+            : undefined;
+        if (message) ctx.addIssue({ code: 'custom', message, input: value });
+      }),
     },
     { error: 'must be an object such as {"topicArn": "arn:aws:sns:eu-west-1:123456789012:synthmon-chat"}' },
   )
@@ -160,6 +164,13 @@ export function notificationTokenProblems(
   refs.push({ path: ['teams', 'webhookUrl'], name: field(n.teams, 'webhookUrl') });
   const defined = tokenNames.length ? `defined: ${tokenNames.map((k) => `"${k}"`).join(', ')}` : 'tokens is empty';
   return refs
-    .filter((r): r is { path: Array<string | number>; name: string } => typeof r.name === 'string' && TOKEN_NAME_RE.test(r.name) && !tokenNames.includes(r.name))
-    .map((r) => ({ path: r.path, message: `names a token that tokens does not define (${defined}); add it to tokens with where the secret lives`, input: r.name }));
+    .filter(
+      (r): r is { path: Array<string | number>; name: string } =>
+        typeof r.name === 'string' && TOKEN_NAME_RE.test(r.name) && !tokenNames.includes(r.name),
+    )
+    .map((r) => ({
+      path: r.path,
+      message: `names a token that tokens does not define (${defined}); add it to tokens with where the secret lives`,
+      input: r.name,
+    }));
 }

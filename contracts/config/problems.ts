@@ -59,8 +59,7 @@ export function describeInput(input: unknown): string {
   if (input === undefined) return 'nothing';
   let text: string;
   try {
-    text =
-      JSON.stringify(input, (_key, v: unknown) => (nonFinite(v) || typeof v === 'bigint' ? String(v) : v)) ?? String(input);
+    text = JSON.stringify(input, (_key, v: unknown) => (nonFinite(v) || typeof v === 'bigint' ? String(v) : v)) ?? String(input);
     if (nonFinite(input)) text = String(input);
   } catch {
     text = Object.prototype.toString.call(input); // a cycle (the construct API can pass one)
@@ -70,7 +69,11 @@ export function describeInput(input: unknown): string {
 }
 
 /** v1 keys: say what replaced them instead of "unknown key". */
-const MOVED_KEYS: ReadonlyArray<{ readonly at: (path: readonly PropertyKey[]) => boolean; readonly key: string; readonly hint: (value: unknown) => string }> = [
+const MOVED_KEYS: ReadonlyArray<{
+  readonly at: (path: readonly PropertyKey[]) => boolean;
+  readonly key: string;
+  readonly hint: (value: unknown) => string;
+}> = [
   {
     at: (p) => p.length === 0,
     key: 'intervalMinutes',
@@ -79,9 +82,21 @@ const MOVED_KEYS: ReadonlyArray<{ readonly at: (path: readonly PropertyKey[]) =>
       return `was replaced by intervalSeconds (60 = 1 minute)${seconds !== undefined && (INTERVALS as readonly number[]).includes(seconds) ? `: write "intervalSeconds": ${seconds}` : ''}`;
     },
   },
-  { at: (p) => p.length === 0, key: 'functionTimeoutSeconds', hint: () => "is no longer set: the runner's timeout follows from the checks' deadlines" },
-  { at: (p) => p.length === 3 && p[0] === 'checks' && p[2] === 'auth', key: 'tokenEnv', hint: () => 'moved to tokens.<name>.env; name the token with auth.token' },
-  { at: (p) => p.length === 3 && p[0] === 'checks' && p[2] === 'auth', key: 'secret', hint: () => 'moved to tokens.<name>.secret; name the token with auth.token' },
+  {
+    at: (p) => p.length === 0,
+    key: 'functionTimeoutSeconds',
+    hint: () => "is no longer set: the runner's timeout follows from the checks' deadlines",
+  },
+  {
+    at: (p) => p.length === 3 && p[0] === 'checks' && p[2] === 'auth',
+    key: 'tokenEnv',
+    hint: () => 'moved to tokens.<name>.env; name the token with auth.token',
+  },
+  {
+    at: (p) => p.length === 3 && p[0] === 'checks' && p[2] === 'auth',
+    key: 'secret',
+    hint: () => 'moved to tokens.<name>.secret; name the token with auth.token',
+  },
 ];
 
 /** A problem and the field it belongs to: one field, one problem (the first found). */
@@ -100,24 +115,33 @@ export function describeIssue(issue: z.core.$ZodIssue): FieldProblem[] {
     const unknown: string[] = [];
     for (const key of issue.keys) {
       const moved = MOVED_KEYS.find((m) => m.key === key && m.at(path));
-      if (moved) out.push({ field: formatPath([...path, key]), problem: { path: [...path, key], message: moved.hint(input[key]), received: describeInput(input[key]) } });
+      if (moved)
+        out.push({
+          field: formatPath([...path, key]),
+          problem: { path: [...path, key], message: moved.hint(input[key]), received: describeInput(input[key]) },
+        });
       else unknown.push(key);
     }
-    if (unknown.length) out.push({ field: `${field}:unknown`, problem: { path, message: `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}` } });
+    if (unknown.length)
+      out.push({
+        field: `${field}:unknown`,
+        problem: { path, message: `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}` },
+      });
     return out;
   }
   if (issue.code === 'invalid_key') {
     // A record key (e.g. a token name) failed: name the record and the key, not "Invalid key in record".
     const key = path.at(-1);
-    return [{ field, problem: { path: path.slice(0, -1), message: `key ${issue.issues[0]?.message ?? 'is invalid'}`, received: describeInput(key) } }];
+    return [
+      { field, problem: { path: path.slice(0, -1), message: `key ${issue.issues[0]?.message ?? 'is invalid'}`, received: describeInput(key) } },
+    ];
   }
   // A bad record key ("key must be …") is a problem of that key: each key is its own field.
   if (issue.code === 'custom' && issue.message.startsWith('key ')) {
     return [{ field: `${field} key ${String(issue.input)}`, problem: { path, message: issue.message, received: describeInput(issue.input) } }];
   }
   // A bad discriminator reports the whole check as its input; show just the kind.
-  const input =
-    path.at(-1) === 'kind' && issue.input && typeof issue.input === 'object' ? (issue.input as { kind?: unknown }).kind : issue.input;
+  const input = path.at(-1) === 'kind' && issue.input && typeof issue.input === 'object' ? (issue.input as { kind?: unknown }).kind : issue.input;
   return [{ field, problem: { path, message: issue.message, received: describeInput(input) } }];
 }
 
@@ -130,11 +154,14 @@ export function fallbackMessage(issue: z.core.$ZodRawIssue): string {
     case 'invalid_type': {
       const expected = String(issue.expected);
       if (nonFinite(issue.input)) return FINITE;
-      const noun = expected === 'array' ? 'a list' : expected === 'boolean' ? 'true or false' : /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+      const noun =
+        expected === 'array' ? 'a list' : expected === 'boolean' ? 'true or false' : /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
       return `must be ${noun}`;
     }
     case 'too_small':
-      return issue.origin === 'string' && Number(issue.minimum) === 1 ? 'must not be empty' : `must have at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'items' : 'characters'}`;
+      return issue.origin === 'string' && Number(issue.minimum) === 1
+        ? 'must not be empty'
+        : `must have at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'items' : 'characters'}`;
     case 'too_big':
       return `must have at most ${String(issue.maximum)} ${issue.origin === 'array' ? 'items' : issue.origin === 'string' ? 'characters' : ''}`.trimEnd();
     case 'invalid_value':

@@ -15,7 +15,14 @@ import { defaultRetryDelayMs, defaultTimeoutMs } from './defaults';
 import { HTTP_TOKEN_RE, isObject } from './fields';
 import { maintenanceRules } from './maintenance';
 import { notificationTokenProblems } from './notifications';
-import { ALARMS_PER_MONITOR_STACK, INSIGHTS_MAX_WINDOW_SECONDS, MONITOR_STACK_BASE_RESOURCES, shardEstimate, STACK_MAX_RESOURCES, STANDARD_MAX_WINDOW_SECONDS } from './limits';
+import {
+  ALARMS_PER_MONITOR_STACK,
+  INSIGHTS_MAX_WINDOW_SECONDS,
+  MONITOR_STACK_BASE_RESOURCES,
+  shardEstimate,
+  STACK_MAX_RESOURCES,
+  STANDARD_MAX_WINDOW_SECONDS,
+} from './limits';
 
 type Path = readonly (string | number)[];
 
@@ -70,7 +77,8 @@ const alarmPeriod = (interval: number) => (isFastInterval(interval) ? 60 : inter
 // Rules of one check
 
 function uniqueCheckName({ check, at, firstWithName, index }: CheckFacts, ctx: RuleContext): void {
-  if (firstWithName !== undefined && firstWithName !== index) ctx.add(at('name'), `must be unique (also used by checks[${firstWithName}])`, check.name);
+  if (firstWithName !== undefined && firstWithName !== index)
+    ctx.add(at('name'), `must be unique (also used by checks[${firstWithName}])`, check.name);
 }
 
 function tokenIsDefined({ check, at, valid }: CheckFacts, ctx: RuleContext): void {
@@ -153,7 +161,11 @@ function bodyAssertionsHaveABody({ kind, check, at, valid }: CheckFacts, ctx: Ru
   if (check.method === 'HEAD' && valid('method')) {
     ctx.add(at('method'), `must not be HEAD with body assertions (${list}): a HEAD answer has no body; use GET`, 'HEAD');
   } else if (typeof check.expectStatus === 'number' && [204, 205, 304].includes(check.expectStatus) && valid('expectStatus')) {
-    ctx.add(at('expectStatus'), `must not be ${check.expectStatus} with body assertions (${list}): a ${check.expectStatus} answer has no body`, check.expectStatus);
+    ctx.add(
+      at('expectStatus'),
+      `must not be ${check.expectStatus} with body assertions (${list}): a ${check.expectStatus} answer has no body`,
+      check.expectStatus,
+    );
   }
 }
 
@@ -165,13 +177,25 @@ function headerNotReplacedByToken({ kind, check, at, valid }: CheckFacts, ctx: R
   if (!tokenInHeader || !isObject(check.headers) || typeof auth.header !== 'string') return;
   for (const name of Object.keys(check.headers)) {
     if (name.toLowerCase() === auth.header.toLowerCase() && valid('headers', name) && HTTP_TOKEN_RE.test(name)) {
-      ctx.add(at('headers', name), `must not be set: auth sends the token in this header (auth.header) and would replace it; the token belongs in tokens`, '***');
+      ctx.add(
+        at('headers', name),
+        `must not be set: auth sends the token in this header (auth.header) and would replace it; the token belongs in tokens`,
+        '***',
+      );
     }
   }
 }
 
 /** The rules of one check, in the order their problems are listed. */
-const CHECK_RULES: readonly CheckRule[] = [uniqueCheckName, tokenIsDefined, fitsItsTick, fitsLambdaTimeout, latencyBelowTimeout, bodyAssertionsHaveABody, headerNotReplacedByToken];
+const CHECK_RULES: readonly CheckRule[] = [
+  uniqueCheckName,
+  tokenIsDefined,
+  fitsItsTick,
+  fitsLambdaTimeout,
+  latencyBelowTimeout,
+  bodyAssertionsHaveABody,
+  headerNotReplacedByToken,
+];
 
 // ---------------------------------------------------------------------------------------------
 // Rules of one alarm class (refused, forbidden, failing, silent)
@@ -233,7 +257,8 @@ const ALARM_CLASS_RULES: readonly AlarmClassRule[] = [datapointsWithinPeriods, p
 
 function uniqueLocations({ ok, add, locations }: RuleContext): void {
   locations?.forEach((region, i) => {
-    if (ok('locations', i) && locations.indexOf(region) !== i) add(['locations', i], `must be unique (also locations[${locations.indexOf(region)}])`, region);
+    if (ok('locations', i) && locations.indexOf(region) !== i)
+      add(['locations', i], `must be unique (also locations[${locations.indexOf(region)}])`, region);
   });
 }
 
@@ -287,10 +312,15 @@ function fastFailingFits({ cfg, ok, add, perInterval }: RuleContext): void {
   const fast = alarmsOf(cfg).fastFailing;
   if (!isObject(fast) || !ok('alarms', 'fastFailing', 'datapointsToAlarm') || !ok('alarms', 'fastFailing', 'evaluationPeriods')) return;
   const [m, n] = [fast.datapointsToAlarm, fast.evaluationPeriods];
-  if (typeof m === 'number' && typeof n === 'number' && m > n) add(['alarms', 'fastFailing', 'datapointsToAlarm'], `must not exceed evaluationPeriods (${n})`, m);
+  if (typeof m === 'number' && typeof n === 'number' && m > n)
+    add(['alarms', 'fastFailing', 'datapointsToAlarm'], `must not exceed evaluationPeriods (${n})`, m);
   const fastUsed = [...perInterval.keys()].filter((i) => isFastInterval(i));
   if (typeof n === 'number' && fastUsed.length && n * Math.max(...fastUsed) > STANDARD_MAX_WINDOW_SECONDS) {
-    add(['alarms', 'fastFailing', 'evaluationPeriods'], `must be at most ${Math.floor(STANDARD_MAX_WINDOW_SECONDS / Math.max(...fastUsed))}: N periods of the check's interval must fit one day`, n);
+    add(
+      ['alarms', 'fastFailing', 'evaluationPeriods'],
+      `must be at most ${Math.floor(STANDARD_MAX_WINDOW_SECONDS / Math.max(...fastUsed))}: N periods of the check's interval must fit one day`,
+      n,
+    );
   }
 }
 
@@ -323,7 +353,15 @@ function fitsOneStack({ cfg, ok, add, perInterval, locationCount }: RuleContext)
   const maxPerFastShard = ok('fastShardMaxChecks') && typeof cfg.fastShardMaxChecks === 'number' ? cfg.fastShardMaxChecks : undefined;
   const notifications = isObject(cfg.notifications) ? cfg.notifications : {};
   const subscriptions = [notifications.emails, notifications.httpsEndpoints].reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 0), 0);
-  if (maxPerShard === undefined || maxPerFastShard === undefined || locationCount === undefined || !perInterval.size || !ok('checks') || !Array.isArray(cfg.checks)) return;
+  if (
+    maxPerShard === undefined ||
+    maxPerFastShard === undefined ||
+    locationCount === undefined ||
+    !perInterval.size ||
+    !ok('checks') ||
+    !Array.isArray(cfg.checks)
+  )
+    return;
   const counts = [...perInterval.entries()];
   const shards = counts.reduce((n, [interval, count]) => n + shardEstimate(count, isFastInterval(interval) ? maxPerFastShard : maxPerShard), 0);
   const fast = counts.reduce((n, [interval, count]) => n + (isFastInterval(interval) ? count : 0), 0);
@@ -352,11 +390,21 @@ function maintenanceWindows({ cfg, ok, add }: RuleContext): void {
 /** Every secret a notification channel names is a token that `tokens` defines (contracts/config/notifications.ts). */
 function notificationTokens({ cfg, ok, add }: RuleContext): void {
   const tokenNames = isObject(cfg.tokens) ? Object.keys(cfg.tokens) : [];
-  for (const p of notificationTokenProblems(cfg.notifications, tokenNames)) if (ok('notifications', ...p.path)) add(['notifications', ...p.path], p.message, p.input);
+  for (const p of notificationTokenProblems(cfg.notifications, tokenNames))
+    if (ok('notifications', ...p.path)) add(['notifications', ...p.path], p.message, p.input);
 }
 
 /** The rules of the whole monitor, run after every check's rules, in the order their problems are listed. */
-const MONITOR_RULES: readonly MonitorRule[] = [maintenanceWindows, notificationTokens, uniqueLocations, onePartition, quorumWithinLocations, fastFailingFits, alarmClassesFit, fitsOneStack];
+const MONITOR_RULES: readonly MonitorRule[] = [
+  maintenanceWindows,
+  notificationTokens,
+  uniqueLocations,
+  onePartition,
+  quorumWithinLocations,
+  fastFailingFits,
+  alarmClassesFit,
+  fitsOneStack,
+];
 
 // ---------------------------------------------------------------------------------------------
 // Running the tables

@@ -26,7 +26,8 @@ const httpsEndpoint = checkedString('must be an https:// URL', (value) => {
   const url = parseUrl(value);
   if (!url || url.protocol !== 'https:') return 'must be an https:// URL';
   const port = writtenPort(value);
-  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65_535)) return `must have a port from 1 to 65535 (${Number(port)} is out of range)`;
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65_535))
+    return `must have a port from 1 to 65535 (${Number(port)} is out of range)`;
   return undefined;
 });
 

@@ -14,7 +14,8 @@ const PARAMETER_ERROR = 'must be an SSM parameter name such as /synthmon/api-tok
 /** SSM's parameter-name rules (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html). */
 function parameterProblem(name: string): string | undefined {
   if (!/^[A-Za-z0-9_.\-/]{1,1011}$/.test(name)) return PARAMETER_ERROR;
-  if (name.includes('/') && !name.startsWith('/')) return 'must start with "/" when it has levels (SSM wants a fully qualified hierarchy), such as /synthmon/api-token';
+  if (name.includes('/') && !name.startsWith('/'))
+    return 'must start with "/" when it has levels (SSM wants a fully qualified hierarchy), such as /synthmon/api-token';
   if (/\/\/|\/$/.test(name) || name === '/') return 'must not have an empty level ("//" or a trailing "/")';
   if (name.split('/').filter(Boolean).length > 15) return 'must have at most 15 levels (the SSM hierarchy limit)';
   if (/^\/?(?:aws|ssm)/i.test(name)) return 'must not start with "aws" or "ssm" (reserved by SSM)';
@@ -26,7 +27,7 @@ export const TokenSchema = z
   .object(
     {
       /** Filled in by validation (the key); accepted so a validated configuration validates again. */
-      name: z.string({ error: 'must be the token\'s own name (its key in tokens)' }).optional(),
+      name: z.string({ error: "must be the token's own name (its key in tokens)" }).optional(),
       /** Local runs (CLI) read the token from this environment variable. @default - SYNTHMON_TOKEN for "default", else SYNTHMON_TOKEN_<NAME> */
       env: pattern(ENV_NAME_RE, 'must be an environment variable name').optional(),
       /** SSM Parameter Store SecureString (standard tier) that the operator creates. @default - /synthmon/<token name> */
@@ -47,12 +48,19 @@ export const TokenSchema = z
   .strict()
   .superRefine((t, ctx) => {
     if (t.parameter !== undefined && t.secret !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['secret'], message: 'must not be set together with parameter (the token lives in one store)', input: t.secret });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret'],
+        message: 'must not be set together with parameter (the token lives in one store)',
+        input: t.secret,
+      });
     }
   });
 
 export const tokensSchema = z
-  .record(pattern(NAME_RE, NAME_ERROR), TokenSchema, { error: 'must be an object of named tokens, such as {"default": {"parameter": "/synthmon/default"}}' })
+  .record(pattern(NAME_RE, NAME_ERROR), TokenSchema, {
+    error: 'must be an object of named tokens, such as {"default": {"parameter": "/synthmon/default"}}',
+  })
   .superRefine(
     (tokens, ctx) => {
       if (!tokens || typeof tokens !== 'object') return;
@@ -64,11 +72,21 @@ export const tokensSchema = z
         const id = name.replace(/-/g, '');
         const other = byId.get(id);
         if (other !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [name], message: `must differ from token "${other}" by more than hyphens (each token's stack output is named after it without hyphens)`, input: name });
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `must differ from token "${other}" by more than hyphens (each token's stack output is named after it without hyphens)`,
+            input: name,
+          });
         } else byId.set(id, name);
         const given = (token as { name?: unknown } | undefined)?.name;
         if (typeof given === 'string' && given !== name) {
-          ctx.addIssue({ code: 'custom', path: [name, 'name'], message: `must be the token's key, "${name}" (it is filled in from the key)`, input: given });
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'name'],
+            message: `must be the token's key, "${name}" (it is filled in from the key)`,
+            input: given,
+          });
         }
       }
     },

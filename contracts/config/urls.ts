@@ -8,8 +8,25 @@ import { checkedString } from './fields';
 
 /** Words that make a query parameter a credential: token, access_token, api_key, key, auth, password, secret, sig, … */
 const CREDENTIAL_WORDS: ReadonlySet<string> = new Set([
-  'token', 'accesstoken', 'authtoken', 'secret', 'password', 'passwd', 'pwd', 'pass', 'sig', 'signature',
-  'jwt', 'auth', 'key', 'apikey', 'credential', 'credentials', 'session', 'sessionid', 'bearer',
+  'token',
+  'accesstoken',
+  'authtoken',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'sig',
+  'signature',
+  'jwt',
+  'auth',
+  'key',
+  'apikey',
+  'credential',
+  'credentials',
+  'session',
+  'sessionid',
+  'bearer',
 ]);
 /** Pagination tokens are not credentials (page_token, next_token, continuationToken, cursor_token). */
 const PAGING_WORDS: ReadonlySet<string> = new Set(['page', 'next', 'continuation', 'cursor', 'sync']);
@@ -84,7 +101,8 @@ function credentialOrPortProblem(value: string): string | undefined {
     );
   }
   const port = writtenPort(value);
-  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65_535)) return `must have a port from 1 to 65535 (${Number(port)} is out of range)`;
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65_535))
+    return `must have a port from 1 to 65535 (${Number(port)} is out of range)`;
   return undefined;
 }
 

@@ -266,9 +266,13 @@ export class Attempt {
     for (const s of open) s.destroy();
     if (!open.length) return;
     let left = open.length;
-    await this.wait(performance.now() + SOCKET_CLOSE_WAIT_MS, () => undefined, ({ settle, on }) => {
-      for (const s of open) on(s, 'close', () => --left === 0 && settle(undefined));
-    });
+    await this.wait(
+      performance.now() + SOCKET_CLOSE_WAIT_MS,
+      () => undefined,
+      ({ settle, on }) => {
+        for (const s of open) on(s, 'close', () => --left === 0 && settle(undefined));
+      },
+    );
   }
 
   /** The verdict of `body`, settled once: its own, the failure path's, the bug path's or the backstop's. */
@@ -283,7 +287,11 @@ export class Attempt {
       };
       const mask = this.mask;
       const failed = (err: unknown) =>
-        done(err instanceof AttemptFailure ? failureVerdict(err.error, { certificate: this.certificate, mask, ...(this.answered !== undefined ? { status: this.answered } : {}) }) : bugVerdict(err, mask));
+        done(
+          err instanceof AttemptFailure
+            ? failureVerdict(err.error, { certificate: this.certificate, mask, ...(this.answered !== undefined ? { status: this.answered } : {}) })
+            : bugVerdict(err, mask),
+        );
       // Every wait of a probe has its own bound; this one holds even if a probe forgot one.
       const backstop = setTimeout(() => failed(this.fail(this.deadline())), this.hardEndAt - performance.now() + BACKSTOP_SLACK_MS);
       let running: Promise<Verdict>;

@@ -63,7 +63,12 @@ export async function readBody(response: Dispatcher.ResponseData, options: { rea
   const withEncoding = codings.length ? { encoding } : {};
   const unknown = codings.find((c) => !['gzip', 'x-gzip', 'deflate', 'br'].includes(c));
   if (unknown) {
-    return { bytes: Buffer.alloc(0), tooLarge: false, ...withEncoding, decodeError: `Content-Encoding "${unknown}" was not asked for (the probe accepts ${ACCEPT_ENCODING})` };
+    return {
+      bytes: Buffer.alloc(0),
+      tooLarge: false,
+      ...withEncoding,
+      decodeError: `Content-Encoding "${unknown}" was not asked for (the probe accepts ${ACCEPT_ENCODING})`,
+    };
   }
   const declared = Number(header(response.headers, 'content-length'));
   // HEAD answers carry the GET body's length; only a body that will actually come can be too large.

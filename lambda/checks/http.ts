@@ -22,7 +22,16 @@ import { USER_AGENT } from '../../contracts/user-agent';
 /** Bodies of unexpected statuses are read only for their detail; no need to pull megabytes. */
 const ERROR_BODY_CAP_BYTES = 64 * 1024;
 /** Response headers kept as evidence: enough to explain a verdict, never credentials or cookies. */
-const EVIDENCE_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-encoding', 'www-authenticate', 'location', 'retry-after', 'allow', 'upgrade', 'server']);
+const EVIDENCE_HEADERS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-encoding',
+  'www-authenticate',
+  'location',
+  'retry-after',
+  'allow',
+  'upgrade',
+  'server',
+]);
 const DRF_NOT_AUTHENTICATED = 'Authentication credentials were not provided.';
 const DRF_PERMISSION_DENIED = 'You do not have permission to perform this action.';
 
@@ -44,8 +53,9 @@ async function exchange(check: HttpCheck, a: Attempt, placed: TokenPlacement): P
   const client = new Client(target.origin, {
     connect: (opts, callback) => {
       const port = Number(opts.port) || (a.secure ? 443 : 80);
-      a.connect({ host: opts.hostname, port, ...(opts.servername ? { servername: opts.servername } : {}), alpn: ['http/1.1'] }, (err, socket: Socket) =>
-        err ? callback(err, null) : callback(null, readAsBrowser(socket)),
+      a.connect(
+        { host: opts.hostname, port, ...(opts.servername ? { servername: opts.servername } : {}), alpn: ['http/1.1'] },
+        (err, socket: Socket) => (err ? callback(err, null) : callback(null, readAsBrowser(socket))),
       );
     },
     // The attempt's own deadline bounds every phase; undici's per-phase timers would only race it.
@@ -57,7 +67,9 @@ async function exchange(check: HttpCheck, a: Attempt, placed: TokenPlacement): P
   });
   a.onRelease(() => void client.destroy().catch(() => undefined));
 
-  const response = await a.network(client.request({ path: `${target.pathname}${target.search}`, method: check.method, headers: requestHeaders(check, placed.header) }));
+  const response = await a.network(
+    client.request({ path: `${target.pathname}${target.search}`, method: check.method, headers: requestHeaders(check, placed.header) }),
+  );
   a.clock.markFirstByte();
   a.answered = response.statusCode;
   const expected = response.statusCode === check.expectStatus;
@@ -115,7 +127,12 @@ function judge(check: HttpCheck, a: Attempt, answer: Answer): Verdict {
     if (cause) {
       const said = detail !== undefined ? ` ${JSON.stringify(detail)}` : '';
       const sent = answer.headerScheme ? `sent "${answer.headerScheme}"` : 'token sent in the query string';
-      return { ...base, outcome: Outcome.UNAUTHORIZED, cause, message: causeMessage(`HTTP 401 Unauthorized${said}`, cause, `WWW-Authenticate: ${challenges.join(', ')}; ${sent}`) };
+      return {
+        ...base,
+        outcome: Outcome.UNAUTHORIZED,
+        cause,
+        message: causeMessage(`HTTP 401 Unauthorized${said}`, cause, `WWW-Authenticate: ${challenges.join(', ')}; ${sent}`),
+      };
     }
   }
   const location = response.headers.location;
@@ -153,7 +170,10 @@ function assertBody(check: HttpCheck, a: Attempt, facts: BodyFacts): Verdict {
   const encoding = body.encoding === undefined ? undefined : a.excerpt(body.encoding, 60);
   if (body.tooLarge) {
     const declared = body.declared !== undefined ? ` (Content-Length: ${body.declared})` : encoding ? ` (decoded from ${encoding})` : '';
-    problems.push({ text: `body larger than ${check.maxBodyBytes} bytes${declared}`, fix: "the endpoint's response size (pagination) or the check's maxBodyBytes" });
+    problems.push({
+      text: `body larger than ${check.maxBodyBytes} bytes${declared}`,
+      fix: "the endpoint's response size (pagination) or the check's maxBodyBytes",
+    });
   } else if (body.decodeError !== undefined) {
     problems.push({
       text: `the body could not be decoded (Content-Encoding: ${encoding ?? 'none'}: ${a.excerpt(body.decodeError, 200)})`,
@@ -172,9 +192,11 @@ function assertBody(check: HttpCheck, a: Attempt, facts: BodyFacts): Verdict {
         problems.push({ text: `body is not JSON (content-type: ${facts.headers['content-type'] ?? 'none'})`, fix: FIX_SHAPE });
       } else {
         const kind = jsonKind(parsed);
-        if (asserts.json !== undefined && kind !== asserts.json) problems.push({ text: `body is a JSON ${kind}, expected ${asserts.json === 'array' ? 'an array' : 'an object'}`, fix: FIX_SHAPE });
+        if (asserts.json !== undefined && kind !== asserts.json)
+          problems.push({ text: `body is a JSON ${kind}, expected ${asserts.json === 'array' ? 'an array' : 'an object'}`, fix: FIX_SHAPE });
         const missing = (asserts.fields ?? []).filter((path) => !hasPath(parsed, path));
-        if (missing.length) problems.push({ text: `missing field${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, fix: FIX_SHAPE });
+        if (missing.length)
+          problems.push({ text: `missing field${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, fix: FIX_SHAPE });
       }
     }
     if (asserts.bodyContains !== undefined && !facts.raw.includes(asserts.bodyContains)) {
@@ -183,9 +205,13 @@ function assertBody(check: HttpCheck, a: Attempt, facts: BodyFacts): Verdict {
   }
   const elapsed = Math.round(a.clock.elapsedMs());
   if (asserts.maxLatencyMs !== undefined && elapsed > asserts.maxLatencyMs) {
-    problems.push({ text: `took ${elapsed} ms, over the ${asserts.maxLatencyMs} ms budget`, fix: "the backend's latency (slow queries, load) or the check's maxLatencyMs" });
+    problems.push({
+      text: `took ${elapsed} ms, over the ${asserts.maxLatencyMs} ms budget`,
+      fix: "the backend's latency (slow queries, load) or the check's maxLatencyMs",
+    });
   }
-  if (problems.length) return { outcome: Outcome.ASSERTION, status: facts.status, message: assertionMessage(facts.status, problems), evidence: facts.evidence };
+  if (problems.length)
+    return { outcome: Outcome.ASSERTION, status: facts.status, message: assertionMessage(facts.status, problems), evidence: facts.evidence };
   return { outcome: Outcome.OK, status: facts.status, message: `HTTP ${facts.status} as expected in ${elapsed} ms`, evidence: facts.evidence };
 }
 

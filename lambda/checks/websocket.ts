@@ -49,7 +49,17 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 const CLOSE_REASON_CHARS = 120;
 const REPLY_CHARS = 200;
 /** Response headers worth keeping as evidence; never Authorization, Cookie or Set-Cookie. */
-const EVIDENCE_HEADERS = new Set(['content-type', 'content-length', 'server', 'www-authenticate', 'location', 'retry-after', 'via', 'upgrade', 'connection']);
+const EVIDENCE_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'server',
+  'www-authenticate',
+  'location',
+  'retry-after',
+  'via',
+  'upgrade',
+  'connection',
+]);
 
 const OVERSIZED = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
@@ -140,7 +150,12 @@ class WebSocketProbe {
       case 'failed':
         if (first.afterUpgrade && !(first.error instanceof DeadlineError)) {
           const code = errorCode(first.error);
-          return { outcome: Outcome.UNEXPECTED_STATUS, status: 101, message: invalidUpgradeMessage(first.error, this.a.mask), ...(code ? { evidence: { errorCode: code } } : {}) };
+          return {
+            outcome: Outcome.UNEXPECTED_STATUS,
+            status: 101,
+            message: invalidUpgradeMessage(first.error, this.a.mask),
+            ...(code ? { evidence: { errorCode: code } } : {}),
+          };
         }
         throw this.a.fail(first.error);
       case 'response':
@@ -203,7 +218,10 @@ class WebSocketProbe {
           if (primary) this.a.clock.markFirstByte();
           const chunks: Buffer[] = [];
           let bytes = 0;
-          const snapshot = (): Handshake => ({ kind: 'response', response: this.cleanResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks)) });
+          const snapshot = (): Handshake => ({
+            kind: 'response',
+            response: this.cleanResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks)),
+          });
           responseSoFar = snapshot;
           const done = () => settle(snapshot());
           on(res, 'data', (chunk: Buffer) => {
@@ -259,14 +277,24 @@ class WebSocketProbe {
     }
     const second = await this.handshake(this.ownOrigin, false);
     if (second.kind === 'open') {
-      return { ...base, cause: Cause.ORIGIN_REJECTED, message: causeMessage(`${sent}, but 101 with the target's own origin ${this.ownOrigin}`, Cause.ORIGIN_REJECTED) };
+      return {
+        ...base,
+        cause: Cause.ORIGIN_REJECTED,
+        message: causeMessage(`${sent}, but 101 with the target's own origin ${this.ownOrigin}`, Cause.ORIGIN_REJECTED),
+      };
     }
     if (second.kind === 'response' && second.response.status === 403) {
-      return { ...base, message: forbiddenUpgradeMessage(`${sent}, and also with the target's own origin ${this.ownOrigin}, so not the origin check`, 'consumer') };
+      return {
+        ...base,
+        message: forbiddenUpgradeMessage(`${sent}, and also with the target's own origin ${this.ownOrigin}, so not the origin check`, 'consumer'),
+      };
     }
     const got = second.kind === 'response' ? `HTTP ${second.response.status}` : 'no answer';
     const detail = second.kind === 'failed' || second.kind === 'invalid' ? describeError(second.error, this.a.mask) : undefined;
-    return { ...base, message: forbiddenUpgradeMessage(`${sent}; the follow-up with the target's own origin ${this.ownOrigin} got ${got}`, 'unknown', detail) };
+    return {
+      ...base,
+      message: forbiddenUpgradeMessage(`${sent}; the follow-up with the target's own origin ${this.ownOrigin} got ${got}`, 'unknown', detail),
+    };
   }
 
   /** After 101: the settle window, then the round trip. The clean close is teardown. */
@@ -277,7 +305,12 @@ class WebSocketProbe {
     if (settleMs > 0) {
       const life = await this.watch(ws, faults, performance.now() + settleMs, false);
       if (life.kind === 'oversized') {
-        if (!rt) return { outcome: Outcome.OK, status, message: webSocketOkMessage({ settleMs, roundTrip: false, oversized: { afterMs: life.afterMs, limitBytes: MAX_MESSAGE_BYTES } }) };
+        if (!rt)
+          return {
+            outcome: Outcome.OK,
+            status,
+            message: webSocketOkMessage({ settleMs, roundTrip: false, oversized: { afterMs: life.afterMs, limitBytes: MAX_MESSAGE_BYTES } }),
+          };
         const message = roundTripMessage({ ...rt, oversizedBytes: MAX_MESSAGE_BYTES, beforeSend: true });
         return { outcome: Outcome.ASSERTION, status, message };
       }
@@ -287,7 +320,8 @@ class WebSocketProbe {
       const sentAt = performance.now();
       ws.send(rt.send);
       const life = await this.watch(ws, faults, this.a.hardEndAt, true, sentAt);
-      if (life.kind === 'oversized') return { outcome: Outcome.ASSERTION, status, message: roundTripMessage({ ...rt, oversizedBytes: MAX_MESSAGE_BYTES }) };
+      if (life.kind === 'oversized')
+        return { outcome: Outcome.ASSERTION, status, message: roundTripMessage({ ...rt, oversizedBytes: MAX_MESSAGE_BYTES }) };
       if (life.kind !== 'reply') return this.lifeVerdict(life);
       const matched = rt.match === 'equals' ? life.text === rt.expect : life.text.includes(rt.expect);
       if (!matched) return { outcome: Outcome.ASSERTION, status, message: roundTripMessage({ ...rt, got: this.a.excerpt(life.text, REPLY_CHARS) }) };
@@ -303,7 +337,8 @@ class WebSocketProbe {
     const since = () => Math.round(performance.now() - this.openedAt);
     /** A fault ws raised (maybe before this wait began) decides what the end of the socket means. */
     const fault = (): Life | undefined =>
-      faults.error && (errorCode(faults.error) === OVERSIZED ? { kind: 'oversized', afterMs: since() } : { kind: 'broken', error: faults.error, afterMs: since() });
+      faults.error &&
+      (errorCode(faults.error) === OVERSIZED ? { kind: 'oversized', afterMs: since() } : { kind: 'broken', error: faults.error, afterMs: since() });
     const closed = (code: number, reason: string): Life =>
       fault() ?? { kind: 'closed', code, reason, afterMs: since(), ...(faults.socketError ? { socketError: faults.socketError } : {}) };
     const arm = ({ settle, on }: Arm<Life>) => {
@@ -316,7 +351,12 @@ class WebSocketProbe {
     if (early) return early;
     const life = await this.a.wait<Life>(
       untilAt,
-      () => (ws.readyState === WebSocket.OPEN ? (wantReply ? { kind: 'timeout', limitMs: Math.round(untilAt - sentAt) } : { kind: 'open' }) : closed(1006, '')),
+      () =>
+        ws.readyState === WebSocket.OPEN
+          ? wantReply
+            ? { kind: 'timeout', limitMs: Math.round(untilAt - sentAt) }
+            : { kind: 'open' }
+          : closed(1006, ''),
       arm,
     );
     if (life.kind !== 'closed' || ws.readyState === WebSocket.CLOSED) return life;
@@ -333,13 +373,23 @@ class WebSocketProbe {
           outcome: Outcome.CLOSED,
           status,
           closeCode: life.code,
-          message: closedMessage({ afterMs: life.afterMs, code: life.code, ...(reason ? { reason } : {}), ...(life.socketError ? { socketError: life.socketError } : {}) }),
+          message: closedMessage({
+            afterMs: life.afterMs,
+            code: life.code,
+            ...(reason ? { reason } : {}),
+            ...(life.socketError ? { socketError: life.socketError } : {}),
+          }),
           ...(life.socketError ? { evidence: { errorCode: life.socketError } } : {}),
         };
       }
       case 'broken': {
         const code = errorCode(life.error);
-        return { outcome: Outcome.CLOSED, status, message: protocolErrorMessage(life.afterMs, life.error, this.a.mask), ...(code ? { evidence: { errorCode: code } } : {}) };
+        return {
+          outcome: Outcome.CLOSED,
+          status,
+          message: protocolErrorMessage(life.afterMs, life.error, this.a.mask),
+          ...(code ? { evidence: { errorCode: code } } : {}),
+        };
       }
       case 'timeout':
         // The round trip's own deadline, worded like every timeout, after the 101.
@@ -355,7 +405,11 @@ class WebSocketProbe {
     const grace = Math.min(CLOSE_GRACE_MS, this.a.hardEndAt - performance.now());
     if (grace > 0 && ws.readyState === WebSocket.OPEN) {
       ws.close(1000, 'synthmon probe done');
-      await this.a.wait(performance.now() + grace, () => undefined, ({ settle, on }) => on(ws, 'close', () => settle(undefined)));
+      await this.a.wait(
+        performance.now() + grace,
+        () => undefined,
+        ({ settle, on }) => on(ws, 'close', () => settle(undefined)),
+      );
     }
     ws.terminate();
   }

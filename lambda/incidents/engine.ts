@@ -281,7 +281,8 @@ export class IncidentEngine {
     } catch (err) {
       errors.push(describe(err));
     }
-    for (const e of errors) this.log(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: 'incident engine', location: this.o.location, error: e }));
+    for (const e of errors)
+      this.log(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: 'incident engine', location: this.o.location, error: e }));
     return { recorded, notifications, deliveries, failures, pending, errors };
   }
 
@@ -313,12 +314,23 @@ export class IncidentEngine {
       const before = raw ? (JSON.parse(raw) as StoredVerdict) : undefined;
       const p = num(stored, `p:${loc}`) ?? 0;
       const q = num(stored, `q:${loc}`) ?? 0;
-      const saturated = ok ? p >= this.o.resolveAfterRuns && q >= this.o.resolveAfterRuns : p === 0 && (isError ? q === 0 : q >= this.o.resolveAfterRuns) && num(stored, `f:${loc}`) !== undefined;
+      const saturated = ok
+        ? p >= this.o.resolveAfterRuns && q >= this.o.resolveAfterRuns
+        : p === 0 && (isError ? q === 0 : q >= this.o.resolveAfterRuns) && num(stored, `f:${loc}`) !== undefined;
       steady = !!before && before.o === verdict.o && before.c === verdict.c && before.s === verdict.s && before.k === verdict.k && saturated;
       const until = num(stored, `u:${loc}`) ?? (r ?? 0) + window;
       if (steady && until >= runAt + window) return this.view(result.check, hostOf(result.url), stored, runAt, interval);
     }
-    const names = { '#v': `v:${loc}`, '#r': `r:${loc}`, '#u': `u:${loc}`, '#p': `p:${loc}`, '#q': `q:${loc}`, '#f': `f:${loc}`, '#h': 'host', '#t': TTL_ATTRIBUTE };
+    const names = {
+      '#v': `v:${loc}`,
+      '#r': `r:${loc}`,
+      '#u': `u:${loc}`,
+      '#p': `p:${loc}`,
+      '#q': `q:${loc}`,
+      '#f': `f:${loc}`,
+      '#h': 'host',
+      '#t': TTL_ATTRIBUTE,
+    };
     const set = [
       '#v = :v',
       '#r = :r',
@@ -462,13 +474,16 @@ export class IncidentEngine {
     // Recorded but not sent (a maintenance window): the action is logged, no notification queued.
     let held = false;
     const windows = this.o.maintenance ?? [];
-    const muted = (checks: readonly string[]) => windows.length > 0 && checks.length > 0 && checks.every((c) => inMaintenance({ maintenance: windows }, c, new Date(run.at)));
+    const muted = (checks: readonly string[]) =>
+      windows.length > 0 && checks.length > 0 && checks.every((c) => inMaintenance({ maintenance: windows }, c, new Date(run.at)));
 
     if (state !== 'open') {
       if (!failing.length) return claimed ? { item: { ...current, ver: current.ver + 1, out } } : undefined;
       gen = current.gen + 1;
       const checks = Object.fromEntries(failing.map((v) => [v.name, checkOf(v)]));
-      const firstFailureAt = Object.values(checks).map((c) => c.firstFailureAt).sort()[0]!;
+      const firstFailureAt = Object.values(checks)
+        .map((c) => c.firstFailureAt)
+        .sort()[0]!;
       doc = { id: incidentId(kind, host, run.at), gen, kind, host, openedAt: at, checks, members: Object.keys(checks).sort(), firstFailureAt };
       state = 'open';
       action = 'trigger';
@@ -512,7 +527,12 @@ export class IncidentEngine {
           doc = { ...doc!, checks: open, members: [...members].sort() };
           // A new cause (or outcome) is news; one more check failing the same way joins silently, and
           // a check that recovered while others still fail leaves silently (the resolve names all).
-          if (signature(open).split(',').some((s) => !before.split(',').includes(s))) action = 'update';
+          if (
+            signature(open)
+              .split(',')
+              .some((s) => !before.split(',').includes(s))
+          )
+            action = 'update';
           if (!current.paged) {
             // Still held: record silently while every open check is in a window, else the first page.
             last = undefined;
@@ -527,8 +547,17 @@ export class IncidentEngine {
     }
     let notification: Notification | undefined;
     if (action && !held) {
-      notification = buildNotification({ action, monitor: this.o.monitor, doc: doc!, ...(last ? { last } : {}), at, ...(this.o.links ? { links: this.o.links } : {}) });
-      out = [...out, { id: seq(), n: notification, to: this.o.channels.map((c) => c.id), lease: run.deadline, by: run.id, tries: 0 }].filter((e) => e.to.length);
+      notification = buildNotification({
+        action,
+        monitor: this.o.monitor,
+        doc: doc!,
+        ...(last ? { last } : {}),
+        at,
+        ...(this.o.links ? { links: this.o.links } : {}),
+      });
+      out = [...out, { id: seq(), n: notification, to: this.o.channels.map((c) => c.id), lease: run.deadline, by: run.id, tries: 0 }].filter(
+        (e) => e.to.length,
+      );
     }
     return {
       item: { ver: current.ver + 1, gen, state, ...(doc ? { doc } : {}), out, paged },
@@ -556,7 +585,10 @@ export class IncidentEngine {
    * Deliver leased entries in order. A channel that failed an entry gets none of the later ones in
    * this run (a resolve never overtakes its trigger).
    */
-  private async deliver(entries: readonly OutboxEntry[], deadline: number): Promise<{ deliveries: Delivery[]; delivered: Map<string, { ok: Set<string>; dropped: Set<string> }> }> {
+  private async deliver(
+    entries: readonly OutboxEntry[],
+    deadline: number,
+  ): Promise<{ deliveries: Delivery[]; delivered: Map<string, { ok: Set<string>; dropped: Set<string> }> }> {
     const deliveries: Delivery[] = [];
     const delivered = new Map<string, { ok: Set<string>; dropped: Set<string> }>();
     const blocked = new Set<string>();
@@ -580,10 +612,30 @@ export class IncidentEngine {
         else if (!d.retryable) {
           // A configuration problem (4xx): said once, not retried.
           done.dropped.add(d.channel);
-          this.log(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: 'notification rejected', channel: d.channel, status: d.status, error: d.error, dedupKey: entry.n.dedupKey }));
+          this.log(
+            JSON.stringify({
+              timestamp: new Date().toISOString(),
+              level: 'ERROR',
+              msg: 'notification rejected',
+              channel: d.channel,
+              status: d.status,
+              error: d.error,
+              dedupKey: entry.n.dedupKey,
+            }),
+          );
         } else {
           blocked.add(d.channel);
-          this.log(JSON.stringify({ timestamp: new Date().toISOString(), level: 'WARN', msg: 'notification not delivered; retried next run', channel: d.channel, status: d.status, error: d.error, dedupKey: entry.n.dedupKey }));
+          this.log(
+            JSON.stringify({
+              timestamp: new Date().toISOString(),
+              level: 'WARN',
+              msg: 'notification not delivered; retried next run',
+              channel: d.channel,
+              status: d.status,
+              error: d.error,
+              dedupKey: entry.n.dedupKey,
+            }),
+          );
         }
       }
     }

@@ -12,7 +12,12 @@ export const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
 /** Publish failed deliveries per channel; resolves to an error text instead of throwing. */
 export async function publishNotificationFailures(
   failures: Readonly<Record<string, number>>,
-  options: { readonly namespace: string; readonly region?: string; readonly timestamp: Date; readonly client?: Awaited<ReturnType<typeof getCloudWatchClient>> },
+  options: {
+    readonly namespace: string;
+    readonly region?: string;
+    readonly timestamp: Date;
+    readonly client?: Awaited<ReturnType<typeof getCloudWatchClient>>;
+  },
 ): Promise<string | undefined> {
   const channels = Object.entries(failures).filter(([, n]) => n > 0);
   if (!channels.length) return undefined;

@@ -81,7 +81,10 @@ export function consoleLinks(targets: LinkTargets): Notification['links'] {
  * next incident opens later) without reading a counter.
  */
 export function incidentId(kind: IncidentDoc['kind'], host: string, openedAtMs: number): string {
-  const at = new Date(openedAtMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const at = new Date(openedAtMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${kind}-${host}-${at}`;
 }
 
@@ -148,10 +151,7 @@ export function buildNotification(input: {
     action === 'resolve'
       ? clip(`${subject}: recovered (was ${what}; failing since ${doc.firstFailureAt})`, SUMMARY_MAX_CHARS)
       : clip(`${subject}: ${what} — ${check.fix}`, SUMMARY_MAX_CHARS);
-  const message =
-    names.length === 1
-      ? check.message
-      : names.map((n) => `${n}: ${shown.checks[n]!.message}`).join('\n');
+  const message = names.length === 1 ? check.message : names.map((n) => `${n}: ${shown.checks[n]!.message}`).join('\n');
   const evidence: Record<string, string | number> = { ...(check.evidence ?? {}) };
   if (check.status !== undefined) evidence.status = check.status;
   if (check.closeCode !== undefined) evidence.closeCode = check.closeCode;

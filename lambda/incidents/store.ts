@@ -3,7 +3,14 @@
  * The SDK is loaded on first use (the runner's lazy chunk), with explicit deadlines: the SDK's
  * defaults have none, and the engine runs inside the runner's publishing margin.
  */
-import type { AttributeValue, BatchGetItemCommandOutput, DynamoDBClient, DynamoDBClientConfig, GetItemCommandOutput, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeValue,
+  BatchGetItemCommandOutput,
+  DynamoDBClient,
+  DynamoDBClientConfig,
+  GetItemCommandOutput,
+  UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 
 /** Deadlines of one store call. */
 export const STORE_CLIENT_SETTINGS = {
@@ -132,7 +139,11 @@ export class IncidentStore {
           Item: item,
           ...(version === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#ver = :ver', ExpressionAttributeNames: { '#ver': 'ver' }, ExpressionAttributeValues: { ':ver': { N: String(version) } } }),
+            : {
+                ConditionExpression: '#ver = :ver',
+                ExpressionAttributeNames: { '#ver': 'ver' },
+                ExpressionAttributeValues: { ':ver': { N: String(version) } },
+              }),
         }),
       );
       return true;
@@ -160,7 +171,9 @@ export class IncidentStore {
     for (let i = 0; i < pks.length; i += 100) {
       let keys: Item[] | undefined = pks.slice(i, i + 100).map((pk) => ({ pk: { S: pk } }));
       for (let round = 0; keys?.length && round < 4; round++) {
-        const out: BatchGetItemCommandOutput = await this.send<BatchGetItemCommandOutput>(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        const out: BatchGetItemCommandOutput = await this.send<BatchGetItemCommandOutput>(
+          new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
         for (const item of out.Responses?.[this.table] ?? []) if (item.pk?.S) found.set(item.pk.S, item);
         keys = out.UnprocessedKeys?.[this.table]?.Keys;
       }

@@ -51,9 +51,7 @@ export function toEmfEvents(namespace: string, data: readonly MetricDatum[], now
     groups.set(key, chain);
     const last = chain.at(-1);
     const existing = last?.metrics.get(datum.MetricName);
-    const full =
-      !last ||
-      (existing ? existing.values.length >= MAX_VALUES_PER_METRIC : last.metrics.size >= MAX_METRICS_PER_DIRECTIVE);
+    const full = !last || (existing ? existing.values.length >= MAX_VALUES_PER_METRIC : last.metrics.size >= MAX_METRICS_PER_DIRECTIVE);
     let group = last;
     if (!group || full) {
       group = { timestamp, dimensions, metrics: new Map() };

@@ -32,8 +32,7 @@ export const CLOUDWATCH_CLIENT_SETTINGS = {
  * into its request timeout, plus the standard retry mode's backoff (jittered, at most 1 + 2 + 4 s
  * when throttled; 50 + 100 + 200 ms otherwise). The Lambda timeout must leave room for it.
  */
-export const PUBLISH_WORST_CASE_MS =
-  CLOUDWATCH_CLIENT_SETTINGS.maxAttempts * CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs + 8000;
+export const PUBLISH_WORST_CASE_MS = CLOUDWATCH_CLIENT_SETTINGS.maxAttempts * CLOUDWATCH_CLIENT_SETTINGS.requestTimeoutMs + 8000;
 
 // PutMetricData's limits per call live in contracts (the cost model counts calls with them too).
 export { PUT_METRIC_DATA_MAX_BYTES, PUT_METRIC_DATA_MAX_DATUMS };
@@ -154,10 +153,18 @@ export interface EmfDestination {
  */
 export function emfDestination(emfRegion: string | undefined, homeRegion: string | undefined): EmfDestination {
   if (!emfRegion) {
-    return { note: 'CloudWatch Logs makes these metrics in the region of the log group that receives this output' + (homeRegion ? ` (the alarms are in ${homeRegion})` : '') };
+    return {
+      note:
+        'CloudWatch Logs makes these metrics in the region of the log group that receives this output' +
+        (homeRegion ? ` (the alarms are in ${homeRegion})` : ''),
+    };
   }
   if (!homeRegion || homeRegion === emfRegion) {
-    return { region: emfRegion, seenByHomeAlarms: true, note: `CloudWatch Logs makes these metrics in ${emfRegion}, the home region, where the alarms see them` };
+    return {
+      region: emfRegion,
+      seenByHomeAlarms: true,
+      note: `CloudWatch Logs makes these metrics in ${emfRegion}, the home region, where the alarms see them`,
+    };
   }
   return {
     region: emfRegion,

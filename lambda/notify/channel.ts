@@ -52,7 +52,10 @@ export function redactOutcome(outcome: AttemptOutcome, secrets: readonly string[
  * worth another attempt; a token missing, denied or malformed is configuration (TokenError's
  * message names the token and the fix, never the value).
  */
-export async function readSecrets(store: TokenStore, names: readonly string[]): Promise<{ values: Record<string, string> } | { outcome: AttemptOutcome }> {
+export async function readSecrets(
+  store: TokenStore,
+  names: readonly string[],
+): Promise<{ values: Record<string, string> } | { outcome: AttemptOutcome }> {
   const values: Record<string, string> = {};
   for (const name of names) {
     try {

@@ -12,8 +12,7 @@ import { oneLine, cut } from './text';
 
 /** A request to send, or a configuration problem found before sending (never retried). */
 export type BuiltRequest =
-  | { readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly body: string }
-  | { readonly problem: string };
+  { readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly body: string } | { readonly problem: string };
 
 /** What makes one HTTP channel: its id, its secrets, and how it builds a request. */
 export interface HttpChannelSpec {

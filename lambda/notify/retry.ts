@@ -65,10 +65,35 @@ export function retryAfterMs(value: string | undefined, now: number = Date.now()
 export function classifyStatus(status: number, what: string, detail: string, retryAfter?: number): AttemptOutcome {
   if (status >= 200 && status < 300) return { ok: true, retryable: false, status };
   const said = detail ? `: ${detail}` : '';
-  if (status === 429) return { ok: false, retryable: true, status, error: `${what} is rate limiting (HTTP 429)${said}`, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
-  if (status >= 500) return { ok: false, retryable: true, status, error: `${what} failed (HTTP ${status})${said}`, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
-  if (status >= 300 && status < 400) return { ok: false, retryable: false, status, error: `${what} answered a redirect (HTTP ${status}), which is not followed: configure the final URL` };
-  return { ok: false, retryable: false, status, error: `${what} refused the notification (HTTP ${status})${said}: a configuration problem, not retried` };
+  if (status === 429)
+    return {
+      ok: false,
+      retryable: true,
+      status,
+      error: `${what} is rate limiting (HTTP 429)${said}`,
+      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+    };
+  if (status >= 500)
+    return {
+      ok: false,
+      retryable: true,
+      status,
+      error: `${what} failed (HTTP ${status})${said}`,
+      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+    };
+  if (status >= 300 && status < 400)
+    return {
+      ok: false,
+      retryable: false,
+      status,
+      error: `${what} answered a redirect (HTTP ${status}), which is not followed: configure the final URL`,
+    };
+  return {
+    ok: false,
+    retryable: false,
+    status,
+    error: `${what} refused the notification (HTTP ${status})${said}: a configuration problem, not retried`,
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -77,7 +102,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Runs `attempt(timeoutMs, n)` under the policy above and reports the channel's Delivery.
  * `attempt` must not throw (a throw counts as a retryable failure named by its error's name only).
  */
-export async function deliverWithRetries(channel: string, attempt: (timeoutMs: number, n: number) => Promise<AttemptOutcome>, options: RetryOptions): Promise<Delivery> {
+export async function deliverWithRetries(
+  channel: string,
+  attempt: (timeoutMs: number, n: number) => Promise<AttemptOutcome>,
+  options: RetryOptions,
+): Promise<Delivery> {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const pause = options.sleep ?? sleep;
@@ -97,7 +126,8 @@ export async function deliverWithRetries(channel: string, attempt: (timeoutMs: n
     const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1)) * (0.5 + random() / 2);
     const wait = Math.max(backoff, last.retryAfterMs ?? 0);
     if (now() + wait + MIN_ATTEMPT_MS > options.deadline) {
-      if (last.retryAfterMs !== undefined && last.retryAfterMs > backoff) note = `; Retry-After ${Math.ceil(last.retryAfterMs / 1000)} s is past this run's deadline`;
+      if (last.retryAfterMs !== undefined && last.retryAfterMs > backoff)
+        note = `; Retry-After ${Math.ceil(last.retryAfterMs / 1000)} s is past this run's deadline`;
       break;
     }
     await pause(wait);

@@ -19,7 +19,10 @@ const LIMITS = { header: 150, sectionText: 3000, fieldText: 2000, buttonText: 75
 /** Slack's mrkdwn escapes (&, <, >), so text from the endpoint cannot become a link or a mention. */
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-const ICON = { trigger: ':rotating_light:', update: ':warning:', resolve: ':white_check_mark:' } as const satisfies Record<Notification['action'], string>;
+const ICON = { trigger: ':rotating_light:', update: ':warning:', resolve: ':white_check_mark:' } as const satisfies Record<
+  Notification['action'],
+  string
+>;
 
 /** The Slack message for a notification. */
 export function slackMessage(n: Notification): Record<string, unknown> {
@@ -40,7 +43,11 @@ export function slackMessage(n: Notification): Record<string, unknown> {
     { type: 'section', text: mrkdwn(`*Fix*\n${esc(n.fix)}`) },
   ];
   const links = linkList(n);
-  if (links.length) blocks.push({ type: 'actions', elements: links.map((l) => ({ type: 'button', text: { type: 'plain_text', text: cut(l.text, LIMITS.buttonText) }, url: l.href })) });
+  if (links.length)
+    blocks.push({
+      type: 'actions',
+      elements: links.map((l) => ({ type: 'button', text: { type: 'plain_text', text: cut(l.text, LIMITS.buttonText) }, url: l.href })),
+    });
   blocks.push({ type: 'context', elements: [mrkdwn(`${esc(n.monitor)} · incident \`${esc(n.dedupKey)}\``)] });
   return { text: cut(`${actionLabel(n)} (${n.severity}): ${n.summary}`, LIMITS.fallback), blocks };
 }

@@ -76,7 +76,11 @@ async function clientFor(topicArn: string): Promise<SNSClient> {
   const { SNSClient } = await loadSns();
   let client = clients.get(region);
   if (!client) {
-    client = new SNSClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 3_000, httpsAgent: { keepAlive: false }, httpAgent: { keepAlive: false } } });
+    client = new SNSClient({
+      region,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 3_000, httpsAgent: { keepAlive: false }, httpAgent: { keepAlive: false } },
+    });
     clients.set(region, client);
   }
   return client;
@@ -163,7 +167,8 @@ function fitted(build: (n: Notification) => PublishCommandInput, n: Notification
 /** An SDK error as an attempt's outcome: throttling, 5xx, network and timeouts are worth another attempt. */
 function classifySnsError(err: unknown, what: string, timedOut: boolean, timeoutMs: number): AttemptOutcome {
   const e = err as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  if (timedOut || e.name === 'AbortError' || e.name === 'TimeoutError') return { ok: false, retryable: true, error: `${what}: no answer within ${timeoutMs} ms` };
+  if (timedOut || e.name === 'AbortError' || e.name === 'TimeoutError')
+    return { ok: false, retryable: true, error: `${what}: no answer within ${timeoutMs} ms` };
   const status = e.$metadata?.httpStatusCode;
   const said = `${e.name ?? 'Error'}${e.message ? `: ${cut(oneLine(e.message), 200)}` : ''}`;
   if (status === undefined) return { ok: false, retryable: true, error: `${what}: the publish failed (${e.code ?? said})` };
@@ -174,7 +179,13 @@ function classifySnsError(err: unknown, what: string, timedOut: boolean, timeout
 }
 
 /** A channel that publishes `build(n)` to `topicArn` (undefined: no topic was given, said on delivery). */
-export function snsChannel(id: string, what: string, topicArn: string | undefined, build: (topicArn: string, n: Notification) => PublishCommandInput, ctx: SnsChannelContext): Channel {
+export function snsChannel(
+  id: string,
+  what: string,
+  topicArn: string | undefined,
+  build: (topicArn: string, n: Notification) => PublishCommandInput,
+  ctx: SnsChannelContext,
+): Channel {
   return {
     id,
     deliver(n, opts) {

@@ -19,10 +19,16 @@ export function cut(text: string, max: number): string {
 
 /** One line: control characters (line breaks included) become spaces, runs of spaces one. */
 export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
-const ACTION_LABEL = { trigger: 'Incident opened', update: 'Incident updated', resolve: 'Resolved' } as const satisfies Record<Notification['action'], string>;
+const ACTION_LABEL = { trigger: 'Incident opened', update: 'Incident updated', resolve: 'Resolved' } as const satisfies Record<
+  Notification['action'],
+  string
+>;
 
 /** "Incident opened", "Incident updated", "Resolved". */
 export function actionLabel(n: Notification): string {

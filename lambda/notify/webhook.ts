@@ -33,7 +33,10 @@ export interface WebhookChannelConfig {
 }
 
 /** The event type in the body: `incident.triggered`, `incident.updated`, `incident.resolved`. */
-export const WEBHOOK_TYPES = { trigger: 'incident.triggered', update: 'incident.updated', resolve: 'incident.resolved' } as const satisfies Record<Notification['action'], string>;
+export const WEBHOOK_TYPES = { trigger: 'incident.triggered', update: 'incident.updated', resolve: 'incident.resolved' } as const satisfies Record<
+  Notification['action'],
+  string
+>;
 
 /** Stable per notification: the same for every attempt and run, different for the incident's next event. */
 export function webhookId(n: Notification): string {
@@ -45,11 +48,15 @@ export function webhookId(n: Notification): string {
 export function webhookKey(secret: string): { key: Buffer } | { problem: string } {
   const b64 = secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
-    return { problem: `the signing secret must be "${WEBHOOK_SECRET_PREFIX}" followed by base64 (Standard Webhooks); the token holds something else` };
+    return {
+      problem: `the signing secret must be "${WEBHOOK_SECRET_PREFIX}" followed by base64 (Standard Webhooks); the token holds something else`,
+    };
   }
   const key = Buffer.from(b64, 'base64');
   if (key.length < WEBHOOK_SECRET_BYTES.min || key.length > WEBHOOK_SECRET_BYTES.max) {
-    return { problem: `the signing secret must decode to ${WEBHOOK_SECRET_BYTES.min}-${WEBHOOK_SECRET_BYTES.max} random bytes (Standard Webhooks); the token's does not` };
+    return {
+      problem: `the signing secret must decode to ${WEBHOOK_SECRET_BYTES.min}-${WEBHOOK_SECRET_BYTES.max} random bytes (Standard Webhooks); the token's does not`,
+    };
   }
   return { key };
 }

@@ -110,9 +110,10 @@ function quorumText(config: MonitorConfig, intervalSeconds?: number): string {
   const n = locationCount(config);
   if (n <= 1) return '';
   const runs = intervalSeconds !== undefined ? quorumFailedRuns(config, intervalSeconds) : undefined;
-  const proof = runs !== undefined && isFastInterval(intervalSeconds!) && quorumOf(config) > 1
-    ? ` (${runs} failed runs in a 60 s period: more than ${quorumOf(config) - 1 === 1 ? 'one location makes' : `${quorumOf(config) - 1} locations make`} alone)`
-    : '';
+  const proof =
+    runs !== undefined && isFastInterval(intervalSeconds!) && quorumOf(config) > 1
+      ? ` (${runs} failed runs in a 60 s period: more than ${quorumOf(config) - 1 === 1 ? 'one location makes' : `${quorumOf(config) - 1} locations make`} alone)`
+      : '';
   return ` Fires when at least ${quorumOf(config)} of ${n} locations see it in one period${proof}.`;
 }
 
@@ -131,8 +132,16 @@ export function latePeriods(config: MonitorConfig, periodSeconds: number): numbe
 }
 
 /** M of N + the late periods, within the longest window the alarm may evaluate (`maxWindowSeconds`). */
-function withLatePeriods(config: MonitorConfig, a: { datapointsToAlarm: number; evaluationPeriods: number }, periodSeconds: number, maxWindowSeconds: number) {
-  const evaluationPeriods = Math.min(a.evaluationPeriods + latePeriods(config, periodSeconds), Math.max(a.evaluationPeriods, Math.floor(maxWindowSeconds / periodSeconds)));
+function withLatePeriods(
+  config: MonitorConfig,
+  a: { datapointsToAlarm: number; evaluationPeriods: number },
+  periodSeconds: number,
+  maxWindowSeconds: number,
+) {
+  const evaluationPeriods = Math.min(
+    a.evaluationPeriods + latePeriods(config, periodSeconds),
+    Math.max(a.evaluationPeriods, Math.floor(maxWindowSeconds / periodSeconds)),
+  );
   return { datapointsToAlarm: a.datapointsToAlarm, evaluationPeriods, late: evaluationPeriods - a.evaluationPeriods };
 }
 
@@ -158,10 +167,9 @@ function insightsAlarms(config: MonitorConfig, interval: number, warmUp: number)
     groupBy: Dimension.CHECK,
     limit: INSIGHTS_QUERY_LIMIT,
   });
-  const deployed = (a: { datapointsToAlarm: number; evaluationPeriods: number }) => withLatePeriods(config, a, periodSeconds, INSIGHTS_MAX_WINDOW_SECONDS);
-  const confirm = fast
-    ? 'Each datapoint is one tick of a fast check.'
-    : 'Each datapoint is already confirmed by a retry.';
+  const deployed = (a: { datapointsToAlarm: number; evaluationPeriods: number }) =>
+    withLatePeriods(config, a, periodSeconds, INSIGHTS_MAX_WINDOW_SECONDS);
+  const confirm = fast ? 'Each datapoint is one tick of a fast check.' : 'Each datapoint is already confirmed by a retry.';
   const scope = `Checks every ${interval} s; the contributor (Check) names the failing check.`;
   const make = (
     cls: AlarmClass,
@@ -189,7 +197,12 @@ function insightsAlarms(config: MonitorConfig, interval: number, warmUp: number)
   const { refused, forbidden, failing } = config.alarms;
   const ws = KINDS.websocket.label;
   return [
-    make(AlarmClass.REFUSED, select(Outcome.REFUSED), refused, `Connection refused (${OUTCOME_RUNBOOK.refused.meaning}). Check ${OUTCOME_RUNBOOK.refused.check}.`),
+    make(
+      AlarmClass.REFUSED,
+      select(Outcome.REFUSED),
+      refused,
+      `Connection refused (${OUTCOME_RUNBOOK.refused.meaning}). Check ${OUTCOME_RUNBOOK.refused.check}.`,
+    ),
     make(
       AlarmClass.FORBIDDEN,
       select(Outcome.FORBIDDEN),
@@ -204,7 +217,7 @@ function insightsAlarms(config: MonitorConfig, interval: number, warmUp: number)
             AlarmClass.FAILING,
             select(),
             failing,
-            'The check is failing (any outcome but ok). The Reason of its Failures datapoints and the runner logs name the outcome and cause; each outcome\'s meaning and first checks are on the dashboard runbook.',
+            "The check is failing (any outcome but ok). The Reason of its Failures datapoints and the runner logs name the outcome and cause; each outcome's meaning and first checks are on the dashboard runbook.",
           ),
         ]),
   ];
@@ -224,7 +237,8 @@ function fastFailingAlarm(config: MonitorConfig, check: Check, warmUp: number): 
   const q = quorumOf(config);
   // Several locations: one more period or two for the late locations' datapoints (see latePeriods).
   const failing = withLatePeriods(config, config.alarms.fastFailing, check.intervalSeconds, STANDARD_MAX_WINDOW_SECONDS);
-  const metric = (statistic: AlarmMetric['statistic']): AlarmMetric => alarmMetric(metricIdentity.success(config.namespace, check.name), statistic, check.intervalSeconds);
+  const metric = (statistic: AlarmMetric['statistic']): AlarmMetric =>
+    alarmMetric(metricIdentity.success(config.namespace, check.name), statistic, check.intervalSeconds);
   const common = {
     class: AlarmClass.FAILING,
     id: `${AlarmClass.FAILING}-${check.name}`,
@@ -308,7 +322,13 @@ function runnerDroppedAlarm(location: string, warmUp: number): MetricAlarmDefini
     class: AlarmClass.RUNNER_DROPPED,
     id: `${AlarmClass.RUNNER_DROPPED}-${location}`,
     location,
-    metric: { namespace: 'AWS/Lambda', metricName: 'AsyncEventsDropped', dimensions: { FunctionName: RUNNER_FUNCTION_NAME }, statistic: 'Sum', periodSeconds: 60 },
+    metric: {
+      namespace: 'AWS/Lambda',
+      metricName: 'AsyncEventsDropped',
+      dimensions: { FunctionName: RUNNER_FUNCTION_NAME },
+      statistic: 'Sum',
+      periodSeconds: 60,
+    },
     comparisonOperator: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
     evaluationPeriods: 1,

@@ -87,7 +87,11 @@ export function alarmProps(def: AlarmDefinition, alarmName: string, runnerFuncti
           { id: 'e1', expression: def.expression, label: def.label, returnData: true },
           ...Object.entries(def.metrics).map(([id, m]) => ({
             id,
-            metricStat: { metric: { namespace: m.namespace, metricName: m.metricName, dimensions: dimensionsOf(m, runnerFunctionName) }, period: m.periodSeconds, stat: m.statistic },
+            metricStat: {
+              metric: { namespace: m.namespace, metricName: m.metricName, dimensions: dimensionsOf(m, runnerFunctionName) },
+              period: m.periodSeconds,
+              stat: m.statistic,
+            },
             returnData: false,
           })),
         ],

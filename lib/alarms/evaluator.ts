@@ -235,7 +235,12 @@ export class MetricStore {
       }
       // Standard resolution keeps one-minute granularity: the datum lands in its minute.
       const timestampMs = datum.StorageResolution === 1 ? rawMs : Math.floor(rawMs / MINUTE_MS) * MINUTE_MS;
-      return { key: seriesKey(namespace, datum.MetricName, dims), metricName: datum.MetricName, dims, sample: { timestampMs, visibleAtMs, ...aggregateDatum(datum, where) } };
+      return {
+        key: seriesKey(namespace, datum.MetricName, dims),
+        metricName: datum.MetricName,
+        dims,
+        sample: { timestampMs, visibleAtMs, ...aggregateDatum(datum, where) },
+      };
     });
     for (const { key, metricName, dims, sample } of parsed) {
       const series = this.series.get(key);
@@ -351,7 +356,8 @@ function aggregateDatum(datum: MetricDatum, where: string): Bucket {
     const b = emptyBucket();
     datum.Values.forEach((v, i) => {
       const c = counts[i] ?? 1;
-      if (!Number.isFinite(v) || !Number.isFinite(c) || c <= 0) throw new TypeError(`${where}: Values[${i}] / Counts[${i}] must be finite, counts > 0`);
+      if (!Number.isFinite(v) || !Number.isFinite(c) || c <= 0)
+        throw new TypeError(`${where}: Values[${i}] / Counts[${i}] must be finite, counts > 0`);
       mergeBucket(b, { sum: v * c, count: c, min: v, max: v });
     });
     return b;
@@ -436,8 +442,14 @@ function judge(periods: readonly PeriodValue[], rule: Rule): Verdict {
 
   const mOfN = (breaching: number, evaluated: string): Verdict =>
     breaching >= m
-      ? { state: AlarmState.ALARM, reason: `Threshold crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})` }
-      : { state: AlarmState.OK, reason: `Threshold not crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})` };
+      ? {
+          state: AlarmState.ALARM,
+          reason: `Threshold crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})`,
+        }
+      : {
+          state: AlarmState.OK,
+          reason: `Threshold not crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})`,
+        };
 
   if (real.length >= n) {
     const evaluated = real.slice(-n);
@@ -458,8 +470,14 @@ function judge(periods: readonly PeriodValue[], rule: Rule): Verdict {
       const oldest = real[0]!;
       if (treat === 'ignore') return { reason: `Unchanged: only breaching datapoints [${evaluated}], fewer than ${m}` };
       return oldest.age >= m
-        ? { state: AlarmState.ALARM, reason: `Threshold crossed: only breaching datapoints [${evaluated}], the oldest ${oldest.age} periods old (>= ${m})` }
-        : { state: AlarmState.INSUFFICIENT_DATA, reason: `Insufficient data: only ${real.length} breaching datapoint(s) [${evaluated}], fewer than ${m}` };
+        ? {
+            state: AlarmState.ALARM,
+            reason: `Threshold crossed: only breaching datapoints [${evaluated}], the oldest ${oldest.age} periods old (>= ${m})`,
+          }
+        : {
+            state: AlarmState.INSUFFICIENT_DATA,
+            reason: `Insufficient data: only ${real.length} breaching datapoint(s) [${evaluated}], fewer than ${m}`,
+          };
     }
   }
 }
@@ -508,11 +526,13 @@ function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] 
     const parsed = parseMathExpression(d.expression);
     if (!parsed) problems.push(`expression must be "<id> - <id>" (the one metric math form modelled), got ${JSON.stringify(d.expression)}`);
     for (const id of parsed ? [parsed.minuend, parsed.subtrahend] : []) {
-      if (!Object.hasOwn(d.metrics, id)) problems.push(`expression names "${id}", which is not one of metrics (${Object.keys(d.metrics).join(', ')})`);
+      if (!Object.hasOwn(d.metrics, id))
+        problems.push(`expression names "${id}", which is not one of metrics (${Object.keys(d.metrics).join(', ')})`);
     }
     for (const [id, m] of Object.entries(d.metrics)) {
       if (!/^[a-z][A-Za-z0-9_]*$/.test(id)) problems.push(`metrics id "${id}" must start with a lower-case letter (MetricDataQuery Id)`);
-      if (m.periodSeconds !== periodSeconds) problems.push(`metrics.${id}.periodSeconds must be the alarm's ${periodSeconds}, got ${m.periodSeconds}`);
+      if (m.periodSeconds !== periodSeconds)
+        problems.push(`metrics.${id}.periodSeconds must be the alarm's ${periodSeconds}, got ${m.periodSeconds}`);
     }
     return problems;
   }
@@ -529,7 +549,9 @@ function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] 
     problems.push(`periodSeconds must be a multiple of 60 (Metrics Insights alarms are standard resolution), got ${periodSeconds}`);
   }
   if (periodSeconds * n > INSIGHTS_LOOKBACK_MS / 1000) {
-    problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed 10800 s: only the latest 3 hours of data are evaluated`);
+    problems.push(
+      `periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed 10800 s: only the latest 3 hours of data are evaluated`,
+    );
   }
   // The deployed query must parse with the grammar AWS documents (reserved keywords quoted, LIMIT
   // within 500, ...): CloudFormation would otherwise roll back or the alarm never evaluate.
@@ -541,11 +563,15 @@ function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] 
   }
   const q = d.select;
   const rendered = renderInsightsQuery(q);
-  if (d.query !== rendered) problems.push(`query must be exactly what select renders to: got ${JSON.stringify(d.query)}, select renders ${JSON.stringify(rendered)}`);
-  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_INSIGHTS_SERIES) problems.push(`select.limit must be a whole number from 1 to ${MAX_INSIGHTS_SERIES}, got ${q.limit}`);
-  if (!q.schemaDimensions.includes(q.groupBy)) problems.push(`select.groupBy (${q.groupBy}) must be one of the SCHEMA dimensions (${q.schemaDimensions.join(', ')})`);
+  if (d.query !== rendered)
+    problems.push(`query must be exactly what select renders to: got ${JSON.stringify(d.query)}, select renders ${JSON.stringify(rendered)}`);
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_INSIGHTS_SERIES)
+    problems.push(`select.limit must be a whole number from 1 to ${MAX_INSIGHTS_SERIES}, got ${q.limit}`);
+  if (!q.schemaDimensions.includes(q.groupBy))
+    problems.push(`select.groupBy (${q.groupBy}) must be one of the SCHEMA dimensions (${q.schemaDimensions.join(', ')})`);
   for (const k of Object.keys(q.where)) {
-    if (!q.schemaDimensions.includes(k)) problems.push(`select.where.${k} is not a SCHEMA dimension (${q.schemaDimensions.join(', ')}): the query would match nothing`);
+    if (!q.schemaDimensions.includes(k))
+      problems.push(`select.where.${k} is not a SCHEMA dimension (${q.schemaDimensions.join(', ')}): the query would match nothing`);
   }
   return problems;
 }
@@ -621,7 +647,8 @@ export class AlarmEvaluator {
     if (!(this.evaluationOffsetMs >= 0 && this.evaluationOffsetMs < this.evaluationIntervalMs)) {
       problems.push(`evaluationOffsetMs must be from 0 to below ${this.evaluationIntervalMs}, got ${this.evaluationOffsetMs}`);
     }
-    if (options.createdAtMs !== undefined && !Number.isFinite(options.createdAtMs)) problems.push(`createdAtMs must be a finite time, got ${options.createdAtMs}`);
+    if (options.createdAtMs !== undefined && !Number.isFinite(options.createdAtMs))
+      problems.push(`createdAtMs must be a finite time, got ${options.createdAtMs}`);
     if (problems.length > 0) throw new InvalidAlarmDefinitionError(definition.id, problems);
     this.createdAtMs = options.createdAtMs;
     this.formatTime = options.formatTime ?? ((ms) => new Date(ms).toISOString().slice(11, periodSeconds < 60 ? 19 : 16));
@@ -672,12 +699,20 @@ export class AlarmEvaluator {
       const { minuend, subtrahend } = parseMathExpression(d.expression)!;
       const a = store.periodValues(d.metrics[minuend]!, range);
       const b = store.periodValues(d.metrics[subtrahend]!, range);
-      const periods = a.map((p, i) => (p.value !== undefined && b[i]!.value !== undefined ? { startMs: p.startMs, value: p.value - b[i]!.value! } : { startMs: p.startMs }));
+      const periods = a.map((p, i) =>
+        p.value !== undefined && b[i]!.value !== undefined ? { startMs: p.startMs, value: p.value - b[i]!.value! } : { startMs: p.startMs },
+      );
       if (this.warmingUp(nowMs, windowFull(periods, d.evaluationPeriods))) return [];
       return this.setState(judge(periods, this.rule(d.label)), nowMs);
     }
     const groups = store.queryInsights(d.select, { ...range, periodSeconds: d.periodSeconds });
-    if (this.warmingUp(nowMs, groups.some((g) => windowFull(g.periods, d.evaluationPeriods)))) return [];
+    if (
+      this.warmingUp(
+        nowMs,
+        groups.some((g) => windowFull(g.periods, d.evaluationPeriods)),
+      )
+    )
+      return [];
     return this.evaluateInsights(d, groups, range, nowMs);
   }
 
@@ -696,7 +731,15 @@ export class AlarmEvaluator {
 
   private rule(valueName: string): Rule {
     const d = this.definition;
-    return { n: d.evaluationPeriods, m: d.datapointsToAlarm, treat: d.treatMissingData, threshold: d.threshold, op: d.comparisonOperator, valueName, formatTime: this.formatTime };
+    return {
+      n: d.evaluationPeriods,
+      m: d.datapointsToAlarm,
+      treat: d.treatMissingData,
+      threshold: d.threshold,
+      op: d.comparisonOperator,
+      valueName,
+      formatTime: this.formatTime,
+    };
   }
 
   private evaluateInsights(d: InsightsAlarmDefinition, groups: readonly InsightsGroup[], range: PeriodRange, nowMs: number): AlarmTransition[] {
@@ -738,7 +781,17 @@ export class AlarmEvaluator {
       this.contributorStates.delete(group);
       if (status.state !== AlarmState.ALARM) continue;
       const why = groups.some((g) => g.group === group) ? `dropped by the query's LIMIT ${d.select.limit}` : 'no datapoints in the evaluation range';
-      out.push(this.record({ from: AlarmState.ALARM, to: AlarmState.OK, reason: `Time series gone (${why}): the contributor is no longer in ALARM`, contributor: group }, nowMs));
+      out.push(
+        this.record(
+          {
+            from: AlarmState.ALARM,
+            to: AlarmState.OK,
+            reason: `Time series gone (${why}): the contributor is no longer in ALARM`,
+            contributor: group,
+          },
+          nowMs,
+        ),
+      );
     }
 
     const inAlarm = [...this.contributorStates].filter(([, s]) => s.state === AlarmState.ALARM).map(([g]) => g);
@@ -748,9 +801,15 @@ export class AlarmEvaluator {
       const names = inAlarm.slice(0, 5).join(', ') + (inAlarm.length > 5 ? `, … (${inAlarm.length - 5} more)` : '');
       verdict = { state: AlarmState.ALARM, reason: `Threshold crossed: ${inAlarm.length} contributor(s) in ALARM: ${names}` };
     } else if (returned.length > 0) {
-      verdict = { state: AlarmState.OK, reason: `Threshold not crossed: none of the ${returned.length} contributor(s) the query returned is in ALARM` };
+      verdict = {
+        state: AlarmState.OK,
+        reason: `Threshold not crossed: none of the ${returned.length} contributor(s) the query returned is in ALARM`,
+      };
     } else {
-      verdict = noDataVerdict(d.treatMissingData, `the query returned no time series in the last ${periods} periods; missing data treated as ${TREATED_AS[d.treatMissingData]}`);
+      verdict = noDataVerdict(
+        d.treatMissingData,
+        `the query returned no time series in the last ${periods} periods; missing data treated as ${TREATED_AS[d.treatMissingData]}`,
+      );
     }
     return [...out, ...this.setState(verdict, nowMs)];
   }

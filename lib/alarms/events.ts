@@ -36,12 +36,20 @@ export function alarmStateChangePattern(alarmNamePrefix: string) {
 export interface AlarmStateChangeEvent {
   readonly source: 'aws.cloudwatch';
   readonly 'detail-type': 'CloudWatch Alarm State Change';
-  readonly detail: { readonly alarmName: string; readonly state: { readonly value: AlarmState }; readonly previousState: { readonly value: AlarmState } };
+  readonly detail: {
+    readonly alarmName: string;
+    readonly state: { readonly value: AlarmState };
+    readonly previousState: { readonly value: AlarmState };
+  };
 }
 
 /** The event CloudWatch sends for an alarm-level transition. */
 export function alarmStateChangeEvent(alarmName: string, from: AlarmState, to: AlarmState): AlarmStateChangeEvent {
-  return { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName, state: { value: to }, previousState: { value: from } } };
+  return {
+    source: 'aws.cloudwatch',
+    'detail-type': 'CloudWatch Alarm State Change',
+    detail: { alarmName, state: { value: to }, previousState: { value: from } },
+  };
 }
 
 /**
@@ -61,7 +69,8 @@ export function matchesEventPattern(pattern: unknown, event: unknown): boolean {
     if (Array.isArray(rule)) {
       return rule.some((r) => {
         if (typeof r === 'string') return value === r;
-        if (isObject(r) && typeof r.prefix === 'string' && Object.keys(r).length === 1) return typeof value === 'string' && value.startsWith(r.prefix);
+        if (isObject(r) && typeof r.prefix === 'string' && Object.keys(r).length === 1)
+          return typeof value === 'string' && value.startsWith(r.prefix);
         throw new TypeError(`unsupported pattern value ${JSON.stringify(r)}`);
       });
     }

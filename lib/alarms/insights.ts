@@ -60,7 +60,9 @@ export function quoteLabelValue(value: string): string {
 /** Render a query: every identifier double-quoted (the one renderer of the monitor's queries). */
 export function renderQuery(q: InsightsQuery): string {
   const from = q.schemaDimensions ? `SCHEMA(${[q.namespace, ...q.schemaDimensions].map(quoteIdentifier).join(', ')})` : quoteIdentifier(q.namespace);
-  const where = Object.entries(q.where ?? {}).map(([k, v]) => (typeof v === 'string' ? `${quoteIdentifier(k)} = ${quoteLabelValue(v)}` : `${quoteIdentifier(k)} != ${quoteLabelValue(v.not)}`));
+  const where = Object.entries(q.where ?? {}).map(([k, v]) =>
+    typeof v === 'string' ? `${quoteIdentifier(k)} = ${quoteLabelValue(v)}` : `${quoteIdentifier(k)} != ${quoteLabelValue(v.not)}`,
+  );
   return [
     `SELECT ${q.aggregate}(${quoteIdentifier(q.metricName)}) FROM ${from}`,
     ...(where.length ? [`WHERE ${where.join(' AND ')}`] : []),
@@ -121,7 +123,9 @@ function tokenize(query: string): Token[] {
       i += m.length;
     } else {
       // Any other character outside quotes (/, ., -, :, #, ...) is not part of an unquoted identifier.
-      throw new Error(`character ${JSON.stringify(c)} at ${i} outside quotes: identifiers with characters other than letters, numbers and underscore must be double-quoted`);
+      throw new Error(
+        `character ${JSON.stringify(c)} at ${i} outside quotes: identifiers with characters other than letters, numbers and underscore must be double-quoted`,
+      );
     }
   }
   return out;

@@ -22,11 +22,7 @@ export type AlarmClass = (typeof AlarmClass)[keyof typeof AlarmClass];
 /** CloudWatch statistics (one definition: contracts/metrics.ts). */
 export type { Statistic } from '../../contracts/metrics';
 import type { Statistic } from '../../contracts/metrics';
-export type ComparisonOperator =
-  | 'GreaterThanOrEqualToThreshold'
-  | 'GreaterThanThreshold'
-  | 'LessThanThreshold'
-  | 'LessThanOrEqualToThreshold';
+export type ComparisonOperator = 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
 export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
 
 /** The metric a single-metric alarm watches: namespace, name and the exact dimension set. */

@@ -35,7 +35,13 @@ export function benchmarkFleet(options: BenchmarkFleetOptions): MonitorConfig {
     const pair = Math.floor(i / 2);
     checks.push(
       i % 2 === 0
-        ? { kind: 'websocket', name: `ws-${id(i)}`, url: `wss://${host(pair)}/ws/chat/`, origin: 'https://app.example.com', auth: { token: 'default' } }
+        ? {
+            kind: 'websocket',
+            name: `ws-${id(i)}`,
+            url: `wss://${host(pair)}/ws/chat/`,
+            origin: 'https://app.example.com',
+            auth: { token: 'default' },
+          }
         : { kind: 'http', name: `api-${id(i)}`, url: `https://${host(pair)}/api/auth/buyer/orders/`, auth: { token: 'default' } },
     );
   }

@@ -56,16 +56,27 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
 /** docs/DESIGN.md#cost-and-time-to-detect: per check-month, all-in, fleet of 100, no free tier. */
 export const COST_GOALS_USD = { standard: 1, fast: 2 } as const;
 
-function fleetSummary(config: MonitorConfig, shards: readonly ShardPlan[], locations: readonly string[], alarms: number, tlsHosts: number): FleetSummary {
+function fleetSummary(
+  config: MonitorConfig,
+  shards: readonly ShardPlan[],
+  locations: readonly string[],
+  alarms: number,
+  tlsHosts: number,
+): FleetSummary {
   const byKind = Object.fromEntries(CHECK_KINDS.map((k) => [k, config.checks.filter((c) => c.kind === k).length])) as Record<CheckKind, number>;
   const intervals = [...new Set(config.checks.map((c) => c.intervalSeconds))].sort((x, y) => x - y);
   const tokens = new Set(config.checks.flatMap((c) => (c.auth ? [c.auth.token] : []))).size;
   const n = config.checks.length;
-  const kinds = CHECK_KINDS.filter((k) => byKind[k] > 0).map((k) => `${byKind[k]} ${k}`).join(', ');
+  const kinds = CHECK_KINDS.filter((k) => byKind[k] > 0)
+    .map((k) => `${byKind[k]} ${k}`)
+    .join(', ');
   const every = intervals
     .map((i) => (intervals.length > 1 ? `${config.checks.filter((c) => c.intervalSeconds === i).length} every ${i} s` : `every ${i} s`))
     .join(', ');
-  const where = locations.length === 1 && locations[0] === 'default' ? '1 location (the deploy region)' : `${plural(locations.length, 'location')} (${locations.join(', ')})`;
+  const where =
+    locations.length === 1 && locations[0] === 'default'
+      ? '1 location (the deploy region)'
+      : `${plural(locations.length, 'location')} (${locations.join(', ')})`;
   return {
     checks: n,
     byKind,
@@ -94,8 +105,13 @@ function alternativesAt(intervalSeconds: number, locations: number): Alternative
     basis: `${fmtInt(n)} runs${where} × $${PRICES[price].usd}${extra}`,
   });
   return [
-    alt('cloudwatchSynthetics', 'CloudWatch Synthetics', 'cloudwatchSyntheticsRun', canaryRuns,
-      intervalSeconds < 60 ? `; at its floor of one run a minute: it cannot run every ${intervalSeconds} s` : ''),
+    alt(
+      'cloudwatchSynthetics',
+      'CloudWatch Synthetics',
+      'cloudwatchSyntheticsRun',
+      canaryRuns,
+      intervalSeconds < 60 ? `; at its floor of one run a minute: it cannot run every ${intervalSeconds} s` : '',
+    ),
     alt('checkly', 'Checkly API checks', 'checklyApiCheckRun', runs, ' (prepaid-bundle rate; pay-as-you-go overage costs more)'),
     alt('datadog', 'Datadog API tests', 'datadogApiTestRun', runs, ' (~$5 per 10k, annual billing; not re-verified)'),
   ];
@@ -173,7 +189,9 @@ function fleetAlternatives(intervals: readonly IntervalCost[], N: number): Alter
   return intervals[0]!.alternatives.map((first, k) => {
     const perCheck = sum(intervals.map((g) => g.alternatives[k]!.usdPerCheckMonth * g.checks)) / N;
     const runs = sum(intervals.map((g) => g.alternatives[k]!.runsPerCheckMonth * g.checks)) / N;
-    return intervals.length === 1 ? first : { ...first, usdPerCheckMonth: perCheck, runsPerCheckMonth: runs, basis: 'mean over the fleet, each check at its own interval' };
+    return intervals.length === 1
+      ? first
+      : { ...first, usdPerCheckMonth: perCheck, runsPerCheckMonth: runs, basis: 'mean over the fleet, each check at its own interval' };
   });
 }
 
@@ -192,12 +210,20 @@ function explain(config: MonitorConfig, a: CostAssumptions, built: Built): strin
     `No free tier counted; every location priced as ${r.region} (prices taken ${r.pricesTakenOn}; see the sources and their evidence below).`,
   ];
   for (const g of r.intervals) {
-    const top = built.largest(g.intervalSeconds).slice(0, 3).map((l) => `${l.item} ${fmtUsd(l.usd / g.checks)}`).join(', ');
+    const top = built
+      .largest(g.intervalSeconds)
+      .slice(0, 3)
+      .map((l) => `${l.item} ${fmtUsd(l.usd / g.checks)}`)
+      .join(', ');
     const verdict = g.meetsGoal ? 'meets' : `MISSES by ${fmtUsd(g.perCheckMonthUsd - g.goalUsd)}`;
-    notes.push(`${g.intervalSeconds} s checks: ${fmtUsd(g.perCheckMonthUsd)} per check-month ${verdict} the goal of ${fmtUsd(g.goalUsd)}; largest items per check: ${top}.`);
+    notes.push(
+      `${g.intervalSeconds} s checks: ${fmtUsd(g.perCheckMonthUsd)} per check-month ${verdict} the goal of ${fmtUsd(g.goalUsd)}; largest items per check: ${top}.`,
+    );
     if (!g.meetsGoal && g.fast && a.memoryMb > 128) {
       const half = build(config, { ...a, memoryMb: a.memoryMb / 2 }).report.intervals.find((x) => x.intervalSeconds === g.intervalSeconds)!;
-      notes.push(`  A fast shard bills its whole idle minute: at ${a.memoryMb / 2} MB instead of ${a.memoryMb} MB these checks cost ${fmtUsd(half.perCheckMonthUsd)}.`);
+      notes.push(
+        `  A fast shard bills its whole idle minute: at ${a.memoryMb / 2} MB instead of ${a.memoryMb} MB these checks cost ${fmtUsd(half.perCheckMonthUsd)}.`,
+      );
     }
   }
   if (a.ownTopicKey) {
@@ -226,7 +252,7 @@ function explain(config: MonitorConfig, a: CostAssumptions, built: Built): strin
     );
   }
   notes.push(
-    'Not counted: SNS notifications (sent only on alarm state changes), dashboard views (GetMetricData), the probes\' own network traffic' +
+    "Not counted: SNS notifications (sent only on alarm state changes), dashboard views (GetMetricData), the probes' own network traffic" +
       (r.fleet.locations.length > 1 ? ', inter-region transfer of PutMetricData payloads and token reads to the home region' : '') +
       '; custom metrics are priced at the first-10,000 tier (a larger fleet pays less per metric).',
   );

@@ -31,7 +31,12 @@ const ASSUMPTION_TEXT: Readonly<Record<keyof CostAssumptions, string>> = {
 
 function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function itemLabel(l: CostLine, mixed: boolean): string {
@@ -42,16 +47,28 @@ function itemLabel(l: CostLine, mixed: boolean): string {
 export function formatCostTable(report: CostReport): string {
   const f = report.fleet;
   const mixed = report.intervals.length > 1;
-  const out: string[] = [
-    `Fleet: ${f.description}`,
-    `Cost per month, ${report.region} list prices taken ${report.pricesTakenOn}, no free tier:`,
-    '',
-  ];
+  const out: string[] = [`Fleet: ${f.description}`, `Cost per month, ${report.region} list prices taken ${report.pricesTakenOn}, no free tier:`, ''];
   const rows = [
     ['item', 'quantity', 'unit', 'unit price', 'USD/month', 'USD/check', 'basis'],
-    ...report.lines.map((l) => [itemLabel(l, mixed), fmtQty(l.quantity), l.unit, fmtUnitUsd(l.unitUsd), fmtUsd(l.usd), fmtUsd(l.perCheckUsd), l.basis]),
+    ...report.lines.map((l) => [
+      itemLabel(l, mixed),
+      fmtQty(l.quantity),
+      l.unit,
+      fmtUnitUsd(l.unitUsd),
+      fmtUsd(l.usd),
+      fmtUsd(l.perCheckUsd),
+      l.basis,
+    ]),
     ['total (steady state)', '', '', '', fmtUsd(report.totalUsd), fmtUsd(report.perCheckMonthUsd), `${f.checks} checks`],
-    ['total (first year)', '', '', '', fmtUsd(report.firstYear.totalUsd), fmtUsd(report.firstYear.perCheckMonthUsd), 'before the KMS rotation surcharges'],
+    [
+      'total (first year)',
+      '',
+      '',
+      '',
+      fmtUsd(report.firstYear.totalUsd),
+      fmtUsd(report.firstYear.perCheckMonthUsd),
+      'before the KMS rotation surcharges',
+    ],
   ];
   out.push(...table(rows, new Set([1, 3, 4, 5])).map((r) => `  ${r}`));
 
@@ -70,7 +87,19 @@ export function formatCostTable(report: CostReport): string {
           g.meetsGoal ? 'met' : 'MISSED',
           ...g.alternatives.map((a) => fmtUsd(a.usdPerCheckMonth)),
         ]),
-        ...(mixed ? [['fleet', fmtInt(f.checks), fmtInt(f.shards), fmtUsd(report.perCheckMonthUsd), fmtUsd(report.goalUsd), report.meetsGoal ? 'met' : 'MISSED', ...report.alternatives.map((a) => fmtUsd(a.usdPerCheckMonth))]] : []),
+        ...(mixed
+          ? [
+              [
+                'fleet',
+                fmtInt(f.checks),
+                fmtInt(f.shards),
+                fmtUsd(report.perCheckMonthUsd),
+                fmtUsd(report.goalUsd),
+                report.meetsGoal ? 'met' : 'MISSED',
+                ...report.alternatives.map((a) => fmtUsd(a.usdPerCheckMonth)),
+              ],
+            ]
+          : []),
       ],
       new Set([1, 2, 3, 4, 6, 7, 8]),
     ).map((r) => `  ${r}`),
@@ -81,7 +110,10 @@ export function formatCostTable(report: CostReport): string {
 
   const pl = report.perLocation;
   if (pl) {
-    const top = pl.marginalLines.slice(0, 4).map((l) => `${l.item} ${fmtUsd(l.perCheckUsd)}`).join(', ');
+    const top = pl.marginalLines
+      .slice(0, 4)
+      .map((l) => `${l.item} ${fmtUsd(l.perCheckUsd)}`)
+      .join(', ');
     out.push(
       '',
       `Per check-month per location (${pl.locations} locations: ${f.locations.join(', ')}):`,

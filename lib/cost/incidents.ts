@@ -143,7 +143,12 @@ const DAY_S = 86_400;
  * failure rate the rest of the estimate uses.
  */
 export function incidentCostEntries(
-  input: { readonly config: MonitorConfig; readonly plan: FleetPlan; readonly locations: readonly string[]; readonly cost: Pick<CostAssumptions, 'memoryMb' | 'failureRate'> },
+  input: {
+    readonly config: MonitorConfig;
+    readonly plan: FleetPlan;
+    readonly locations: readonly string[];
+    readonly cost: Pick<CostAssumptions, 'memoryMb' | 'failureRate'>;
+  },
   overrides: Partial<IncidentCostAssumptions> = {},
 ): IncidentCostEntry[] {
   const a: IncidentCostAssumptions = { ...DEFAULT_INCIDENT_COST_ASSUMPTIONS, ...overrides };
@@ -170,43 +175,108 @@ export function incidentCostEntries(
     // Every tick of a shard reads the incident items of the hosts its checks probe.
     const hostRuns = shards.reduce((n, s) => n + new Set(s.checks.map((c) => hostOf(byName.get(c)!.url))).size, 0) * (SECONDS_PER_MONTH / i) * L;
     const where = `${shards.length} shard${shards.length === 1 ? '' : 's'} × ${L} location${L === 1 ? '' : 's'}`;
-    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i, quantity: invocations * a.claimWriteUnitsPerInvocation, unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'shards',
-      basis: `run claims: ${a.claimWriteUnitsPerInvocation} WRU per invocation, ${where} (${fmtInt(invocations)} invocations)` });
-    add({ item: 'Incidents: DynamoDB writes', intervalSeconds: i,
-      quantity: runs * (a.verdictWriteShare * verdictUnits + cost.failureRate * a.failedVerdictExtraWriteUnits) + checks * a.incidentsPerCheckMonth * 3 * a.writeUnitsPerTransition,
-      unit: 'WRU', price: 'dynamodbWriteRequestUnit', scalesWith: 'checks',
-      basis: `verdicts: ${fmtInt(runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${+a.verdictWriteShare.toFixed(3)} written` : ''} × ${verdictUnits} WRU ` +
+    add({
+      item: 'Incidents: DynamoDB writes',
+      intervalSeconds: i,
+      quantity: invocations * a.claimWriteUnitsPerInvocation,
+      unit: 'WRU',
+      price: 'dynamodbWriteRequestUnit',
+      scalesWith: 'shards',
+      basis: `run claims: ${a.claimWriteUnitsPerInvocation} WRU per invocation, ${where} (${fmtInt(invocations)} invocations)`,
+    });
+    add({
+      item: 'Incidents: DynamoDB writes',
+      intervalSeconds: i,
+      quantity:
+        runs * (a.verdictWriteShare * verdictUnits + cost.failureRate * a.failedVerdictExtraWriteUnits) +
+        checks * a.incidentsPerCheckMonth * 3 * a.writeUnitsPerTransition,
+      unit: 'WRU',
+      price: 'dynamodbWriteRequestUnit',
+      scalesWith: 'checks',
+      basis:
+        `verdicts: ${fmtInt(runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${+a.verdictWriteShare.toFixed(3)} written` : ''} × ${verdictUnits} WRU ` +
         `(+ ${a.failedVerdictExtraWriteUnits} for the ${(cost.failureRate * 100).toFixed(2)}% that fail); ` +
-        `${a.incidentsPerCheckMonth} incidents per check-month × 3 transitions × ${a.writeUnitsPerTransition} WRU` });
+        `${a.incidentsPerCheckMonth} incidents per check-month × 3 transitions × ${a.writeUnitsPerTransition} WRU`,
+    });
     // One entry: the book keeps the first basis of entries it merges (lib/cost/lines.ts).
-    add({ item: 'Incidents: DynamoDB reads', intervalSeconds: i, quantity: runs * a.checkReadUnitsPerCheckRun + hostRuns * a.readUnitsPerHostRun, unit: 'RRU', price: 'dynamodbReadRequestUnit', scalesWith: 'checks',
-      basis: (a.checkReadUnitsPerCheckRun > 0 ? `the check items, to write only changed verdicts: ${fmtInt(runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU; ` : '') +
-        `incident items of the hosts each run saw: ${fmtInt(hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${where}` });
+    add({
+      item: 'Incidents: DynamoDB reads',
+      intervalSeconds: i,
+      quantity: runs * a.checkReadUnitsPerCheckRun + hostRuns * a.readUnitsPerHostRun,
+      unit: 'RRU',
+      price: 'dynamodbReadRequestUnit',
+      scalesWith: 'checks',
+      basis:
+        (a.checkReadUnitsPerCheckRun > 0
+          ? `the check items, to write only changed verdicts: ${fmtInt(runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU; `
+          : '') +
+        `incident items of the hosts each run saw: ${fmtInt(hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${where}`,
+    });
     if (!fast) {
       // A fast shard bills its whole minute anyway; a 60 s shard waits for the claim's round trip before probing.
       const seconds = perLocation * ((L - remote) * a.storeRoundTripSeconds + remote * a.crossRegionRoundTripSeconds);
-      add({ item: 'Incidents: runner time on the store', intervalSeconds: i, quantity: seconds * gb, unit: 'GB-s', price: 'lambdaGbSecondArm64', scalesWith: 'shards',
-        basis: `the run claim's round trip before probing: ${a.storeRoundTripSeconds} s in the home region` +
-          (remote ? `, ${a.crossRegionRoundTripSeconds} s from ${remote} other region${remote === 1 ? '' : 's'}` : '') + ` × ${gb} GB, ${where}` });
+      add({
+        item: 'Incidents: runner time on the store',
+        intervalSeconds: i,
+        quantity: seconds * gb,
+        unit: 'GB-s',
+        price: 'lambdaGbSecondArm64',
+        scalesWith: 'shards',
+        basis:
+          `the run claim's round trip before probing: ${a.storeRoundTripSeconds} s in the home region` +
+          (remote ? `, ${a.crossRegionRoundTripSeconds} s from ${remote} other region${remote === 1 ? '' : 's'}` : '') +
+          ` × ${gb} GB, ${where}`,
+      });
     }
   }
 
   // Storage: run claims live a day, one item per check, incidents kept a while.
   const claims = plan.shards.reduce((n, s) => n + (DAY_S / s.invokeEverySeconds) * a.claimTtlDays, 0) * L;
   const N = config.checks.length;
-  const bytes = claims * a.claimItemBytes + N * L * a.checkItemBytesPerLocation + N * a.incidentsPerCheckMonth * a.incidentRetentionMonths * a.incidentItemBytes;
-  add({ item: 'Incidents: DynamoDB storage', quantity: bytes / BYTES_PER_GB, unit: 'GB-months', price: 'dynamodbStorageGbMonth', scalesWith: 'checks',
-    basis: `${fmtInt(claims)} run claims × ${a.claimItemBytes} B + ${N} check items × ${L} × ${a.checkItemBytesPerLocation} B + ${a.incidentRetentionMonths} month(s) of incidents × ${a.incidentItemBytes} B` });
+  const bytes =
+    claims * a.claimItemBytes + N * L * a.checkItemBytesPerLocation + N * a.incidentsPerCheckMonth * a.incidentRetentionMonths * a.incidentItemBytes;
+  add({
+    item: 'Incidents: DynamoDB storage',
+    quantity: bytes / BYTES_PER_GB,
+    unit: 'GB-months',
+    price: 'dynamodbStorageGbMonth',
+    scalesWith: 'checks',
+    basis: `${fmtInt(claims)} run claims × ${a.claimItemBytes} B + ${N} check items × ${L} × ${a.checkItemBytesPerLocation} B + ${a.incidentRetentionMonths} month(s) of incidents × ${a.incidentItemBytes} B`,
+  });
 
-  add({ item: 'Incidents: backstop notifier requests', quantity: a.backstopEventsPerMonth, unit: 'requests', price: 'lambdaRequest', scalesWith: 'fleet',
-    basis: `${a.backstopEventsPerMonth} alarm state changes a month through the EventBridge rule` });
-  add({ item: 'Incidents: backstop notifier compute', quantity: a.backstopEventsPerMonth * a.backstopSeconds * BACKSTOP_MEMORY_GB, unit: 'GB-s', price: 'lambdaGbSecondArm64', scalesWith: 'fleet',
-    basis: `${a.backstopSeconds} s × 128 MB per state change` });
+  add({
+    item: 'Incidents: backstop notifier requests',
+    quantity: a.backstopEventsPerMonth,
+    unit: 'requests',
+    price: 'lambdaRequest',
+    scalesWith: 'fleet',
+    basis: `${a.backstopEventsPerMonth} alarm state changes a month through the EventBridge rule`,
+  });
+  add({
+    item: 'Incidents: backstop notifier compute',
+    quantity: a.backstopEventsPerMonth * a.backstopSeconds * BACKSTOP_MEMORY_GB,
+    unit: 'GB-s',
+    price: 'lambdaGbSecondArm64',
+    scalesWith: 'fleet',
+    basis: `${a.backstopSeconds} s × 128 MB per state change`,
+  });
 
   const notifications = N * a.incidentsPerCheckMonth * 3; // trigger, update, resolve
-  add({ item: 'Incidents: SNS publishes', quantity: notifications * a.snsChannels, unit: 'requests', price: 'snsPublishRequest', scalesWith: 'checks',
-    basis: `${a.snsChannels} SNS channel${a.snsChannels === 1 ? '' : 's'} × (page + update + resolve) per incident` });
-  add({ item: 'Incidents: SNS e-mail deliveries', quantity: notifications * a.emailSubscriptions, unit: 'e-mails', price: 'snsEmailNotification', scalesWith: 'checks',
-    basis: `${a.emailSubscriptions} e-mail subscription${a.emailSubscriptions === 1 ? '' : 's'} × (page + update + resolve) per incident` });
+  add({
+    item: 'Incidents: SNS publishes',
+    quantity: notifications * a.snsChannels,
+    unit: 'requests',
+    price: 'snsPublishRequest',
+    scalesWith: 'checks',
+    basis: `${a.snsChannels} SNS channel${a.snsChannels === 1 ? '' : 's'} × (page + update + resolve) per incident`,
+  });
+  add({
+    item: 'Incidents: SNS e-mail deliveries',
+    quantity: notifications * a.emailSubscriptions,
+    unit: 'e-mails',
+    price: 'snsEmailNotification',
+    scalesWith: 'checks',
+    basis: `${a.emailSubscriptions} e-mail subscription${a.emailSubscriptions === 1 ? '' : 's'} × (page + update + resolve) per incident`,
+  });
   return out;
 }

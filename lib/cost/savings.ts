@@ -50,7 +50,7 @@ export function costCuts(config: MonitorConfig, assumptions: Partial<CostAssumpt
       label: 'encrypt the topic with the AWS managed key alias/aws/sns',
       savesUsd: deployed.totalUsd - noKey.totalUsd,
       requires:
-        'no AWS service principal publishes to the topic: the alarms\' EventBridge rule targets the backstop notifier Lambda, ' +
+        "no AWS service principal publishes to the topic: the alarms' EventBridge rule targets the backstop notifier Lambda, " +
         'and only the runner and the notifier (IAM principals of the account) publish to it; CloudWatch alarm actions and an ' +
         'EventBridge rule with the topic as target would need a key policy naming their service principal',
       source:
@@ -62,8 +62,9 @@ export function costCuts(config: MonitorConfig, assumptions: Partial<CostAssumpt
       label: 'no dashboard for a small fleet (an option), or count it in the free tier',
       savesUsd: dashboardUsd(deployed),
       requires:
-        'an option to skip the dashboard (pages link the check\'s logs and metrics instead); an account with fewer than 3 dashboards pays nothing for it anyway',
-      source: 'https://aws.amazon.com/cloudwatch/pricing/ (free tier): "3 Dashboards for up to 50 metrics per month" (lib/cost/prices.json dashboardMonth)',
+        "an option to skip the dashboard (pages link the check's logs and metrics instead); an account with fewer than 3 dashboards pays nothing for it anyway",
+      source:
+        'https://aws.amazon.com/cloudwatch/pricing/ (free tier): "3 Dashboards for up to 50 metrics per month" (lib/cost/prices.json dashboardMonth)',
     },
     {
       key: 'smallShardMemory',
@@ -73,5 +74,11 @@ export function costCuts(config: MonitorConfig, assumptions: Partial<CostAssumpt
       source: 'https://aws.amazon.com/lambda/pricing/: "$0.0000133334 per GB-second" (arm64; lib/cost/prices.json lambdaGbSecondArm64)',
     },
   ];
-  return { deployedUsd: deployed.totalUsd, firstYearUsd: deployed.firstYear.totalUsd, cuts, afterUsd: all.totalUsd - dashboardUsd(all), afterKeepingDashboardUsd: all.totalUsd };
+  return {
+    deployedUsd: deployed.totalUsd,
+    firstYearUsd: deployed.firstYear.totalUsd,
+    cuts,
+    afterUsd: all.totalUsd - dashboardUsd(all),
+    afterKeepingDashboardUsd: all.totalUsd,
+  };
 }

@@ -89,12 +89,19 @@ export function publishedSeries(config: MonitorConfig, shards: readonly ShardPla
     out.push({ item: 'Metrics: Success + Duration', metricName: MetricName.SUCCESS, dimensions: check, hourShare: 1, intervalSeconds: interval });
     out.push({ item: 'Metrics: Success + Duration', metricName: MetricName.DURATION, dimensions: check, hourShare: 1, intervalSeconds: interval });
     if (config.phaseTimings) {
-      for (const p of PHASE_METRICS) out.push({ item: 'Metrics: phase timings', metricName: p.name, dimensions: check, hourShare: 1, intervalSeconds: interval });
+      for (const p of PHASE_METRICS)
+        out.push({ item: 'Metrics: phase timings', metricName: p.name, dimensions: check, hourShare: 1, intervalSeconds: interval });
     }
     // Failures exist only in hours with a failed run; the Reason is unknown, so it matches any WHERE.
     const share = failingHourShare(c, locations.length, a);
     const failures = { ...check, [Dimension.REASON]: ANY_VALUE };
-    out.push({ item: 'Metrics: Failures (failing hours)', metricName: MetricName.FAILURES, dimensions: failures, hourShare: share, intervalSeconds: interval });
+    out.push({
+      item: 'Metrics: Failures (failing hours)',
+      metricName: MetricName.FAILURES,
+      dimensions: failures,
+      hourShare: share,
+      intervalSeconds: interval,
+    });
     out.push({
       item: 'Metrics: Failures (failing hours)',
       metricName: MetricName.FAILURES,
@@ -116,7 +123,12 @@ export function publishedSeries(config: MonitorConfig, shards: readonly ShardPla
   }
   if (a.certificateMetric) {
     for (const host of tlsHosts(config).sort()) {
-      out.push({ item: 'Metrics: CertificateDaysLeft', metricName: MetricName.CERTIFICATE_DAYS_LEFT, dimensions: { [Dimension.HOST]: host }, hourShare: 1 });
+      out.push({
+        item: 'Metrics: CertificateDaysLeft',
+        metricName: MetricName.CERTIFICATE_DAYS_LEFT,
+        dimensions: { [Dimension.HOST]: host },
+        hourShare: 1,
+      });
     }
   }
   return out;
@@ -155,4 +167,3 @@ export function alarmInterval(
 function isIntervalOf(n: number, checks: ReadonlyMap<string, Check>): n is IntervalSeconds {
   return [...checks.values()].some((c) => c.intervalSeconds === n);
 }
-

@@ -15,14 +15,20 @@ import type { FleetPlan } from './plan';
  */
 export function fleetFile(config: MonitorConfig, plan: FleetPlan, incidents?: { readonly monitor: string }): FleetFile {
   const byName = new Map(config.checks.map((c) => [c.name, c]));
-  const used = new Set([...config.checks.flatMap((c) => (c.auth ? [c.auth.token] : [])), ...(incidents ? notificationTokenNames(config.notifications) : [])]);
+  const used = new Set([
+    ...config.checks.flatMap((c) => (c.auth ? [c.auth.token] : [])),
+    ...(incidents ? notificationTokenNames(config.notifications) : []),
+  ]);
   return {
     version: 1,
     namespace: config.namespace,
     phaseTimings: config.phaseTimings,
     tokens: Object.fromEntries(Object.entries(config.tokens).filter(([name]) => used.has(name))),
     shards: Object.fromEntries(
-      plan.shards.map((s) => [s.id, { intervalSeconds: s.intervalSeconds, ticks: s.ticksPerInvocation, checks: s.checks.map((n) => byName.get(n)!) }]),
+      plan.shards.map((s) => [
+        s.id,
+        { intervalSeconds: s.intervalSeconds, ticks: s.ticksPerInvocation, checks: s.checks.map((n) => byName.get(n)!) },
+      ]),
     ),
     ...(incidents
       ? {

@@ -117,7 +117,10 @@ export function planFleet(config: MonitorConfig): FleetPlan {
   for (const [interval, checks] of [...byInterval.entries()].sort(([a], [b]) => a - b)) {
     const fast = isFastInterval(interval);
     const max = fast ? config.fastShardMaxChecks : config.shardMaxChecks;
-    for (const [bucket, names] of bucketize(checks.map((c) => c.name), max)) {
+    for (const [bucket, names] of bucketize(
+      checks.map((c) => c.name),
+      max,
+    )) {
       const members = names.map((n) => byName.get(n)!);
       shards.push({
         id: `${interval}s-${bucket}`,

@@ -73,7 +73,13 @@ describe('CertificateExpiring in the local evaluator', () => {
   /** Minute-by-minute datapoints from each check on the host, visible 5 s later; evaluated every minute. */
   function run(minutes: ReadonlyArray<readonly number[]>, untilMs = T0 + minutes.length * MIN + HOUR) {
     const store = new MetricStore();
-    minutes.forEach((values, i) => store.put(NS, values.map((v) => days(v, T0 + i * MIN)), { visibleAtMs: T0 + i * MIN + 5_000 }));
+    minutes.forEach((values, i) =>
+      store.put(
+        NS,
+        values.map((v) => days(v, T0 + i * MIN)),
+        { visibleAtMs: T0 + i * MIN + 5_000 },
+      ),
+    );
     const evaluator = new AlarmEvaluator(definition, { createdAtMs: T0 - HOUR });
     const transitions = evaluateBetween([evaluator], store, T0 - HOUR, untilMs);
     return { evaluator, transitions };

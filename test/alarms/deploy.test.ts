@@ -4,7 +4,7 @@ import { alarmNameOf, alarmPrefixOf, alarmProps, muteRuleGroups } from '../../li
 import { metricAlarm } from './helpers';
 
 describe('alarm names', () => {
-  it('keeps a direct child\'s prefix readable and hashes nested paths apart', () => {
+  it("keeps a direct child's prefix readable and hashes nested paths apart", () => {
     expect(alarmPrefixOf('Stack', ['Monitor'], 'Stack/Monitor')).toBe('Stack-Monitor');
     const a = alarmPrefixOf('Stack', ['A-B', 'M'], 'Stack/A-B/M');
     const b = alarmPrefixOf('Stack', ['A', 'B-M'], 'Stack/A/B-M');
@@ -25,7 +25,7 @@ describe('alarm names', () => {
 });
 
 describe('alarm properties', () => {
-  it('writes a 20 s period as is (aws-cdk-lib\'s Metric would refuse it) and no actions', () => {
+  it("writes a 20 s period as is (aws-cdk-lib's Metric would refuse it) and no actions", () => {
     const props = alarmProps(metricAlarm({ metric: { periodSeconds: 20 } }), 'name');
     expect(props).toMatchObject({ alarmName: 'name', period: 20 });
     expect(props).not.toHaveProperty('alarmActions');

@@ -53,11 +53,22 @@ function semantics(a: Properties) {
       a.MetricName === undefined
         ? undefined
         : { Namespace: a.Namespace, MetricName: a.MetricName, Dimensions: byName(a.Dimensions), Statistic: a.Statistic, Period: a.Period },
-    queries: ((a.Metrics ?? []) as Array<Record<string, unknown>>).filter((q) => q.ReturnData !== false).map((q) => ({ Expression: q.Expression, Period: q.Period, Label: q.Label })),
+    queries: ((a.Metrics ?? []) as Array<Record<string, unknown>>)
+      .filter((q) => q.ReturnData !== false)
+      .map((q) => ({ Expression: q.Expression, Period: q.Period, Label: q.Label })),
     // A metric math alarm's inputs: each query's metric, statistic and period.
-    inputs: ((a.Metrics ?? []) as Array<{ Id: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, unknown>; Period: number; Stat: string } }>)
+    inputs: (
+      (a.Metrics ?? []) as Array<{ Id: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, unknown>; Period: number; Stat: string } }>
+    )
       .filter((q) => q.ReturnData === false && q.MetricStat)
-      .map((q) => ({ Id: q.Id, Namespace: q.MetricStat!.Metric.Namespace, MetricName: q.MetricStat!.Metric.MetricName, Dimensions: byName(q.MetricStat!.Metric.Dimensions), Stat: q.MetricStat!.Stat, Period: q.MetricStat!.Period })),
+      .map((q) => ({
+        Id: q.Id,
+        Namespace: q.MetricStat!.Metric.Namespace,
+        MetricName: q.MetricStat!.Metric.MetricName,
+        Dimensions: byName(q.MetricStat!.Metric.Dimensions),
+        Stat: q.MetricStat!.Stat,
+        Period: q.MetricStat!.Period,
+      })),
   };
 }
 
@@ -108,7 +119,10 @@ describe('evaluators and the deployed alarms', () => {
     ['a fleet with 10 s, 60 s and 300 s checks', FLEET],
     // Issue 14: the quorum is in the deployed thresholds and the fast checks' metric math.
     ['that fleet from three locations, quorum 2', { ...FLEET, locations: ['us-east-1', 'eu-west-1', 'ap-southeast-1'] }],
-    ['that fleet from five locations, quorum 3, home outside them', { ...FLEET, locations: ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1'], homeRegion: 'us-east-2' }],
+    [
+      'that fleet from five locations, quorum 3, home outside them',
+      { ...FLEET, locations: ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1'], homeRegion: 'us-east-2' },
+    ],
   ])('evaluates exactly the alarms the stack synthesizes for %s', (_what, config) => {
     // Bundling skipped: only the alarms are compared, not the function code.
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -140,20 +154,36 @@ describe('the quorum in the deployed alarms (issue 14)', () => {
     [['us-east-1', 'eu-west-1', 'ap-southeast-1'], 3, 3, 13, 3],
     [['us-east-1', 'eu-west-1', 'ap-southeast-1'], 1, 1, 1, 1],
     [['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1'], undefined, 3, 13, 3],
-  ])('from %j with quorum %s: Refused/Forbidden/Failing thresholds %i (60 s), %i (10 s), fast Failing failed runs >= %i', (locations, quorum, at60, at10, fast) => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new MonitorStack(app, 'Quorum', { config: { ...FLEET, locations, ...(quorum ? { quorum } : {}) } });
-    const byId = new Map(
-      Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => {
-        const p = (r as { Properties: Properties }).Properties;
-        return [nameOf(p).replace(/^Quorum-Monitor-/, ''), p] as const;
-      }),
-    );
-    expect(['Refused-60s', 'Forbidden-60s', 'Failing-60s'].map((id) => [id, byId.get(id)?.Threshold])).toEqual([['Refused-60s', at60], ['Forbidden-60s', at60], ['Failing-60s', at60]]);
-    expect(['Refused-10s', 'Forbidden-10s'].map((id) => [id, byId.get(id)?.Threshold])).toEqual([['Refused-10s', at10], ['Forbidden-10s', at10]]);
-    // The fast check: failed runs of the period (SampleCount − Sum of Success), at least the quorum.
-    expect(byId.get('Failing-fast-health')).toMatchObject({ Threshold: fast, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Metrics: [{ Expression: 'runs - ok' }, { Id: 'runs' }, { Id: 'ok' }] });
-    // A Silent alarm per shard and location.
-    expect([...byId.keys()].filter((id) => id.startsWith('Silent-60s-'))).toEqual(expect.arrayContaining(locations.map((l) => expect.stringMatching(new RegExp(`^Silent-60s-\\d+-${l}$`)))));
-  });
+  ])(
+    'from %j with quorum %s: Refused/Forbidden/Failing thresholds %i (60 s), %i (10 s), fast Failing failed runs >= %i',
+    (locations, quorum, at60, at10, fast) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new MonitorStack(app, 'Quorum', { config: { ...FLEET, locations, ...(quorum ? { quorum } : {}) } });
+      const byId = new Map(
+        Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => {
+          const p = (r as { Properties: Properties }).Properties;
+          return [nameOf(p).replace(/^Quorum-Monitor-/, ''), p] as const;
+        }),
+      );
+      expect(['Refused-60s', 'Forbidden-60s', 'Failing-60s'].map((id) => [id, byId.get(id)?.Threshold])).toEqual([
+        ['Refused-60s', at60],
+        ['Forbidden-60s', at60],
+        ['Failing-60s', at60],
+      ]);
+      expect(['Refused-10s', 'Forbidden-10s'].map((id) => [id, byId.get(id)?.Threshold])).toEqual([
+        ['Refused-10s', at10],
+        ['Forbidden-10s', at10],
+      ]);
+      // The fast check: failed runs of the period (SampleCount − Sum of Success), at least the quorum.
+      expect(byId.get('Failing-fast-health')).toMatchObject({
+        Threshold: fast,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Metrics: [{ Expression: 'runs - ok' }, { Id: 'runs' }, { Id: 'ok' }],
+      });
+      // A Silent alarm per shard and location.
+      expect([...byId.keys()].filter((id) => id.startsWith('Silent-60s-'))).toEqual(
+        expect.arrayContaining(locations.map((l) => expect.stringMatching(new RegExp(`^Silent-60s-\\d+-${l}$`)))),
+      );
+    },
+  );
 });

@@ -1,7 +1,15 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it, test } from 'vitest';
 import { Dimension, MetricName } from '../../contracts/metrics';
-import { AlarmEvaluator, AlarmState, evaluateAll, evaluateBetween, InvalidAlarmDefinitionError, MetricStore, type AlarmTransition } from '../../lib/alarms/evaluator';
+import {
+  AlarmEvaluator,
+  AlarmState,
+  evaluateAll,
+  evaluateBetween,
+  InvalidAlarmDefinitionError,
+  MetricStore,
+  type AlarmTransition,
+} from '../../lib/alarms/evaluator';
 import type { MathAlarmDefinition, MetricAlarmDefinition, TreatMissingData } from '../../lib/alarms/model';
 import { datum, insightsAlarm, metricAlarm, MIN, NS, SEC, T0 } from './helpers';
 
@@ -47,10 +55,13 @@ describe('AlarmEvaluator against the CloudWatch User Guide tables', () => {
     ['0 X X - X', 1, 'ALARM', 'ALARM', 'ALARM', 'ALARM'],
     ['- - - - X', 4, 'Insufficient data', 'Retain current state', 'ALARM', 'OK'],
     ['X - - - -', 4, 'ALARM', 'Retain current state', 'ALARM', 'OK'],
-  ] as const)('3 out of 3: %s (%i missing) → MISSING %s, IGNORE %s, BREACHING %s, NOT BREACHING %s', (pattern, missing, ifMissing, ifIgnore, ifBreaching, ifNotBreaching) => {
-    expect(pattern.split(' ').filter((c) => c === '-')).toHaveLength(missing);
-    check(pattern, 3, [ifMissing, ifIgnore, ifBreaching, ifNotBreaching]);
-  });
+  ] as const)(
+    '3 out of 3: %s (%i missing) → MISSING %s, IGNORE %s, BREACHING %s, NOT BREACHING %s',
+    (pattern, missing, ifMissing, ifIgnore, ifBreaching, ifNotBreaching) => {
+      expect(pattern.split(' ').filter((c) => c === '-')).toHaveLength(missing);
+      check(pattern, 3, [ifMissing, ifIgnore, ifBreaching, ifNotBreaching]);
+    },
+  );
 
   // Datapoints to Alarm 2, Evaluation Periods 3: a 2 out of 3 alarm.
   test.each([
@@ -60,10 +71,13 @@ describe('AlarmEvaluator against the CloudWatch User Guide tables', () => {
     ['0 - X - -', 3, 'OK', 'OK', 'ALARM', 'OK'],
     ['- - - - 0', 4, 'OK', 'OK', 'ALARM', 'OK'],
     ['- - - - X', 4, 'Insufficient data', 'Retain current state', 'ALARM', 'OK'],
-  ] as const)('2 out of 3: %s (%i missing) → MISSING %s, IGNORE %s, BREACHING %s, NOT BREACHING %s', (pattern, missing, ifMissing, ifIgnore, ifBreaching, ifNotBreaching) => {
-    expect(pattern.split(' ').filter((c) => c === '-')).toHaveLength(missing);
-    check(pattern, 2, [ifMissing, ifIgnore, ifBreaching, ifNotBreaching]);
-  });
+  ] as const)(
+    '2 out of 3: %s (%i missing) → MISSING %s, IGNORE %s, BREACHING %s, NOT BREACHING %s',
+    (pattern, missing, ifMissing, ifIgnore, ifBreaching, ifNotBreaching) => {
+      expect(pattern.split(' ').filter((c) => c === '-')).toHaveLength(missing);
+      check(pattern, 2, [ifMissing, ifIgnore, ifBreaching, ifNotBreaching]);
+    },
+  );
 
   it('fires on a single old breaching datapoint with missing treatment only once it is M periods old (knowledge-center case)', () => {
     // 2 of 3, only one breaching datapoint, the rest missing: ALARM once that datapoint is >= 2 periods old.
@@ -80,7 +94,13 @@ describe('AlarmEvaluator against the CloudWatch User Guide tables', () => {
 /** The per-check single-metric alarms the monitor deployed before the fleet design: still valid CloudWatch alarms. */
 function perCheckAlarm(check: string, cls: 'Refused' | 'Forbidden' | 'Failing' | 'Silent'): MetricAlarmDefinition {
   const base = { class: cls, check, id: `${check}-${cls}`, description: `${cls} of ${check}` } as const;
-  const metric = (metricName: string, statistic: 'Sum' | 'Average' | 'SampleCount', dimensions: Record<string, string>) => ({ namespace: NS, metricName, dimensions, statistic, periodSeconds: 60 });
+  const metric = (metricName: string, statistic: 'Sum' | 'Average' | 'SampleCount', dimensions: Record<string, string>) => ({
+    namespace: NS,
+    metricName,
+    dimensions,
+    statistic,
+    periodSeconds: 60,
+  });
   switch (cls) {
     case 'Refused':
     case 'Forbidden':
@@ -94,14 +114,31 @@ function perCheckAlarm(check: string, cls: 'Refused' | 'Forbidden' | 'Failing' |
         treatMissingData: 'notBreaching',
       });
     case 'Failing':
-      return metricAlarm({ ...base, metric: metric(MetricName.SUCCESS, 'Average', { [Dimension.CHECK]: check }), comparisonOperator: 'LessThanThreshold', threshold: 1, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'notBreaching' });
+      return metricAlarm({
+        ...base,
+        metric: metric(MetricName.SUCCESS, 'Average', { [Dimension.CHECK]: check }),
+        comparisonOperator: 'LessThanThreshold',
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: 'notBreaching',
+      });
     case 'Silent':
-      return metricAlarm({ ...base, metric: metric(MetricName.SUCCESS, 'SampleCount', { [Dimension.CHECK]: check }), comparisonOperator: 'LessThanThreshold', threshold: 1, evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: 'breaching' });
+      return metricAlarm({
+        ...base,
+        metric: metric(MetricName.SUCCESS, 'SampleCount', { [Dimension.CHECK]: check }),
+        comparisonOperator: 'LessThanThreshold',
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: 'breaching',
+      });
   }
 }
 
 describe('AlarmEvaluator edge cases', () => {
-  const success = (check: string, ok: boolean, at: number): MetricDatum => datum(ok ? 1 : 0, at, { dims: { [Dimension.CHECK]: check }, name: MetricName.SUCCESS });
+  const success = (check: string, ok: boolean, at: number): MetricDatum =>
+    datum(ok ? 1 : 0, at, { dims: { [Dimension.CHECK]: check }, name: MetricName.SUCCESS });
   const failure = (check: string, reason: string, at: number): MetricDatum =>
     datum(1, at, { dims: { [Dimension.CHECK]: check, [Dimension.REASON]: reason }, name: MetricName.FAILURES });
 
@@ -109,7 +146,14 @@ describe('AlarmEvaluator edge cases', () => {
     const e = new AlarmEvaluator(perCheckAlarm('chat-websocket', 'Refused'));
     const [t, ...more] = e.evaluate(new MetricStore(), T0 + MIN);
     expect(more).toEqual([]);
-    expect(t).toMatchObject({ alarm: 'chat-websocket-Refused', class: 'Refused', check: 'chat-websocket', from: 'INSUFFICIENT_DATA', to: 'OK', atMs: T0 + MIN });
+    expect(t).toMatchObject({
+      alarm: 'chat-websocket-Refused',
+      class: 'Refused',
+      check: 'chat-websocket',
+      from: 'INSUFFICIENT_DATA',
+      to: 'OK',
+      atMs: T0 + MIN,
+    });
     expect(t).not.toHaveProperty('contributor');
     expect(t!.reason).toContain('no datapoints');
   });
@@ -139,13 +183,26 @@ describe('AlarmEvaluator edge cases', () => {
       datum(1, T0 + 1_000, { dims: { [Dimension.CHECK]: 'chat-websocket' }, name: MetricName.FAILURES }),
       datum(1, T0 + 1_000, { dims: { [Dimension.CHECK]: 'chat-websocket', [Dimension.REASON]: 'forbidden' }, name: 'Failure' }),
       // The Interval copy has one dimension more: another metric.
-      datum(1, T0 + 1_000, { dims: { [Dimension.CHECK]: 'chat-websocket', [Dimension.INTERVAL]: '60', [Dimension.REASON]: 'forbidden' }, name: MetricName.FAILURES }),
+      datum(1, T0 + 1_000, {
+        dims: { [Dimension.CHECK]: 'chat-websocket', [Dimension.INTERVAL]: '60', [Dimension.REASON]: 'forbidden' },
+        name: MetricName.FAILURES,
+      }),
     ]);
     store.put('OtherNamespace', [failure('chat-websocket', 'forbidden', T0 + 1_000)]);
     e.evaluate(store, T0 + MIN);
     expect(e.state).toBe('OK');
     // Dimension order does not matter for identity.
-    store.put(NS, [{ MetricName: 'Failures', Value: 1, Timestamp: new Date(T0 + 2_000), Dimensions: [{ Name: 'Reason', Value: 'forbidden' }, { Name: 'Check', Value: 'chat-websocket' }] }]);
+    store.put(NS, [
+      {
+        MetricName: 'Failures',
+        Value: 1,
+        Timestamp: new Date(T0 + 2_000),
+        Dimensions: [
+          { Name: 'Reason', Value: 'forbidden' },
+          { Name: 'Check', Value: 'chat-websocket' },
+        ],
+      },
+    ]);
     e.evaluate(store, T0 + MIN);
     expect(e.state).toBe('ALARM');
   });
@@ -209,7 +266,12 @@ describe('AlarmEvaluator edge cases', () => {
     store.put('Test', [datum(1, T0 + 1_000), datum(5, T0 + 59_999)]);
     // A StatisticValues set (one sample of 6) and Values/Counts ([0] once: counted, drags the mean).
     store.put('Test', [
-      { MetricName: 'M', Dimensions: [{ Name: 'Check', Value: 'c' }], Timestamp: new Date(T0 + 30_000), StatisticValues: { SampleCount: 1, Sum: 6, Minimum: 6, Maximum: 6 } },
+      {
+        MetricName: 'M',
+        Dimensions: [{ Name: 'Check', Value: 'c' }],
+        Timestamp: new Date(T0 + 30_000),
+        StatisticValues: { SampleCount: 1, Sum: 6, Minimum: 6, Maximum: 6 },
+      },
       { MetricName: 'M', Dimensions: [{ Name: 'Check', Value: 'c' }], Timestamp: new Date(T0 + 30_000), Values: [0], Counts: [1] },
     ]);
     store.put('Test', [datum(100, T0 + MIN)]); // next period: not in this one
@@ -270,11 +332,15 @@ describe('AlarmEvaluator edge cases', () => {
     expect(() => store.put('Test', [{ MetricName: 'M', Value: 1 }])).toThrow(/Timestamp/);
     expect(() => store.put('Test', [{ MetricName: 'M', Value: Number.NaN, Timestamp: new Date(T0) }])).toThrow(/finite/);
     expect(() => store.put('Test', [{ Value: 1, Timestamp: new Date(T0) } as MetricDatum])).toThrow(/MetricName/);
-    expect(() => store.put('Test', [{ MetricName: 'M', Value: 1, Timestamp: new Date(T0), StorageResolution: 10 }])).toThrow('StorageResolution must be 1 or 60, got 10');
+    expect(() => store.put('Test', [{ MetricName: 'M', Value: 1, Timestamp: new Date(T0), StorageResolution: 10 }])).toThrow(
+      'StorageResolution must be 1 or 60, got 10',
+    );
   });
 
   it('rejects datapointsToAlarm above evaluationPeriods, naming both', () => {
-    expect(() => new AlarmEvaluator(metricAlarm({ datapointsToAlarm: 4, evaluationPeriods: 3 }))).toThrow('c-Failing: datapointsToAlarm (4) must be between 1 and evaluationPeriods (3)');
+    expect(() => new AlarmEvaluator(metricAlarm({ datapointsToAlarm: 4, evaluationPeriods: 3 }))).toThrow(
+      'c-Failing: datapointsToAlarm (4) must be between 1 and evaluationPeriods (3)',
+    );
     expect(() => new AlarmEvaluator(metricAlarm(), { evaluationRangePeriods: 2 })).toThrow(/evaluationRangePeriods \(2\)/);
   });
 
@@ -369,7 +435,8 @@ describe('evaluation cadence and high-resolution alarms', () => {
     const e = new AlarmEvaluator(fastAlarm(), { createdAtMs: T0 - 5 * MIN });
     const store = new MetricStore();
     // Healthy ticks until T0, failing from the tick at T0 on; each visible after the run and the ingestion delay.
-    for (let at = T0 - 5 * MIN; at < T0 + 2 * MIN; at += 10 * SEC) store.put(NS, [tick(at < T0, at)], { visibleAtMs: at + 2 * SEC + ingestionDelayMs });
+    for (let at = T0 - 5 * MIN; at < T0 + 2 * MIN; at += 10 * SEC)
+      store.put(NS, [tick(at < T0, at)], { visibleAtMs: at + 2 * SEC + ingestionDelayMs });
     return evaluateBetween([e], store, T0 - 5 * MIN, T0 + 2 * MIN).find((t) => t.to === 'ALARM');
   }
 
@@ -414,7 +481,13 @@ describe('warm-up and the deploy-time notifications', () => {
       check: undefined,
       shard,
       location: 'eu-west-1',
-      metric: { namespace: NS, metricName: MetricName.SHARD_RESULTS, dimensions: { Shard: shard, Location: 'eu-west-1' }, statistic: 'SampleCount', periodSeconds: 60 },
+      metric: {
+        namespace: NS,
+        metricName: MetricName.SHARD_RESULTS,
+        dimensions: { Shard: shard, Location: 'eu-west-1' },
+        statistic: 'SampleCount',
+        periodSeconds: 60,
+      },
       comparisonOperator: 'LessThanThreshold',
       threshold: 1,
       evaluationPeriods: 3,
@@ -422,7 +495,8 @@ describe('warm-up and the deploy-time notifications', () => {
       treatMissingData: 'breaching',
       ...over,
     });
-  const heartbeat = (shard: string, atMs: number) => datum(2, atMs, { name: MetricName.SHARD_RESULTS, dims: { Shard: shard, Location: 'eu-west-1' } });
+  const heartbeat = (shard: string, atMs: number) =>
+    datum(2, atMs, { name: MetricName.SHARD_RESULTS, dims: { Shard: shard, Location: 'eu-west-1' } });
 
   /**
    * A fresh deploy at T0: alarms and runners are created together; each shard's first heartbeat is
@@ -434,10 +508,19 @@ describe('warm-up and the deploy-time notifications', () => {
       silent('60s-0', w),
       silent('60s-1', w),
       insightsAlarm({ id: 'Refused-60s', ...w }),
-      insightsAlarm({ id: 'Failing-60s', class: 'Failing', select: { where: { Interval: '60' } }, threshold: 2, evaluationPeriods: 3, datapointsToAlarm: 2, ...w }),
+      insightsAlarm({
+        id: 'Failing-60s',
+        class: 'Failing',
+        select: { where: { Interval: '60' } },
+        threshold: 2,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        ...w,
+      }),
     ];
     const store = new MetricStore();
-    for (let at = T0 + MIN; at < T0 + 60 * MIN; at += MIN) for (const shard of ['60s-0', '60s-1']) store.put(NS, [heartbeat(shard, at)], { visibleAtMs: at + 5 * SEC });
+    for (let at = T0 + MIN; at < T0 + 60 * MIN; at += MIN)
+      for (const shard of ['60s-0', '60s-1']) store.put(NS, [heartbeat(shard, at)], { visibleAtMs: at + 5 * SEC });
     const evaluators = defs.map((d) => new AlarmEvaluator(d, { createdAtMs: T0 }));
     return evaluateBetween(evaluators, store, T0, T0 + 60 * MIN);
   }
@@ -540,7 +623,16 @@ describe('metric math alarms (a fast check on a quorum of locations)', () => {
     store.put(NS, [success(1, T0 + 3 * SEC), success(1, T0 + 6 * SEC)], { visibleAtMs: T0 + 15 * SEC });
     e.evaluate(store, T0 + 10 * SEC);
     expect(e.state).toBe('OK');
-    const average = new AlarmEvaluator(metricAlarm({ metric: { namespace: NS, metricName: 'Success', dimensions: { Check: 'fast' }, statistic: 'Average', periodSeconds: 10 }, comparisonOperator: 'LessThanOrEqualToThreshold', threshold: 1 / 3, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'notBreaching' }));
+    const average = new AlarmEvaluator(
+      metricAlarm({
+        metric: { namespace: NS, metricName: 'Success', dimensions: { Check: 'fast' }, statistic: 'Average', periodSeconds: 10 },
+        comparisonOperator: 'LessThanOrEqualToThreshold',
+        threshold: 1 / 3,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: 'notBreaching',
+      }),
+    );
     average.evaluate(store, T0 + 10 * SEC);
     expect(average.state).toBe('ALARM');
   });
@@ -548,15 +640,22 @@ describe('metric math alarms (a fast check on a quorum of locations)', () => {
   it('refuses a form it does not model, unknown ids and mismatched periods, all at once', () => {
     let error: unknown;
     try {
-      new AlarmEvaluator(failedRuns({ expression: 'runs / ok', metrics: { runs: { ...failedRuns().metrics.runs!, periodSeconds: 60 }, Ok: failedRuns().metrics.ok! } }));
+      new AlarmEvaluator(
+        failedRuns({
+          expression: 'runs / ok',
+          metrics: { runs: { ...failedRuns().metrics.runs!, periodSeconds: 60 }, Ok: failedRuns().metrics.ok! },
+        }),
+      );
     } catch (err) {
       error = err;
     }
     expect((error as InvalidAlarmDefinitionError).problems).toEqual([
       'expression must be "<id> - <id>" (the one metric math form modelled), got "runs / ok"',
-      'metrics.runs.periodSeconds must be the alarm\'s 10, got 60',
+      "metrics.runs.periodSeconds must be the alarm's 10, got 60",
       'metrics id "Ok" must start with a lower-case letter (MetricDataQuery Id)',
     ]);
-    expect(() => new AlarmEvaluator(failedRuns({ expression: 'runs - fails' }))).toThrow('expression names "fails", which is not one of metrics (runs, ok)');
+    expect(() => new AlarmEvaluator(failedRuns({ expression: 'runs - fails' }))).toThrow(
+      'expression names "fails", which is not one of metrics (runs, ok)',
+    );
   });
 });

@@ -1,6 +1,12 @@
 /** Builders shared by the alarm tests: alarm definitions as plain data (./model) and PutMetricData datums. */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { renderInsightsQuery, type AlarmMetric, type InsightsAlarmDefinition, type InsightsSelect, type MetricAlarmDefinition } from '../../lib/alarms/model';
+import {
+  renderInsightsQuery,
+  type AlarmMetric,
+  type InsightsAlarmDefinition,
+  type InsightsSelect,
+  type MetricAlarmDefinition,
+} from '../../lib/alarms/model';
 
 export const SEC = 1_000;
 export const MIN = 60_000;
@@ -9,7 +15,9 @@ export const T0 = Date.UTC(2026, 10, 28, 2, 0, 0);
 export const NS = 'SyntheticMonitor';
 
 /** A single-metric alarm; `metric` fields may be overridden one by one. */
-export function metricAlarm(over: Partial<Omit<MetricAlarmDefinition, 'metric' | 'type'>> & { metric?: Partial<AlarmMetric> } = {}): MetricAlarmDefinition {
+export function metricAlarm(
+  over: Partial<Omit<MetricAlarmDefinition, 'metric' | 'type'>> & { metric?: Partial<AlarmMetric> } = {},
+): MetricAlarmDefinition {
   const { metric, ...rest } = over;
   return {
     type: 'metric',

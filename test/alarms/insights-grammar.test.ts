@@ -19,7 +19,7 @@ const problemsOf = (query: string): readonly string[] => {
 };
 
 describe('the reserved keyword list', () => {
-  it('holds the page\'s words, case-insensitively, including the two the monitor uses as label keys', () => {
+  it("holds the page's words, case-insensitively, including the two the monitor uses as label keys", () => {
     // 917 distinct words on the page (read 2026-12-04).
     expect(INSIGHTS_RESERVED_KEYWORDS.size).toBe(917);
     expect(['CHECK', 'interval', 'Limit', 'SCHEMA', 'FALLBACK', 'END-EXEC', 'ZONE'].filter((w) => !isInsightsReservedKeyword(w))).toEqual([]);
@@ -45,7 +45,11 @@ describe('renderQuery and parseQuery', () => {
       `SELECT SUM("Failures") FROM SCHEMA("My/Name.space", "Check", "Interval", "Reason") WHERE "Interval" = '60' AND "Reason" != 'it\\'s' GROUP BY "Check", "Reason" ORDER BY MAX() ASC LIMIT 10`,
     );
     expect(parseQuery(q)).toEqual(full);
-    expect(parseQuery(renderQuery({ aggregate: 'AVG', metricName: 'Success', namespace: 'SyntheticMonitor' }))).toEqual({ aggregate: 'AVG', metricName: 'Success', namespace: 'SyntheticMonitor' });
+    expect(parseQuery(renderQuery({ aggregate: 'AVG', metricName: 'Success', namespace: 'SyntheticMonitor' }))).toEqual({
+      aggregate: 'AVG',
+      metricName: 'Success',
+      namespace: 'SyntheticMonitor',
+    });
   });
 
   it('escapes quotation marks in identifiers with a backslash, as the page says', () => {
@@ -55,7 +59,11 @@ describe('renderQuery and parseQuery', () => {
   });
 
   it('accepts unquoted identifiers that are no keyword, and keywords in any case', () => {
-    expect(parseQuery('select avg(CPUUtilization) from SCHEMA("AWS/EC2", InstanceId) where InstanceId = \'i-1\' group by InstanceId order by max() desc limit 5')).toEqual({
+    expect(
+      parseQuery(
+        'select avg(CPUUtilization) from SCHEMA("AWS/EC2", InstanceId) where InstanceId = \'i-1\' group by InstanceId order by max() desc limit 5',
+      ),
+    ).toEqual({
       aggregate: 'AVG',
       metricName: 'CPUUtilization',
       namespace: 'AWS/EC2',
@@ -68,13 +76,33 @@ describe('renderQuery and parseQuery', () => {
   });
 
   test.each([
-    ['an unquoted reserved metric name', 'SELECT AVG(Limit) FROM "ns"', ['metric name Limit at position 11 is a reserved keyword and must be enclosed in double quotes']],
-    ['an unquoted reserved namespace', 'SELECT AVG(x) FROM SCHEMA(Data)', ['namespace Data at position 26 is a reserved keyword and must be enclosed in double quotes']],
-    ['an unquoted reserved GROUP BY key', 'SELECT AVG(x) FROM "ns" GROUP BY Check', ['label key Check at position 33 is a reserved keyword and must be enclosed in double quotes']],
-    ['a namespace with "/" unquoted', 'SELECT AVG(x) FROM AWS/EC2', ['character "/" at 22 outside quotes: identifiers with characters other than letters, numbers and underscore must be double-quoted']],
+    [
+      'an unquoted reserved metric name',
+      'SELECT AVG(Limit) FROM "ns"',
+      ['metric name Limit at position 11 is a reserved keyword and must be enclosed in double quotes'],
+    ],
+    [
+      'an unquoted reserved namespace',
+      'SELECT AVG(x) FROM SCHEMA(Data)',
+      ['namespace Data at position 26 is a reserved keyword and must be enclosed in double quotes'],
+    ],
+    [
+      'an unquoted reserved GROUP BY key',
+      'SELECT AVG(x) FROM "ns" GROUP BY Check',
+      ['label key Check at position 33 is a reserved keyword and must be enclosed in double quotes'],
+    ],
+    [
+      'a namespace with "/" unquoted',
+      'SELECT AVG(x) FROM AWS/EC2',
+      ['character "/" at 22 outside quotes: identifiers with characters other than letters, numbers and underscore must be double-quoted'],
+    ],
     ['an unknown function', 'SELECT MEDIAN(x) FROM "ns"', ['expected one of AVG, COUNT, MAX, MIN, SUM at position 7 ("MEDIAN")']],
     ['a LIMIT past 500', 'SELECT AVG(x) FROM "ns" LIMIT 501', ['LIMIT must be from 1 to 500, got 501']],
-    ['a label value in double quotes', 'SELECT AVG(x) FROM "ns" WHERE "k" = "v"', ['label values must be enclosed in single quotation marks, at position 36 ("v")']],
+    [
+      'a label value in double quotes',
+      'SELECT AVG(x) FROM "ns" WHERE "k" = "v"',
+      ['label values must be enclosed in single quotation marks, at position 36 ("v")'],
+    ],
     ['no FROM', 'SELECT AVG(x)', ['expected FROM at the end', 'expected namespace at the end']],
     ['text after LIMIT', 'SELECT AVG(x) FROM "ns" LIMIT 5 OFFSET 2', ['unexpected "OFFSET" at position 32']],
     ['an unterminated quote', 'SELECT AVG(x) FROM "ns', ['unterminated double-quoted text']],

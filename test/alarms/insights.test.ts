@@ -1,5 +1,12 @@
 import { describe, expect, it, test } from 'vitest';
-import { AlarmEvaluator, evaluateBetween, InvalidAlarmDefinitionError, MAX_CONTRIBUTORS_IN_ALARM, MetricStore, type AlarmTransition } from '../../lib/alarms/evaluator';
+import {
+  AlarmEvaluator,
+  evaluateBetween,
+  InvalidAlarmDefinitionError,
+  MAX_CONTRIBUTORS_IN_ALARM,
+  MetricStore,
+  type AlarmTransition,
+} from '../../lib/alarms/evaluator';
 import { renderInsightsQuery } from '../../lib/alarms/model';
 import { datum, failure, insightsAlarm, MIN, NS, SEC, T0 } from './helpers';
 
@@ -82,7 +89,9 @@ describe('Metrics Insights multi-time-series alarms', () => {
   });
 
   it('judges each contributor with M of N: 2 of 3 needs two breaching minutes', () => {
-    const e = new AlarmEvaluator(insightsAlarm({ id: 'Failing-60s', class: 'Failing', select: { where: { Interval: '60' } }, evaluationPeriods: 3, datapointsToAlarm: 2 }));
+    const e = new AlarmEvaluator(
+      insightsAlarm({ id: 'Failing-60s', class: 'Failing', select: { where: { Interval: '60' } }, evaluationPeriods: 3, datapointsToAlarm: 2 }),
+    );
     const store = new MetricStore();
     store.put(NS, [failure('chat', 'timeout', T0 + MIN)]);
     e.evaluate(store, T0 + 2 * MIN);
@@ -119,7 +128,18 @@ describe('Metrics Insights multi-time-series alarms', () => {
     expect(e.state).toBe('OK');
     expect(e.contributors.size).toBe(0);
     // Dimension order does not matter.
-    store.put(NS, [{ MetricName: 'Failures', Value: 1, Timestamp: new Date(T0 + MIN), Dimensions: [{ Name: 'Reason', Value: 'refused' }, { Name: 'Interval', Value: '60' }, { Name: 'Check', Value: 'chat' }] }]);
+    store.put(NS, [
+      {
+        MetricName: 'Failures',
+        Value: 1,
+        Timestamp: new Date(T0 + MIN),
+        Dimensions: [
+          { Name: 'Reason', Value: 'refused' },
+          { Name: 'Interval', Value: '60' },
+          { Name: 'Check', Value: 'chat' },
+        ],
+      },
+    ]);
     e.evaluate(store, T0 + 2 * MIN);
     expect(e.state).toBe('ALARM');
   });
@@ -141,7 +161,10 @@ describe('Metrics Insights multi-time-series alarms', () => {
     const e = new AlarmEvaluator(insightsAlarm());
     const store = new MetricStore();
     const checks = Array.from({ length: 120 }, (_, i) => `check-${String(i).padStart(3, '0')}`);
-    store.put(NS, checks.map((c) => failure(c, 'refused', T0 + MIN)));
+    store.put(
+      NS,
+      checks.map((c) => failure(c, 'refused', T0 + MIN)),
+    );
     const first = e.evaluate(store, T0 + 2 * MIN);
     expect(first.filter((t) => t.contributor !== undefined)).toHaveLength(100);
     expect(first.filter((t) => t.contributor === undefined)).toMatchObject([{ to: 'ALARM' }]);
@@ -149,9 +172,18 @@ describe('Metrics Insights multi-time-series alarms', () => {
     expect(e.contributors.get('check-100')).toMatchObject({ state: 'OK' });
     expect(e.contributors.get('check-100')!.reason).toMatch(/^Not in ALARM: 100 contributors already are/);
     // Ten of the paged checks recover (their series leave the range); ten waiting ones take their places.
-    store.put(NS, checks.slice(10).map((c) => failure(c, 'refused', T0 + 2 * MIN)));
-    store.put(NS, checks.slice(10).map((c) => failure(c, 'refused', T0 + 3 * MIN)));
-    store.put(NS, checks.slice(10).map((c) => failure(c, 'refused', T0 + 4 * MIN)));
+    store.put(
+      NS,
+      checks.slice(10).map((c) => failure(c, 'refused', T0 + 2 * MIN)),
+    );
+    store.put(
+      NS,
+      checks.slice(10).map((c) => failure(c, 'refused', T0 + 3 * MIN)),
+    );
+    store.put(
+      NS,
+      checks.slice(10).map((c) => failure(c, 'refused', T0 + 4 * MIN)),
+    );
     const next = e.evaluate(store, T0 + 5 * MIN);
     expect(next.filter((t) => t.to === 'OK').map((t) => t.contributor)).toEqual(checks.slice(0, 10));
     expect(next.filter((t) => t.to === 'ALARM').map((t) => t.contributor)).toEqual(checks.slice(100, 110));
@@ -163,7 +195,12 @@ describe('Metrics Insights multi-time-series alarms', () => {
     const e = new AlarmEvaluator(insightsAlarm({ select: { limit: 2 } }));
     const store = new MetricStore();
     // a: 3 locations, b: 2, c: 1 — ORDER BY SUM() DESC LIMIT 2 keeps a and b.
-    for (const [check, n] of [['a', 3], ['b', 2], ['c', 1]] as const) for (let i = 0; i < n; i++) store.put(NS, [failure(check, 'refused', T0 + MIN)]);
+    for (const [check, n] of [
+      ['a', 3],
+      ['b', 2],
+      ['c', 1],
+    ] as const)
+      for (let i = 0; i < n; i++) store.put(NS, [failure(check, 'refused', T0 + MIN)]);
     expect(summary(e.evaluate(store, T0 + 2 * MIN))).toEqual(['a:OK→ALARM', 'b:OK→ALARM', '(alarm):INSUFFICIENT_DATA→ALARM']);
     expect(e.droppedByLimit).toBe(1);
     expect([...e.contributors.keys()]).toEqual(['a', 'b']);
@@ -184,14 +221,23 @@ describe('Metrics Insights multi-time-series alarms', () => {
     const store = new MetricStore();
     for (let i = 0; i < 10; i++) store.put(NS, [failure('chat', 'refused', T0 + i * MIN)]);
     const ts = evaluateBetween([e], store, T0, T0 + 10 * MIN);
-    expect(ts.map((t) => `${t.contributor ?? '(alarm)'}:${t.from}→${t.to}@${(t.atMs - T0) / MIN}m`)).toEqual(['chat:OK→ALARM@3m', '(alarm):INSUFFICIENT_DATA→ALARM@3m']);
+    expect(ts.map((t) => `${t.contributor ?? '(alarm)'}:${t.from}→${t.to}@${(t.atMs - T0) / MIN}m`)).toEqual([
+      'chat:OK→ALARM@3m',
+      '(alarm):INSUFFICIENT_DATA→ALARM@3m',
+    ]);
   });
 
   it('rejects a query that is not what its select renders, and every other problem, at once', () => {
     const select = insightsAlarm().select;
     let error: unknown;
     try {
-      new AlarmEvaluator(insightsAlarm({ query: QUERY_60S_REFUSED.replace('LIMIT 500', 'LIMIT 100'), periodSeconds: 10, select: { groupBy: 'Host', where: { ...select.where, Location: 'x' }, limit: 501 } }));
+      new AlarmEvaluator(
+        insightsAlarm({
+          query: QUERY_60S_REFUSED.replace('LIMIT 500', 'LIMIT 100'),
+          periodSeconds: 10,
+          select: { groupBy: 'Host', where: { ...select.where, Location: 'x' }, limit: 501 },
+        }),
+      );
     } catch (e) {
       error = e;
     }

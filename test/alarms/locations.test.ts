@@ -28,7 +28,10 @@ type Location = (typeof LOCATIONS)[number];
 const CONFIG: MonitorConfigInput = {
   ...(defaultConfigJson as MonitorConfigInput),
   locations: [...LOCATIONS],
-  checks: [...(defaultConfigJson as MonitorConfigInput).checks, { name: 'orders-fast', kind: 'http', url: 'https://multivendor-backend.indexo.ir/api/orders/', intervalSeconds: 10 }],
+  checks: [
+    ...(defaultConfigJson as MonitorConfigInput).checks,
+    { name: 'orders-fast', kind: 'http', url: 'https://multivendor-backend.indexo.ir/api/orders/', intervalSeconds: 10 },
+  ],
 };
 
 const { monitor } = buildMonitorStacks(testApp({ bundle: false }), 'Quorum', CONFIG);
@@ -57,7 +60,17 @@ const REGRESSION: Readonly<Record<string, Outcome>> = { 'chat-websocket': 'refus
 
 function result(check: string, outcome: Outcome | 'ok', atMs: number): CheckResult {
   const ok = outcome === 'ok';
-  return { check, kind: kindOf.get(check)!, url: '', ok, outcome: ok ? 'ok' : outcome, attempts: ok ? 1 : 2, message: '', timings: { totalMs: 300 }, startedAt: new Date(atMs).toISOString() };
+  return {
+    check,
+    kind: kindOf.get(check)!,
+    url: '',
+    ok,
+    outcome: ok ? 'ok' : outcome,
+    attempts: ok ? 1 : 2,
+    message: '',
+    timings: { totalMs: 300 },
+    startedAt: new Date(atMs).toISOString(),
+  };
 }
 
 /** Every tick of every shard in every location from T0 to `untilMs`, as the runners publish them. */
@@ -69,7 +82,11 @@ function publish(health: Health, untilMs: number): MetricStore {
         const outcomes = shard.checks.map((check) => [check, health(location, check, tick)] as const);
         if (outcomes.some(([, o]) => o === 'silent')) continue;
         const results = outcomes.map(([check, o]) => result(check, o as Outcome | 'ok', tick));
-        const datums = toMetricData(results, { intervals, timestamp: new Date(tick), heartbeat: { shard: shard.id, location, highResolution: shard.fast } });
+        const datums = toMetricData(results, {
+          intervals,
+          timestamp: new Date(tick),
+          heartbeat: { shard: shard.id, location, highResolution: shard.fast },
+        });
         store.put(config.namespace, datums, { visibleAtMs: tick + DELAY[location] });
       }
     }
@@ -94,29 +111,48 @@ const alarms = (ts: readonly AlarmTransition[]) => ts.filter((t) => t.to === 'AL
 const label = (t: AlarmTransition) => `${t.alarm}${t.contributor !== undefined ? `/${t.contributor}` : ''}`;
 
 describe('quorum 2 of 3 locations, through the deployed alarm definitions', () => {
-  it('deploys the quorum: 2 of 3 by default, in every class threshold and the fast check\'s metric math', () => {
+  it("deploys the quorum: 2 of 3 by default, in every class threshold and the fast check's metric math", () => {
     expect(quorumOf(config)).toBe(2);
     const byId = new Map(definitions.map((d) => [d.id, d]));
     expect(['Refused-60s', 'Forbidden-60s', 'Failing-60s'].map((id) => byId.get(id)!.threshold)).toEqual([2, 2, 2]);
     // One location makes 6 failed runs a minute of a 10 s check: 7 prove a second one.
     expect(['Refused-10s', 'Forbidden-10s'].map((id) => byId.get(id)!.threshold)).toEqual([7, 7]);
-    expect(byId.get('Failing-orders-fast')).toMatchObject({ type: 'math', expression: 'runs - ok', threshold: 2, comparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(definitions.filter((d) => d.class === 'Silent').map((d) => d.id).sort()).toEqual(
-      plan.shards.flatMap((s) => LOCATIONS.map((l) => `Silent-${s.id}-${l}`)).sort(),
-    );
+    expect(byId.get('Failing-orders-fast')).toMatchObject({
+      type: 'math',
+      expression: 'runs - ok',
+      threshold: 2,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(
+      definitions
+        .filter((d) => d.class === 'Silent')
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(plan.shards.flatMap((s) => LOCATIONS.map((l) => `Silent-${s.id}-${l}`)).sort());
   });
 
   it('pages nothing while one location fails for an hour (refused and forbidden), its datapoints in first', () => {
     const ts = run(outage(['us-east-1']), START + 60 * MIN);
     expect(alarms(ts).map(label)).toEqual([]);
     // The alarms did see the failures: the contributors exist, below the quorum.
-    expect(ts.filter((t) => t.to === 'OK' && t.contributor === undefined).map((t) => t.alarm).sort()).toEqual(definitions.map((d) => d.id).sort());
+    expect(
+      ts
+        .filter((t) => t.to === 'OK' && t.contributor === undefined)
+        .map((t) => t.alarm)
+        .sort(),
+    ).toEqual(definitions.map((d) => d.id).sort());
   });
 
   it('would page on that one location with the fast check on an Average of Success, which is why it counts failed runs', () => {
     const math = definitions.find((d): d is MathAlarmDefinition => d.type === 'math')!;
     // Average <= (n - q) / n: with only us-east-1's failed tick in when the period is evaluated, the Average is 0.
-    const average: AlarmDefinition = { ...math, type: 'metric', metric: { ...math.metrics.ok!, statistic: 'Average' }, comparisonOperator: 'LessThanOrEqualToThreshold', threshold: 1 / 3 };
+    const average: AlarmDefinition = {
+      ...math,
+      type: 'metric',
+      metric: { ...math.metrics.ok!, statistic: 'Average' },
+      comparisonOperator: 'LessThanOrEqualToThreshold',
+      threshold: 1 / 3,
+    };
     const ts = run(outage(['us-east-1']), START + 10 * MIN, [average]);
     expect(alarms(ts).length).toBeGreaterThan(0);
   });
@@ -165,7 +201,10 @@ describe('quorum 2 of 3 locations, through the deployed alarm definitions', () =
     );
     expect(alarms(ts).every((t) => t.atMs >= START && t.atMs < end)).toBe(true);
     // And each comes back to OK once after the outage.
-    const recovered = ts.filter((t) => t.to === 'OK' && t.atMs >= end).map(label).sort();
+    const recovered = ts
+      .filter((t) => t.to === 'OK' && t.atMs >= end)
+      .map(label)
+      .sort();
     expect(recovered).toEqual(pages.sort());
   });
 
@@ -175,7 +214,11 @@ describe('quorum 2 of 3 locations, through the deployed alarm definitions', () =
     const ts = run(health, START + 20 * MIN);
     // 3 of 3 missing heartbeats, missing data breaching: once the last heartbeat left the evaluation
     // range (N + 2 = 5 periods), for both shards (the fast one is invoked every minute too).
-    expect(alarms(ts).map((t) => `${t.alarm}@${(t.atMs - START) / MIN}m`).sort()).toEqual(plan.shards.map((s) => `Silent-${s.id}-ap-southeast-1@5m`).sort());
+    expect(
+      alarms(ts)
+        .map((t) => `${t.alarm}@${(t.atMs - START) / MIN}m`)
+        .sort(),
+    ).toEqual(plan.shards.map((s) => `Silent-${s.id}-ap-southeast-1@5m`).sort());
     // A silent location does not count as a failing one: one failing location is still no page.
     expect(alarms(ts).filter((t) => t.class !== 'Silent')).toEqual([]);
   });

@@ -97,9 +97,23 @@ function publish(d: Deployed, from: ReadonlyMap<string, number>, untilMs: number
       for (let tick = Math.ceil(from.get(location)! / step) * step; tick < untilMs; tick += step) {
         const results: CheckResult[] = shard.checks.map((check) => {
           const outcome = health(location, check, tick);
-          return { check, kind: kindOf.get(check)!, url: '', ok: outcome === 'ok', outcome, attempts: 1, message: '', timings: { totalMs: 200 }, startedAt: new Date(tick).toISOString() };
+          return {
+            check,
+            kind: kindOf.get(check)!,
+            url: '',
+            ok: outcome === 'ok',
+            outcome,
+            attempts: 1,
+            message: '',
+            timings: { totalMs: 200 },
+            startedAt: new Date(tick).toISOString(),
+          };
         });
-        const datums = toMetricData(results, { intervals, timestamp: new Date(tick), heartbeat: { shard: shard.id, location, highResolution: shard.fast } });
+        const datums = toMetricData(results, {
+          intervals,
+          timestamp: new Date(tick),
+          heartbeat: { shard: shard.id, location, highResolution: shard.fast },
+        });
         store.put(config.namespace, datums, { visibleAtMs: tick + DELAY[location]! });
       }
     }
@@ -137,7 +151,9 @@ describe('notifications of a fresh deploy, an update and a regression (the deplo
     const evaluators = d.home.monitor.alarmDefinitions.map((def) => new AlarmEvaluator(def, { createdAtMs: alarmsCreatedAt }));
     const ts = evaluateBetween(evaluators, publish(d, publishingFrom, until, healthy), alarmsCreatedAt, until);
     // Not vacuous: every alarm did change state once (INSUFFICIENT_DATA -> OK), and CloudWatch sent that event.
-    expect(new Set(ts.filter((t) => t.from === 'INSUFFICIENT_DATA' && t.to === 'OK').map((t) => t.alarm))).toEqual(new Set(evaluators.map((e) => e.definition.id)));
+    expect(new Set(ts.filter((t) => t.from === 'INSUFFICIENT_DATA' && t.to === 'OK').map((t) => t.alarm))).toEqual(
+      new Set(evaluators.map((e) => e.definition.id)),
+    );
     expect(notifications(d, ts)).toEqual([]);
   });
 
@@ -150,7 +166,9 @@ describe('notifications of a fresh deploy, an update and a regression (the deplo
     const sent = notifications(d, all);
     // Each of its shards pages Silent when warm-up ends, and recovers once the runner lands.
     expect(sent.sort()).toEqual(
-      d.home.monitor.plan.shards.flatMap((s) => [`Silent-${s.id}-ap-southeast-1:ALARM->OK`, `Silent-${s.id}-ap-southeast-1:INSUFFICIENT_DATA->ALARM`]).sort(),
+      d.home.monitor.plan.shards
+        .flatMap((s) => [`Silent-${s.id}-ap-southeast-1:ALARM->OK`, `Silent-${s.id}-ap-southeast-1:INSUFFICIENT_DATA->ALARM`])
+        .sort(),
     );
   });
 
@@ -158,7 +176,13 @@ describe('notifications of a fresh deploy, an update and a regression (the deplo
     const { alarmsCreatedAt, publishingFrom } = timeline(d, deployOrder([d.home, ...d.runners]));
     const updateAt = alarmsCreatedAt + 60 * MIN;
     const until = updateAt + 60 * MIN;
-    const v2 = synth({ ...CONFIG, checks: [...CONFIG.checks!, { name: 'orders-fast-2', kind: 'http', url: 'https://multivendor-backend.indexo.ir/api/orders/2/', intervalSeconds: 10 }] });
+    const v2 = synth({
+      ...CONFIG,
+      checks: [
+        ...CONFIG.checks!,
+        { name: 'orders-fast-2', kind: 'http', url: 'https://multivendor-backend.indexo.ir/api/orders/2/', intervalSeconds: 10 },
+      ],
+    });
     for (const stateResets of [false, true]) {
       const store = publish(d, publishingFrom, updateAt, healthy);
       const before = d.home.monitor.alarmDefinitions.map((def) => new AlarmEvaluator(def, { createdAtMs: alarmsCreatedAt }));
@@ -187,7 +211,8 @@ describe('notifications of a fresh deploy, an update and a regression (the deplo
     const start = alarmsCreatedAt + 30 * MIN;
     const end = start + 10 * MIN;
     const until = end + 20 * MIN;
-    const health: Health = (location, check, tick) => (check === 'chat-websocket' && location !== 'us-east-1' && tick >= start && tick < end ? 'refused' : 'ok');
+    const health: Health = (location, check, tick) =>
+      check === 'chat-websocket' && location !== 'us-east-1' && tick >= start && tick < end ? 'refused' : 'ok';
     const evaluators = d.home.monitor.alarmDefinitions.map((def) => new AlarmEvaluator(def, { createdAtMs: alarmsCreatedAt }));
     const sent = notifications(d, evaluateBetween(evaluators, publish(d, publishingFrom, until, health), alarmsCreatedAt, until));
     expect(sent).toEqual(['Refused-60s:OK->ALARM', 'Failing-60s:OK->ALARM', 'Refused-60s:ALARM->OK', 'Failing-60s:ALARM->OK']);

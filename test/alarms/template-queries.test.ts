@@ -36,7 +36,7 @@ describe('Metrics Insights queries in the synthesized default template', () => {
   const stack = new MonitorStack(testApp({ bundle: false }), 'SyntheticMonitor', { config: defaultConfigJson as MonitorConfigInput });
   const queries = insightsQueries(Template.fromStack(stack).toJSON());
 
-  it('finds the class alarms\' and the dashboard\'s queries', () => {
+  it("finds the class alarms' and the dashboard's queries", () => {
     // Refused, Forbidden, Failing for the seed's 60 s interval, NotificationFailures (lib/incidents.ts),
     // and the dashboard's four fleet widgets.
     expect(queries.length).toBe(3 + 1 + 4);
@@ -44,7 +44,7 @@ describe('Metrics Insights queries in the synthesized default template', () => {
     expect(queries.filter((q) => q.includes('"Interval" = \'60\''))).toHaveLength(3);
   });
 
-  it('has no unquoted reserved keyword: every query parses with AWS\'s grammar', () => {
+  it("has no unquoted reserved keyword: every query parses with AWS's grammar", () => {
     const problems = queries.flatMap((q) => {
       try {
         parseQuery(q);
@@ -63,13 +63,15 @@ describe('Metrics Insights queries in the synthesized default template', () => {
     // NotificationFailures names only Channel, which is not a reserved word: its unquoted form is valid.
     const naming = unquoted.filter((q) => !q.includes('NotificationFailures'));
     expect(naming).toHaveLength(queries.length - 1);
-    expect(naming.filter((q) => {
-      try {
-        parseQuery(q);
-        return false;
-      } catch {
-        return true;
-      }
-    })).toHaveLength(naming.length);
+    expect(
+      naming.filter((q) => {
+        try {
+          parseQuery(q);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+    ).toHaveLength(naming.length);
   });
 });

@@ -2,11 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TTP_PARAMS, simulateTimeToPage, type TimeToPageParams, type TimeToPageScenario } from '../../bench/ttp-model';
 
 /** No lateness, no network, a constant 0.2 s failing attempt, nothing else in the shard: only the schedule and the confirmation are left. */
-const bare: TimeToPageParams = { ...DEFAULT_TTP_PARAMS, trials: 4000, latenessS: [0, 0], failingAttemptsS: [0.2], shardHealthyS: 0, storeRttS: { default: 0 }, deliveryS: { default: 0 } };
+const bare: TimeToPageParams = {
+  ...DEFAULT_TTP_PARAMS,
+  trials: 4000,
+  latenessS: [0, 0],
+  failingAttemptsS: [0.2],
+  shardHealthyS: 0,
+  storeRttS: { default: 0 },
+  deliveryS: { default: 0 },
+};
 const one = ['us-east-1'];
 const three = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
-const at60 = (over: Partial<TimeToPageScenario> = {}): TimeToPageScenario => ({ name: 't', intervalSeconds: 60, locations: one, quorum: 1, retryDelayMs: 2000, ...over });
-const at10 = (over: Partial<TimeToPageScenario> = {}): TimeToPageScenario => ({ name: 't', intervalSeconds: 10, locations: one, quorum: 1, retryDelayMs: 1000, ...over });
+const at60 = (over: Partial<TimeToPageScenario> = {}): TimeToPageScenario => ({
+  name: 't',
+  intervalSeconds: 60,
+  locations: one,
+  quorum: 1,
+  retryDelayMs: 2000,
+  ...over,
+});
+const at10 = (over: Partial<TimeToPageScenario> = {}): TimeToPageScenario => ({
+  name: 't',
+  intervalSeconds: 10,
+  locations: one,
+  quorum: 1,
+  retryDelayMs: 1000,
+  ...over,
+});
 
 describe('time to page model (bench/ttp-model.ts)', () => {
   it('waits half an interval on average for a 60 s check, then confirms: 30 s + 0.2 + 2 + 0.2 s', () => {
@@ -30,7 +52,7 @@ describe('time to page model (bench/ttp-model.ts)', () => {
     }
   });
 
-  it('waits half the interval for a 10 s check; staggered ticks bound the quorum-th location\'s wait by 2/3 of the interval', () => {
+  it("waits half the interval for a 10 s check; staggered ticks bound the quorum-th location's wait by 2/3 of the interval", () => {
     const s = simulateTimeToPage(at10(), bare);
     expect(Math.abs(s.meanS - (5 + 1.4))).toBeLessThan(0.3);
     expect(s.worstS).toBeLessThanOrEqual(10 + 1.4);
@@ -73,4 +95,9 @@ describe('time to page model (bench/ttp-model.ts)', () => {
   });
 });
 
-const DEFAULT_TTP_PARAMS_WITH_NETWORK: TimeToPageParams = { ...DEFAULT_TTP_PARAMS, trials: 500, storeRttS: { default: 0.05 }, deliveryS: { default: 0.3 } };
+const DEFAULT_TTP_PARAMS_WITH_NETWORK: TimeToPageParams = {
+  ...DEFAULT_TTP_PARAMS,
+  trials: 500,
+  storeRttS: { default: 0.05 },
+  deliveryS: { default: 0.3 },
+};

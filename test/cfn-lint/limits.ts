@@ -16,7 +16,15 @@ import type { MonitorConfigInput } from '../../contracts/config';
 import { INTERVALS } from '../../contracts/fleet';
 import { REGION_PARTITIONS } from '../../contracts/regions';
 
-export const LIMITS = { resources: 500, outputs: 200, parameters: 200, templateBytes: 1_000_000, dashboardWidgets: 500, alarmsPerAlarmWidget: 100, metricsPerGraph: 100 } as const;
+export const LIMITS = {
+  resources: 500,
+  outputs: 200,
+  parameters: 200,
+  templateBytes: 1_000_000,
+  dashboardWidgets: 500,
+  alarmsPerAlarmWidget: 100,
+  metricsPerGraph: 100,
+} as const;
 
 type Template = { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>; Outputs?: object; Parameters?: object };
 
@@ -41,10 +49,13 @@ export function limitProblems(file: string): string[] {
   for (const r of Object.values(t.Resources ?? {})) {
     if (r.Type !== 'AWS::CloudWatch::Dashboard') continue;
     const body = dashboardBody(r.Properties!.DashboardBody);
-    if (body.widgets.length > LIMITS.dashboardWidgets) problems.push(`${name}: ${body.widgets.length} dashboard widgets > ${LIMITS.dashboardWidgets}`);
+    if (body.widgets.length > LIMITS.dashboardWidgets)
+      problems.push(`${name}: ${body.widgets.length} dashboard widgets > ${LIMITS.dashboardWidgets}`);
     for (const w of body.widgets) {
-      if ((w.properties.alarms?.length ?? 0) > LIMITS.alarmsPerAlarmWidget) problems.push(`${name}: an alarm widget with ${w.properties.alarms!.length} alarms`);
-      if ((w.properties.metrics?.length ?? 0) > LIMITS.metricsPerGraph) problems.push(`${name}: a graph with ${w.properties.metrics!.length} metrics`);
+      if ((w.properties.alarms?.length ?? 0) > LIMITS.alarmsPerAlarmWidget)
+        problems.push(`${name}: an alarm widget with ${w.properties.alarms!.length} alarms`);
+      if ((w.properties.metrics?.length ?? 0) > LIMITS.metricsPerGraph)
+        problems.push(`${name}: a graph with ${w.properties.metrics!.length} metrics`);
     }
   }
   return problems;

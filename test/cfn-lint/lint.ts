@@ -33,7 +33,9 @@ export function synthTemplates(config: MonitorConfigInput, stackName = 'Syntheti
   const app = new App({ outdir: dir, context: { ...cdkJsonFeatureFlags(), 'aws:cdk:bundling-stacks': [] } });
   buildMonitorStacks(app, stackName, config);
   app.synth();
-  const templates = readdirSync(dir).filter((f) => f.endsWith('.template.json')).map((f) => join(dir, f));
+  const templates = readdirSync(dir)
+    .filter((f) => f.endsWith('.template.json'))
+    .map((f) => join(dir, f));
   return { dir, templates };
 }
 

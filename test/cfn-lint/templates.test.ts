@@ -33,7 +33,18 @@ import { cfnLint, cfnLintVersion, countByRule, synthTemplates, type LintFinding 
 
 const SEED = defaultConfigJson as MonitorConfigInput;
 const THREE = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
-const TEN = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1'];
+const TEN = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-central-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-northeast-1',
+];
 const SYNTH_TIMEOUT = 600_000;
 
 /** cfn-lint's documented false positives here (see the header): WarmUpConfiguration, and a 20 s alarm period. */
@@ -41,7 +52,9 @@ const isWarmUpException = (f: LintFinding) => f.Rule.Id === 'E3002' && f.Message
 const isPeriod20Exception = (f: LintFinding) => f.Rule.Id === 'E3615' && f.Message.startsWith('20 is not one of');
 /** The errors that count: every Error but the two exceptions, as "rule file: message". */
 const errors = (findings: readonly LintFinding[]) =>
-  findings.filter((f) => f.Level === 'Error' && !isWarmUpException(f) && !isPeriod20Exception(f)).map((f) => `${f.Rule.Id} ${f.Filename.split('/').pop()}: ${f.Message.slice(0, 300)}`);
+  findings
+    .filter((f) => f.Level === 'Error' && !isWarmUpException(f) && !isPeriod20Exception(f))
+    .map((f) => `${f.Rule.Id} ${f.Filename.split('/').pop()}: ${f.Message.slice(0, 300)}`);
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -62,21 +75,35 @@ describe('cfn-lint', () => {
 
   it.each<[string, () => MonitorConfigInput]>([
     ['the default configuration', () => SEED],
-    ['the seed from three locations with a 10 s check', () => ({ ...SEED, locations: THREE, checks: [...SEED.checks, { name: 'orders-fast', kind: 'http', url: 'https://multivendor-backend.indexo.ir/api/orders/', intervalSeconds: 10 }] })],
+    [
+      'the seed from three locations with a 10 s check',
+      () => ({
+        ...SEED,
+        locations: THREE,
+        checks: [
+          ...SEED.checks,
+          { name: 'orders-fast', kind: 'http', url: 'https://multivendor-backend.indexo.ir/api/orders/', intervalSeconds: 10 },
+        ],
+      }),
+    ],
     ['the 1,000-check scale bench fleet (bench/fleet.ts) from one location', () => largeFleetConfig({ checks: 1000 })],
     ['the 1,000-check scale bench fleet from three locations', () => largeFleetConfig({ checks: 1000, locations: THREE })],
     ['the 1,000-check cost bench fleet (lib/cost/benchmark-fleet.ts)', () => benchmarkFleet({ checks: 1000 })],
     ['the 1,000-check cost bench fleet of 20 s checks', () => benchmarkFleet({ checks: 1000, intervalSeconds: 20 })],
-  ])('finds 0 errors in every template of %s, each within every limit', (_what, config) => {
-    const { templates, limits } = synth(config());
-    expect(limits).toEqual([]);
-    const findings = cfnLint(templates);
-    expect(errors(findings)).toEqual([]);
-    // What remains: the exceptions (and warnings), counted per rule for the record.
-    const remaining = Object.keys(countByRule(findings.filter((f) => f.Level === 'Error')));
-    expect(remaining.filter((id) => id !== 'E3002' && id !== 'E3615')).toEqual([]);
-    console.info(`cfn-lint findings per rule: ${JSON.stringify(countByRule(findings))}`);
-  }, SYNTH_TIMEOUT);
+  ])(
+    'finds 0 errors in every template of %s, each within every limit',
+    (_what, config) => {
+      const { templates, limits } = synth(config());
+      expect(limits).toEqual([]);
+      const findings = cfnLint(templates);
+      expect(errors(findings)).toEqual([]);
+      // What remains: the exceptions (and warnings), counted per rule for the record.
+      const remaining = Object.keys(countByRule(findings.filter((f) => f.Level === 'Error')));
+      expect(remaining.filter((id) => id !== 'E3002' && id !== 'E3615')).toEqual([]);
+      console.info(`cfn-lint findings per rule: ${JSON.stringify(countByRule(findings))}`);
+    },
+    SYNTH_TIMEOUT,
+  );
 });
 
 /** Each case: refused by validation with a message, or synthesized within every limit with 0 cfn-lint errors. */
@@ -96,32 +123,53 @@ describe('boundary fuzz: validation refuses, or the templates fit every limit an
     // The issue's three reproductions (nested alarm stacks with 216-322 outputs; a 1.3 MB home template).
     ['1,000 checks in shards of 10 from 3 locations', generatedFleet(1000, { shardMaxChecks: 10, locations: THREE })],
     ['1,400 checks from 10 locations', generatedFleet(1400, { locations: TEN })],
-    ['1,000 checks with 39-character names and a 230-character namespace', { namespace: 'N'.repeat(230), checks: Array.from({ length: 1000 }, (_, i) => ({ name: `c${String(i).padStart(4, '0')}-${'x'.repeat(33)}`, kind: 'http' as const, url: `https://h${i}.example.com/` })) }],
+    [
+      '1,000 checks with 39-character names and a 230-character namespace',
+      {
+        namespace: 'N'.repeat(230),
+        checks: Array.from({ length: 1000 }, (_, i) => ({
+          name: `c${String(i).padStart(4, '0')}-${'x'.repeat(33)}`,
+          kind: 'http' as const,
+          url: `https://h${i}.example.com/`,
+        })),
+      },
+    ],
     ['1,000 checks every 20 s from 3 locations', generatedFleet(1000, { intervalSeconds: 20, locations: THREE })],
     ['900 checks in shards of 10 from one location', generatedFleet(900, { shardMaxChecks: 10 })],
-  ])('%s', (_what, config) => {
-    const r = judge(config);
-    // Refused: with the stack-size rule's message. Synthesized: within every limit, lint clean.
-    const outcome = 'refused' in r ? { refused: /must fit one monitor stack|must list at most/.test(r.refused) } : { limits: r.limits, errors: errors(cfnLint(r.templates)) };
-    expect(outcome).toEqual('refused' in r ? { refused: true } : { limits: [], errors: [] });
-  }, SYNTH_TIMEOUT);
-
-  it('16 seeded configurations of up to 200 checks (shards, locations, names, namespace, intervals incl. 20 s)', () => {
-    const random = prng(20261204);
-    const synthesized: string[] = [];
-    let refused = 0;
-    for (let i = 0; i < 16; i++) {
-      const config = boundaryConfig(random, { maxChecks: 200 });
+  ])(
+    '%s',
+    (_what, config) => {
       const r = judge(config);
-      if ('refused' in r) {
-        refused++;
-        continue;
+      // Refused: with the stack-size rule's message. Synthesized: within every limit, lint clean.
+      const outcome =
+        'refused' in r
+          ? { refused: /must fit one monitor stack|must list at most/.test(r.refused) }
+          : { limits: r.limits, errors: errors(cfnLint(r.templates)) };
+      expect(outcome).toEqual('refused' in r ? { refused: true } : { limits: [], errors: [] });
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    '16 seeded configurations of up to 200 checks (shards, locations, names, namespace, intervals incl. 20 s)',
+    () => {
+      const random = prng(20261204);
+      const synthesized: string[] = [];
+      let refused = 0;
+      for (let i = 0; i < 16; i++) {
+        const config = boundaryConfig(random, { maxChecks: 200 });
+        const r = judge(config);
+        if ('refused' in r) {
+          refused++;
+          continue;
+        }
+        expect(r.limits, `case ${i}`).toEqual([]);
+        synthesized.push(...r.templates);
       }
-      expect(r.limits, `case ${i}`).toEqual([]);
-      synthesized.push(...r.templates);
-    }
-    // The seed yields mostly accepted configurations: the fuzz exercises synthesis, not only validation.
-    expect(refused).toBeLessThan(6);
-    expect(errors(cfnLint(synthesized))).toEqual([]);
-  }, SYNTH_TIMEOUT);
+      // The seed yields mostly accepted configurations: the fuzz exercises synthesis, not only validation.
+      expect(refused).toBeLessThan(6);
+      expect(errors(cfnLint(synthesized))).toEqual([]);
+    },
+    SYNTH_TIMEOUT,
+  );
 });

@@ -64,7 +64,16 @@ const options = () => ({ token: CANARY, ca: pki.ca, lookup: lookupTo('127.0.0.1'
 const chatConns = { openConnections: () => chat.connections };
 
 function wsCheck(overrides: Record<string, unknown> = {}): Check {
-  return parseCheck({ kind: 'websocket', name: 'chat', url: chat.url, timeoutMs: 3000, settleMs: 300, retryDelayMs: 0, auth: { in: 'query' }, ...overrides });
+  return parseCheck({
+    kind: 'websocket',
+    name: 'chat',
+    url: chat.url,
+    timeoutMs: 3000,
+    settleMs: 300,
+    retryDelayMs: 0,
+    auth: { in: 'query' },
+    ...overrides,
+  });
 }
 
 async function api(state: HttpBackendPatch): Promise<HttpBackend> {
@@ -101,8 +110,14 @@ describe('the canary token never leaks, in part or in any encoding', () => {
   });
 
   it.each([
-    ['a 401 with the token in WWW-Authenticate and the body', { status: 401, headers: { 'WWW-Authenticate': 'Token error="{token:json}"' }, body: ALL_FORMS }],
-    ['a 301 whose Location carries the token', { status: 301, headers: { Location: 'https://localhost/ws/chat/?token={token:form}&t2={token:url-lower}&t3={token:uri}' }, body: '' }],
+    [
+      'a 401 with the token in WWW-Authenticate and the body',
+      { status: 401, headers: { 'WWW-Authenticate': 'Token error="{token:json}"' }, body: ALL_FORMS },
+    ],
+    [
+      'a 301 whose Location carries the token',
+      { status: 301, headers: { Location: 'https://localhost/ws/chat/?token={token:form}&t2={token:url-lower}&t3={token:uri}' }, body: '' },
+    ],
     ['a 502 proxy page with the token HTML-escaped', { status: 502, headers: { 'Content-Type': 'text/html' }, body: `<pre>${ALL_FORMS}</pre>` }],
   ])('in a WebSocket upgrade answer: %s', async (_label, answer) => {
     chat.setMode({ answer });
@@ -121,7 +136,10 @@ describe('the canary token never leaks, in part or in any encoding', () => {
   });
 
   it('in an HTTP redirect Location, in three encodings', async () => {
-    const b = await api({ status: 301, extraHeaders: { location: '/api/auth/buyer/orders/?token={token:form}&again={token:url-lower}&raw={token:uri}' } });
+    const b = await api({
+      status: 301,
+      extraHeaders: { location: '/api/auth/buyer/orders/?token={token:form}&again={token:url-lower}&raw={token:uri}' },
+    });
     const result = await probeOnce(parseCheck({ kind: 'http', name: 'orders', url: b.url, auth: { in: 'query' }, timeoutMs: 3000 }), options(), [b]);
     expect(result).toMatchObject({ outcome: 'unexpected_status', status: 301 });
     expect(result.message).toContain('Location: /api/auth/buyer/orders/?token=***&again=***&raw=***');
@@ -129,13 +147,23 @@ describe('the canary token never leaks, in part or in any encoding', () => {
   });
 
   it.each([
-    ['a 401 whose challenge and DRF detail quote the token', { status: 401, extraHeaders: { 'www-authenticate': 'Token error="{token:json}"' }, bodyTemplate: '{"detail":"Invalid token {token:json}"}' }],
-    ['a 403 whose DRF detail quotes the token, gzip-compressed', { status: 403, compress: 'gzip', bodyTemplate: `{"detail":"${'d'.repeat(190)}{token:json}"}` }],
+    [
+      'a 401 whose challenge and DRF detail quote the token',
+      { status: 401, extraHeaders: { 'www-authenticate': 'Token error="{token:json}"' }, bodyTemplate: '{"detail":"Invalid token {token:json}"}' },
+    ],
+    [
+      'a 403 whose DRF detail quotes the token, gzip-compressed',
+      { status: 403, compress: 'gzip', bodyTemplate: `{"detail":"${'d'.repeat(190)}{token:json}"}` },
+    ],
     ['a 200 whose body fails an assertion', { bodyTemplate: `${'b'.repeat(2040)}{token} ${ALL_FORMS}` }],
     ['a 500 debug page', { status: 500, bodyTemplate: `<html><pre>Authorization: Token {token:html}\nURL: ?token={token:form}</pre></html>` }],
   ] as const)('in an HTTP answer: %s', async (_label, state) => {
     const b = await api(state as HttpBackendPatch);
-    const result = await probeOnce(parseCheck({ kind: 'http', name: 'orders', url: b.url, auth: {}, timeoutMs: 3000, assert: { bodyContains: 'never there' } }), options(), [b]);
+    const result = await probeOnce(
+      parseCheck({ kind: 'http', name: 'orders', url: b.url, auth: {}, timeoutMs: 3000, assert: { bodyContains: 'never there' } }),
+      options(),
+      [b],
+    );
     expect(result.outcome).not.toBe('ok');
     expectNoLeak(result);
   });

@@ -89,19 +89,46 @@ describe.each(KINDS)('certificate on a %s result (README.md#cli)', (kind) => {
   it('links the chain through the intermediate the server sends, and names where the issuer is published', async () => {
     const { check, server } = await serve(kind, pki.fullChain);
     const result = await probeOnce(check, options(), [server]);
-    expect(result).toMatchObject({ outcome: 'ok', certificate: { issuer: 'CN=synthmon test intermediate CA', verified: true, caIssuers: TEST_CA_ISSUERS_URL } });
+    expect(result).toMatchObject({
+      outcome: 'ok',
+      certificate: { issuer: 'CN=synthmon test intermediate CA', verified: true, caIssuers: TEST_CA_ISSUERS_URL },
+    });
     expect(result.certificate!.chain).toEqual(['CN=synthmon test intermediate CA', 'CN=synthmon test CA']);
   });
 
   // Each failure separately: its Node code, the words a person reads first, the certificate as
   // presented (verified false), and nothing — token included — sent to the server.
   it.each([
-    ['expired', 'CERT_HAS_EXPIRED', /^the certificate expired 1 day ago \(CERT_HAS_EXPIRED: certificate has expired; certificate CN=localhost from CN=synthmon test CA, valid to \S+\); check: renew the certificate on the proxy/],
-    ['notYetValid', 'CERT_NOT_YET_VALID', /^the certificate is not valid yet \(CERT_NOT_YET_VALID: certificate is not yet valid; certificate CN=localhost from CN=synthmon test CA, valid to \S+\); check: the certificate's start date \(notBefore\) and the server's clock$/],
-    ['wrongHost', 'ERR_TLS_CERT_ALTNAME_INVALID', /^the certificate is not valid for this host name \(ERR_TLS_CERT_ALTNAME_INVALID: Host: localhost\. is not in the cert's altnames: DNS:wrong\.example; certificate CN=wrong\.example from CN=synthmon test CA/],
-    ['untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', /^the certificate's issuer CN=synthmon untrusted CA is not a CA the monitor trusts, and the server sent no intermediate certificate leading to one \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate; .*\); check: the proxy serves the full chain, leaf then intermediates .* for a private CA, trust it with NODE_EXTRA_CA_CERTS$/],
-    ['intermediateMissing', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', /^the server did not send the intermediate certificate of the leaf's issuer CN=synthmon test intermediate CA: the chain is incomplete \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\); check: the proxy serves the full chain, leaf then intermediates \(e\.g\. fullchain\.pem, not cert\.pem\); the missing intermediate is published at http:\/\/ca\.synthmon\.invalid\/intermediate\.crt; see what the server sends with openssl s_client/],
-    ['selfSigned', 'DEPTH_ZERO_SELF_SIGNED_CERT', /^the certificate is self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate; certificate CN=localhost from CN=localhost, valid to \S+\); check: a certificate from a trusted CA on the proxy/],
+    [
+      'expired',
+      'CERT_HAS_EXPIRED',
+      /^the certificate expired 1 day ago \(CERT_HAS_EXPIRED: certificate has expired; certificate CN=localhost from CN=synthmon test CA, valid to \S+\); check: renew the certificate on the proxy/,
+    ],
+    [
+      'notYetValid',
+      'CERT_NOT_YET_VALID',
+      /^the certificate is not valid yet \(CERT_NOT_YET_VALID: certificate is not yet valid; certificate CN=localhost from CN=synthmon test CA, valid to \S+\); check: the certificate's start date \(notBefore\) and the server's clock$/,
+    ],
+    [
+      'wrongHost',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      /^the certificate is not valid for this host name \(ERR_TLS_CERT_ALTNAME_INVALID: Host: localhost\. is not in the cert's altnames: DNS:wrong\.example; certificate CN=wrong\.example from CN=synthmon test CA/,
+    ],
+    [
+      'untrusted',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      /^the certificate's issuer CN=synthmon untrusted CA is not a CA the monitor trusts, and the server sent no intermediate certificate leading to one \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate; .*\); check: the proxy serves the full chain, leaf then intermediates .* for a private CA, trust it with NODE_EXTRA_CA_CERTS$/,
+    ],
+    [
+      'intermediateMissing',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      /^the server did not send the intermediate certificate of the leaf's issuer CN=synthmon test intermediate CA: the chain is incomplete \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\); check: the proxy serves the full chain, leaf then intermediates \(e\.g\. fullchain\.pem, not cert\.pem\); the missing intermediate is published at http:\/\/ca\.synthmon\.invalid\/intermediate\.crt; see what the server sends with openssl s_client/,
+    ],
+    [
+      'selfSigned',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      /^the certificate is self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate; certificate CN=localhost from CN=localhost, valid to \S+\); check: a certificate from a trusted CA on the proxy/,
+    ],
   ] as const)('reports tls for %s with %s, carrying the certificate that failed', async (leaf, code, message) => {
     const { check, server, received } = await serve(kind, pki[leaf]);
     const result = await probeOnce(check, options(), [server]);
@@ -118,7 +145,9 @@ describe.each(KINDS)('certificate on a %s result (README.md#cli)', (kind) => {
     const result = await probeOnce(check, options({}), [server]);
     expect(result).toMatchObject({ outcome: 'tls', evidence: { errorCode: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' } });
     expect(result.certificate!.chain).toEqual(['CN=synthmon test intermediate CA']);
-    expect(result.message).toMatch(/^the certificate chain does not lead to a trusted CA \(it ends at CN=synthmon test intermediate CA\) \(UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
+    expect(result.message).toMatch(
+      /^the certificate chain does not lead to a trusted CA \(it ends at CN=synthmon test intermediate CA\) \(UNABLE_TO_GET_ISSUER_CERT_LOCALLY/,
+    );
   });
 
   it('sends nothing, token included, to a server whose certificate fails verification', async () => {

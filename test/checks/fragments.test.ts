@@ -56,7 +56,15 @@ describe('the incident: a close reason cut at 123 bytes', () => {
     // "token=" + 24 characters ends at byte 124 of the reason: the cut keeps 23 of them.
     const prefix = `rejected: ${'x'.repeat(123 - 10 - 'token='.length - 23)}`;
     const server = await echoingServer(prefix);
-    const check = parseCheck({ kind: 'websocket', name: 'chat', url: `ws://localhost:${server.port}/ws/`, timeoutMs: 3000, settleMs: 300, retryDelayMs: 0, auth: { in: 'query' } });
+    const check = parseCheck({
+      kind: 'websocket',
+      name: 'chat',
+      url: `ws://localhost:${server.port}/ws/`,
+      timeoutMs: 3000,
+      settleMs: 300,
+      retryDelayMs: 0,
+      auth: { in: 'query' },
+    });
     const result = await runCheck(check, { token: TOKEN, lookup: lookupTo('127.0.0.1') });
     expect(result.outcome).toBe('closed');
     expect(result.closeCode).toBe(4401);
@@ -84,7 +92,8 @@ const ENCODINGS: Readonly<Record<string, (s: string) => string>> = {
   form: (s) => new URLSearchParams({ t: s }).toString().slice(2),
   encodeURI: encodeURI,
   json: (s) => JSON.stringify(s).slice(1, -1),
-  'json \\u every char': (s) => [...s].map((c) => [...Array(c.length).keys()].map((k) => `\\u${c.charCodeAt(k).toString(16).padStart(4, '0')}`).join('')).join(''),
+  'json \\u every char': (s) =>
+    [...s].map((c) => [...Array(c.length).keys()].map((k) => `\\u${c.charCodeAt(k).toString(16).padStart(4, '0')}`).join('')).join(''),
   'html entities': (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
   'html numeric': (s) => [...s].map((c) => `&#${c.codePointAt(0)};`).join(''),
   'html hex': (s) => [...s].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join(''),

@@ -50,11 +50,23 @@ function backend(options: HttpBackendOptions = {}): Promise<HttpBackend> {
 }
 
 function wsCheck(overrides: Record<string, unknown> = {}): Extract<Check, { kind: 'websocket' }> {
-  return parseCheck({ kind: 'websocket', name: 'chat', url: wss.url, timeoutMs: 3000, settleMs: 300, retryDelayMs: 0, auth: { in: 'query' }, ...overrides }) as Extract<Check, { kind: 'websocket' }>;
+  return parseCheck({
+    kind: 'websocket',
+    name: 'chat',
+    url: wss.url,
+    timeoutMs: 3000,
+    settleMs: 300,
+    retryDelayMs: 0,
+    auth: { in: 'query' },
+    ...overrides,
+  }) as Extract<Check, { kind: 'websocket' }>;
 }
 
 function httpCheck(url: string, overrides: Record<string, unknown> = {}): Extract<Check, { kind: 'http' }> {
-  return parseCheck({ kind: 'http', name: 'orders', url, timeoutMs: 3000, retryDelayMs: 0, auth: {}, ...overrides }) as Extract<Check, { kind: 'http' }>;
+  return parseCheck({ kind: 'http', name: 'orders', url, timeoutMs: 3000, retryDelayMs: 0, auth: {}, ...overrides }) as Extract<
+    Check,
+    { kind: 'http' }
+  >;
 }
 
 const options = () => ({ token: TOKEN, ca: pki.ca, lookup: lookupTo('127.0.0.1') });
@@ -117,14 +129,18 @@ describe('WebSocket: a protocol violation after the 101 reads closed, not reset'
     );
     const result = await probeOnce(wsCheck({ url: `ws://localhost:${raw.port}/ws/chat/` }), options(), [raw]);
     expect(result).toMatchObject({ outcome: 'closed', status: 101, evidence: { errorCode: 'WS_ERR_INVALID_OPCODE' } });
-    expect(result.message).toMatch(/^the server accepted the WebSocket \(101\), then after \d+ ms sent a frame the probe cannot accept, so the probe closed the connection \(WS_ERR_INVALID_OPCODE: Invalid WebSocket frame: invalid opcode 3\); check: a proxy or server/);
+    expect(result.message).toMatch(
+      /^the server accepted the WebSocket \(101\), then after \d+ ms sent a frame the probe cannot accept, so the probe closed the connection \(WS_ERR_INVALID_OPCODE: Invalid WebSocket frame: invalid opcode 3\); check: a proxy or server/,
+    );
   });
 });
 
 describe('HTTP: bodies read as a browser reads them', () => {
   it.each(['gzip', 'deflate', 'deflate-raw', 'br'] as const)('decodes a %s body before the assertions', async (compress) => {
     const b = await backend({ state: { compress } });
-    const result = await probeOnce(httpCheck(b.url, { assert: { json: 'array', fields: ['0.id'], bodyContains: '"status":"paid"' } }), options(), [b]);
+    const result = await probeOnce(httpCheck(b.url, { assert: { json: 'array', fields: ['0.id'], bodyContains: '"status":"paid"' } }), options(), [
+      b,
+    ]);
     expect(result).toMatchObject({ outcome: 'ok', status: 200 });
     expect(b.requests.at(-1)?.headers['accept-encoding']).toBe('gzip, deflate, br');
     expect(result.evidence?.headers?.['content-encoding']).toBe(compress === 'deflate-raw' ? 'deflate' : compress);
@@ -177,9 +193,17 @@ describe('HTTP: bodies read as a browser reads them', () => {
       s.once('close', () => sockets.delete(s));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    started.push({ close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }) });
+    started.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => resolve());
+        }),
+    });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
-    const result = await probeOnce(httpCheck(url, { maxBodyBytes: 100_000, timeoutMs: 10_000 }), options(), [{ openConnections: () => sockets.size }]);
+    const result = await probeOnce(httpCheck(url, { maxBodyBytes: 100_000, timeoutMs: 10_000 }), options(), [
+      { openConnections: () => sockets.size },
+    ]);
     expect(result).toMatchObject({ outcome: 'assertion', status: 200 });
     // Had the probe kept reading, the endless stream would have run into the deadline (timeout).
     expect(result.message).toContain('body larger than 100000 bytes (decoded from gzip)');
@@ -194,13 +218,19 @@ describe('messages fit the evidence', () => {
     const results = [await probeOnce(wsCheck(), options(), [conns(wss)]), await probeOnce(httpCheck(b.url), options(), [b])];
     for (const result of results) {
       expect(result).toMatchObject({ outcome: 'unexpected_status', status: 429 });
-      expect(result.message).toMatch(/^HTTP 429 Too Many Requests instead of [^;]*\(.*Retry-After: 30\); check: rate limiting of the monitor's requests/);
+      expect(result.message).toMatch(
+        /^HTTP 429 Too Many Requests instead of [^;]*\(.*Retry-After: 30\); check: rate limiting of the monitor's requests/,
+      );
       expect(result.message).not.toMatch(/3xx|X-Forwarded-Proto|redirect/);
     }
   });
 
   it('words a 101 with a bad Sec-WebSocket-Accept as a server not speaking WebSocket', async () => {
-    const raw = await track(startScriptedServer(() => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bogus\r\n\r\n'));
+    const raw = await track(
+      startScriptedServer(
+        () => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bogus\r\n\r\n',
+      ),
+    );
     const result = await probeOnce(wsCheck({ url: `ws://localhost:${raw.port}/ws/chat/` }), options(), [raw]);
     expect(result).toMatchObject({ outcome: 'unexpected_status', status: 101 });
     expect(result.message).toBe(
@@ -219,7 +249,12 @@ describe('messages fit the evidence', () => {
   it.each([
     ['a subprotocol is required', 'Subprotocol required: send Sec-WebSocket-Protocol: chat.v2', 'the server requires a WebSocket subprotocol', false],
     ['the body says nothing of an upgrade', 'Bad Request', 'the server rejected the handshake request', false],
-    ['the body says the upgrade is missing', 'Can "Upgrade" only to "WebSocket".', 'so a proxy is not forwarding the Upgrade/Connection headers', true],
+    [
+      'the body says the upgrade is missing',
+      'Can "Upgrade" only to "WebSocket".',
+      'so a proxy is not forwarding the Upgrade/Connection headers',
+      true,
+    ],
   ] as const)('blames Upgrade forwarding for a 400 only when the evidence says so: %s', async (_label, body, text, blamed) => {
     wss.setMode({ answer: { status: 400, headers: { 'Content-Type': 'text/plain' }, body } });
     const result = await probeOnce(wsCheck(), options(), [conns(wss)]);
@@ -231,11 +266,15 @@ describe('messages fit the evidence', () => {
   it('reads a 426 with Sec-WebSocket-Version as a version mismatch, not a proxy problem', async () => {
     wss.setMode({ answer: { status: 426, headers: { 'Sec-WebSocket-Version': '8' } } });
     const result = await probeOnce(wsCheck(), options(), [conns(wss)]);
-    expect(result.message).toMatch(/^HTTP 426 Upgrade Required instead of 101 Switching Protocols: the server does not speak the probe's WebSocket version 13 \(Sec-WebSocket-Version: 8\)/);
+    expect(result.message).toMatch(
+      /^HTTP 426 Upgrade Required instead of 101 Switching Protocols: the server does not speak the probe's WebSocket version 13 \(Sec-WebSocket-Version: 8\)/,
+    );
   });
 
   it.each(['websocket', 'http'] as const)('words a TLS protocol-version failure on one line, without OpenSSL internals (%s)', async (kind) => {
-    const old = await track(startTlsRecorder({ key: pki.server.key, cert: pki.server.cert, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }));
+    const old = await track(
+      startTlsRecorder({ key: pki.server.key, cert: pki.server.cert, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }),
+    );
     const check = kind === 'websocket' ? wsCheck({ url: `wss://localhost:${old.port}/ws/chat/` }) : httpCheck(`https://localhost:${old.port}/api/`);
     const result = await probeOnce(check, options(), [old]);
     expect(result).toMatchObject({ outcome: 'tls', evidence: { errorCode: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' } });

@@ -20,7 +20,7 @@ import { DRF_DEFAULT_AUTH, ORDERS_PATH, startHttpBackend, type HttpBackend, type
 import { refusedPort } from '../support/fault-servers';
 
 const CANARY = 'canary-TOKEN-7f3a9';
-/** Generous: two shared cores, other helpers' tests running at the same time. */
+/** Generous: two shared cores, other test files running at the same time. */
 const MARGIN_MS = 2_500;
 /** Deadline for the cases that must hit it. */
 const SHORT_DEADLINE_MS = 1_000;
@@ -81,7 +81,9 @@ async function expectReleased(before: number, servers: readonly HttpBackend[]): 
   for (;;) {
     const open = servers.reduce((n, s) => n + s.openConnections(), 0);
     const now = leakable();
-    const timers = [...liveTimers.values()].map(({ type, timer }) => `${type} ${timer._idleTimeout ?? ''} ms${timer.hasRef?.() === false ? ' (unref)' : ''}`);
+    const timers = [...liveTimers.values()].map(
+      ({ type, timer }) => `${type} ${timer._idleTimeout ?? ''} ms${timer.hasRef?.() === false ? ' (unref)' : ''}`,
+    );
     if (open === 0 && now <= before && timers.length === 0) return;
     if (performance.now() > until) {
       expect({ openConnections: open, handles: now, timers }).toEqual({ openConnections: 0, handles: before, timers: [] });
@@ -274,7 +276,12 @@ describe('probeHttp: failures before a response', () => {
           {
             cwd: root,
             timeout: 45_000,
-            env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, PROBE_TOKEN: CANARY, PROBE_CHECK: JSON.stringify({ kind: 'http', name: 'orders', url: b.url, auth: {} }) },
+            env: {
+              ...process.env,
+              NODE_EXTRA_CA_CERTS: caFile,
+              PROBE_TOKEN: CANARY,
+              PROBE_CHECK: JSON.stringify({ kind: 'http', name: 'orders', url: b.url, auth: {} }),
+            },
           },
           (err, out, errOut) => (err ? fail(new Error(`${err.message}\n${errOut}`)) : done(out)),
         );
@@ -332,7 +339,7 @@ describe('probeHttp: DRF authentication and permission answers', () => {
     const result = await probe(httpCheck(b.url), [b]);
     expect(result).toMatchObject({ outcome: 'forbidden', status: 403, cause: 'credentials_not_recognized' });
     expect(result.message).toContain('TokenAuthentication');
-    expect(result.message).toContain("DEFAULT_AUTHENTICATION_CLASSES");
+    expect(result.message).toContain('DEFAULT_AUTHENTICATION_CLASSES');
   });
 
   it('reports forbidden without a cause when that 403 comes although no token was sent', async () => {

@@ -10,7 +10,8 @@ import { parseCheck } from '../../contracts/config';
 import { lookupTo } from '../support/fault-servers';
 import { probeOnce } from './harness';
 
-const ANSWER = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nX-Folded: one\r\n two\r\nContent-Length: 2\r\n\r\nok';
+const ANSWER =
+  'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nX-Folded: one\r\n two\r\nContent-Length: 2\r\n\r\nok';
 /** Where a split leaves a status line or a fold whole in one read. */
 const SAFE = (at: number) => {
   const heads = [0, ANSWER.indexOf('HTTP/1.1 103'), ANSWER.indexOf('HTTP/1.1 200')];

@@ -29,10 +29,19 @@ function checkOf(kind: 'websocket' | 'http', url: string, timeoutMs = 3000): Che
 }
 
 /** The same failure through both kinds; `url(scheme)` gives the target for each. */
-async function bothKinds(url: (secure: boolean, kind: 'websocket' | 'http') => string, options: Record<string, unknown>, timeoutMs?: number, server?: FaultServer | HttpBackend) {
+async function bothKinds(
+  url: (secure: boolean, kind: 'websocket' | 'http') => string,
+  options: Record<string, unknown>,
+  timeoutMs?: number,
+  server?: FaultServer | HttpBackend,
+) {
   const out: Record<string, string> = {};
   for (const kind of ['websocket', 'http'] as const) {
-    const result = await probeOnce(checkOf(kind, url(true, kind), timeoutMs), { token: TOKEN, ca: pki.ca, lookup: lookupTo('127.0.0.1'), ...options }, server ? [server] : []);
+    const result = await probeOnce(
+      checkOf(kind, url(true, kind), timeoutMs),
+      { token: TOKEN, ca: pki.ca, lookup: lookupTo('127.0.0.1'), ...options },
+      server ? [server] : [],
+    );
     out[kind] = result.message;
     out[`${kind}:outcome`] = result.outcome;
   }
@@ -57,7 +66,9 @@ describe('both kinds word the same outcome the same way', () => {
   it('dns', async () => {
     const m = await bothKinds((s, k) => `${scheme(s, k)}://backend.invalid/x/`, { lookup: lookupFails('ENOTFOUND') });
     expect(m.websocket).toBe(m.http);
-    expect(m.http).toBe('the host name did not resolve (getaddrinfo ENOTFOUND backend.invalid); check: the DNS record for the host (deleted, expired domain, wrong zone) and the resolver');
+    expect(m.http).toBe(
+      'the host name did not resolve (getaddrinfo ENOTFOUND backend.invalid); check: the DNS record for the host (deleted, expired domain, wrong zone) and the resolver',
+    );
   });
 
   it('timeout in the DNS lookup', async () => {
@@ -79,7 +90,9 @@ describe('both kinds word the same outcome the same way', () => {
     servers.push(b);
     const m = await bothKinds((s, k) => `${scheme(s, k)}://localhost:${b.port}/x/`, {}, undefined, b);
     expect(m.websocket).toBe(m.http);
-    expect(m.http).toMatch(/^the certificate expired 1 day ago \(CERT_HAS_EXPIRED: certificate has expired; certificate CN=localhost from CN=synthmon test CA, valid to \S+Z\); check: renew the certificate on the proxy/);
+    expect(m.http).toMatch(
+      /^the certificate expired 1 day ago \(CERT_HAS_EXPIRED: certificate has expired; certificate CN=localhost from CN=synthmon test CA, valid to \S+Z\); check: renew the certificate on the proxy/,
+    );
   });
 
   it('reset before any response', async () => {
@@ -89,22 +102,33 @@ describe('both kinds word the same outcome the same way', () => {
     expect(m['http:outcome']).toBe('reset');
     expect(m['websocket:outcome']).toBe('reset');
     // The client libraries name the same reset differently (ws: "socket hang up", undici: "other side closed").
-    for (const text of [m.websocket, m.http]) expect(text).toMatch(/^the connection was (reset|closed) before any response \(.+\); check: the proxy crashing or rejecting the connection/);
+    for (const text of [m.websocket, m.http])
+      expect(text).toMatch(/^the connection was (reset|closed) before any response \(.+\); check: the proxy crashing or rejecting the connection/);
   });
 });
 
 describe('describeError', () => {
   it('keeps an OpenSSL error to its code and reason, on one line, without source paths', () => {
     const err = Object.assign(
-      new Error('40DD46A8FE7E0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 70\n'),
+      new Error(
+        '40DD46A8FE7E0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 70\n',
+      ),
       { code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', library: 'SSL routines' },
     );
     expect(describeError(err)).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version; SSL alert number 70');
-    expect(describeError(Object.assign(err, { reason: 'tlsv1 alert protocol version' }))).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version');
+    expect(describeError(Object.assign(err, { reason: 'tlsv1 alert protocol version' }))).toBe(
+      'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version',
+    );
   });
 
   it('joins the members of an AggregateError (happy eyeballs)', () => {
-    const e = Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:9'), { code: 'ECONNREFUSED' }), new Error('connect ECONNREFUSED 127.0.0.1:9')], ''), { code: 'ECONNREFUSED' });
+    const e = Object.assign(
+      new AggregateError(
+        [Object.assign(new Error('connect ECONNREFUSED ::1:9'), { code: 'ECONNREFUSED' }), new Error('connect ECONNREFUSED 127.0.0.1:9')],
+        '',
+      ),
+      { code: 'ECONNREFUSED' },
+    );
     expect(describeError(e)).toBe('connect ECONNREFUSED ::1:9; connect ECONNREFUSED 127.0.0.1:9');
   });
 
@@ -132,14 +156,30 @@ describe('redirectTarget', () => {
 });
 
 describe('statusParts: each status class has its own fix', () => {
-  const facts = (status: number, extra: Partial<StatusFacts> = {}): StatusFacts => ({ status, expected: 200, upgrade: false, headers: {}, body: '', ...extra });
+  const facts = (status: number, extra: Partial<StatusFacts> = {}): StatusFacts => ({
+    status,
+    expected: 200,
+    upgrade: false,
+    headers: {},
+    body: '',
+    ...extra,
+  });
   it.each([
     [facts(429, { headers: { 'retry-after': '5' } }), /^HTTP 429 Too Many Requests instead of 200 \(Retry-After: 5\); check: rate limiting/],
-    [facts(301, { redirect: 'https', headers: { location: 'https://h/' } }), /a redirect to https \(Location: https:\/\/h\/\); check: the check's URL: use https:\/\//],
+    [
+      facts(301, { redirect: 'https', headers: { location: 'https://h/' } }),
+      /a redirect to https \(Location: https:\/\/h\/\); check: the check's URL: use https:\/\//,
+    ],
     [facts(302, { redirect: 'login', headers: { location: '/login/' } }), /a redirect to a login page .*check: the request was not authenticated/],
-    [facts(405, { method: 'POST', headers: { allow: 'GET, HEAD' } }), /^HTTP 405 Method Not Allowed instead of 200 \(Allow: GET, HEAD\); check: the check's method \(POST\)/],
+    [
+      facts(405, { method: 'POST', headers: { allow: 'GET, HEAD' } }),
+      /^HTTP 405 Method Not Allowed instead of 200 \(Allow: GET, HEAD\); check: the check's method \(POST\)/,
+    ],
     [facts(500), /check: an exception in the application: its logs \(the traceback\)$/],
-    [facts(500, { expected: 101, upgrade: true }), /check: an exception in the application: its logs \(the traceback\); on an upgrade, often no route for this path in Channels' URLRouter \(the check's URL, its trailing slash\)$/],
+    [
+      facts(500, { expected: 101, upgrade: true }),
+      /check: an exception in the application: its logs \(the traceback\); on an upgrade, often no route for this path in Channels' URLRouter \(the check's URL, its trailing slash\)$/,
+    ],
     [facts(504), /check: the backend behind the proxy/],
     [facts(204), /^HTTP 204 No Content instead of 200; check: the check's expected status/],
     [facts(200, { expected: 101, upgrade: true }), /the upgrade was answered as a plain HTTP request; check: the header-forwarding middleware/],

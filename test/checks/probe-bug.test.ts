@@ -70,7 +70,9 @@ describe('a bug inside a probe', () => {
     const result = await probeOnce(check(kind), options(), serversOf(kind));
     expect(fault.thrown).toBe(1);
     expect(result).toMatchObject({ ok: false, outcome: 'error', kind });
-    expect(result.message).toMatch(/^probe failed unexpectedly: TypeError: Cannot read properties of undefined \(reading 'x'\); check: the monitor itself \(a bug, not an endpoint verdict\)/);
+    expect(result.message).toMatch(
+      /^probe failed unexpectedly: TypeError: Cannot read properties of undefined \(reading 'x'\); check: the monitor itself \(a bug, not an endpoint verdict\)/,
+    );
     expect(result.message).not.toContain('reset');
     expect(result.evidence).toBeUndefined();
     // Timings are still measured, up to the verdict.

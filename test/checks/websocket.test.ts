@@ -9,14 +9,7 @@ import { probeWebSocket } from '../../lambda/checks/websocket';
 import { parseCheck, type WebSocketCheck } from '../../contracts/config';
 import type { AttemptOptions, AttemptResult } from '../../lambda/run-check';
 import { runCheck } from '../../lambda/run-check';
-import {
-  lookupFails,
-  lookupHangs,
-  lookupTo,
-  refusedPort,
-  startResetServer,
-  startSilentServer,
-} from '../support/fault-servers';
+import { lookupFails, lookupHangs, lookupTo, refusedPort, startResetServer, startSilentServer } from '../support/fault-servers';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';
 
 /** Distinctive, so any leak into a result is found by a plain substring search. */
@@ -69,7 +62,11 @@ function handleCount(): number {
  * Run one attempt and check the invariants every case shares: bounded by timeoutMs + settleMs,
  * the canary token nowhere in the result, and no socket or timer left behind on either end.
  */
-async function probe(check: WebSocketCheck, server: { idle(ms?: number): Promise<boolean> } | undefined, options: Partial<AttemptOptions> = {}): Promise<AttemptResult> {
+async function probe(
+  check: WebSocketCheck,
+  server: { idle(ms?: number): Promise<boolean> } | undefined,
+  options: Partial<AttemptOptions> = {},
+): Promise<AttemptResult> {
   const before = handleCount();
   const t0 = performance.now();
   const result = await probeWebSocket(check, { token: TOKEN, ca: pki.ca, lookup: lookupTo('127.0.0.1'), ...options });
@@ -107,7 +104,7 @@ describe('probeWebSocket: healthy endpoint', () => {
     expect(tlsBackend.handshakes.at(-1)?.origin).toBe(`https://localhost:${tlsBackend.port}`);
   });
 
-  it("sends http://host:port as the own origin for a ws:// URL", async () => {
+  it('sends http://host:port as the own origin for a ws:// URL', async () => {
     const result = await probe(wsCheck({ url: plainBackend.url }), plainBackend);
     expect(result.outcome).toBe('ok');
     expect(plainBackend.handshakes.at(-1)?.origin).toBe(`http://localhost:${plainBackend.port}`);
@@ -265,7 +262,13 @@ describe('probeWebSocket: other answers instead of 101', () => {
     [200, 'unexpected_status', 'instead of 101'],
     [401, 'unauthorized', 'WWW-Authenticate: Token'],
   ] as const)('maps HTTP %i to %s', async (status, outcome, text) => {
-    tlsBackend.setMode({ answer: { status, headers: { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'Token', 'Set-Cookie': 'sessionid=secret' }, body: `status ${status}` } });
+    tlsBackend.setMode({
+      answer: {
+        status,
+        headers: { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'Token', 'Set-Cookie': 'sessionid=secret' },
+        body: `status ${status}`,
+      },
+    });
     const result = await probe(wsCheck(), tlsBackend);
     expect(result).toMatchObject({ outcome, status });
     expect(result.message).toContain(text);
@@ -418,7 +421,11 @@ describe('runCheck with a WebSocket check', () => {
 
   it('does not retry with noRetry', async () => {
     const port = await refusedPort();
-    const result = await runCheck(wsCheck({ retryDelayMs: 50, url: `ws://localhost:${port}/ws/chat/` }), { token: TOKEN, lookup: lookupTo('127.0.0.1'), noRetry: true });
+    const result = await runCheck(wsCheck({ retryDelayMs: 50, url: `ws://localhost:${port}/ws/chat/` }), {
+      token: TOKEN,
+      lookup: lookupTo('127.0.0.1'),
+      noRetry: true,
+    });
     expect(result).toMatchObject({ outcome: 'refused', attempts: 1 });
   });
 });

@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 const env = () => ({ NODE_EXTRA_CA_CERTS: backend.caFile, SYNTHMON_TOKEN: CANARY });
-const WARNING = /^ {4}certificate CN=localhost \(from CN=synthmon test CA\) expires in 4 days, on \d{4}-\d\d-\d\dT[\d:.]+Z; CertificateExpiring pages below (\d+) days: renew it on the proxy and check its automatic renewal$/;
+const WARNING =
+  /^ {4}certificate CN=localhost \(from CN=synthmon test CA\) expires in 4 days, on \d{4}-\d\d-\d\dT[\d:.]+Z; CertificateExpiring pages below (\d+) days: renew it on the proxy and check its automatic renewal$/;
 
 describe('synthmon probe: a certificate close to expiry', () => {
   it('prints ok with certificate.daysLeft 4 for wss:// under --json', async () => {
@@ -35,7 +36,13 @@ describe('synthmon probe: a certificate close to expiry', () => {
     expect(rest).toEqual([]);
     const result = JSON.parse(line!) as { outcome: string; certificate: Record<string, unknown> };
     expect(result.outcome).toBe('ok');
-    expect(result.certificate).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=synthmon test CA', daysLeft: 4, verified: true, protocol: 'TLSv1.3' });
+    expect(result.certificate).toMatchObject({
+      subject: 'CN=localhost',
+      issuer: 'CN=synthmon test CA',
+      daysLeft: 4,
+      verified: true,
+      protocol: 'TLSv1.3',
+    });
     expect(Object.keys(result.certificate).slice(0, 4)).toEqual(['subject', 'issuer', 'validTo', 'daysLeft']);
   });
 

@@ -55,7 +55,12 @@ describe('synthmon probe <https url>', () => {
     expect(rest).toEqual([]);
     expect(Object.keys(result!)).toEqual(['check', 'kind', 'url', 'ok', 'outcome', 'status', 'attempts', 'message', 'timings', 'certificate']);
     // README.md#cli: the certificate of the TLS handshake, days left in whole days.
-    expect(result!.certificate).toMatchObject({ subject: expect.any(String), issuer: expect.any(String), validTo: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), daysLeft: expect.any(Number) });
+    expect(result!.certificate).toMatchObject({
+      subject: expect.any(String),
+      issuer: expect.any(String),
+      validTo: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      daysLeft: expect.any(Number),
+    });
     expect(result).toMatchObject({
       check: '127-0-0-1',
       kind: 'http',
@@ -109,7 +114,9 @@ describe('synthmon probe <https url>', () => {
   });
 
   it('reports unauthorized / scheme_not_accepted when --auth-scheme Bearer meets a Token-only API', async () => {
-    const run = await runCli(['probe', `${backend.httpsBase}/api/token-only/`, '--auth-scheme', 'Bearer', '--no-retry', '--json'], { env: withToken() });
+    const run = await runCli(['probe', `${backend.httpsBase}/api/token-only/`, '--auth-scheme', 'Bearer', '--no-retry', '--json'], {
+      env: withToken(),
+    });
     expect(run.code).toBe(1);
     expect(jsonResults(run.stdout)[0]).toMatchObject({ outcome: 'unauthorized', cause: 'scheme_not_accepted', status: 401 });
   });
@@ -153,7 +160,9 @@ describe('synthmon probe <https url>', () => {
 describe('synthmon probe <wss url>', () => {
   it('exits 0 when the socket stays open through the settle window, token in the query', async () => {
     const before = backend.seen.length;
-    const run = await runCli(['probe', `${backend.wssBase}/ws/chat/`, '--origin', FRONT_END_ORIGIN, '--settle', '300', '--json'], { env: withToken() });
+    const run = await runCli(['probe', `${backend.wssBase}/ws/chat/`, '--origin', FRONT_END_ORIGIN, '--settle', '300', '--json'], {
+      env: withToken(),
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const [result] = jsonResults(run.stdout);
@@ -176,9 +185,12 @@ describe('synthmon probe <wss url>', () => {
   });
 
   it('reports forbidden / origin_rejected when the origin is not allowed but the own origin is', async () => {
-    const run = await runCli(['probe', `${backend.wssBase}/ws/chat/`, '--origin', 'https://evil.example', '--settle', '300', '--no-retry', '--json'], {
-      env: withToken(),
-    });
+    const run = await runCli(
+      ['probe', `${backend.wssBase}/ws/chat/`, '--origin', 'https://evil.example', '--settle', '300', '--no-retry', '--json'],
+      {
+        env: withToken(),
+      },
+    );
     expect(run.code).toBe(1);
     expect(jsonResults(run.stdout)[0]).toMatchObject({ outcome: 'forbidden', cause: 'origin_rejected', status: 403, attempts: 1 });
   });
@@ -272,11 +284,15 @@ describe('synthmon probe --config', () => {
     expect(backend.seen.slice(before)).toEqual([`UPGRADE /ws/chat/?token=${CANARY}`]);
   });
 
-  it("reports outcome error for a check whose token variable is unset, and exits 1", async () => {
-    const file = writeConfig('unset.json', [
-      { name: 'orders', kind: 'http', url: `${backend.httpsBase}/api/orders/`, auth: { token: 'orders' } },
-      { name: 'public', kind: 'http', url: `${backend.httpsBase}/no-such-route/`, expectStatus: 404 },
-    ], { tokens: { orders: { env: 'ORDERS_TOKEN' } } });
+  it('reports outcome error for a check whose token variable is unset, and exits 1', async () => {
+    const file = writeConfig(
+      'unset.json',
+      [
+        { name: 'orders', kind: 'http', url: `${backend.httpsBase}/api/orders/`, auth: { token: 'orders' } },
+        { name: 'public', kind: 'http', url: `${backend.httpsBase}/no-such-route/`, expectStatus: 404 },
+      ],
+      { tokens: { orders: { env: 'ORDERS_TOKEN' } } },
+    );
     const before = backend.seen.length;
     const run = await runCli(['probe', '--config', file, '--json'], { env: withToken() });
     expect(run.code).toBe(1);

@@ -39,18 +39,50 @@ describe('parseCommandLine', () => {
   it('parses every probe flag of the synopsis', () => {
     expect(
       parseCommandLine([
-        'probe', 'wss://h/ws/', '--origin', 'https://indexo.ir', '--token-env', 'T', '--token-in', 'query', '--auth-scheme', 'Bearer',
-        '--timeout', '5000', '--settle', '0', '--no-retry', '--json', '--publish',
+        'probe',
+        'wss://h/ws/',
+        '--origin',
+        'https://indexo.ir',
+        '--token-env',
+        'T',
+        '--token-in',
+        'query',
+        '--auth-scheme',
+        'Bearer',
+        '--timeout',
+        '5000',
+        '--settle',
+        '0',
+        '--no-retry',
+        '--json',
+        '--publish',
       ]),
     ).toEqual({
-      command: 'probe', mode: 'url', url: 'wss://h/ws/', origin: 'https://indexo.ir', tokenEnv: 'T', tokenIn: 'query', authScheme: 'Bearer',
-      timeoutMs: 5000, settleMs: 0, noRetry: true, json: true, publish: true,
+      command: 'probe',
+      mode: 'url',
+      url: 'wss://h/ws/',
+      origin: 'https://indexo.ir',
+      tokenEnv: 'T',
+      tokenIn: 'query',
+      authScheme: 'Bearer',
+      timeoutMs: 5000,
+      settleMs: 0,
+      noRetry: true,
+      json: true,
+      publish: true,
     });
   });
 
   it('collects repeated --check names in order', () => {
     expect(parseCommandLine(['probe', '--config', 'c.json', '--check', 'b', '--check', 'a'])).toEqual({
-      command: 'probe', mode: 'config', configFile: 'c.json', checks: ['b', 'a'], noRetry: false, json: false, publish: false, notify: false,
+      command: 'probe',
+      mode: 'config',
+      configFile: 'c.json',
+      checks: ['b', 'a'],
+      noRetry: false,
+      json: false,
+      publish: false,
+      notify: false,
     });
   });
 
@@ -84,24 +116,41 @@ describe('shortTokenProblem', () => {
   const seven = 'q7Zx1w9';
   const eight = 'q7Zx1w9k';
 
-  it('follows the token store\'s minimum of 8 characters', () => {
+  it("follows the token store's minimum of 8 characters", () => {
     expect(MIN_TOKEN_LENGTH).toBe(8);
     expect(eight).toHaveLength(MIN_TOKEN_LENGTH);
   });
 
   it.each<[string, Command, NodeJS.ProcessEnv, string | undefined]>([
-    ['a 7-character SYNTHMON_TOKEN', probeUrl(), { SYNTHMON_TOKEN: seven },
-      'SYNTHMON_TOKEN holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token, or unset it to probe without one'],
-    ['a 7-character token padded with spaces (the store trims)', probeUrl(), { SYNTHMON_TOKEN: `  ${seven}\n` },
-      'SYNTHMON_TOKEN holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token, or unset it to probe without one'],
-    ['a 7-character --token-env variable', probeUrl('API_TOKEN'), { API_TOKEN: seven, SYNTHMON_TOKEN: eight },
-      '--token-env names API_TOKEN, which holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token'],
+    [
+      'a 7-character SYNTHMON_TOKEN',
+      probeUrl(),
+      { SYNTHMON_TOKEN: seven },
+      'SYNTHMON_TOKEN holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token, or unset it to probe without one',
+    ],
+    [
+      'a 7-character token padded with spaces (the store trims)',
+      probeUrl(),
+      { SYNTHMON_TOKEN: `  ${seven}\n` },
+      'SYNTHMON_TOKEN holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token, or unset it to probe without one',
+    ],
+    [
+      'a 7-character --token-env variable',
+      probeUrl('API_TOKEN'),
+      { API_TOKEN: seven, SYNTHMON_TOKEN: eight },
+      '--token-env names API_TOKEN, which holds fewer than 8 characters, too short to be a token (a truncated paste or a placeholder?): set it to the whole token',
+    ],
     ['an 8-character token', probeUrl(), { SYNTHMON_TOKEN: eight }, undefined],
     ['no token at all (no auth)', probeUrl(), {}, undefined],
     ['an empty --token-env variable (probe reports it as unset)', probeUrl('API_TOKEN'), { API_TOKEN: '' }, undefined],
     ['a short SYNTHMON_TOKEN that --token-env replaces', probeUrl('API_TOKEN'), { API_TOKEN: eight, SYNTHMON_TOKEN: 'e' }, undefined],
     ['a short SYNTHMON_TOKEN with a command that sends no token', parseCommandLine(['--help']), { SYNTHMON_TOKEN: 'e' }, undefined],
-    ['a short SYNTHMON_TOKEN with --config (its checks report it)', parseCommandLine(['probe', '--config', 'c.json']), { SYNTHMON_TOKEN: 'e' }, undefined],
+    [
+      'a short SYNTHMON_TOKEN with --config (its checks report it)',
+      parseCommandLine(['probe', '--config', 'c.json']),
+      { SYNTHMON_TOKEN: 'e' },
+      undefined,
+    ],
   ])('for %s', (_what, command, env, problem) => {
     const got = shortTokenProblem(command, env);
     expect(got).toBe(problem);

@@ -50,20 +50,48 @@ function expectUsageError(run: { code: number | null; stdout: string; stderr: st
 describe('usage errors exit 2 with the exact message', () => {
   it.each([
     ['an unknown flag', ['probe', 'https://127.0.0.1/', '--bogus'], 'unknown option --bogus for probe'],
-    ['an unsupported URL scheme', ['probe', 'ftp://127.0.0.1/file'], 'URL scheme must be ws, wss, http or https, got "ftp" in "ftp://127.0.0.1/file"'],
-    ['a URL that is not absolute', ['probe', 'example.com/api'], 'URL must be absolute, like wss://host/path or https://host/path, got "example.com/api"'],
+    [
+      'an unsupported URL scheme',
+      ['probe', 'ftp://127.0.0.1/file'],
+      'URL scheme must be ws, wss, http or https, got "ftp" in "ftp://127.0.0.1/file"',
+    ],
+    [
+      'a URL that is not absolute',
+      ['probe', 'example.com/api'],
+      'URL must be absolute, like wss://host/path or https://host/path, got "example.com/api"',
+    ],
     ['a non-numeric --timeout', ['probe', 'https://127.0.0.1/', '--timeout', 'abc'], '--timeout must be a whole number of ms, got "abc"'],
     ['a fractional --settle', ['probe', 'wss://127.0.0.1/', '--settle', '1.5'], '--settle must be a whole number of ms, got "1.5"'],
-    ['a non-numeric --expect-status', ['probe', 'https://127.0.0.1/', '--expect-status', 'ok'], '--expect-status must be a whole number (an HTTP status such as 200), got "ok"'],
-    ['a --timeout below the schema minimum (same text as the config file)', ['probe', 'https://127.0.0.1/', '--timeout', '50'], '--timeout must be at least 100 ms, got 50'],
+    [
+      'a non-numeric --expect-status',
+      ['probe', 'https://127.0.0.1/', '--expect-status', 'ok'],
+      '--expect-status must be a whole number (an HTTP status such as 200), got "ok"',
+    ],
+    [
+      'a --timeout below the schema minimum (same text as the config file)',
+      ['probe', 'https://127.0.0.1/', '--timeout', '50'],
+      '--timeout must be at least 100 ms, got 50',
+    ],
     ['a bad --token-in', ['probe', 'https://127.0.0.1/', '--token-in', 'body'], '--token-in must be "header" or "query", got "body"'],
-    ['a bad --auth-scheme', ['probe', 'https://127.0.0.1/', '--auth-scheme', 'Bad Scheme'], '--auth-scheme must be an auth scheme such as Token or Bearer, got "Bad Scheme"'],
+    [
+      'a bad --auth-scheme',
+      ['probe', 'https://127.0.0.1/', '--auth-scheme', 'Bad Scheme'],
+      '--auth-scheme must be an auth scheme such as Token or Bearer, got "Bad Scheme"',
+    ],
     ['a missing URL', ['probe'], 'probe needs a URL or --config FILE'],
     ['two URLs', ['probe', 'https://127.0.0.1/a', 'https://127.0.0.1/b'], 'probe takes one URL, got 2: "https://127.0.0.1/a" "https://127.0.0.1/b"'],
     ['a flag without its value', ['probe', 'https://127.0.0.1/', '--timeout'], "option '--timeout <value>' argument missing"],
     ['--settle on an http URL', ['probe', 'https://127.0.0.1/', '--settle', '100'], '--settle applies to ws:// and wss:// URLs only'],
-    ['--expect-status on a websocket URL', ['probe', 'wss://127.0.0.1/', '--expect-status', '101'], '--expect-status applies to http:// and https:// URLs only'],
-    ['--check without --config', ['probe', 'https://127.0.0.1/', '--check', 'chat'], '--check selects checks of a configuration file: use it with --config FILE'],
+    [
+      '--expect-status on a websocket URL',
+      ['probe', 'wss://127.0.0.1/', '--expect-status', '101'],
+      '--expect-status applies to http:// and https:// URLs only',
+    ],
+    [
+      '--check without --config',
+      ['probe', 'https://127.0.0.1/', '--check', 'chat'],
+      '--check selects checks of a configuration file: use it with --config FILE',
+    ],
     ['an unknown command', ['frobnicate'], 'unknown command "frobnicate"'],
     ['no command', [], 'missing command'],
     ['an argument to demo', ['demo', 'now'], 'demo takes no arguments, got "now"'],
@@ -120,7 +148,9 @@ describe('usage errors exit 2 with the exact message', () => {
   });
 
   it('lists every problem of the command line at once', async () => {
-    const run = await runCli(['probe', 'wss://127.0.0.1/', '--expect-status', '101', '--token-env', 'SYNTHMON_CLI_TEST_UNSET', '--timeout', '50'], { env });
+    const run = await runCli(['probe', 'wss://127.0.0.1/', '--expect-status', '101', '--token-env', 'SYNTHMON_CLI_TEST_UNSET', '--timeout', '50'], {
+      env,
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       new RegExp(
@@ -180,7 +210,10 @@ describe('configuration errors exit 2 listing every problem', () => {
   });
 
   it('refuses a configuration that puts a token in a check URL, without echoing it', async () => {
-    const file = dir.write('url-token.json', JSON.stringify({ checks: [{ name: 'chat', kind: 'websocket', url: `wss://127.0.0.1:9/ws/chat/?token=${CANARY}` }] }));
+    const file = dir.write(
+      'url-token.json',
+      JSON.stringify({ checks: [{ name: 'chat', kind: 'websocket', url: `wss://127.0.0.1:9/ws/chat/?token=${CANARY}` }] }),
+    );
     const run = await runCli(['probe', '--config', file], { env });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
@@ -221,7 +254,20 @@ describe('help and version', () => {
     const run = await runCli(args, { env });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    for (const flag of ['--origin', '--token-env', '--token-in', '--auth-scheme', '--expect-status', '--timeout', '--settle', '--no-retry', '--json', '--publish', '--config', '--check']) {
+    for (const flag of [
+      '--origin',
+      '--token-env',
+      '--token-in',
+      '--auth-scheme',
+      '--expect-status',
+      '--timeout',
+      '--settle',
+      '--no-retry',
+      '--json',
+      '--publish',
+      '--config',
+      '--check',
+    ]) {
       expect(run.stdout).toContain(`  ${flag} `);
     }
     expect(run.stdout).toContain('NODE_EXTRA_CA_CERTS');

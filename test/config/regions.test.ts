@@ -15,7 +15,9 @@ const REGENERATE = 'node scripts/generate-regions.mjs';
 describe('contracts/regions.ts', () => {
   it(`is the installed aws-cdk-lib's RegionInfo, region by region with its partition (else run: ${REGENERATE})`, () => {
     const { RegionInfo } = require('aws-cdk-lib/region-info') as typeof import('aws-cdk-lib/region-info');
-    const installed = Object.fromEntries(RegionInfo.regions.map((r) => [r.name, RegionInfo.get(r.name).partition]).sort(([a], [b]) => a!.localeCompare(b!)));
+    const installed = Object.fromEntries(
+      RegionInfo.regions.map((r) => [r.name, RegionInfo.get(r.name).partition]).sort(([a], [b]) => a!.localeCompare(b!)),
+    );
     const version = (require('aws-cdk-lib/package.json') as { version: string }).version;
     expect(REGION_PARTITIONS, `contracts/regions.ts differs from aws-cdk-lib ${version}'s regions: run ${REGENERATE}`).toEqual(installed);
   });
@@ -30,7 +32,17 @@ describe('contracts/regions.ts', () => {
 
   /** What an entry point's bundle imports from packages, built as scripts/build.mjs builds the CLI. */
   const packageImports = async (entry: string) => {
-    const out = await build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', write: false, metafile: true, logLevel: 'silent' });
+    const out = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
     return { inputs: Object.keys(out.metafile.inputs), imports: Object.values(out.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path)) };
   };
 

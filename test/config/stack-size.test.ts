@@ -7,7 +7,14 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ALARMS_PER_MONITOR_STACK, MIN_SHARD_CHECKS, parseConfig, shardEstimate, STACK_MAX_RESOURCES, type MonitorConfigInput } from '../../contracts/config';
+import {
+  ALARMS_PER_MONITOR_STACK,
+  MIN_SHARD_CHECKS,
+  parseConfig,
+  shardEstimate,
+  STACK_MAX_RESOURCES,
+  type MonitorConfigInput,
+} from '../../contracts/config';
 import { REGION_PARTITIONS } from '../../contracts/regions';
 import { bucketize } from '../../lib/fleet/plan';
 import { buildMonitorStacks } from '../../lib/monitor-stack';
@@ -51,7 +58,14 @@ describe('the monitor stack budget', () => {
   it.each<[string, MonitorConfigInput]>([
     ['5,000 checks every 60 s from one location', generatedFleet(5_000)],
     ['1,000 fast checks from three locations', generatedFleet(1_000, { intervalSeconds: 10, locations: ['eu-west-1', 'us-east-1', 'ap-south-1'] })],
-    ['1,000 checks from twenty locations', generatedFleet(1_000, { locations: Object.keys(REGION_PARTITIONS).filter((r) => REGION_PARTITIONS[r] === 'aws').slice(0, 20) })],
+    [
+      '1,000 checks from twenty locations',
+      generatedFleet(1_000, {
+        locations: Object.keys(REGION_PARTITIONS)
+          .filter((r) => REGION_PARTITIONS[r] === 'aws')
+          .slice(0, 20),
+      }),
+    ],
     ['450 checks in shards of 10', generatedFleet(450, { shardMaxChecks: MIN_SHARD_CHECKS })],
     ['5,000 fast checks from one location', generatedFleet(5_000, { intervalSeconds: 10 })],
     // Issue 14: from several locations a fast check's Failing alarm is metric math (three queries, not one).

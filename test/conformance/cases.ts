@@ -113,7 +113,11 @@ export function upgrade(extra: readonly string[] = [], statusLine = 'HTTP/1.1 10
 }
 
 /** A server-to-client WebSocket frame (unmasked unless asked). */
-export function frame(opcode: number, payload: Buffer | string = Buffer.alloc(0), o: { fin?: boolean; rsv1?: boolean; mask?: boolean; length?: bigint } = {}): Buffer {
+export function frame(
+  opcode: number,
+  payload: Buffer | string = Buffer.alloc(0),
+  o: { fin?: boolean; rsv1?: boolean; mask?: boolean; length?: bigint } = {},
+): Buffer {
   const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
   const b0 = ((o.fin ?? true) ? 0x80 : 0) | (o.rsv1 ? 0x40 : 0) | opcode;
   const len = o.length ?? BigInt(data.length);
@@ -172,7 +176,9 @@ export const CORE_CASES: readonly Case[] = [
   http('status line', 'status/200-empty-reason', [w(response('HTTP/1.1 200 '))]),
   http('status line', 'status/200-no-reason-no-space', [w(response('HTTP/1.1 200'))]),
   http('status line', 'status/200-odd-reason', [w(response('HTTP/1.1 200 Totally Fine, Thanks'))]),
-  http('status line', 'status/200-obs-text-reason', [w(Buffer.concat([Buffer.from('HTTP/1.1 200 '), Buffer.from([0xe9, 0xff]), Buffer.from('\r\nContent-Length: 2\r\n\r\nok')]))]),
+  http('status line', 'status/200-obs-text-reason', [
+    w(Buffer.concat([Buffer.from('HTTP/1.1 200 '), Buffer.from([0xe9, 0xff]), Buffer.from('\r\nContent-Length: 2\r\n\r\nok')])),
+  ]),
   http('status line', 'status/404', [w(response('HTTP/1.1 404 Not Found'))]),
   http('status line', 'status/503-wrong-reason', [w(response('HTTP/1.1 503 OK'))]),
   http('status line', 'status/599', [w(response('HTTP/1.1 599 Whatever'))]),
@@ -185,7 +191,12 @@ export const CORE_CASES: readonly Case[] = [
   // Interim responses.
   http('interim 1xx', '1xx/100-then-200', [w(head('HTTP/1.1 100 Continue', [])), w(OK())]),
   http('interim 1xx', '1xx/103-then-200', [w(head('HTTP/1.1 103 Early Hints', ['Link: </a.css>; rel=preload'])), w(OK())]),
-  http('interim 1xx', '1xx/three-then-200', [w(head('HTTP/1.1 100 Continue', [])), w(head('HTTP/1.1 102 Processing', [])), w(head('HTTP/1.1 103 Early Hints', [])), w(OK())]),
+  http('interim 1xx', '1xx/three-then-200', [
+    w(head('HTTP/1.1 100 Continue', [])),
+    w(head('HTTP/1.1 102 Processing', [])),
+    w(head('HTTP/1.1 103 Early Hints', [])),
+    w(OK()),
+  ]),
   http('interim 1xx', '1xx/100-then-close', [w(head('HTTP/1.1 100 Continue', [])), END]),
   http('interim 1xx', '1xx/unsolicited-101', [w(upgrade())], { tags: ['unsolicited-101'] }),
   ws('interim 1xx', '1xx/100-then-101', [w(head('HTTP/1.1 100 Continue', [])), w(upgrade())], { tags: ['1xx-before-101'] }),
@@ -207,15 +218,31 @@ export const CORE_CASES: readonly Case[] = [
   http('header syntax', 'syntax/tabs-around-value', [w(OK(['X-Tabs:\t value \t']))]),
   http('header syntax', 'syntax/bare-lf', [w('HTTP/1.1 200 OK\nContent-Length: 2\n\nok')], { tags: ['bare-lf'] }),
   http('header syntax', 'syntax/empty-header-name', [w(OK([': nothing']))]),
-  ws('header syntax', 'syntax/101-lowercase-tokens', [w(head('HTTP/1.1 101 Switching Protocols', ['upgrade: WebSocket', 'connection: keep-alive, upgrade', 'sec-websocket-accept: {accept}']))]),
+  ws('header syntax', 'syntax/101-lowercase-tokens', [
+    w(head('HTTP/1.1 101 Switching Protocols', ['upgrade: WebSocket', 'connection: keep-alive, upgrade', 'sec-websocket-accept: {accept}'])),
+  ]),
 
   // Transfer and content encodings, charsets.
   http('transfer/content encoding', 'encoding/chunked', [w(head('HTTP/1.1 200 OK', ['Transfer-Encoding: chunked'])), w('2\r\nok\r\n0\r\n\r\n')]),
-  http('transfer/content encoding', 'encoding/chunked-extension', [w(head('HTTP/1.1 200 OK', ['Transfer-Encoding: chunked'])), w('2;name=value\r\nok\r\n0\r\n\r\n')]),
-  http('transfer/content encoding', 'encoding/chunked-bad-size', [w(head('HTTP/1.1 200 OK', ['Transfer-Encoding: chunked'])), w('zz\r\nok\r\n0\r\n\r\n')]),
-  http('transfer/content encoding', 'encoding/chunked-and-length', [w(head('HTTP/1.1 200 OK', ['Transfer-Encoding: chunked', 'Content-Length: 100'])), w('2\r\nok\r\n0\r\n\r\n')], { tags: ['te-and-cl'] }),
+  http('transfer/content encoding', 'encoding/chunked-extension', [
+    w(head('HTTP/1.1 200 OK', ['Transfer-Encoding: chunked'])),
+    w('2;name=value\r\nok\r\n0\r\n\r\n'),
+  ]),
+  http('transfer/content encoding', 'encoding/chunked-bad-size', [
+    w(head('HTTP/1.1 200 OK', ['Transfer-Encoding: chunked'])),
+    w('zz\r\nok\r\n0\r\n\r\n'),
+  ]),
+  http(
+    'transfer/content encoding',
+    'encoding/chunked-and-length',
+    [w(head('HTTP/1.1 200 OK', ['Transfer-Encoding: chunked', 'Content-Length: 100'])), w('2\r\nok\r\n0\r\n\r\n')],
+    { tags: ['te-and-cl'] },
+  ),
   http('transfer/content encoding', 'encoding/length-twice-same', [w(head('HTTP/1.1 200 OK', ['Content-Length: 2', 'Content-Length: 2'])), w('ok')]),
-  http('transfer/content encoding', 'encoding/length-twice-different', [w(head('HTTP/1.1 200 OK', ['Content-Length: 2', 'Content-Length: 3'])), w('ok!')]),
+  http('transfer/content encoding', 'encoding/length-twice-different', [
+    w(head('HTTP/1.1 200 OK', ['Content-Length: 2', 'Content-Length: 3'])),
+    w('ok!'),
+  ]),
   http('transfer/content encoding', 'encoding/close-delimited', [w(head('HTTP/1.1 200 OK', [])), w('ok'), END]),
   http('transfer/content encoding', 'encoding/gzip', [w(OK(['Content-Encoding: gzip'], gzipSync(JSON_BODY)))]),
   http('transfer/content encoding', 'encoding/deflate-zlib', [w(OK(['Content-Encoding: deflate'], deflateSync(JSON_BODY)))]),
@@ -223,8 +250,12 @@ export const CORE_CASES: readonly Case[] = [
   http('transfer/content encoding', 'encoding/br', [w(OK(['Content-Encoding: br'], brotliCompressSync(JSON_BODY)))]),
   http('transfer/content encoding', 'encoding/gzip-corrupt', [w(OK(['Content-Encoding: gzip'], Buffer.from('not gzip at all')))]),
   http('transfer/content encoding', 'encoding/unknown-coding', [w(OK(['Content-Encoding: snappy'], JSON_BODY))], { tags: ['unknown-coding'] }),
-  http('transfer/content encoding', 'encoding/charset-latin1', [w(OK(['Content-Type: text/plain; charset=iso-8859-1'], Buffer.from([0x63, 0x61, 0x66, 0xe9])))]),
-  http('transfer/content encoding', 'encoding/charset-invalid-utf8', [w(OK(['Content-Type: application/json; charset=utf-8'], Buffer.from([0x22, 0xc3, 0x28, 0x22])))]),
+  http('transfer/content encoding', 'encoding/charset-latin1', [
+    w(OK(['Content-Type: text/plain; charset=iso-8859-1'], Buffer.from([0x63, 0x61, 0x66, 0xe9]))),
+  ]),
+  http('transfer/content encoding', 'encoding/charset-invalid-utf8', [
+    w(OK(['Content-Type: application/json; charset=utf-8'], Buffer.from([0x22, 0xc3, 0x28, 0x22]))),
+  ]),
 
   // Early closes at every stage.
   ...both('early close', 'close/on-accept', { greet: [END] }),
@@ -243,7 +274,10 @@ export const CORE_CASES: readonly Case[] = [
 
   // Non-HTTP peers.
   ...both('non-HTTP peer', 'peer/ssh-banner', { greet: [w('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')] }),
-  ...both('non-HTTP peer', 'peer/smtp-banner', { greet: [w('220 mail.example ESMTP ready\r\n')], respond: [w('500 5.5.1 Command unrecognized\r\n')] }),
+  ...both('non-HTTP peer', 'peer/smtp-banner', {
+    greet: [w('220 mail.example ESMTP ready\r\n')],
+    respond: [w('500 5.5.1 Command unrecognized\r\n')],
+  }),
   ...both('non-HTTP peer', 'peer/binary-garbage', { respond: [w(Buffer.from([0x00, 0xff, 0x13, 0x37, 0x0d, 0x0a, 0x0d, 0x0a])), END] }),
   ...both('non-HTTP peer', 'peer/http09-body-only', { respond: [w('{"ok":true}\n'), END] }, 'plain', ['http09']),
   ...both('non-HTTP peer', 'peer/http2-settings', { respond: [w(Buffer.from('000000040000000000', 'hex')), END] }),
@@ -251,10 +285,16 @@ export const CORE_CASES: readonly Case[] = [
 
   // WebSocket handshakes.
   ws('WebSocket handshake', 'handshake/ok', [w(upgrade())]),
-  ws('WebSocket handshake', 'handshake/bad-accept', [w(head('HTTP/1.1 101 Switching Protocols', ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==']))]),
+  ws('WebSocket handshake', 'handshake/bad-accept', [
+    w(head('HTTP/1.1 101 Switching Protocols', ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ=='])),
+  ]),
   ws('WebSocket handshake', 'handshake/no-accept', [w(head('HTTP/1.1 101 Switching Protocols', ['Upgrade: websocket', 'Connection: Upgrade']))]),
-  ws('WebSocket handshake', 'handshake/no-upgrade-header', [w(head('HTTP/1.1 101 Switching Protocols', ['Connection: Upgrade', 'Sec-WebSocket-Accept: {accept}']))]),
-  ws('WebSocket handshake', 'handshake/no-connection-header', [w(head('HTTP/1.1 101 Switching Protocols', ['Upgrade: websocket', 'Sec-WebSocket-Accept: {accept}']))]),
+  ws('WebSocket handshake', 'handshake/no-upgrade-header', [
+    w(head('HTTP/1.1 101 Switching Protocols', ['Connection: Upgrade', 'Sec-WebSocket-Accept: {accept}'])),
+  ]),
+  ws('WebSocket handshake', 'handshake/no-connection-header', [
+    w(head('HTTP/1.1 101 Switching Protocols', ['Upgrade: websocket', 'Sec-WebSocket-Accept: {accept}'])),
+  ]),
   ws('WebSocket handshake', 'handshake/accept-twice', [w(upgrade(['Sec-WebSocket-Accept: {accept}']))]),
   ws('WebSocket handshake', 'handshake/http-1.0-101', [w(upgrade([], 'HTTP/1.0 101 Switching Protocols'))], { tags: ['http10-101'] }),
   ws('WebSocket handshake', 'handshake/unrequested-subprotocol', [w(upgrade(['Sec-WebSocket-Protocol: chat']))]),
@@ -302,7 +342,13 @@ export const CORE_CASES: readonly Case[] = [
       'client-cert-required',
     ] as const
   ).flatMap((variant) =>
-    (['http', 'websocket'] as const).map((kind): Case => ({ id: `${kind}/tls/${variant}`, cls: 'TLS', kind, tls: variant, script: { respond: [w(healthy[kind])] } })),
+    (['http', 'websocket'] as const).map((kind): Case => ({
+      id: `${kind}/tls/${variant}`,
+      cls: 'TLS',
+      kind,
+      tls: variant,
+      script: { respond: [w(healthy[kind])] },
+    })),
   ),
   ...both('TLS', 'tls/plain-http-on-tls-url', { respond: [w(OK())] }, 'plain', ['tls-url-to-plain']),
 ];
@@ -387,15 +433,29 @@ function generateOne(cls: BehaviourClass, { pick, int, rnd }: Rnd): Omit<Case, '
       return { id: `status-${status}`, kind, script: { respond: [w(respond)] }, tags };
     }
     case 'interim 1xx': {
-      const interim = Array.from({ length: int(1, 3) }, () => head(`HTTP/1.1 ${pick([100, 102, 103])} ${pick(['Continue', 'Processing', 'Early Hints'])}`, rnd() < 0.5 ? ['Link: </a.css>; rel=preload'] : []));
+      const interim = Array.from({ length: int(1, 3) }, () =>
+        head(
+          `HTTP/1.1 ${pick([100, 102, 103])} ${pick(['Continue', 'Processing', 'Early Hints'])}`,
+          rnd() < 0.5 ? ['Link: </a.css>; rel=preload'] : [],
+        ),
+      );
       const end = rnd() < 0.2 ? [END] : [w(ok)];
-      return { id: `interim-${interim.length}`, kind, script: { respond: [...interim.map((i) => w(i)), ...end] }, tags: kind === 'websocket' ? ['1xx-before-101'] : [] };
+      return {
+        id: `interim-${interim.length}`,
+        kind,
+        script: { respond: [...interim.map((i) => w(i)), ...end] },
+        tags: kind === 'websocket' ? ['1xx-before-101'] : [],
+      };
     }
     case 'header count/size': {
       // Away from Chromium's 256 KiB limit, where the status line and framing decide.
       const total = pick([int(1, 200) * 50, int(10, 180) * 1024, int(280, 400) * 1024]);
       const count = int(1, Math.min(200, Math.max(1, Math.floor(total / 20))));
-      return { id: `headers-${count}x${Math.floor(total / count)}`, kind, script: { respond: [w(withHeaders(headers(count, Math.max(1, Math.floor(total / count)))))] } };
+      return {
+        id: `headers-${count}x${Math.floor(total / count)}`,
+        kind,
+        script: { respond: [w(withHeaders(headers(count, Math.max(1, Math.floor(total / count)))))] },
+      };
     }
     case 'header syntax': {
       const variants: Array<[string, string[], string[]]> = [
@@ -414,26 +474,50 @@ function generateOne(cls: BehaviourClass, { pick, int, rnd }: Rnd): Omit<Case, '
     case 'transfer/content encoding': {
       if (kind === 'websocket') return undefined;
       const size = pick([0, 1, 100, int(1, 60_000)]);
-      const body = Buffer.from(Array.from({ length: size }, (_, i) => 'abcdefghijklmnopqrstuvwxyz{}":,0123456789'[(i * 7 + size) % 42]!).join(''), 'latin1');
+      const body = Buffer.from(
+        Array.from({ length: size }, (_, i) => 'abcdefghijklmnopqrstuvwxyz{}":,0123456789'[(i * 7 + size) % 42]!).join(''),
+        'latin1',
+      );
       const coding = pick(['identity', 'gzip', 'deflate', 'deflate-raw', 'br', 'gzip-corrupt']);
       const encoded =
-        coding === 'gzip' ? gzipSync(body) : coding === 'deflate' ? deflateSync(body) : coding === 'deflate-raw' ? deflateRawSync(body) : coding === 'br' ? brotliCompressSync(body) : coding === 'gzip-corrupt' ? Buffer.from('garbage!') : body;
+        coding === 'gzip'
+          ? gzipSync(body)
+          : coding === 'deflate'
+            ? deflateSync(body)
+            : coding === 'deflate-raw'
+              ? deflateRawSync(body)
+              : coding === 'br'
+                ? brotliCompressSync(body)
+                : coding === 'gzip-corrupt'
+                  ? Buffer.from('garbage!')
+                  : body;
       const ce = coding === 'identity' ? [] : [`Content-Encoding: ${coding.replace(/-.*/, '')}`];
-      const ct = [`Content-Type: ${pick(['application/json', 'text/plain; charset=iso-8859-1', 'text/html; charset=utf-8', 'application/octet-stream'])}`];
+      const ct = [
+        `Content-Type: ${pick(['application/json', 'text/plain; charset=iso-8859-1', 'text/html; charset=utf-8', 'application/octet-stream'])}`,
+      ];
       const framing = pick(['length', 'chunked', 'close']);
-      if (framing === 'length') return { id: `${coding}-${framing}-${size}`, kind, script: { respond: [w(response('HTTP/1.1 200 OK', [...ce, ...ct], encoded))] } };
-      if (framing === 'close') return { id: `${coding}-${framing}-${size}`, kind, script: { respond: [w(head('HTTP/1.1 200 OK', [...ce, ...ct])), w(encoded), END] } };
+      if (framing === 'length')
+        return { id: `${coding}-${framing}-${size}`, kind, script: { respond: [w(response('HTTP/1.1 200 OK', [...ce, ...ct], encoded))] } };
+      if (framing === 'close')
+        return { id: `${coding}-${framing}-${size}`, kind, script: { respond: [w(head('HTTP/1.1 200 OK', [...ce, ...ct])), w(encoded), END] } };
       const chunks: Buffer[] = [];
-      for (let at = 0; at < encoded.length; ) {
+      for (let at = 0; at < encoded.length;) {
         const n = Math.min(encoded.length - at, int(1, 9000));
         chunks.push(Buffer.from(`${n.toString(16)}${rnd() < 0.1 ? ';ext=1' : ''}\r\n`), encoded.subarray(at, at + n), Buffer.from('\r\n'));
         at += n;
       }
       chunks.push(Buffer.from('0\r\n\r\n'));
-      return { id: `${coding}-chunked-${size}`, kind, script: { respond: [w(head('HTTP/1.1 200 OK', [...ce, ...ct, 'Transfer-Encoding: chunked'])), w(Buffer.concat(chunks))] } };
+      return {
+        id: `${coding}-chunked-${size}`,
+        kind,
+        script: { respond: [w(head('HTTP/1.1 200 OK', [...ce, ...ct, 'Transfer-Encoding: chunked'])), w(Buffer.concat(chunks))] },
+      };
     }
     case 'early close': {
-      const full = kind === 'http' ? response('HTTP/1.1 200 OK', ['Content-Type: application/json'], '{"items":[1,2,3],"next":null}') : Buffer.from(upgrade(), 'latin1');
+      const full =
+        kind === 'http'
+          ? response('HTTP/1.1 200 OK', ['Content-Type: application/json'], '{"items":[1,2,3],"next":null}')
+          : Buffer.from(upgrade(), 'latin1');
       // Cut the answer at a random byte; a cut inside the head is a kept difference for HTTP.
       const cut = int(0, full.length - 1);
       const headEnd = full.indexOf('\r\n\r\n') + 4;
@@ -455,11 +539,22 @@ function generateOne(cls: BehaviourClass, { pick, int, rnd }: Rnd): Omit<Case, '
     }
     case 'WebSocket handshake': {
       if (kind === 'http') return undefined;
-      const accept = pick(['Sec-WebSocket-Accept: {accept}', 'Sec-WebSocket-Accept: {accept}', 'Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=', '']);
+      const accept = pick([
+        'Sec-WebSocket-Accept: {accept}',
+        'Sec-WebSocket-Accept: {accept}',
+        'Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+        '',
+      ]);
       const up = pick(['Upgrade: websocket', 'Upgrade: WebSocket', 'upgrade: websocket', '']);
       const conn = pick(['Connection: Upgrade', 'Connection: keep-alive, Upgrade', 'connection: upgrade', '']);
       const proto = pick(['', '', 'Sec-WebSocket-Protocol: chat']);
-      const ext = pick(['', '', 'Sec-WebSocket-Extensions: permessage-deflate', 'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover', 'Sec-WebSocket-Extensions: x-unknown']);
+      const ext = pick([
+        '',
+        '',
+        'Sec-WebSocket-Extensions: permessage-deflate',
+        'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover',
+        'Sec-WebSocket-Extensions: x-unknown',
+      ]);
       const lines = [up, conn, accept, proto, ext].filter(Boolean);
       return { id: `handshake-${lines.length}`, kind, script: { respond: [w(head('HTTP/1.1 101 Switching Protocols', lines))] } };
     }

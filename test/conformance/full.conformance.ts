@@ -28,7 +28,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   const rows = [...tally].map(([cls, t]) => `| ${cls} | ${t.cases} | ${t.agree} | ${t.kept} |`);
-  console.info(`seed ${SEED}, ${CASES.length} cases\n| behaviour class | cases | synthmon = Chromium | kept different |\n|---|---|---|---|\n${rows.join('\n')}`);
+  console.info(
+    `seed ${SEED}, ${CASES.length} cases\n| behaviour class | cases | synthmon = Chromium | kept different |\n|---|---|---|---|\n${rows.join('\n')}`,
+  );
 });
 
 describe(`synthmon and Chromium on ${CASES.length} behaviours (seed ${SEED})`, () => {
@@ -40,7 +42,10 @@ describe(`synthmon and Chromium on ${CASES.length} behaviours (seed ${SEED})`, (
     const differs = j.synthmon !== j.chromium;
     if (differs) t.kept++;
     expect(j.problems).toEqual([]);
-    const unexplained = differs && !knownDifference(c) ? `synthmon ${j.synthmon}, Chromium ${j.chromium}: not a kept difference (test/conformance/known.ts)` : undefined;
+    const unexplained =
+      differs && !knownDifference(c)
+        ? `synthmon ${j.synthmon}, Chromium ${j.chromium}: not a kept difference (test/conformance/known.ts)`
+        : undefined;
     expect(unexplained).toBeUndefined();
   });
 });

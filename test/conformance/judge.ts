@@ -117,7 +117,8 @@ export async function judge(c: Case, pki: TestPki, browser?: Browser): Promise<J
   const again = await startPeer({ ...c.script, ...(tls ? { tls } : {}) });
   try {
     const url = `${scheme}://localhost:${again.port}/conformance?case=${encodeURIComponent(c.id)}`;
-    const b = c.kind === 'websocket' ? await browser.webSocket(url, SETTLE_MS, TIMEOUT_MS + SETTLE_MS + 1_000) : await browser.http(url, TIMEOUT_MS + 1_000);
+    const b =
+      c.kind === 'websocket' ? await browser.webSocket(url, SETTLE_MS, TIMEOUT_MS + SETTLE_MS + 1_000) : await browser.http(url, TIMEOUT_MS + 1_000);
     return { c, synthmon, chromium: browserVerdict(c.kind, b), result, problems };
   } finally {
     await again.close();

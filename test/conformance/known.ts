@@ -15,20 +15,33 @@ export interface Known {
 }
 
 export const KNOWN: readonly Known[] = [
-  { id: 'status/lowercase-version', tag: 'lenient-status-line', reason: 'RFC 9112 §2.3: HTTP-name is %s"HTTP", case-sensitive; Chromium also reads http/1.1' },
+  {
+    id: 'status/lowercase-version',
+    tag: 'lenient-status-line',
+    reason: 'RFC 9112 §2.3: HTTP-name is %s"HTTP", case-sensitive; Chromium also reads http/1.1',
+  },
   {
     id: '1xx/100-then-101',
     tag: '1xx-before-101',
     reason:
       'Fetch standard (HTTP-network fetch): 1xx responses other than 101 are ignored; Chromium fails the handshake (net/websockets/websocket_basic_handshake_stream.cc ValidateResponse: "Unexpected response code: 100")',
   },
-  { id: 'syntax/space-before-colon', tag: 'space-before-colon', reason: 'RFC 9112 §5.1: "No whitespace is allowed between the field name and colon"; the message is invalid' },
+  {
+    id: 'syntax/space-before-colon',
+    tag: 'space-before-colon',
+    reason: 'RFC 9112 §5.1: "No whitespace is allowed between the field name and colon"; the message is invalid',
+  },
   { id: 'syntax/bare-lf', tag: 'bare-lf', reason: 'RFC 9112 §2.2: a recipient MAY recognize a bare LF; the line terminator is CRLF' },
-  { id: 'syntax/empty-header-name', tag: 'empty-header-name', reason: 'RFC 9110 §5.1: field-name = token, at least one tchar; the message is invalid' },
+  {
+    id: 'syntax/empty-header-name',
+    tag: 'empty-header-name',
+    reason: 'RFC 9110 §5.1: field-name = token, at least one tchar; the message is invalid',
+  },
   {
     id: 'encoding/chunked-and-length',
     tag: 'te-and-cl',
-    reason: 'RFC 9112 §6.3: a message with both Transfer-Encoding and Content-Length "ought to be handled as an error" (request smuggling, response splitting)',
+    reason:
+      'RFC 9112 §6.3: a message with both Transfer-Encoding and Content-Length "ought to be handled as an error" (request smuggling, response splitting)',
   },
   { id: 'encoding/length-twice-same', tag: 'cl-twice', reason: 'RFC 9110 §8.6: a recipient MAY reject duplicated Content-Length values as invalid' },
   {
@@ -37,8 +50,18 @@ export const KNOWN: readonly Known[] = [
     reason:
       'RFC 9110 §8.4 / §12.5.3: a content coding the client did not accept; Chromium hands the still-encoded bytes to the page, whose JSON.parse then fails: the probe names the coding instead',
   },
-  { id: 'close/mid-status-line', kind: 'http', tag: 'truncated-head', reason: 'RFC 9112 §8: a response closed before its head is complete is incomplete; Chromium reads what came as a head' },
-  { id: 'close/mid-headers', kind: 'http', tag: 'truncated-head', reason: 'RFC 9112 §8: a response closed before its head is complete is incomplete; Chromium reads what came as a head' },
+  {
+    id: 'close/mid-status-line',
+    kind: 'http',
+    tag: 'truncated-head',
+    reason: 'RFC 9112 §8: a response closed before its head is complete is incomplete; Chromium reads what came as a head',
+  },
+  {
+    id: 'close/mid-headers',
+    kind: 'http',
+    tag: 'truncated-head',
+    reason: 'RFC 9112 §8: a response closed before its head is complete is incomplete; Chromium reads what came as a head',
+  },
   {
     id: 'close/999',
     tag: 'close-code-unused',
@@ -61,5 +84,7 @@ export const KNOWN: readonly Known[] = [
 /** The kept difference that covers a case, if any. */
 export function knownDifference(c: Case): Known | undefined {
   const id = c.id.slice(c.id.indexOf('/') + 1);
-  return KNOWN.find((k) => (!k.kind || k.kind === c.kind) && ((k.id !== undefined && k.id === id) || (k.tag !== undefined && !!c.tags?.includes(k.tag))));
+  return KNOWN.find(
+    (k) => (!k.kind || k.kind === c.kind) && ((k.id !== undefined && k.id === id) || (k.tag !== undefined && !!c.tags?.includes(k.tag))),
+  );
 }

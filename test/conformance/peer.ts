@@ -11,11 +11,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createSecureContext, TLSSocket, type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 
-export type Step =
-  | { readonly write: string | Buffer }
-  | { readonly wait: number }
-  | { readonly end: true }
-  | { readonly reset: true };
+export type Step = { readonly write: string | Buffer } | { readonly wait: number } | { readonly end: true } | { readonly reset: true };
 
 export interface PeerScript {
   /** Steps played as soon as the connection is accepted (before any request). */
@@ -42,13 +38,20 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Sec-WebSocket-Accept for a request head (RFC 6455 §4.2.2), or '' when it has no key. */
 export function acceptFor(head: string): string {
   const key = /^sec-websocket-key:[ \t]*(\S+)/im.exec(head)?.[1];
-  return key ? createHash('sha1').update(key + GUID).digest('base64') : '';
+  return key
+    ? createHash('sha1')
+        .update(key + GUID)
+        .digest('base64')
+    : '';
 }
 
 function fill(data: string | Buffer, head: string): Buffer {
   if (Buffer.isBuffer(data)) return data;
   const query = /^[A-Z]+ [^?\s]*\?(\S*) HTTP/.exec(head)?.[1] ?? '';
-  return Buffer.from(data.replace(/\{accept\}/g, () => acceptFor(head)).replace(/\{query\}/g, () => query), 'latin1');
+  return Buffer.from(
+    data.replace(/\{accept\}/g, () => acceptFor(head)).replace(/\{query\}/g, () => query),
+    'latin1',
+  );
 }
 
 async function play(stream: Duplex, raw: Socket, steps: readonly Step[], head: string): Promise<void> {
@@ -95,7 +98,13 @@ export async function startPeer(script: PeerScript): Promise<Peer> {
     socket.on('error', () => undefined);
     if (!context) return onStream(socket, socket);
     const { requestCert = false, rejectUnauthorized = false, ALPNProtocols } = script.tls!;
-    const secure = new TLSSocket(socket, { isServer: true, secureContext: context, requestCert, rejectUnauthorized, ...(ALPNProtocols ? { ALPNProtocols } : {}) });
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: context,
+      requestCert,
+      rejectUnauthorized,
+      ...(ALPNProtocols ? { ALPNProtocols } : {}),
+    });
     secure.on('error', () => socket.destroy());
     onStream(secure, socket);
   });

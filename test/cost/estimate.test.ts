@@ -32,7 +32,10 @@ const fleet100at60 = () => benchmarkFleet({ checks: 100, intervalSeconds: 60 });
 /** The benchmark fleet's checks with per-check intervals (deadlines and retry pauses left to their interval's defaults). */
 const mixedFleet = (checks: number, intervalOf: (index: number) => IntervalSeconds) =>
   parseConfig({
-    checks: benchmarkFleet({ checks }).checks.map(({ timeoutMs: _t, retryDelayMs: _r, intervalSeconds: _i, ...c }, i) => ({ ...c, intervalSeconds: intervalOf(i) })),
+    checks: benchmarkFleet({ checks }).checks.map(({ timeoutMs: _t, retryDelayMs: _r, intervalSeconds: _i, ...c }, i) => ({
+      ...c,
+      intervalSeconds: intervalOf(i),
+    })),
   });
 const fleet100at10 = () => benchmarkFleet({ checks: 100, intervalSeconds: 10 });
 
@@ -70,10 +73,12 @@ describe('estimateCost', () => {
     expect(lineOf(r, 'PutMetricData requests').usd).toBeCloseTo(1.314, 9);
     // A shard runs as long as its slowest check: a WebSocket's 0.3 s handshake + 1 s settle, + 0.1 s publishing;
     // when one of its n checks fails (1 − 0.999^n), the failing run takes 0.3 + 2 s pause + 0.3 s.
-    const gbs = total(plan.shards.map((s) => {
-      const p = 1 - 0.999 ** s.checks.length;
-      return 43_800 * ((1 - p) * 1.3 + p * 2.6 + 0.1) * 0.5;
-    }));
+    const gbs = total(
+      plan.shards.map((s) => {
+        const p = 1 - 0.999 ** s.checks.length;
+        return 43_800 * ((1 - p) * 1.3 + p * 2.6 + 0.1) * 0.5;
+      }),
+    );
     expect(lineOf(r, 'Lambda compute').quantity).toBeCloseTo(gbs, 6);
     expect(lineOf(r, 'Lambda compute').usd).toBeCloseTo(1.2638, 4);
     // 3 containers × 365 cold starts × 0.3 s × 0.5 GB.
@@ -172,11 +177,17 @@ describe('estimateCost', () => {
       const alarmMetrics = defs.flatMap((d) => (d.type === 'metric' ? [d.metric] : d.type === 'math' ? Object.values(d.metrics) : []));
       const priced = r.lines.filter((l) => l.item === 'Alarms: standard resolution' || l.item === 'Alarms: high resolution');
       expect(total(priced.map((l) => l.quantity))).toBe(alarmMetrics.length);
-      expect(total(r.lines.filter((l) => l.item === 'Alarms: high resolution').map((l) => l.quantity))).toBe(alarmMetrics.filter((m) => m.periodSeconds < 60).length);
+      expect(total(r.lines.filter((l) => l.item === 'Alarms: high resolution').map((l) => l.quantity))).toBe(
+        alarmMetrics.filter((m) => m.periodSeconds < 60).length,
+      );
       expect(r.fleet.alarms).toBe(defs.length);
     }
     // From several locations a fast check's Failing alarm counts failed runs with metric math: two alarm metrics.
-    expect(lineOf(estimateCost(fastFrom3), 'Alarms: high resolution')).toMatchObject({ quantity: 40, unit: 'alarm metric-months', usd: expect.closeTo(12, 9) });
+    expect(lineOf(estimateCost(fastFrom3), 'Alarms: high resolution')).toMatchObject({
+      quantity: 40,
+      unit: 'alarm metric-months',
+      usd: expect.closeTo(12, 9),
+    });
   });
 
   it('publishes from every location under shared identities: Success and Duration count once, heartbeats and runs per location', () => {
@@ -210,7 +221,8 @@ describe('estimateCost', () => {
     expect(marginal['Metrics: ShardResults heartbeat']).toBeCloseTo((3 * 0.3) / 100, 12);
     expect(marginal['Alarms: standard resolution']).toBeCloseTo((3 * 0.1) / 100, 12);
     // ...but not the metrics every location shares, the dashboard or the key.
-    for (const item of ['Metrics: Success + Duration', 'Dashboard', 'KMS key (alarm topic)', 'Metrics: CertificateDaysLeft'] as const) expect(marginal).not.toHaveProperty(item);
+    for (const item of ['Metrics: Success + Duration', 'Dashboard', 'KMS key (alarm topic)', 'Metrics: CertificateDaysLeft'] as const)
+      expect(marginal).not.toHaveProperty(item);
     expect(three.perLocation!.marginalPerCheckMonthUsd).toBeLessThan(three.perLocation!.averagePerCheckMonthUsd);
     // 100 checks every 60 s from three regions: $1.17 all-in, $0.39 per location on average, $0.10 for the third.
     expect(three.perCheckMonthUsd - incidents(three)).toBeCloseTo(1.1723, 4);
@@ -220,9 +232,13 @@ describe('estimateCost', () => {
     const text = formatCostTable(three);
     expect(text).toContain('Per check-month per location (3 locations: eu-west-1, us-east-1, ap-southeast-2):');
     // $0.39 and $1.17 before the incident pipeline's lines (test/cost/incidents.test.ts).
-    expect(text).toContain(`  $${three.perLocation!.averagePerCheckMonthUsd.toFixed(2)} on average: the all-in $${three.perCheckMonthUsd.toFixed(2)} per check-month divided by 3 locations.`);
+    expect(text).toContain(
+      `  $${three.perLocation!.averagePerCheckMonthUsd.toFixed(2)} on average: the all-in $${three.perCheckMonthUsd.toFixed(2)} per check-month divided by 3 locations.`,
+    );
     // $0.10 before the incident pipeline's lines, whose verdict writes per location then lead.
-    expect(text).toContain(`  $${three.perLocation!.marginalPerCheckMonthUsd.toFixed(2)} for one more location: this fleet minus the same fleet from eu-west-1, us-east-1 (largest: `);
+    expect(text).toContain(
+      `  $${three.perLocation!.marginalPerCheckMonthUsd.toFixed(2)} for one more location: this fleet minus the same fleet from eu-west-1, us-east-1 (largest: `,
+    );
     // One location: no such section.
     expect(estimateCost(fleet100at60()).perLocation).toBeUndefined();
     expect(formatCostTable(estimateCost(fleet100at60()))).not.toContain('per location');
@@ -236,7 +252,10 @@ describe('estimateCost', () => {
 
   it('prices a mixed fleet per interval group: fast checks against $2.00, the others against $1.00', () => {
     const r = estimateCost(mixedFleet(100, (i) => (i < 50 ? 10 : 60)));
-    expect(r.intervals.map((g) => [g.intervalSeconds, g.checks, g.goalUsd])).toEqual([[10, 50, 2], [60, 50, 1]]);
+    expect(r.intervals.map((g) => [g.intervalSeconds, g.checks, g.goalUsd])).toEqual([
+      [10, 50, 2],
+      [60, 50, 1],
+    ]);
     expect(r.goalUsd).toBeCloseTo(1.5, 12);
     expect(r.meetsGoal).toBe(r.intervals.every((g) => g.meetsGoal));
     expect(lineOf(r, 'Lambda compute', 10).usd).toBeGreaterThan(lineOf(r, 'Lambda compute', 60).usd);
@@ -255,7 +274,11 @@ describe('estimateCost', () => {
       datadog: expect.closeTo(21.9, 9),
     });
     const fast = estimateCost(fleet100at10());
-    expect(peers(fast)).toEqual({ cloudwatchSynthetics: expect.closeTo(52.56, 9), checkly: expect.closeTo(52.56, 9), datadog: expect.closeTo(131.4, 9) });
+    expect(peers(fast)).toEqual({
+      cloudwatchSynthetics: expect.closeTo(52.56, 9),
+      checkly: expect.closeTo(52.56, 9),
+      datadog: expect.closeTo(131.4, 9),
+    });
     expect(fast.alternatives.find((a) => a.name === 'cloudwatchSynthetics')!.basis).toContain('it cannot run every 10 s');
   });
 
@@ -296,7 +319,9 @@ describe('formatCostTable', () => {
   it('names the fleet size and prints every line, the totals, the peers, the assumptions, the notes and the sources', () => {
     const r = estimateCost(fleet100at60());
     const text = formatCostTable(r);
-    expect(text).toContain('Fleet: 100 checks (50 websocket, 50 http) every 60 s; 3 shards × 1 location (the deploy region); 1 token; 50 TLS hosts; 57 alarms');
+    expect(text).toContain(
+      'Fleet: 100 checks (50 websocket, 50 http) every 60 s; 3 shards × 1 location (the deploy region); 1 token; 50 TLS hosts; 57 alarms',
+    );
     for (const l of r.lines) expect(text).toContain(l.item);
     expect(text).toMatch(/Metrics: Success \+ Duration\s+200\s+metric-months\s+\$0\.30\s+\$60\.00\s+\$0\.60/);
     // $96.78 and $94.78 before the incident pipeline's lines, which add $2.54 (test/cost/incidents.test.ts:
@@ -319,7 +344,11 @@ describe('formatCostTable', () => {
     const text = formatCostTable(r);
     expect(text).toContain('every 10 s');
     // $1.69 before the incident pipeline's lines (test/cost/incidents.test.ts).
-    expect(text).toMatch(new RegExp(`10 s \\(fast\\)\\s+100\\s+1\\s+\\$${(1.6929 + incidents(r)).toFixed(2).replace('.', '\\.')}\\s+\\$2\\.00\\s+met\\s+\\$52\\.56\\s+\\$52\\.56\\s+\\$131\\.40`));
+    expect(text).toMatch(
+      new RegExp(
+        `10 s \\(fast\\)\\s+100\\s+1\\s+\\$${(1.6929 + incidents(r)).toFixed(2).replace('.', '\\.')}\\s+\\$2\\.00\\s+met\\s+\\$52\\.56\\s+\\$52\\.56\\s+\\$131\\.40`,
+      ),
+    );
     expect(text).toContain('at its floor of one run a minute: it cannot run every 10 s');
   });
 });
@@ -339,14 +368,23 @@ describe('prices.json', () => {
       });
     }
     // Only the standard-throughput parameter read is free (its KMS Decrypt is priced on its own).
-    const free = Object.entries(priceTable.prices).filter(([, p]) => !(p.usd > 0)).map(([name]) => name);
+    const free = Object.entries(priceTable.prices)
+      .filter(([, p]) => !(p.usd > 0))
+      .map(([name]) => name);
     expect(free).toEqual(['ssmStandardParameterRead']);
   });
 
   it('labels the figures no official page confirmed', () => {
-    expect(PRICES.insightsMetricAnalyzedMonth).toMatchObject({ evidence: 'third-party', per: expect.stringContaining('NOT FROM AN OFFICIAL SOURCE') });
+    expect(PRICES.insightsMetricAnalyzedMonth).toMatchObject({
+      evidence: 'third-party',
+      per: expect.stringContaining('NOT FROM AN OFFICIAL SOURCE'),
+    });
     expect(PRICES.logsIngestionGb).toMatchObject({ evidence: 'third-party', source: expect.stringContaining('no official quote found') });
-    expect(PRICES.checklyApiCheckRun).toMatchObject({ evidence: 'vendor-docs', per: expect.stringContaining('PREPAID-BUNDLE'), quote: expect.stringContaining('prepaid check bundles') });
+    expect(PRICES.checklyApiCheckRun).toMatchObject({
+      evidence: 'vendor-docs',
+      per: expect.stringContaining('PREPAID-BUNDLE'),
+      quote: expect.stringContaining('prepaid check bundles'),
+    });
     expect(PRICES.datadogApiTestRun).toMatchObject({ evidence: 'unverified', per: expect.stringContaining('NOT RE-VERIFIED') });
     expect(PRICES.customMetricMonth.quote).toContain('prorated by the hour');
   });

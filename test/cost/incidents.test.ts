@@ -11,7 +11,10 @@ const WRU = 0.625e-6;
 const RRU = 0.125e-6;
 const GBS = 0.0000133334;
 const incidentLines = (r: CostReport) => r.lines.filter((l) => (INCIDENT_COST_ITEMS as readonly string[]).includes(l.item));
-const usdOf = (r: CostReport, item: string) => incidentLines(r).filter((l) => l.item === item).reduce((s, l) => s + l.usd, 0);
+const usdOf = (r: CostReport, item: string) =>
+  incidentLines(r)
+    .filter((l) => l.item === item)
+    .reduce((s, l) => s + l.usd, 0);
 const seed = () => loadConfigFile('config/default.json');
 
 describe('incident pipeline cost', () => {
@@ -59,7 +62,12 @@ describe('incident pipeline cost', () => {
 
   it('charges the cross-region round trip to the locations outside the home region, and bigger verdict items', () => {
     const config = benchmarkFleet({ checks: 10, locations: ['us-east-1', 'eu-west-1', 'ap-southeast-1'] });
-    const entries = incidentCostEntries({ config, plan: planFleet(config), locations: locationLabels(config), cost: { memoryMb: 512, failureRate: 0 } });
+    const entries = incidentCostEntries({
+      config,
+      plan: planFleet(config),
+      locations: locationLabels(config),
+      cost: { memoryMb: 512, failureRate: 0 },
+    });
     const wait = entries.find((e) => e.item === 'Incidents: runner time on the store')!;
     // One shard: 43,800 invocations per location; us-east-1 (home) 10 ms, the two others 220 ms each; 0.5 GB.
     expect(wait.quantity).toBeCloseTo(43_800 * (0.01 + 2 * 0.22) * 0.5, 6);
@@ -74,7 +82,10 @@ describe('incident pipeline cost', () => {
   it('writes only the run claims when no verdict is written', () => {
     const config = parseConfig({ checks: [{ name: 'a', kind: 'http', url: 'https://example.com/' }] });
     const plan = planFleet(config);
-    const none = incidentCostEntries({ config, plan, locations: ['default'], cost: { memoryMb: 512, failureRate: 0 } }, { incidentsPerCheckMonth: 0, verdictWriteShare: 0 });
+    const none = incidentCostEntries(
+      { config, plan, locations: ['default'], cost: { memoryMb: 512, failureRate: 0 } },
+      { incidentsPerCheckMonth: 0, verdictWriteShare: 0 },
+    );
     const writes = none.filter((e) => e.item === 'Incidents: DynamoDB writes').reduce((s, e) => s + e.quantity, 0);
     expect(writes).toBe(43_800 * DEFAULT_INCIDENT_COST_ASSUMPTIONS.claimWriteUnitsPerInvocation);
   });

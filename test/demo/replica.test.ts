@@ -18,8 +18,18 @@ afterAll(async () => {
 });
 
 const wsCheck = (): Check =>
-  parseCheck({ name: 'chat-websocket', kind: 'websocket', url: replica.wsUrl, origin: 'https://indexo.ir', settleMs: 100, retryDelayMs: 0, timeoutMs: 5_000, auth: { in: 'query' } });
-const apiCheck = (): Check => parseCheck({ name: 'buyer-orders', kind: 'http', url: replica.apiUrl, retryDelayMs: 0, timeoutMs: 5_000, auth: { in: 'header', scheme: 'Token' } });
+  parseCheck({
+    name: 'chat-websocket',
+    kind: 'websocket',
+    url: replica.wsUrl,
+    origin: 'https://indexo.ir',
+    settleMs: 100,
+    retryDelayMs: 0,
+    timeoutMs: 5_000,
+    auth: { in: 'query' },
+  });
+const apiCheck = (): Check =>
+  parseCheck({ name: 'buyer-orders', kind: 'http', url: replica.apiUrl, retryDelayMs: 0, timeoutMs: 5_000, auth: { in: 'header', scheme: 'Token' } });
 
 /** A raw HTTPS GET with the replica's CA: status, one header and the body. */
 function get(path: string, headers: Record<string, string>): Promise<{ status: number; challenge?: string; body: string }> {
@@ -43,7 +53,10 @@ function upgradeStatus(origin: string | undefined, token = CANARY): Promise<numb
 
 describe('replica of the backend', () => {
   it('answers both checks ok when healthy', async () => {
-    const [ws, api] = await Promise.all([runCheck(wsCheck(), { token: CANARY, ca: replica.ca }), runCheck(apiCheck(), { token: CANARY, ca: replica.ca })]);
+    const [ws, api] = await Promise.all([
+      runCheck(wsCheck(), { token: CANARY, ca: replica.ca }),
+      runCheck(apiCheck(), { token: CANARY, ca: replica.ca }),
+    ]);
     expect(ws).toMatchObject({ outcome: 'ok', status: 101 });
     expect(api).toMatchObject({ outcome: 'ok', status: 200 });
   });
@@ -56,7 +69,10 @@ describe('replica of the backend', () => {
     const port = replica.port;
     await replica.set(regression);
     try {
-      const [ws, api] = await Promise.all([runCheck(wsCheck(), { token: CANARY, ca: replica.ca }), runCheck(apiCheck(), { token: CANARY, ca: replica.ca })]);
+      const [ws, api] = await Promise.all([
+        runCheck(wsCheck(), { token: CANARY, ca: replica.ca }),
+        runCheck(apiCheck(), { token: CANARY, ca: replica.ca }),
+      ]);
       expect(ws).toMatchObject(wsExpected);
       expect(api).toMatchObject(apiExpected);
       expect(JSON.stringify([ws, api])).not.toContain(CANARY);

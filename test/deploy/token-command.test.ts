@@ -29,20 +29,45 @@ function run(command: string): { args: string[]; content: string; mode: string }
   const work = mkdtempSync(join(dir, 'cwd-'));
   execFileSync('bash', ['-c', command], { cwd: work, input: `${TOKEN}\n`, env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: 10_000 });
   expect(execFileSync('ls', ['-A', work], { encoding: 'utf8' })).toBe('');
-  return { args: readFileSync(join(dir, 'args'), 'utf8').trim().split('\n'), content: readFileSync(join(dir, 'content'), 'utf8'), mode: readFileSync(join(dir, 'mode'), 'utf8').trim() };
+  return {
+    args: readFileSync(join(dir, 'args'), 'utf8').trim().split('\n'),
+    content: readFileSync(join(dir, 'content'), 'utf8'),
+    mode: readFileSync(join(dir, 'mode'), 'utf8').trim(),
+  };
 }
 
 describe('the token command', () => {
   it('stores an SSM token from a silent prompt through file://, region filled in', () => {
     const { args, content, mode } = run(tokenSetCommand({ parameter: '/synthmon/default' }, 'eu-west-1'));
-    expect(args).toEqual(['ssm', 'put-parameter', '--region', 'eu-west-1', '--name', '/synthmon/default', '--type', 'SecureString', '--overwrite', '--value', 'file://token.txt']);
+    expect(args).toEqual([
+      'ssm',
+      'put-parameter',
+      '--region',
+      'eu-west-1',
+      '--name',
+      '/synthmon/default',
+      '--type',
+      'SecureString',
+      '--overwrite',
+      '--value',
+      'file://token.txt',
+    ]);
     expect(content).toBe(TOKEN);
     expect(mode).toBe('600');
   });
 
   it('stores a Secrets Manager token as {"token": …} the same way', () => {
     const { args, content } = run(tokenSetCommand({ secret: { name: 'prod/orders' } }, 'us-east-1'));
-    expect(args).toEqual(['secretsmanager', 'put-secret-value', '--region', 'us-east-1', '--secret-id', 'prod/orders', '--secret-string', 'file://token.json']);
+    expect(args).toEqual([
+      'secretsmanager',
+      'put-secret-value',
+      '--region',
+      'us-east-1',
+      '--secret-id',
+      'prod/orders',
+      '--secret-string',
+      'file://token.json',
+    ]);
     expect(JSON.parse(content)).toEqual({ token: TOKEN });
     expect(args.join(' ')).not.toContain(TOKEN);
   });

@@ -99,7 +99,7 @@ describe('bucketize', () => {
     expect([...buckets.values()].flat().sort()).toEqual([...names].sort());
   });
 
-  it('implements jump consistent hashing (reference values from the paper\'s algorithm)', () => {
+  it("implements jump consistent hashing (reference values from the paper's algorithm)", () => {
     // Same key, growing bucket counts: the bucket only ever changes to the newest one.
     const key = 0x0123456789abcdefn;
     let last = jumpHash(key, 1);

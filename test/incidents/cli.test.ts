@@ -46,7 +46,9 @@ describe('synthmon probe --notify', () => {
         locations: ['eu-west-1', 'us-east-1'],
         tokens: { pagerduty: { env: 'PD_ROUTING_KEY' } },
         notifications: { pagerDuty: { routingKey: 'pagerduty', url: pd.url } },
-        checks: [{ kind: 'http', name: 'orders-api', url: `http://127.0.0.1:${(backend.address() as AddressInfo).port}/api/orders/`, retryDelayMs: 0 }],
+        checks: [
+          { kind: 'http', name: 'orders-api', url: `http://127.0.0.1:${(backend.address() as AddressInfo).port}/api/orders/`, retryDelayMs: 0 },
+        ],
       }),
     );
     const env = {
@@ -67,7 +69,9 @@ describe('synthmon probe --notify', () => {
     expect(first.stdout).toContain('nothing to send');
     expect(pd.events).toHaveLength(0);
     const second = await probe('us-east-1');
-    expect(second.stdout).toMatch(/incident trigger \(synthmon\/SyntheticMonitor\/endpoint-127\.0\.0\.1-\d{8}T\d{6}Z\) as us-east-1: orders-api: server error .*\[sent: pagerDuty\]/);
+    expect(second.stdout).toMatch(
+      /incident trigger \(synthmon\/SyntheticMonitor\/endpoint-127\.0\.0\.1-\d{8}T\d{6}Z\) as us-east-1: orders-api: server error .*\[sent: pagerDuty\]/,
+    );
     expect(pd.events.map((e) => e.event_action)).toEqual(['trigger']);
     // While it lasts: more failing runs from both locations send nothing.
     await probe('eu-west-1');

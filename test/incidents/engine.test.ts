@@ -155,7 +155,14 @@ describe('maintenance windows', () => {
     const config = parseConfig({ checks: [{ kind: 'http', name: 'api', url: 'https://api.example.com/health' }], maintenance: [window] });
     const fleet = fleetFile(config, planFleet(config), { monitor: 'test-monitor' });
     expect(fleet.incidents!.maintenance).toEqual([expect.objectContaining(window)]);
-    const a = createIncidentEngine({ table, incidents: fleet.incidents!, location: 'a', secrets: staticTokenStore({}), client: dynamo.client, channelDeps: {} });
+    const a = createIncidentEngine({
+      table,
+      incidents: fleet.incidents!,
+      location: 'a',
+      secrets: staticTokenStore({}),
+      client: dynamo.client,
+      channelDeps: {},
+    });
     const r = await a.record([result('api', Outcome.REFUSED)], runAt(T0 + MIN, ['api']));
     expect(r.recorded).toBe(1);
     expect(r.notifications).toEqual([]);
@@ -164,9 +171,11 @@ describe('maintenance windows', () => {
 
   it('a check outside the window pages at once, and an incident with one check outside a window is not held', async () => {
     const a = inWindow();
-    expect(actions((await a.record([result('billing', Outcome.REFUSED, { url: 'https://billing.example.com/' })], runAt(T0 + MIN, ['billing']))).notifications)).toEqual([
-      'trigger',
-    ]);
+    expect(
+      actions(
+        (await a.record([result('billing', Outcome.REFUSED, { url: 'https://billing.example.com/' })], runAt(T0 + MIN, ['billing']))).notifications,
+      ),
+    ).toEqual(['trigger']);
     // `api` and `orders` on one host: `orders` is in no window, so the host's incident pages.
     const both = await a.record([result('api', Outcome.REFUSED), result('orders', Outcome.REFUSED)], runAt(T0 + 2 * MIN, ['api', 'orders']));
     expect(actions(both.notifications)).toEqual(['trigger']);
@@ -183,7 +192,9 @@ describe('races between locations', () => {
         Array.from({ length: 10 }, async (_, j) => {
           const i = batch * 10 + j;
           const url = `https://host-${i}.example.com/ws`;
-          const reports = await Promise.all(engines.map((e) => e.record([result(`check-${i}`, Outcome.FORBIDDEN, { url, cause: Cause.ORIGIN_REJECTED })], runAt(T0, [`check-${i}`]))));
+          const reports = await Promise.all(
+            engines.map((e) => e.record([result(`check-${i}`, Outcome.FORBIDDEN, { url, cause: Cause.ORIGIN_REJECTED })], runAt(T0, [`check-${i}`]))),
+          );
           perIteration[i] = reports.reduce((n, r) => n + r.notifications.filter((x) => x.action === 'trigger').length, 0);
           for (const r of reports) expect(r.errors).toEqual([]);
         }),
@@ -288,7 +299,10 @@ describe('storm guard', () => {
             shards.slice(s, s + 2).map(async (shard) => {
               const report = await e.record(
                 shard.map((c) => result(c.name, Outcome.REFUSED, { url: c.url })),
-                runAt(T0, shard.map((c) => c.name)),
+                runAt(
+                  T0,
+                  shard.map((c) => c.name),
+                ),
               );
               expect(report.errors).toEqual([]);
               notes.push(...report.notifications);
@@ -307,7 +321,10 @@ describe('storm guard', () => {
 describe('monitor incidents', () => {
   it('an `error` result opens a warning monitor incident, never a critical endpoint page', async () => {
     const [a, b] = ['a', 'b'].map((l) => engineFor(dynamo, table, l, [channel()]));
-    const r = result('api', Outcome.ERROR, { message: 'token unavailable: parameter /synthmon/default not found; check: the monitor configuration', fix: 'the monitor configuration' });
+    const r = result('api', Outcome.ERROR, {
+      message: 'token unavailable: parameter /synthmon/default not found; check: the monitor configuration',
+      fix: 'the monitor configuration',
+    });
     await a!.record([r], runAt(T0, ['api']));
     const { notifications } = await b!.record([r], runAt(T0, ['api']));
     expect(notifications).toHaveLength(1);
@@ -324,7 +341,10 @@ describe('outages', () => {
     await store.createTable('incidents');
     const [a, b] = ['a', 'b'].map((l) => engineFor(store, 'incidents', l, [channel()]));
     await store.stop();
-    const down = await Promise.all([a!.record([result('api', Outcome.REFUSED)], runAt(T0, ['api'])), b!.record([result('api', Outcome.REFUSED)], runAt(T0, ['api']))]);
+    const down = await Promise.all([
+      a!.record([result('api', Outcome.REFUSED)], runAt(T0, ['api'])),
+      b!.record([result('api', Outcome.REFUSED)], runAt(T0, ['api'])),
+    ]);
     for (const r of down) {
       expect(r.notifications).toEqual([]);
       expect(r.errors.join(' ')).toMatch(/ECONNREFUSED|connect/i);

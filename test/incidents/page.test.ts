@@ -37,24 +37,47 @@ afterAll(async () => {
 });
 
 describe('the page is the diagnosis', () => {
-  it('names origin_rejected and credentials_not_recognized with the builder\'s fixes, within 1,024 characters, without the token', async () => {
+  it("names origin_rejected and credentials_not_recognized with the builder's fixes, within 1,024 characters, without the token", async () => {
     chat.setMode({ token: CANARY, allowedHosts: ['localhost', '127.0.0.1'] });
     api.set({ tokenAuth: false });
     const checks = parseConfig({
       checks: [
-        { name: 'chat-websocket', kind: 'websocket', url: chat.url.replace('127.0.0.1', 'localhost'), origin: 'https://front.example.test', settleMs: 100, auth: { in: 'query' }, retryDelayMs: 0 },
+        {
+          name: 'chat-websocket',
+          kind: 'websocket',
+          url: chat.url.replace('127.0.0.1', 'localhost'),
+          origin: 'https://front.example.test',
+          settleMs: 100,
+          auth: { in: 'query' },
+          retryDelayMs: 0,
+        },
         { name: 'buyer-orders', kind: 'http', url: api.url, auth: {}, retryDelayMs: 0 },
       ],
     }).checks;
-    const results = await runChecks(checks, { tokens: staticTokenStore({ default: CANARY }), attemptOptions: { ca: pki.ca, lookup: lookupTo('127.0.0.1') } });
+    const results = await runChecks(checks, {
+      tokens: staticTokenStore({ default: CANARY }),
+      attemptOptions: { ca: pki.ca, lookup: lookupTo('127.0.0.1') },
+    });
     expect(results.map((r) => r.cause)).toEqual(['origin_rejected', 'credentials_not_recognized']);
     // Two hosts (localhost, 127.0.0.1): two incidents. The fix comes from the message builder, as the result carries it.
     for (const r of results) expect(r.message.endsWith(`; check: ${r.fix}`)).toBe(true);
 
     const [a, b] = ['eu-west-1', 'us-east-1'].map((l) => engineFor(dynamo, 'pages', l, []));
     const at = Date.now();
-    await a!.record(results, runAt(at, checks.map((c) => c.name)));
-    const { notifications } = await b!.record(results, runAt(at, checks.map((c) => c.name)));
+    await a!.record(
+      results,
+      runAt(
+        at,
+        checks.map((c) => c.name),
+      ),
+    );
+    const { notifications } = await b!.record(
+      results,
+      runAt(
+        at,
+        checks.map((c) => c.name),
+      ),
+    );
     expect(notifications.map((n) => n.checks)).toEqual(expect.arrayContaining([['chat-websocket'], ['buyer-orders']]));
     for (const n of notifications) {
       const r = results.find((x) => x.check === n.checks[0])!;
@@ -65,7 +88,10 @@ describe('the page is the diagnosis', () => {
       expect(n.fix).toBe(r.fix);
       expect(n.message.includes('; check: ')).toBe(false);
       expect(n.evidence?.status).toBe(403);
-      expect(n.locations.map((l) => `${l.location}:${l.outcome}/${l.cause}`)).toEqual([`eu-west-1:forbidden/${r.cause}`, `us-east-1:forbidden/${r.cause}`]);
+      expect(n.locations.map((l) => `${l.location}:${l.outcome}/${l.cause}`)).toEqual([
+        `eu-west-1:forbidden/${r.cause}`,
+        `us-east-1:forbidden/${r.cause}`,
+      ]);
       expect(JSON.stringify(n)).not.toContain(CANARY.slice(0, 12));
     }
     chat.setMode({ token: CANARY });
@@ -84,17 +110,28 @@ describe('page text', () => {
     members: Object.keys(checks),
     firstFailureAt: '2026-12-04T11:59:00.000Z',
   });
-  const check = (outcome: 'refused' | 'timeout', fix = 'the proxy') => ({ outcome, message: 'm', fix, locations: [], firstFailureAt: '2026-12-04T11:59:00.000Z' }) as const;
+  const check = (outcome: 'refused' | 'timeout', fix = 'the proxy') =>
+    ({ outcome, message: 'm', fix, locations: [], firstFailureAt: '2026-12-04T11:59:00.000Z' }) as const;
 
   it('cuts a long summary to 1,024 characters and keeps it on one line', () => {
-    const n = buildNotification({ action: 'trigger', monitor: 'm', doc: doc({ a: check('refused', `line\n${'x'.repeat(3000)}`) }), at: '2026-12-04T12:00:00Z' });
+    const n = buildNotification({
+      action: 'trigger',
+      monitor: 'm',
+      doc: doc({ a: check('refused', `line\n${'x'.repeat(3000)}`) }),
+      at: '2026-12-04T12:00:00Z',
+    });
     expect(n.summary.length).toBe(SUMMARY_MAX_CHARS);
     expect(n.summary).not.toContain('\n');
     expect(n.summary.endsWith('…')).toBe(true);
   });
 
   it('says the mix when one host fails several ways', () => {
-    const n = buildNotification({ action: 'trigger', monitor: 'm', doc: doc({ a: check('refused'), b: check('refused'), c: check('timeout') }), at: 'x' });
+    const n = buildNotification({
+      action: 'trigger',
+      monitor: 'm',
+      doc: doc({ a: check('refused'), b: check('refused'), c: check('timeout') }),
+      at: 'x',
+    });
     expect(n.summary).toMatch(/^3 checks on api\.example\.com: refused \(2\), timeout \(1\); a: refused/);
   });
 

@@ -41,7 +41,13 @@ afterAll(async () => {
 function fleet(): FleetFile {
   const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/health`;
   const checks = parseConfig({ checks: [{ kind: 'http', name: 'health', url, retryDelayMs: 0 }] }).checks;
-  return { version: 1, namespace: 'Synthmon/IncidentRunner', phaseTimings: false, tokens: {}, shards: { '60s-0': { intervalSeconds: 60, ticks: 1, checks } } };
+  return {
+    version: 1,
+    namespace: 'Synthmon/IncidentRunner',
+    phaseTimings: false,
+    tokens: {},
+    shards: { '60s-0': { intervalSeconds: 60, ticks: 1, checks } },
+  };
 }
 
 describe('the runner with incidents', () => {

@@ -37,8 +37,13 @@ describe('incident resources', () => {
 
   it('grants each runner exactly the store calls on the home table, by name, and names it in the environment', () => {
     const homeTable = { Ref: expect.stringMatching(/^MonitorIncidentsTable/) };
-    for (const [template, region] of [[home, 'us-east-1'], [remote, 'eu-west-1']] as const) {
-      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Action: string[]; Resource: unknown }>);
+    for (const [template, region] of [
+      [home, 'us-east-1'],
+      [remote, 'eu-west-1'],
+    ] as const) {
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Action: string[]; Resource: unknown }>,
+      );
       const grant = statements.find((s) => s.Sid === 'IncidentTable')!;
       expect([...grant.Action].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
       expect(JSON.stringify(grant.Resource)).toContain(':dynamodb:us-east-1:');
@@ -52,7 +57,9 @@ describe('incident resources', () => {
   });
 
   it('alarms on NotificationFailures with every identifier quoted and no direct actions', () => {
-    const alarm = Object.values(home.findResources('AWS::CloudWatch::Alarm')).find((a) => String(a.Properties.AlarmName).endsWith('-NotificationFailures'))!;
+    const alarm = Object.values(home.findResources('AWS::CloudWatch::Alarm')).find((a) =>
+      String(a.Properties.AlarmName).endsWith('-NotificationFailures'),
+    )!;
     expect(alarm.Properties).toMatchObject({
       Metrics: [{ Expression: 'SELECT SUM("NotificationFailures") FROM SCHEMA("SyntheticMonitor", "Channel")', Period: 60 }],
       Threshold: 1,
@@ -62,7 +69,7 @@ describe('incident resources', () => {
     expect(alarm.Properties.AlarmActions).toBeUndefined();
   });
 
-  it('names tables within DynamoDB\'s rules however long or odd the prefix', () => {
+  it("names tables within DynamoDB's rules however long or odd the prefix", () => {
     expect(incidentTableName('My Stack/Monitor')).toBe('My-Stack-Monitor-incidents');
     const long = incidentTableName('x'.repeat(400));
     expect(long).toMatch(/^[A-Za-z0-9_.-]{3,255}$/);

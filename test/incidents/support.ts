@@ -65,7 +65,14 @@ export function jsonChannel(id: string, url: string): Channel {
         });
         await res.arrayBuffer();
         if (res.ok) return { channel: id, ok: true, retryable: false, attempts: 1, status: res.status };
-        return { channel: id, ok: false, retryable: res.status === 429 || res.status >= 500, attempts: 1, status: res.status, error: `HTTP ${res.status}` };
+        return {
+          channel: id,
+          ok: false,
+          retryable: res.status === 429 || res.status >= 500,
+          attempts: 1,
+          status: res.status,
+          error: `HTTP ${res.status}`,
+        };
       } catch (err) {
         return { channel: id, ok: false, retryable: true, attempts: 1, error: (err as Error).message };
       }
@@ -79,7 +86,8 @@ export function result(
   outcome: Outcome,
   options: { url?: string; cause?: Cause; status?: number; message?: string; fix?: string; at?: number } = {},
 ): CheckResult {
-  const status = options.status ?? (outcome === Outcome.FORBIDDEN ? 403 : outcome === Outcome.UNAUTHORIZED ? 401 : outcome === Outcome.OK ? 200 : undefined);
+  const status =
+    options.status ?? (outcome === Outcome.FORBIDDEN ? 403 : outcome === Outcome.UNAUTHORIZED ? 401 : outcome === Outcome.OK ? 200 : undefined);
   const fix = options.fix ?? (outcome === Outcome.OK ? undefined : `fix for ${outcome}${options.cause ? `/${options.cause}` : ''}`);
   return {
     check,

@@ -186,7 +186,12 @@ describe('createRunner', () => {
     expect(report.ticks.map((t) => Date.parse(t.at) - base)).toEqual([0, 1000, 2000]);
     // The slow check's single attempt (no retry configured) runs into the next tick's start.
     expect(report.ticks.flatMap((t) => t.results.map((r) => `${r.check}:${r.outcome}:${r.attempts}`))).toEqual([
-      'fast-api:ok:1', 'slow-api:timeout:1', 'fast-api:ok:1', 'slow-api:timeout:1', 'fast-api:ok:1', 'slow-api:timeout:1',
+      'fast-api:ok:1',
+      'slow-api:timeout:1',
+      'fast-api:ok:1',
+      'slow-api:timeout:1',
+      'fast-api:ok:1',
+      'slow-api:timeout:1',
     ]);
     // Each tick's attempts started within a few hundred ms of its tick time (not after the slow check).
     expect(api.requests.length - apiFrom).toBe(3);
@@ -221,13 +226,17 @@ describe('createRunner', () => {
     const shard = { s: { intervalSeconds: 60, ticks: 1, checks: checks([{ name: 'health', kind: 'http', url: api.url, expectStatus: 403 }]) } };
     const from = cloudwatch.requests.length;
     // As Lambda runs it in ap-southeast-1 (AWS_REGION), publishing to us-east-1.
-    const err = await runner(fleetOf(shard), { env: { location: 'ap-southeast-1', homeRegion: 'us-east-1' }, region: 'ap-southeast-1' })({ shard: 's' }).then(
+    const err = await runner(fleetOf(shard), { env: { location: 'ap-southeast-1', homeRegion: 'us-east-1' }, region: 'ap-southeast-1' })({
+      shard: 's',
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(PublishError);
     // It did try the home region first (SigV4 scope), and only then fell back.
-    expect(cloudwatch.requests.slice(from).map((r) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(r.headers.authorization))?.[1])).toContain('us-east-1');
+    expect(
+      cloudwatch.requests.slice(from).map((r) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(r.headers.authorization))?.[1]),
+    ).toContain('us-east-1');
     expect((err as Error).message).toMatch(
       /^publishing the metrics of shard "s" \(location ap-southeast-1\) failed in 1 of 1 tick\(s\) \(InternalServiceFault HTTP 500 after 4 attempts: .*\); \d+ EMF line\(s\) were written to the log instead: /,
     );
@@ -236,8 +245,12 @@ describe('createRunner', () => {
         '(while this lasts, this location counts as silent there and its Silent alarm fires)',
     );
     const logged = lines.filter((l) => l.includes('"PutMetricData')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logged).toEqual([expect.objectContaining({ level: 'error', emfMetricsRegion: 'ap-southeast-1', homeRegion: 'us-east-1', seenByHomeAlarms: false })]);
-    expect(String(logged[0]!.msg)).toMatch(/^PutMetricData to us-east-1 failed after retries; datapoints written as EMF to stdout instead: CloudWatch Logs makes these metrics in ap-southeast-1, /);
+    expect(logged).toEqual([
+      expect.objectContaining({ level: 'error', emfMetricsRegion: 'ap-southeast-1', homeRegion: 'us-east-1', seenByHomeAlarms: false }),
+    ]);
+    expect(String(logged[0]!.msg)).toMatch(
+      /^PutMetricData to us-east-1 failed after retries; datapoints written as EMF to stdout instead: CloudWatch Logs makes these metrics in ap-southeast-1, /,
+    );
     // The EMF lines themselves carry the same identities, heartbeat included, as the call would have.
     const emf = lines.filter((l) => l.includes('"_aws"')).join('\n');
     expect(emf).toContain('"Location":"ap-southeast-1"');
@@ -256,7 +269,8 @@ describe('createRunner', () => {
 
   it('publishes to the home region from another location (SigV4 scope), its heartbeat naming its own location', async () => {
     const shard = { s: { intervalSeconds: 60, ticks: 1, checks: checks([{ name: 'health', kind: 'http', url: api.url, expectStatus: 403 }]) } };
-    const scopeOf = (i: number) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/monitoring\//.exec(String(cloudwatch.requests[i]!.headers.authorization))?.[1];
+    const scopeOf = (i: number) =>
+      /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/monitoring\//.exec(String(cloudwatch.requests[i]!.headers.authorization))?.[1];
 
     const from = cloudwatch.requests.length;
     await runner(fleetOf(shard), { env: { location: 'us-east-1', homeRegion: 'eu-central-1' } })({ shard: 's' });

@@ -68,7 +68,11 @@ async function tokenError(promise: Promise<unknown>): Promise<TokenError> {
   return err as TokenError;
 }
 
-const param = (name: string, parameter = `/synthmon/${name}`): ResolvedToken => ({ name, env: `SYNTHMON_TOKEN_${name.toUpperCase().replace(/-/g, '_')}`, parameter });
+const param = (name: string, parameter = `/synthmon/${name}`): ResolvedToken => ({
+  name,
+  env: `SYNTHMON_TOKEN_${name.toUpperCase().replace(/-/g, '_')}`,
+  parameter,
+});
 const secret = (name: string, ref: { name: string } | { arn: string }): ResolvedToken => ({ name, env: 'UNUSED', secret: ref });
 const tokensOf = (...list: ResolvedToken[]) => Object.fromEntries(list.map((t) => [t.name, t]));
 
@@ -207,7 +211,9 @@ describe('cloudTokenStore with SSM Parameter Store', () => {
     now += TOKEN_CACHE_TTL_MS;
     const err = await tokenError(store.tokenFor('denied'));
     expect(err.code).toBe('TOKEN_ACCESS_DENIED');
-    expect(err.message).toMatch(/^token "denied": reading SSM parameter \/synthmon\/denied in eu-west-1 was denied \(AccessDeniedException: User: arn:aws:sts::/);
+    expect(err.message).toMatch(
+      /^token "denied": reading SSM parameter \/synthmon\/denied in eu-west-1 was denied \(AccessDeniedException: User: arn:aws:sts::/,
+    );
     expect(err.message.endsWith(`); ${need}`)).toBe(true);
     expect(err.message.length).toBeLessThan(500);
     expect((err.cause as Error).name).toBe('AccessDeniedException');
@@ -239,7 +245,9 @@ describe('cloudTokenStore with SSM Parameter Store', () => {
     ssm.set('/synthmon/typed', { kind: 'raw', status: 200, body: '{"Parameter":{"Name":"/synthmon/typed","Type":"SecureString","Value":12345678}}' });
     const err = await tokenError(cloudTokenStore(tokensOf(param('typed')), { region: REGION }).tokenFor('typed'));
     expect(err.code).toBe('TOKEN_MALFORMED');
-    expect(err.message).toMatch(/^token "typed": SSM parameter \/synthmon\/typed in eu-west-1 answered with a value that is not a string; store the token alone: aws ssm put-parameter /);
+    expect(err.message).toMatch(
+      /^token "typed": SSM parameter \/synthmon\/typed in eu-west-1 answered with a value that is not a string; store the token alone: aws ssm put-parameter /,
+    );
   });
 
   it('gives up on a hung endpoint within the read deadline the configuration budgets for, leaving no socket open', async () => {
@@ -254,7 +262,9 @@ describe('cloudTokenStore with SSM Parameter Store', () => {
     const err = await tokenError(store.tokenFor('hung'));
     const elapsed = Date.now() - started;
     expect(err.code).toBe('TOKEN_STORE_UNAVAILABLE');
-    expect(err.message).toMatch(/^token "hung": SSM parameter \/synthmon\/hung in eu-west-1 could not be read \((no answer within 6000 ms|TimeoutError: .*)\); /);
+    expect(err.message).toMatch(
+      /^token "hung": SSM parameter \/synthmon\/hung in eu-west-1 could not be read \((no answer within 6000 ms|TimeoutError: .*)\); /,
+    );
     expect(elapsed).toBeGreaterThanOrEqual(TOKEN_CLIENT_SETTINGS.requestTimeoutMs);
     expect(elapsed).toBeLessThan(TOKEN_CLIENT_SETTINGS.deadlineMs + 1500);
     expect(await hungSocketsClosed(ssm, 2_000)).toBe(0);
@@ -361,14 +371,23 @@ describe('token hygiene in every store', () => {
       },
       `store the token alone: aws secretsmanager put-secret-value --region eu-west-1 --secret-id synthmon/hygiene --secret-string '{"token":"<token>"}'`,
     ],
-    ['env', async (value) => envTokenStore(tokensOf({ name: 't', env: 'HYGIENE_TOKEN', parameter: '/unused' }), { HYGIENE_TOKEN: value }), 'set HYGIENE_TOKEN to the token alone'],
+    [
+      'env',
+      async (value) => envTokenStore(tokensOf({ name: 't', env: 'HYGIENE_TOKEN', parameter: '/unused' }), { HYGIENE_TOKEN: value }),
+      'set HYGIENE_TOKEN to the token alone',
+    ],
     ['static', async (value) => staticTokenStore({ t: value }), 'pass the token alone'],
   ];
 
   const cases = [
     // Literal lengths, so the minimum cannot drift unnoticed: 7 characters are refused, 8 accepted (below).
     ['too short', 'Zq7vK3m', 'TOKEN_TOO_SHORT', 'is shorter than 8 characters, too short to mask in output without mangling it'],
-    ['a CR/LF header injection', `${CANARY}\r\nX-Injected: 1`, 'TOKEN_MALFORMED', 'contains a line break (CR or LF), which could inject a header into the request'],
+    [
+      'a CR/LF header injection',
+      `${CANARY}\r\nX-Injected: 1`,
+      'TOKEN_MALFORMED',
+      'contains a line break (CR or LF), which could inject a header into the request',
+    ],
     ['a bare LF inside', `${CANARY.slice(0, 8)}\n${CANARY.slice(8)}`, 'TOKEN_MALFORMED', 'contains a line break'],
     ['a space inside', `${CANARY.slice(0, 8)} ${CANARY.slice(8)}`, 'TOKEN_MALFORMED', 'contains whitespace'],
     ['a control character', `${CANARY}\u0007`, 'TOKEN_MALFORMED', 'contains a control character'],

@@ -16,7 +16,11 @@ const work = mkdtempSync(join(tmpdir(), 'synthmon-app-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function runApp(context: Record<string, unknown>, outdir: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_OUTDIR: outdir,
+    CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }),
+  };
   // Prove synth needs no credentials.
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[key];
   return spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
@@ -39,7 +43,9 @@ describe('bin/app.ts', () => {
     const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
     expect(manifest.artifacts.SyntheticMonitor.environment).toBe('aws://unknown-account/unknown-region');
     // cdk-nag is registered: its acknowledgments are written into the resources' Metadata.
-    const suppressed = Object.values(template.Resources as Record<string, { Type: string; Metadata?: { cdk_nag?: { rules_to_suppress: Array<{ id: string }> } } }>)
+    const suppressed = Object.values(
+      template.Resources as Record<string, { Type: string; Metadata?: { cdk_nag?: { rules_to_suppress: Array<{ id: string }> } } }>,
+    )
       .flatMap((r) => (r.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((rule) => `${r.Type} ${rule.id}`))
       .sort();
     expect(suppressed).toEqual(['AWS::IAM::Policy AwsSolutions-IAM5[Resource::*]']);
@@ -55,26 +61,49 @@ describe('bin/app.ts', () => {
     expect(run.status).toBe(0);
 
     // Three stacks, each pinned to its region, the account left to the CLI's credentials (cdk deploy --all).
-    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; environment?: string }> };
-    const stacks = Object.fromEntries(Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack').map(([id, a]) => [id, a.environment]));
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; environment?: string }>;
+    };
+    const stacks = Object.fromEntries(
+      Object.entries(manifest.artifacts)
+        .filter(([, a]) => a.type === 'aws:cloudformation:stack')
+        .map(([id, a]) => [id, a.environment]),
+    );
     expect(stacks).toEqual({
       SyntheticMonitor: 'aws://unknown-account/us-east-1',
       'SyntheticMonitor-runner-eu-west-1': 'aws://unknown-account/eu-west-1',
       'SyntheticMonitor-runner-ap-southeast-1': 'aws://unknown-account/ap-southeast-1',
     });
     type Resource = { Type: string; Properties: Record<string, unknown> };
-    const resources = (stack: string) => Object.values(JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8')).Resources as Record<string, Resource>);
-    const ofType = (stack: string, type: string) => resources(stack).filter((r) => r.Type === type).map((r) => r.Properties);
+    const resources = (stack: string) =>
+      Object.values(JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8')).Resources as Record<string, Resource>);
+    const ofType = (stack: string, type: string) =>
+      resources(stack)
+        .filter((r) => r.Type === type)
+        .map((r) => r.Properties);
     /** An IAM resource with CloudFormation's pseudo parameters shown as <Name>. */
     const arn = (value: unknown): unknown => {
       const join = (value as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'];
-      return join ? join[1].map((p) => (typeof p === 'string' ? p : `<${String((p as { Ref?: string }).Ref ?? JSON.stringify(p)).replace('AWS::', '')}>`)).join(join[0]) : value;
+      return join
+        ? join[1]
+            .map((p) => (typeof p === 'string' ? p : `<${String((p as { Ref?: string }).Ref ?? JSON.stringify(p)).replace('AWS::', '')}>`))
+            .join(join[0])
+        : value;
     };
 
-    for (const [stack, location] of [['SyntheticMonitor-runner-eu-west-1', 'eu-west-1'], ['SyntheticMonitor-runner-ap-southeast-1', 'ap-southeast-1']] as const) {
+    for (const [stack, location] of [
+      ['SyntheticMonitor-runner-eu-west-1', 'eu-west-1'],
+      ['SyntheticMonitor-runner-ap-southeast-1', 'ap-southeast-1'],
+    ] as const) {
       const [fn] = ofType(stack, 'AWS::Lambda::Function');
-      expect((fn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: location, SYNTHMON_HOME_REGION: 'us-east-1', SYNTHMON_INCIDENT_TABLE: 'SyntheticMonitor-Monitor-incidents' });
-      const statements = ofType(stack, 'AWS::IAM::Policy').flatMap((p) => (p.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+      expect((fn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({
+        SYNTHMON_LOCATION: location,
+        SYNTHMON_HOME_REGION: 'us-east-1',
+        SYNTHMON_INCIDENT_TABLE: 'SyntheticMonitor-Monitor-incidents',
+      });
+      const statements = ofType(stack, 'AWS::IAM::Policy').flatMap(
+        (p) => (p.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      );
       expect(statements.find((st) => st.Sid === 'PutMetricDataInTheMonitorNamespaceOnly')).toMatchObject({
         Action: 'cloudwatch:PutMetricData',
         Resource: '*',
@@ -92,7 +121,10 @@ describe('bin/app.ts', () => {
 
     // Home: its own runner (no home region to point at), the alarms with the quorum, a Silent alarm per location.
     const [homeFn] = ofType('SyntheticMonitor', 'AWS::Lambda::Function');
-    expect((homeFn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({ SYNTHMON_LOCATION: 'us-east-1', SYNTHMON_INCIDENT_TABLE: { Ref: expect.stringMatching(/^MonitorIncidentsTable/) } });
+    expect((homeFn!.Environment as { Variables: Record<string, string> }).Variables).toEqual({
+      SYNTHMON_LOCATION: 'us-east-1',
+      SYNTHMON_INCIDENT_TABLE: { Ref: expect.stringMatching(/^MonitorIncidentsTable/) },
+    });
     const alarms = ofType('SyntheticMonitor', 'AWS::CloudWatch::Alarm');
     const insights = alarms.filter((a) => Array.isArray(a.Metrics));
     expect(insights.map((a) => [a.AlarmName, a.Threshold])).toEqual([
@@ -102,9 +134,12 @@ describe('bin/app.ts', () => {
       ['SyntheticMonitor-Monitor-Forbidden-60s', 2],
       ['SyntheticMonitor-Monitor-Failing-60s', 2],
     ]);
-    expect(alarms.map((a) => a.AlarmName).filter((n) => String(n).includes('Silent')).sort()).toEqual(
-      ['ap-southeast-1', 'eu-west-1', 'us-east-1'].map((l) => `SyntheticMonitor-Monitor-Silent-60s-0-${l}`),
-    );
+    expect(
+      alarms
+        .map((a) => a.AlarmName)
+        .filter((n) => String(n).includes('Silent'))
+        .sort(),
+    ).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-1'].map((l) => `SyntheticMonitor-Monitor-Silent-60s-0-${l}`));
     expect(ofType('SyntheticMonitor', 'AWS::SNS::Topic')).toHaveLength(1);
     expect(ofType('SyntheticMonitor', 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
   });

@@ -70,8 +70,25 @@ beforeAll(async () => {
       tokens: { default: { parameter: PARAMETER } },
       checks: [
         { name: 'buyer-orders', kind: 'http', url: api.url, retryDelayMs: 100, auth: { in: 'header', scheme: 'Token' } },
-        { name: 'chat-websocket', kind: 'websocket', url: wsUrl, origin: 'https://indexo.ir', settleMs: 200, retryDelayMs: 100, auth: { in: 'query' } },
-        { name: 'chat-evil-origin', kind: 'websocket', url: wsUrl, origin: 'https://evil.example', settleMs: 0, retryDelayMs: 100, intervalSeconds: 120, auth: {} },
+        {
+          name: 'chat-websocket',
+          kind: 'websocket',
+          url: wsUrl,
+          origin: 'https://indexo.ir',
+          settleMs: 200,
+          retryDelayMs: 100,
+          auth: { in: 'query' },
+        },
+        {
+          name: 'chat-evil-origin',
+          kind: 'websocket',
+          url: wsUrl,
+          origin: 'https://evil.example',
+          settleMs: 0,
+          retryDelayMs: 100,
+          intervalSeconds: 120,
+          auth: {},
+        },
         { name: 'health', kind: 'http', url: api.url, intervalSeconds: 300 },
       ],
     },
@@ -224,14 +241,26 @@ describe('deployed layout', () => {
   });
 
   it('bundles no package into index.js and leaves exactly the lazy chunks external (HANDLER_ESBUILD_OPTIONS)', async () => {
-    const result = await build({ ...HANDLER_ESBUILD_OPTIONS, entryPoints: [...HANDLER_ESBUILD_OPTIONS.entryPoints], external: [...HANDLER_ESBUILD_OPTIONS.external], format: 'cjs', write: false, metafile: true, logLevel: 'silent' });
+    const result = await build({
+      ...HANDLER_ESBUILD_OPTIONS,
+      entryPoints: [...HANDLER_ESBUILD_OPTIONS.entryPoints],
+      external: [...HANDLER_ESBUILD_OPTIONS.external],
+      format: 'cjs',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
     const inputs = Object.entries(result.metafile!.inputs);
     // No package is bundled into index.js: the SDK, zod, ws and undici are all in chunks (or not shipped).
     expect(inputs.filter(([file]) => file.includes('node_modules'))).toEqual([]);
     // The config schema (zod) stays out; contracts/config/endpoints.ts is the one zod-free piece the channels share.
-    expect(inputs.filter(([file]) => file.includes('zod') || (file.includes('contracts/config/') && !file.endsWith('contracts/config/endpoints.ts')))).toEqual([]);
+    expect(
+      inputs.filter(([file]) => file.includes('zod') || (file.includes('contracts/config/') && !file.endsWith('contracts/config/endpoints.ts'))),
+    ).toEqual([]);
     expect(inputs.filter(([file]) => file.endsWith('contracts/config/endpoints.ts')).every(([, input]) => input.imports.length === 0)).toBe(true);
-    const externals = inputs.flatMap(([file, input]) => input.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => ({ file, path: i.path })));
+    const externals = inputs.flatMap(([file, input]) =>
+      input.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => ({ file, path: i.path })),
+    );
     // A relative chunk path resolves from /var/task/index.js only if its importer sat next to handler.ts.
     const relativeImporters = externals.filter((e) => e.path.startsWith('.')).map((e) => e.file);
     expect(relativeImporters.length).toBeGreaterThan(0);
@@ -258,7 +287,8 @@ describe('the asset of each runner', () => {
     assets.forEach((dir, i) => {
       const fleet = JSON.parse(readFileSync(join(dir, FLEET_FILE), 'utf8')) as { shards: Record<string, { checks: Array<{ name: string }> }> };
       expect(Object.values(fleet.shards).flatMap((sh) => sh.checks.map((c) => c.name))).toEqual(fleets[i]![1].map((c) => c.name));
-      for (const file of RUNNER_BUNDLE_FILES) expect(readFileSync(join(dir, file)).equals(readFileSync(join(RUNNER_BUNDLE_DIR, packagedPath(file))))).toBe(true);
+      for (const file of RUNNER_BUNDLE_FILES)
+        expect(readFileSync(join(dir, file)).equals(readFileSync(join(RUNNER_BUNDLE_DIR, packagedPath(file))))).toBe(true);
     });
   });
 });
@@ -284,10 +314,22 @@ describe('the asset run in a fresh Node process', () => {
     expect(chat.handshakes.at(-1)).toMatchObject({ origin: 'https://indexo.ir', tokenIn: 'query', result: 'accepted' });
     // Two checks share the token: one decrypted read.
     expect(ssm.reads.slice(reads)).toEqual([{ name: PARAMETER, withDecryption: true }]);
-    expect(datumsSince(from).filter((d) => !d.startsWith('CertificateDaysLeft')).sort()).toEqual(
-      ['Success{Check=buyer-orders}=1', 'Duration{Check=buyer-orders}=ms', 'Success{Check=chat-websocket}=1', 'Duration{Check=chat-websocket}=ms', 'ShardResults{Shard=60s-0,Location=default}=2'].sort(),
+    expect(
+      datumsSince(from)
+        .filter((d) => !d.startsWith('CertificateDaysLeft'))
+        .sort(),
+    ).toEqual(
+      [
+        'Success{Check=buyer-orders}=1',
+        'Duration{Check=buyer-orders}=ms',
+        'Success{Check=chat-websocket}=1',
+        'Duration{Check=chat-websocket}=ms',
+        'ShardResults{Shard=60s-0,Location=default}=2',
+      ].sort(),
     );
-    expect(datumsSince(from).filter((d) => d.startsWith('CertificateDaysLeft'))).toEqual([expect.stringMatching(/^CertificateDaysLeft\{Host=127\.0\.0\.1\}=\d+$/)]);
+    expect(datumsSince(from).filter((d) => d.startsWith('CertificateDaysLeft'))).toEqual([
+      expect.stringMatching(/^CertificateDaysLeft\{Host=127\.0\.0\.1\}=\d+$/),
+    ]);
 
     expect(run.report.atInit).toEqual([]);
     expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, SSM_CHUNK, HTTP_CHUNK, WS_CHUNK].sort());
@@ -303,7 +345,11 @@ describe('the asset run in a fresh Node process', () => {
       expect(run.report.error).toBeUndefined();
       const result = (run.report.result as { ticks: Array<{ results: Array<Record<string, unknown>> }> }).ticks[0]!.results[0];
       expect(result).toMatchObject({ ok: false, outcome: 'forbidden', cause: 'origin_rejected', status: 403, attempts: 2 });
-      expect(datumsSince(from).filter((d) => !d.startsWith('CertificateDaysLeft')).sort()).toEqual(
+      expect(
+        datumsSince(from)
+          .filter((d) => !d.startsWith('CertificateDaysLeft'))
+          .sort(),
+      ).toEqual(
         [
           'Success{Check=chat-evil-origin}=0',
           'Duration{Check=chat-evil-origin}=ms',
@@ -324,6 +370,8 @@ describe('the asset run in a fresh Node process', () => {
     expect(run.report.error).toBeUndefined();
     expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, HTTP_CHUNK].sort());
     const bad = await invokeInChild({ shard: 'nope' }, {});
-    expect(bad.report.error).toMatch(/ShardEventError: the event must be \{"shard": "<id>"\} naming a shard of this fleet \(60s-0, 120s-0, 300s-0\), got "nope"/);
+    expect(bad.report.error).toMatch(
+      /ShardEventError: the event must be \{"shard": "<id>"\} naming a shard of this fleet \(60s-0, 120s-0, 300s-0\), got "nope"/,
+    );
   });
 });

@@ -53,7 +53,9 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     expect(acks.map((a) => a.path)).toEqual(acks.map(() => 'NagFull/Monitor/Runner/Role/DefaultPolicy'));
     expect(acks.map((a) => a.id)).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
-      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod\/synthmon\/orders-token-\?\?\?\?\?\?\]$/),
+      expect.stringMatching(
+        /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod\/synthmon\/orders-token-\?\?\?\?\?\?\]$/,
+      ),
     ]);
     for (const { reason } of acknowledgments(full)) expect(reason.length).toBeGreaterThan(80);
   });

@@ -8,7 +8,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES, RUNNER_BUNDLE_STAMP, runnerBundleDir, sha256, type RunnerBundleStamp } from '../../lib/runner-bundle';
+import {
+  packagedPath,
+  readRunnerBundleStamp,
+  RUNNER_BUNDLE_DIR,
+  RUNNER_BUNDLE_FILES,
+  RUNNER_BUNDLE_STAMP,
+  runnerBundleDir,
+  sha256,
+  type RunnerBundleStamp,
+} from '../../lib/runner-bundle';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synthmon-runner-bundle-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -20,7 +29,11 @@ function fakeBundle(name: string, sources: Record<string, string>): string {
     mkdirSync(dirname(join(dir, packagedPath(file))), { recursive: true });
     writeFileSync(join(dir, packagedPath(file)), '// bundled\n');
   }
-  const stamp: RunnerBundleStamp = { version: '0.0.0', sha256: 'x', sources: Object.fromEntries(Object.entries(sources).map(([f, text]) => [f, sha256(text)])) };
+  const stamp: RunnerBundleStamp = {
+    version: '0.0.0',
+    sha256: 'x',
+    sources: Object.fromEntries(Object.entries(sources).map(([f, text]) => [f, sha256(text)])),
+  };
   writeFileSync(join(dir, RUNNER_BUNDLE_STAMP), JSON.stringify(stamp));
   return dir;
 }
@@ -29,7 +42,9 @@ describe('the runner bundle', () => {
   it('refuses an incomplete bundle, naming the missing files and the command that builds it', () => {
     const dir = fakeBundle('incomplete', {});
     rmSync(join(dir, 'checks'), { recursive: true });
-    expect(() => runnerBundleDir(dir)).toThrow(/runner bundle is incomplete in .*incomplete.* \(missing checks\/websocket\.js, checks\/http\.js\): run `npm run build`/);
+    expect(() => runnerBundleDir(dir)).toThrow(
+      /runner bundle is incomplete in .*incomplete.* \(missing checks\/websocket\.js, checks\/http\.js\): run `npm run build`/,
+    );
   });
 
   it('refuses, in a checkout, a bundle older than a source it was built from, and names the file', () => {
@@ -41,7 +56,9 @@ describe('the runner bundle', () => {
     writeFileSync(join(root, 'contracts', 'kinds.ts'), 'export {};\n');
     expect(readRunnerBundleStamp(dir, root).version).toBe('0.0.0');
     writeFileSync(join(root, 'lambda', 'handler.ts'), 'export const a = 2;\n');
-    expect(() => readRunnerBundleStamp(dir, root)).toThrow(/runner bundle in .* is older than its sources \(lambda\/handler\.ts changed\): run `npm run build`/);
+    expect(() => readRunnerBundleStamp(dir, root)).toThrow(
+      /runner bundle in .* is older than its sources \(lambda\/handler\.ts changed\): run `npm run build`/,
+    );
   });
 
   it('uses the bundle as packed where its sources are not shipped (an installed package)', () => {
@@ -52,7 +69,9 @@ describe('the runner bundle', () => {
   it('was built from the current sources here: its stamp lists the handler, every probe and the contracts they use, and no package', () => {
     const stamp = readRunnerBundleStamp();
     const sources = Object.keys(stamp.sources);
-    expect(sources).toEqual(expect.arrayContaining(['lambda/handler.ts', 'lambda/checks/http.ts', 'lambda/checks/websocket.ts', 'contracts/kinds.ts']));
+    expect(sources).toEqual(
+      expect.arrayContaining(['lambda/handler.ts', 'lambda/checks/http.ts', 'lambda/checks/websocket.ts', 'contracts/kinds.ts']),
+    );
     expect(sources.filter((f) => f.includes('node_modules') || f.startsWith('/'))).toEqual([]);
     expect(JSON.parse(readFileSync(join(RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_STAMP), 'utf8'))).toEqual(stamp);
   });

@@ -64,7 +64,13 @@ export function generatedFleet(n: number, extra: Partial<MonitorConfigInput> = {
     checks: Array.from({ length: n }, (_, i) =>
       i % 2
         ? { name: `marketplace-orders-api-${i}`, kind: 'http' as const, url: `https://api-${i}.shop.example.com/api/auth/buyer/orders/`, auth: {} }
-        : { name: `marketplace-chat-socket-${i}`, kind: 'websocket' as const, url: `wss://ws-${i}.shop.example.com/ws/chat/`, origin: 'https://shop.example.com', auth: {} },
+        : {
+            name: `marketplace-chat-socket-${i}`,
+            kind: 'websocket' as const,
+            url: `wss://ws-${i}.shop.example.com/ws/chat/`,
+            origin: 'https://shop.example.com',
+            auth: {},
+          },
     ),
   };
 }

@@ -66,16 +66,21 @@ describe('runner', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('ships the fleet file with every shard\'s validated checks, the chunks beside index.js, and no source maps', () => {
+  it("ships the fleet file with every shard's validated checks, the chunks beside index.js, and no source maps", () => {
     const [, fn] = resources('AWS::Lambda::Function')[0]!;
     const assetDir = join(assemblyDir, `asset.${String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
     const fleet = JSON.parse(readFileSync(join(assetDir, FLEET_FILE), 'utf8')) as FleetFile;
     expect(Object.keys(fleet.shards).sort()).toEqual(plan.shards.map((s) => s.id).sort());
-    expect(Object.values(fleet.shards).flatMap((s) => s.checks.map((c) => c.name)).sort()).toEqual(config.checks.map((c) => c.name).sort());
+    expect(
+      Object.values(fleet.shards)
+        .flatMap((s) => s.checks.map((c) => c.name))
+        .sort(),
+    ).toEqual(config.checks.map((c) => c.name).sort());
     expect(fleet.shards['10s-0']).toMatchObject({ intervalSeconds: 10, ticks: 6 });
     expect(Object.keys(fleet.tokens).sort()).toEqual(['admin', 'default', 'orders']);
     expect(fleet).toMatchObject({ version: 1, namespace: 'Synthmon/Test', phaseTimings: true });
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
     expect(walk(assetDir).filter((f) => f.endsWith('.map'))).toEqual([]);
     for (const chunk of LAZY_CHUNKS) expect(existsSync(join(assetDir, chunk.file))).toBe(true);
     expect(HANDLER_ESBUILD_OPTIONS).toMatchObject({ minify: true, sourcemap: false, target: 'node24', format: 'cjs' });
@@ -83,13 +88,16 @@ describe('runner', () => {
 });
 
 describe('schedules', () => {
-  it('invokes the runner once per shard with the shard id and Scheduler\'s own time, every interval (fast shards every minute), flexible window off', () => {
+  it("invokes the runner once per shard with the shard id and Scheduler's own time, every interval (fast shards every minute), flexible window off", () => {
     const schedules = resources('AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(plan.shards.length);
     const byShard = new Map(schedules.map(([, r]) => [JSON.parse((r.Properties.Target as { Input: string }).Input).shard as string, r]));
     for (const shard of plan.shards) {
       const r = byShard.get(shard.id)!;
-      expect(JSON.parse((r.Properties.Target as { Input: string }).Input)).toEqual({ shard: shard.id, scheduledTime: '<aws.scheduler.scheduled-time>' });
+      expect(JSON.parse((r.Properties.Target as { Input: string }).Input)).toEqual({
+        shard: shard.id,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      });
       const minutes = shard.invokeEverySeconds / 60;
       expect(r.Properties.ScheduleExpression).toBe(`rate(${minutes} minute${minutes === 1 ? '' : 's'})`);
       expect(r.Properties.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
@@ -98,7 +106,9 @@ describe('schedules', () => {
   });
 
   it('waits for the scheduler role and its policy before a schedule exists (no denied first run)', () => {
-    const [roleId] = resources('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+    const [roleId] = resources('AWS::IAM::Role').find(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    )!;
     const policyId = resources('AWS::IAM::Policy').find(([, r]) => JSON.stringify(r.Properties.Roles).includes(roleId))![0];
     for (const [, schedule] of resources('AWS::Scheduler::Schedule')) {
       expect(schedule.DependsOn).toEqual(expect.arrayContaining([roleId, policyId]));
@@ -129,7 +139,12 @@ describe('permissions', () => {
 
   it('allows PutMetricData only in the configured namespace, log writes only to its own log group, and nothing else', () => {
     const statements = runnerStatements();
-    expect(statements.map((s) => s.Action).flat().sort()).toEqual(
+    expect(
+      statements
+        .map((s) => s.Action)
+        .flat()
+        .sort(),
+    ).toEqual(
       [
         'cloudwatch:PutMetricData',
         'logs:CreateLogStream',
@@ -152,8 +167,10 @@ describe('permissions', () => {
     });
   });
 
-  it('lets the scheduler role invoke only the runner\'s latest version (unqualified or $LATEST, no alias), and be assumed only by this account\'s schedules', () => {
-    const [roleId, role] = resources('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+  it("lets the scheduler role invoke only the runner's latest version (unqualified or $LATEST, no alias), and be assumed only by this account's schedules", () => {
+    const [roleId, role] = resources('AWS::IAM::Role').find(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    )!;
     expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('aws:SourceAccount');
     const [, policy] = resources('AWS::IAM::Policy').find(([, r]) => JSON.stringify(r.Properties.Roles).includes(roleId))!;
     const arn = { 'Fn::GetAtt': [id(monitor.runner!.function), 'Arn'] };
@@ -199,13 +216,18 @@ describe('alarms', () => {
       expect(p).not.toHaveProperty('InsufficientDataActions');
     }
     expect(find(insights.find((d) => d.id === 'Refused-120s')!)).toMatchObject({
-      Metrics: [{ Expression: `SELECT SUM("Failures") FROM SCHEMA("Synthmon/Test", "Check", "Interval", "Reason") WHERE "Interval" = '120' AND "Reason" = 'refused' GROUP BY "Check" ORDER BY SUM() DESC LIMIT 500`, Period: 120 }],
+      Metrics: [
+        {
+          Expression: `SELECT SUM("Failures") FROM SCHEMA("Synthmon/Test", "Check", "Interval", "Reason") WHERE "Interval" = '120' AND "Reason" = 'refused' GROUP BY "Check" ORDER BY SUM() DESC LIMIT 500`,
+          Period: 120,
+        },
+      ],
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
     });
   });
 
-  it('deploys the fast check\'s Failing alarm on its 10 s high-resolution period, and a Silent alarm per shard', () => {
+  it("deploys the fast check's Failing alarm on its 10 s high-resolution period, and a Silent alarm per shard", () => {
     const fast = definitions.find((d) => d.id === 'Failing-orders-fast')!;
     expect(find(fast)).toMatchObject({
       Namespace: 'Synthmon/Test',
@@ -233,7 +255,7 @@ describe('alarms', () => {
     }
   });
 
-  it('carries the runbook in each description, within CloudWatch\'s 1,024 characters', () => {
+  it("carries the runbook in each description, within CloudWatch's 1,024 characters", () => {
     for (const def of definitions) expect(def.description.length).toBeLessThanOrEqual(1024);
     expect(definitions.find((d) => d.id === 'Forbidden-120s')!.description).toContain(CAUSE_RUNBOOK.credentials_not_recognized);
     expect(definitions.find((d) => d.id === 'Refused-120s')!.description).toContain(OUTCOME_RUNBOOK.refused.check);
@@ -252,7 +274,7 @@ describe('alarms', () => {
 });
 
 describe('alarm topic', () => {
-  it('encrypts the topic with a rotating key that EventBridge (the notification rule) and CloudWatch may use, with the SNS guide\'s statement', () => {
+  it("encrypts the topic with a rotating key that EventBridge (the notification rule) and CloudWatch may use, with the SNS guide's statement", () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -275,19 +297,22 @@ describe('alarm topic', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ PendingWindowInDays: 7 }) });
   });
 
-  it('denies publishing without TLS and lets only this account\'s alarms publish', () => {
+  it("denies publishing without TLS and lets only this account's alarms publish", () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Sid: 'AllowCloudWatchAlarmsToPublish', Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) }),
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsToPublish',
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
           Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
         ]),
       },
     });
   });
 
-  it('forwards only ALARM and ALARM -> OK of this monitor\'s alarms with one EventBridge rule, to the topic', () => {
+  it("forwards only ALARM and ALARM -> OK of this monitor's alarms with one EventBridge rule, to the topic", () => {
     const rules = resources('AWS::Events::Rule');
     expect(rules).toHaveLength(1);
     const rule = rules[0]![1].Properties as { EventPattern: unknown; Targets: Array<{ Arn: unknown }> };
@@ -321,7 +346,9 @@ describe('dashboard', () => {
   };
 
   it('shows fleet widgets built on Metrics Insights queries, so they cover every check', () => {
-    const expressions = body().widgets.flatMap((w) => (w.properties.metrics ?? []).flatMap((m) => (m as Array<{ expression?: string }>).map((x) => x.expression)));
+    const expressions = body().widgets.flatMap((w) =>
+      (w.properties.metrics ?? []).flatMap((m) => (m as Array<{ expression?: string }>).map((x) => x.expression)),
+    );
     expect(expressions).toContain('SELECT AVG("Success") FROM SCHEMA("Synthmon/Test", "Check") GROUP BY "Check" ORDER BY AVG() ASC LIMIT 10');
     expect(expressions).toContain('SELECT SUM("Failures") FROM SCHEMA("Synthmon/Test", "Check", "Reason") GROUP BY "Reason" ORDER BY SUM() DESC');
     expect(expressions).toContain('SELECT AVG("Success") FROM SCHEMA("Synthmon/Test", "Check")');
@@ -363,15 +390,20 @@ describe('construct API', () => {
 
   it('refuses a bad prop at construction with the value in the message', () => {
     const s = new Stack(testApp({ bundle: false }), 'Bad');
-    expect(() => new SyntheticMonitor(s, 'M', { namespace: 'AWS/Lambda', checks: [{ name: 'x', kind: 'http', url: 'https://x.example.com/' }] })).toThrow(
-      /namespace must not start with "AWS\/" \(reserved\), got "AWS\/Lambda"/,
-    );
+    expect(
+      () => new SyntheticMonitor(s, 'M', { namespace: 'AWS/Lambda', checks: [{ name: 'x', kind: 'http', url: 'https://x.example.com/' }] }),
+    ).toThrow(/namespace must not start with "AWS\/" \(reserved\), got "AWS\/Lambda"/);
   });
 
-  it('gives metrics with the namespace, dimensions and the check\'s interval as period, and the alarm of each class', () => {
+  it("gives metrics with the namespace, dimensions and the check's interval as period, and the alarm of each class", () => {
     const check = monitor.checks.find((c) => c.name === 'orders-fast')!;
     const success = stack.resolve(monitor.metricSuccess(check).toMetricConfig());
-    expect(success.metricStat).toMatchObject({ namespace: 'Synthmon/Test', metricName: 'Success', statistic: 'Average', dimensions: [{ name: 'Check', value: 'orders-fast' }] });
+    expect(success.metricStat).toMatchObject({
+      namespace: 'Synthmon/Test',
+      metricName: 'Success',
+      statistic: 'Average',
+      dimensions: [{ name: 'Check', value: 'orders-fast' }],
+    });
     expect(monitor.metricSuccess(check).period.toSeconds()).toBe(10);
     expect(monitor.metricFailures(monitor.checks[0]!, 'forbidden').dimensions).toEqual({ Check: 'chat-websocket', Reason: 'forbidden' });
     expect(monitor.alarmFor('chat-websocket', AlarmClass.FORBIDDEN)).toBeDefined();
@@ -401,7 +433,9 @@ describe('construct API', () => {
       new SyntheticMonitor(new Construct(s, 'A-B'), 'M', { checks }),
       new SyntheticMonitor(new Construct(new Construct(s, 'A'), 'B-M'), 'Monitor', { checks }),
     ];
-    const alarms = Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const alarms = Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
     const names = alarms.map((r) => String(r.Properties.AlarmName));
     // Each monitor's definitions, plus its NotificationFailures alarm (lib/incidents.ts).
     expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length + 1, 0));
@@ -417,10 +451,16 @@ describe('construct API', () => {
     // The stack's own region filled in by CloudFormation; the value read at a prompt, never on the command line.
     const region = (before: string, after: string) => ({ 'Fn::Join': ['', [before, { Ref: 'AWS::Region' }, after]] });
     expect(outputs.TokenDefault!.Value).toEqual(
-      region(`read -rsp 'token: ' T && (umask 077 && printf %s "$T" > token.txt) && aws ssm put-parameter --region `, ' --name /synthmon/default --type SecureString --overwrite --value file://token.txt; rm -f token.txt; unset T'),
+      region(
+        `read -rsp 'token: ' T && (umask 077 && printf %s "$T" > token.txt) && aws ssm put-parameter --region `,
+        ' --name /synthmon/default --type SecureString --overwrite --value file://token.txt; rm -f token.txt; unset T',
+      ),
     );
     expect(outputs.TokenOrders!.Value).toEqual(
-      region(`read -rsp 'token: ' T && (umask 077 && printf '{"token":"%s"}' "$T" > token.json) && aws secretsmanager put-secret-value --region `, ` --secret-id ${IMPORTED_SECRET_NAME} --secret-string file://token.json; rm -f token.json; unset T`),
+      region(
+        `read -rsp 'token: ' T && (umask 077 && printf '{"token":"%s"}' "$T" > token.json) && aws secretsmanager put-secret-value --region `,
+        ` --secret-id ${IMPORTED_SECRET_NAME} --secret-string file://token.json; rm -f token.json; unset T`,
+      ),
     );
     expect(JSON.stringify(outputs)).not.toContain('<token>');
     expect(outputs.AlarmTopicArn!.Value).toEqual({ Ref: id(monitor.topic) });
@@ -431,7 +471,11 @@ describe('fleets at the limits (docs/DESIGN.md#stacks-that-scale)', () => {
   const limits = (stacks: readonly Stack[]) =>
     stacks.map((s) => {
       const json = Template.fromStack(s).toJSON();
-      return { resources: Object.keys(json.Resources ?? {}).length, bytes: JSON.stringify(json).length, outputs: Object.keys(json.Outputs ?? {}).length };
+      return {
+        resources: Object.keys(json.Resources ?? {}).length,
+        bytes: JSON.stringify(json).length,
+        outputs: Object.keys(json.Outputs ?? {}).length,
+      };
     });
 
   it.each([

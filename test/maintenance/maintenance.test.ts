@@ -29,7 +29,7 @@ const problemsOf = (input: MonitorConfigInput): string[] => {
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation properties, read by key
 type Props = Record<string, any>;
-const withWindows = (maintenance: unknown[]): MonitorConfigInput => ({ ...fullConfig(), maintenance } as MonitorConfigInput);
+const withWindows = (maintenance: unknown[]): MonitorConfigInput => ({ ...fullConfig(), maintenance }) as MonitorConfigInput;
 
 describe('validation refuses what a mute rule would refuse', () => {
   it.each([
@@ -79,10 +79,18 @@ describe('validation refuses what a mute rule would refuse', () => {
   });
 
   it('accepts the documented examples and defaults to no window', () => {
-    for (const schedule of ['cron(0 2 * * *)', 'cron(0 2 * * SUN)', 'cron(0 1 1 * *)', 'cron(0 18 * * FRI)', 'cron(0,30 1-3 * JAN-MAR MON-FRI)', 'at(2024-05-10T14:00)']) {
+    for (const schedule of [
+      'cron(0 2 * * *)',
+      'cron(0 2 * * SUN)',
+      'cron(0 1 1 * *)',
+      'cron(0 18 * * FRI)',
+      'cron(0,30 1-3 * JAN-MAR MON-FRI)',
+      'at(2024-05-10T14:00)',
+    ]) {
       expect(parseSchedule(schedule)).toMatchObject({ kind: schedule.slice(0, schedule.indexOf('(')) });
     }
-    for (const duration of ['PT1M', 'PT4H', 'P2DT12H', 'P7D', 'P15D']) expect(problemsOf(withWindows([{ schedule: 'cron(0 2 * * *)', duration }]))).toEqual([]);
+    for (const duration of ['PT1M', 'PT4H', 'P2DT12H', 'P7D', 'P15D'])
+      expect(problemsOf(withWindows([{ schedule: 'cron(0 2 * * *)', duration }]))).toEqual([]);
     expect(parseConfig(fullConfig()).maintenance).toEqual([]);
   });
 });
@@ -137,7 +145,11 @@ describe('alarm mute rules', () => {
     const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Props; DependsOn?: string[] }> };
     const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::AlarmMuteRule');
     expect(rules).toHaveLength(2);
-    const alarmNames = new Map(Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id, r]) => [r.Properties.AlarmName as string, id]));
+    const alarmNames = new Map(
+      Object.entries(template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map(([id, r]) => [r.Properties.AlarmName as string, id]),
+    );
     const [every, health] = rules.map(([, r]) => r);
     expect(every!.Properties.Rule).toEqual({ Schedule: { Expression: 'cron(0 2 * * SUN)', Duration: 'PT30M', Timezone: 'Europe/Berlin' } });
     // Every alarm fed by checks is muted; NotificationFailures watches the channels, not a check, and keeps paging.
@@ -148,7 +160,11 @@ describe('alarm mute rules', () => {
       expect([...alarmNames.keys()]).toContain(name);
       expect(every!.DependsOn).toContain(alarmNames.get(name));
     }
-    expect(health!.Properties.MuteTargets.AlarmNames).toEqual(['MaintenanceTest-Monitor-Refused-300s', 'MaintenanceTest-Monitor-Forbidden-300s', 'MaintenanceTest-Monitor-Failing-300s']);
+    expect(health!.Properties.MuteTargets.AlarmNames).toEqual([
+      'MaintenanceTest-Monitor-Refused-300s',
+      'MaintenanceTest-Monitor-Forbidden-300s',
+      'MaintenanceTest-Monitor-Failing-300s',
+    ]);
 
     // cfn-lint on the whole template, findings kept for the mute rules only (the other resources
     // are linted by their own test). A deliberately broken copy proves its schema knows the type:
@@ -171,12 +187,18 @@ describe('alarm mute rules', () => {
       const resource = f.Location.Path[1];
       return resource !== undefined && template.Resources[resource]?.Type === 'AWS::CloudWatch::AlarmMuteRule';
     });
-    expect(findings.map((f) => `${f.Location.Path[1]} ${f.Rule.Id} ${f.Message}`)).toEqual([expect.stringMatching(/^BrokenMuteRule E3002 .*'Bogus' was unexpected/)]);
+    expect(findings.map((f) => `${f.Location.Path[1]} ${f.Rule.Id} ${f.Message}`)).toEqual([
+      expect.stringMatching(/^BrokenMuteRule E3002 .*'Bogus' was unexpected/),
+    ]);
   }, 180_000);
 
   it('splits a window over 100 alarms into several rules of at most 100', () => {
     const app = testApp({ bundle: false });
-    const input = { ...generatedFleet(130), intervalSeconds: 60, maintenance: [{ schedule: 'cron(0 3 * * *)', duration: 'PT2H' }] } as MonitorConfigInput;
+    const input = {
+      ...generatedFleet(130),
+      intervalSeconds: 60,
+      maintenance: [{ schedule: 'cron(0 3 * * *)', duration: 'PT2H' }],
+    } as MonitorConfigInput;
     input.checks = input.checks.map((c, i) => (i < 110 ? { ...c, intervalSeconds: 10 } : c));
     const stack = new MonitorStack(app, 'MaintenanceSplit', { config: input });
     const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Props }>;
@@ -194,8 +216,19 @@ describe('the local evaluator with muting', () => {
   it('keeps every transition and marks those inside a window as muted, with the window end', () => {
     const config = parseConfig(withWindows([{ schedule: 'at(2026-12-04T16:00)', duration: 'PT10M', checks: ['health'] }]));
     const muting = mutingOf(config, alarmDefinitions(config));
-    const t = (alarm: string, iso: string): AlarmTransition => ({ alarm, class: 'Refused', from: 'OK', to: 'ALARM', atMs: Date.parse(iso), reason: 'test' });
-    const acted = muteTransitions(muting, [t('Refused-300s', '2026-12-04T16:05:00Z'), t('Refused-120s', '2026-12-04T16:05:00Z'), t('Refused-300s', '2026-12-04T16:10:00Z')]);
+    const t = (alarm: string, iso: string): AlarmTransition => ({
+      alarm,
+      class: 'Refused',
+      from: 'OK',
+      to: 'ALARM',
+      atMs: Date.parse(iso),
+      reason: 'test',
+    });
+    const acted = muteTransitions(muting, [
+      t('Refused-300s', '2026-12-04T16:05:00Z'),
+      t('Refused-120s', '2026-12-04T16:05:00Z'),
+      t('Refused-300s', '2026-12-04T16:10:00Z'),
+    ]);
     expect(acted.map((a) => a.mutedBy)).toEqual([0, undefined, undefined]);
     expect(acted[0]!.mutedUntilMs).toBe(Date.parse('2026-12-04T16:10:00Z'));
   });

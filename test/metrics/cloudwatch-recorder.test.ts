@@ -19,7 +19,12 @@ afterEach(async () => {
   vi.unstubAllEnvs();
 });
 
-const datum = (i: number): MetricDatum => ({ MetricName: 'Success', Unit: 'None', Value: i % 2, Dimensions: [{ Name: 'Check', Value: `check-${i}` }] });
+const datum = (i: number): MetricDatum => ({
+  MetricName: 'Success',
+  Unit: 'None',
+  Value: i % 2,
+  Dimensions: [{ Name: 'Check', Value: `check-${i}` }],
+});
 const put = (data: MetricDatum[]) => client!.send(new PutMetricDataCommand({ Namespace: 'SyntheticMonitor', MetricData: data }));
 
 describe('startCloudWatchRecorder', () => {
@@ -50,7 +55,11 @@ describe('startCloudWatchRecorder', () => {
 
   it('rejects a request that is not signed PutMetricData JSON', async () => {
     recorder = await startCloudWatchRecorder();
-    const { status, body } = await rawPost(recorder.endpoint, { 'x-amz-target': PUT_METRIC_DATA_TARGET, 'content-type': 'application/x-amz-json-1.0' }, '{}');
+    const { status, body } = await rawPost(
+      recorder.endpoint,
+      { 'x-amz-target': PUT_METRIC_DATA_TARGET, 'content-type': 'application/x-amz-json-1.0' },
+      '{}',
+    );
 
     expect(status).toBe(403);
     expect(JSON.parse(body)).toMatchObject({ __type: 'com.amazonaws.cloudwatch#MissingAuthenticationToken' });
@@ -59,7 +68,11 @@ describe('startCloudWatchRecorder', () => {
 
   it('answers the planned failures in order, then the standing answer', async () => {
     recorder = await startCloudWatchRecorder({ answers: [Answer.serviceUnavailable, Answer.throttling], then: Answer.internalFailure });
-    const headers = { 'x-amz-target': PUT_METRIC_DATA_TARGET, 'content-type': 'application/x-amz-json-1.0', authorization: 'AWS4-HMAC-SHA256 Credential=AKID/x' };
+    const headers = {
+      'x-amz-target': PUT_METRIC_DATA_TARGET,
+      'content-type': 'application/x-amz-json-1.0',
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/x',
+    };
     const body = JSON.stringify({ Namespace: 'SyntheticMonitor', MetricData: [{ MetricName: 'Success', Value: 1 }] });
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await rawPost(recorder.endpoint, headers, body));

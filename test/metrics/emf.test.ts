@@ -7,7 +7,6 @@ import type { CheckResult } from '../../contracts/result';
 import { sampleResult, STARTED_AT } from './fixtures';
 import { parseEmfLine, type EmfDatapoint } from './emf-spec';
 
-
 function result(overrides: Partial<CheckResult> = {}): CheckResult {
   return sampleResult({
     check: 'buyer-orders',
@@ -92,7 +91,11 @@ describe('toEmfLines', () => {
   });
 
   it('stamps a datapoint without Timestamp with the current time, as CloudWatch would', () => {
-    const [event] = toEmfEvents('SyntheticMonitor', [{ MetricName: 'Success', Value: 1, Unit: 'None', Dimensions: [{ Name: 'Check', Value: 'x' }] }], () => 1_700_000_000_123);
+    const [event] = toEmfEvents(
+      'SyntheticMonitor',
+      [{ MetricName: 'Success', Value: 1, Unit: 'None', Dimensions: [{ Name: 'Check', Value: 'x' }] }],
+      () => 1_700_000_000_123,
+    );
     expect(event?._aws.Timestamp).toBe(1_700_000_000_123);
   });
 

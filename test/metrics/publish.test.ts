@@ -1,7 +1,13 @@
 import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Answer, startCloudWatchRecorder, type CloudWatchRecorder, type CloudWatchRecorderOptions, type WireDatum } from '../support/cloudwatch-recorder';
+import {
+  Answer,
+  startCloudWatchRecorder,
+  type CloudWatchRecorder,
+  type CloudWatchRecorderOptions,
+  type WireDatum,
+} from '../support/cloudwatch-recorder';
 import { toMetricData } from '../../lambda/metrics/datums';
 import {
   CLOUDWATCH_CLIENT_SETTINGS,
@@ -30,7 +36,13 @@ const failing = (check: string, outcome: Outcome = Outcome.REFUSED) => result({ 
 
 /** A datapoint in one comparable form, whether it came from the wire or from an EMF line. */
 const wireKey = (d: WireDatum) =>
-  JSON.stringify([d.MetricName, Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value])), d.Value, d.Unit, Math.round((d.Timestamp ?? NaN) * 1000)]);
+  JSON.stringify([
+    d.MetricName,
+    Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value])),
+    d.Value,
+    d.Unit,
+    Math.round((d.Timestamp ?? NaN) * 1000),
+  ]);
 const sdkKey = (d: MetricDatum) =>
   JSON.stringify([d.MetricName, Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value])), d.Value, d.Unit, d.Timestamp?.getTime()]);
 const emfKey = (p: EmfDatapoint) => JSON.stringify([p.name, p.dimensions, p.value, p.unit, p.timestampMs]);
@@ -99,8 +111,20 @@ describe('publishResults', () => {
     expect(request?.input).toEqual({
       Namespace: NAMESPACE,
       MetricData: [
-        { MetricName: 'Success', Dimensions: [{ Name: 'Check', Value: 'chat-websocket' }], Timestamp: Date.parse(STARTED_AT) / 1000, Value: 1, Unit: 'None' },
-        { MetricName: 'Duration', Dimensions: [{ Name: 'Check', Value: 'chat-websocket' }], Timestamp: Date.parse(STARTED_AT) / 1000, Value: 1021.75, Unit: 'Milliseconds' },
+        {
+          MetricName: 'Success',
+          Dimensions: [{ Name: 'Check', Value: 'chat-websocket' }],
+          Timestamp: Date.parse(STARTED_AT) / 1000,
+          Value: 1,
+          Unit: 'None',
+        },
+        {
+          MetricName: 'Duration',
+          Dimensions: [{ Name: 'Check', Value: 'chat-websocket' }],
+          Timestamp: Date.parse(STARTED_AT) / 1000,
+          Value: 1021.75,
+          Unit: 'Milliseconds',
+        },
       ],
     });
     expect(lines).toEqual([]);
@@ -224,14 +248,20 @@ describe('publishResults', () => {
     expect(lines).toHaveLength(3);
     const parsed = lines.flatMap((line) => parseEmfLine(line));
     expect(parsed.every((p) => p.namespace === NAMESPACE)).toBe(true);
-    expect(sorted(parsed.map(emfKey))).toEqual(sorted(expected.map((d) => emfKey({
-      namespace: NAMESPACE,
-      name: d.MetricName ?? '',
-      unit: d.Unit,
-      dimensions: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name ?? '', x.Value ?? ''])),
-      value: d.Value ?? NaN,
-      timestampMs: d.Timestamp?.getTime() ?? NaN,
-    }))));
+    expect(sorted(parsed.map(emfKey))).toEqual(
+      sorted(
+        expected.map((d) =>
+          emfKey({
+            namespace: NAMESPACE,
+            name: d.MetricName ?? '',
+            unit: d.Unit,
+            dimensions: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name ?? '', x.Value ?? ''])),
+            value: d.Value ?? NaN,
+            timestampMs: d.Timestamp?.getTime() ?? NaN,
+          }),
+        ),
+      ),
+    );
     expect(parsed).toContainEqual({
       namespace: NAMESPACE,
       name: 'Failures',
@@ -241,7 +271,13 @@ describe('publishResults', () => {
       timestampMs: Date.parse(STARTED_AT),
     });
     expect(logs).toHaveLength(1);
-    expect(JSON.parse(logs[0] ?? '')).toMatchObject({ level: 'error', namespace: NAMESPACE, unpublished: expected.length, fallbackLines: 3, error: report.error });
+    expect(JSON.parse(logs[0] ?? '')).toMatchObject({
+      level: 'error',
+      namespace: NAMESPACE,
+      unpublished: expected.length,
+      fallbackLines: 3,
+      error: report.error,
+    });
   });
 
   it('names the region whose CloudWatch Logs makes the EMF metrics, and whether the home alarms see them', async () => {
@@ -264,11 +300,17 @@ describe('publishResults', () => {
     });
     // The home region's own runner: same region, the alarms see the EMF metrics.
     const home = await publish([result()], { emfRegion: 'us-east-1' });
-    expect(home.fallback).toMatchObject({ region: 'us-east-1', seenByHomeAlarms: true, note: 'CloudWatch Logs makes these metrics in us-east-1, the home region, where the alarms see them' });
+    expect(home.fallback).toMatchObject({
+      region: 'us-east-1',
+      seenByHomeAlarms: true,
+      note: 'CloudWatch Logs makes these metrics in us-east-1, the home region, where the alarms see them',
+    });
     expect(JSON.parse(logs[1] ?? '')).toMatchObject({ emfMetricsRegion: 'us-east-1', seenByHomeAlarms: true });
     // Unknown (no emfRegion): said so, never guessed.
     const unknown = await publish([result()], { region: 'us-east-1' });
-    expect(unknown.fallback).toEqual({ note: 'CloudWatch Logs makes these metrics in the region of the log group that receives this output (the alarms are in us-east-1)' });
+    expect(unknown.fallback).toEqual({
+      note: 'CloudWatch Logs makes these metrics in the region of the log group that receives this output (the alarms are in us-east-1)',
+    });
     expect(JSON.parse(logs[2] ?? '')).not.toHaveProperty('emfMetricsRegion');
   });
 
@@ -289,9 +331,9 @@ describe('publishResults', () => {
   });
 
   it('falls back only for the failed batch when a split publish partly succeeds', async () => {
-    const { recorder } = await setup(
-      { answers: [Answer.ok, ...Array.from({ length: CLOUDWATCH_CLIENT_SETTINGS.maxAttempts }, () => Answer.internalFailure)] },
-    );
+    const { recorder } = await setup({
+      answers: [Answer.ok, ...Array.from({ length: CLOUDWATCH_CLIENT_SETTINGS.maxAttempts }, () => Answer.internalFailure)],
+    });
     const results = Array.from({ length: 500 }, (_, i) => failing(`check-${i}`));
     const report = await publish(results);
 
@@ -385,7 +427,12 @@ describe('publishResults', () => {
 });
 
 describe('splitIntoBatches', () => {
-  const datum = (i: number, value = 'x'): MetricDatum => ({ MetricName: 'Success', Value: i, Unit: 'None', Dimensions: [{ Name: 'Check', Value: value }] });
+  const datum = (i: number, value = 'x'): MetricDatum => ({
+    MetricName: 'Success',
+    Value: i,
+    Unit: 'None',
+    Dimensions: [{ Name: 'Check', Value: value }],
+  });
 
   it('keeps up to 1,000 datapoints in one batch', () => {
     const data = Array.from({ length: 1000 }, (_, i) => datum(i));

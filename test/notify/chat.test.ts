@@ -23,7 +23,8 @@ beforeAll(async () => {
   pki = makeServerPki();
   const tls = { cert: pki.server, ca: pki.ca };
   [slack, teams] = await Promise.all([startSlackReceiver({ tls, path: SLACK_PATH }), startTeamsReceiver({ tls, path: TEAMS_PATH })]);
-  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
+  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
+    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
 });
 afterAll(async () => {
   await Promise.all([slack.close(), teams.close()]);
@@ -36,7 +37,11 @@ afterEach(() => {
 
 const secrets = (slackUrl = slack.url, teamsUrl = teams.url) => staticTokenStore({ 'slack-webhook': slackUrl, 'teams-webhook': teamsUrl });
 const deliver = (n = sampleNotification(), store = secrets(), ms = 5_000) =>
-  deliverAll(createChannels({ webhooks: [], slack: { webhookUrl: 'slack-webhook' }, teams: { webhookUrl: 'teams-webhook' } }, { secrets: store, ca: pki.ca }), n, { deadline: Date.now() + ms });
+  deliverAll(
+    createChannels({ webhooks: [], slack: { webhookUrl: 'slack-webhook' }, teams: { webhookUrl: 'teams-webhook' } }, { secrets: store, ca: pki.ca }),
+    n,
+    { deadline: Date.now() + ms },
+  );
 
 /** No part of either URL's secret path in the deliveries or the logs. */
 const noUrlIn = (deliveries: unknown) => {
@@ -54,7 +59,14 @@ describe('Slack channel', () => {
     expect(message.text).toBe(`Incident opened (critical): ${n.summary}`);
     const blocks = JSON.stringify(message.blocks);
     expect(message.blocks![0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Incident opened: orders-api', emoji: true } });
-    for (const part of ['unauthorized (credentials_not_recognized), HTTP 401', 'eu-west-1: unauthorized', '*Fix*', 'TokenAuthentication', n.links!.dashboard!.slice(0, 40), n.dedupKey]) {
+    for (const part of [
+      'unauthorized (credentials_not_recognized), HTTP 401',
+      'eu-west-1: unauthorized',
+      '*Fix*',
+      'TokenAuthentication',
+      n.links!.dashboard!.slice(0, 40),
+      n.dedupKey,
+    ]) {
       expect(blocks).toContain(part);
     }
     noUrlIn(deliveries);
@@ -67,9 +79,11 @@ describe('Slack channel', () => {
     expect(blocks).not.toContain('<!channel>');
   });
 
-  it('keeps every block within Slack\'s limits for a group incident with long texts', async () => {
+  it("keeps every block within Slack's limits for a group incident with long texts", async () => {
     const checks = Array.from({ length: 40 }, (_, i) => `orders-api-${i}`);
-    const [d] = await deliver(sampleNotification({ checks, summary: `40 checks on api.example.com: refused — ${'x'.repeat(5000)}`, message: 'y'.repeat(10_000) }));
+    const [d] = await deliver(
+      sampleNotification({ checks, summary: `40 checks on api.example.com: refused — ${'x'.repeat(5000)}`, message: 'y'.repeat(10_000) }),
+    );
     expect(d).toMatchObject({ ok: true, status: 200 });
     expect((slack.messages.at(-1)!.blocks![0] as { text: { text: string } }).text.text).toBe('Incident opened: 40 checks on api.example.com');
   });

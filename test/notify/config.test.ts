@@ -39,22 +39,51 @@ describe('notifications channels config', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['an http:// PagerDuty URL off loopback', { pagerDuty: { routingKey: 'pagerduty', url: 'http://events.pagerduty.com/v2/enqueue' } },
-      'notifications.pagerDuty.url must use https:// (http:// is allowed only on a loopback address such as 127.0.0.1, not events.pagerduty.com), got "http://events.pagerduty.com/v2/enqueue"'],
-    ['a routing key pasted instead of a token name', { pagerDuty: { routingKey: 'R0123456789ABCDEF0123456789ABCDE' } },
-      'notifications.pagerDuty.routingKey must be the name of a token in tokens (1-40 lower-case letters, digits or hyphens), never the secret itself, got "R0123456789ABCDEF0123456789ABCDE"'],
-    ['a webhook URL with credentials (not echoed)', { webhooks: [{ url: 'https://user:pw@hooks.example.com/', secret: 'hook' }] },
-      'notifications.webhooks[0].url must not carry credentials in its user info (***@), got "https://***@hooks.example.com/"'],
-    ['the same webhook twice', { webhooks: [{ url: 'https://hooks.example.com/a', secret: 'hook' }, { url: 'https://hooks.example.com/a', secret: 'hook' }] },
-      'notifications.webhooks[1].url must be unique (also webhooks[0].url): each webhook would get every notification twice, got "https://hooks.example.com/a"'],
-    ['a Slack URL where a token name belongs', { slack: { webhookUrl: 'https://hooks.slack.com/services/T0/B0/XXXX' } },
-      'notifications.slack.webhookUrl must be the name of a token in tokens (1-40 lower-case letters, digits or hyphens), never the secret itself, got "https://hooks.slack.com/services/T0/B0/XXXX"'],
-    ['a FIFO topic for Amazon Q', { amazonQ: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:chat.fifo' } },
-      'notifications.amazonQ.topicArn must be a standard topic, not FIFO (a FIFO topic needs a message group id on every publish), got "arn:aws:sns:eu-west-1:123456789012:chat.fifo"'],
-    ['a topic name for Amazon Q', { amazonQ: { topicArn: 'synthmon-chat' } },
-      'notifications.amazonQ.topicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:synthmon-chat, got "synthmon-chat"'],
-    ['a token that tokens does not define', { teams: { webhookUrl: 'teams-hook' } },
-      'notifications.teams.webhookUrl names a token that tokens does not define (defined: "pagerduty", "hook", "slack-webhook", "teams-webhook"); add it to tokens with where the secret lives, got "teams-hook"'],
+    [
+      'an http:// PagerDuty URL off loopback',
+      { pagerDuty: { routingKey: 'pagerduty', url: 'http://events.pagerduty.com/v2/enqueue' } },
+      'notifications.pagerDuty.url must use https:// (http:// is allowed only on a loopback address such as 127.0.0.1, not events.pagerduty.com), got "http://events.pagerduty.com/v2/enqueue"',
+    ],
+    [
+      'a routing key pasted instead of a token name',
+      { pagerDuty: { routingKey: 'R0123456789ABCDEF0123456789ABCDE' } },
+      'notifications.pagerDuty.routingKey must be the name of a token in tokens (1-40 lower-case letters, digits or hyphens), never the secret itself, got "R0123456789ABCDEF0123456789ABCDE"',
+    ],
+    [
+      'a webhook URL with credentials (not echoed)',
+      { webhooks: [{ url: 'https://user:pw@hooks.example.com/', secret: 'hook' }] },
+      'notifications.webhooks[0].url must not carry credentials in its user info (***@), got "https://***@hooks.example.com/"',
+    ],
+    [
+      'the same webhook twice',
+      {
+        webhooks: [
+          { url: 'https://hooks.example.com/a', secret: 'hook' },
+          { url: 'https://hooks.example.com/a', secret: 'hook' },
+        ],
+      },
+      'notifications.webhooks[1].url must be unique (also webhooks[0].url): each webhook would get every notification twice, got "https://hooks.example.com/a"',
+    ],
+    [
+      'a Slack URL where a token name belongs',
+      { slack: { webhookUrl: 'https://hooks.slack.com/services/T0/B0/XXXX' } },
+      'notifications.slack.webhookUrl must be the name of a token in tokens (1-40 lower-case letters, digits or hyphens), never the secret itself, got "https://hooks.slack.com/services/T0/B0/XXXX"',
+    ],
+    [
+      'a FIFO topic for Amazon Q',
+      { amazonQ: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:chat.fifo' } },
+      'notifications.amazonQ.topicArn must be a standard topic, not FIFO (a FIFO topic needs a message group id on every publish), got "arn:aws:sns:eu-west-1:123456789012:chat.fifo"',
+    ],
+    [
+      'a topic name for Amazon Q',
+      { amazonQ: { topicArn: 'synthmon-chat' } },
+      'notifications.amazonQ.topicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:synthmon-chat, got "synthmon-chat"',
+    ],
+    [
+      'a token that tokens does not define',
+      { teams: { webhookUrl: 'teams-hook' } },
+      'notifications.teams.webhookUrl names a token that tokens does not define (defined: "pagerduty", "hook", "slack-webhook", "teams-webhook"); add it to tokens with where the secret lives, got "teams-hook"',
+    ],
   ])('refuses %s', (_, notifications, message) => {
     expect(problemsOf(withNotifications(notifications))).toEqual([message]);
   });
@@ -63,16 +92,19 @@ describe('notifications channels config', () => {
 describe('token names in notifications', () => {
   // contracts/config/notifications.ts repeats the token-name rule of tokens (it cannot import
   // contracts/config.ts, which imports it): the two must accept exactly the same names.
-  it.each(['a', 'pagerduty', 'api-1', 'a'.repeat(40), 'a'.repeat(41), 'A', '-a', 'a-', 'a_b', 'a.b', ''])('accepts %j exactly when tokens does', (name) => {
-    const raw = withNotifications({ pagerDuty: { routingKey: name } }, { [name]: {} });
-    let problems: readonly string[] = [];
-    try {
-      parseConfig(raw);
-    } catch (err) {
-      problems = (err as { problems: readonly string[] }).problems;
-    }
-    const tokensRefused = problems.some((p) => p.startsWith('tokens'));
-    const channelRefused = problems.some((p) => p.startsWith('notifications.pagerDuty.routingKey'));
-    expect(channelRefused).toBe(tokensRefused);
-  });
+  it.each(['a', 'pagerduty', 'api-1', 'a'.repeat(40), 'a'.repeat(41), 'A', '-a', 'a-', 'a_b', 'a.b', ''])(
+    'accepts %j exactly when tokens does',
+    (name) => {
+      const raw = withNotifications({ pagerDuty: { routingKey: name } }, { [name]: {} });
+      let problems: readonly string[] = [];
+      try {
+        parseConfig(raw);
+      } catch (err) {
+        problems = (err as { problems: readonly string[] }).problems;
+      }
+      const tokensRefused = problems.some((p) => p.startsWith('tokens'));
+      const channelRefused = problems.some((p) => p.startsWith('notifications.pagerDuty.routingKey'));
+      expect(channelRefused).toBe(tokensRefused);
+    },
+  );
 });

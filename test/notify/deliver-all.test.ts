@@ -47,7 +47,8 @@ beforeAll(async () => {
     startSnsEndpoint([MONITOR_TOPIC, CHAT_TOPIC]),
   ]);
   Object.assign(process.env, localAwsEnv(), { AWS_ENDPOINT_URL_SNS: sns.endpoint });
-  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
+  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
+    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
 });
 afterAll(async () => {
   process.env = saved;
@@ -55,7 +56,8 @@ afterAll(async () => {
   await Promise.all([pd.close(), hook.close(), slack.close(), teams.close(), sns.close()]);
 });
 
-const secrets = () => staticTokenStore({ pagerduty: CANARY.routingKey, hook: CANARY.webhookSecret, 'slack-webhook': slack.url, 'teams-webhook': teams.url });
+const secrets = () =>
+  staticTokenStore({ pagerduty: CANARY.routingKey, hook: CANARY.webhookSecret, 'slack-webhook': slack.url, 'teams-webhook': teams.url });
 const all = () =>
   createChannels(
     {
@@ -75,7 +77,7 @@ const noSecretIn = (what: unknown) => {
 };
 
 describe('deliverAll', () => {
-  it('delivers one notification to every channel and reports each, in the channels\' order', async () => {
+  it("delivers one notification to every channel and reports each, in the channels' order", async () => {
     const deliveries = await deliverAll(all(), sampleNotification(), { deadline: Date.now() + 5_000 });
     expect(deliveries.map((d) => [d.channel, d.ok])).toEqual([
       ['pagerDuty', true],
@@ -92,9 +94,19 @@ describe('deliverAll', () => {
   it('keeps channels independent: one down, one misconfigured, the rest delivered, all within the shared deadline', async () => {
     pd.failAlways(Faults.serverError(503));
     teams.failAlways(Faults.hang);
-    const store = staticTokenStore({ pagerduty: CANARY.routingKey, hook: CANARY.webhookSecret, 'slack-webhook': `${slack.url}-revoked`, 'teams-webhook': teams.url });
+    const store = staticTokenStore({
+      pagerduty: CANARY.routingKey,
+      hook: CANARY.webhookSecret,
+      'slack-webhook': `${slack.url}-revoked`,
+      'teams-webhook': teams.url,
+    });
     const channels = createChannels(
-      { pagerDuty: { routingKey: 'pagerduty', url: pd.url }, webhooks: [{ url: hook.url, secret: 'hook' }], slack: { webhookUrl: 'slack-webhook' }, teams: { webhookUrl: 'teams-webhook' } },
+      {
+        pagerDuty: { routingKey: 'pagerduty', url: pd.url },
+        webhooks: [{ url: hook.url, secret: 'hook' }],
+        slack: { webhookUrl: 'slack-webhook' },
+        teams: { webhookUrl: 'teams-webhook' },
+      },
       { secrets: store, ca: pki.ca },
     );
     const deadline = Date.now() + 1_500;
@@ -127,7 +139,10 @@ describe('deliverAll', () => {
   it('sends through an injected fetch, with the same policy and deadline', async () => {
     const plain = await startPagerDutyReceiver({ routingKeys: [CANARY.routingKey] });
     try {
-      const channels = createChannels({ pagerDuty: { routingKey: 'pagerduty', url: plain.url }, webhooks: [] }, { secrets: secrets(), fetch: globalThis.fetch });
+      const channels = createChannels(
+        { pagerDuty: { routingKey: 'pagerduty', url: plain.url }, webhooks: [] },
+        { secrets: secrets(), fetch: globalThis.fetch },
+      );
       plain.failNext(Faults.rateLimited('0'));
       const [ok] = await deliverAll(channels, sampleNotification(), { deadline: Date.now() + 5_000 });
       expect(ok).toMatchObject({ ok: true, attempts: 2, status: 202 });

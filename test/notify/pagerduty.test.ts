@@ -18,7 +18,8 @@ beforeAll(async () => {
   pki = makeServerPki();
   pd = await startPagerDutyReceiver({ tls: { cert: pki.server, ca: pki.ca }, routingKeys: [CANARY.routingKey] });
   // Everything the channels might print, to check no secret is ever logged.
-  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
+  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
+    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
 });
 afterAll(async () => {
   await pd.close();
@@ -28,7 +29,8 @@ afterEach(() => pd.failAlways(undefined));
 
 const channelFor = (routingKey = 'pagerduty', secrets: TokenStore = secretsWith()) =>
   createChannels({ pagerDuty: { routingKey, url: pd.url }, webhooks: [] }, { secrets, ca: pki.ca });
-const deliver = (n = sampleNotification(), ms = 5_000, routingKey?: string, secrets?: TokenStore) => deliverAll(channelFor(routingKey, secrets), n, { deadline: Date.now() + ms });
+const deliver = (n = sampleNotification(), ms = 5_000, routingKey?: string, secrets?: TokenStore) =>
+  deliverAll(channelFor(routingKey, secrets), n, { deadline: Date.now() + ms });
 
 /** Every Delivery and log line so far, for the canary check. */
 const noSecretIn = (deliveries: unknown) => {
@@ -43,7 +45,13 @@ describe('PagerDuty channel', () => {
     const [d] = await deliver(n);
     expect(d).toEqual({ channel: 'pagerDuty', ok: true, retryable: false, attempts: 1, status: 202 });
     const event = pd.events.at(-1)!;
-    expect(event).toMatchObject({ event_action: 'trigger', dedup_key: n.dedupKey, routing_key: CANARY.routingKey, client: 'synthmon', client_url: n.links!.dashboard });
+    expect(event).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: n.dedupKey,
+      routing_key: CANARY.routingKey,
+      client: 'synthmon',
+      client_url: n.links!.dashboard,
+    });
     expect(event.payload).toMatchObject({
       summary: n.summary,
       severity: 'critical',
@@ -53,7 +61,15 @@ describe('PagerDuty channel', () => {
       group: 'prod-monitor',
       class: 'unauthorized (credentials_not_recognized)',
     });
-    expect(event.payload!.custom_details).toMatchObject({ outcome: 'unauthorized', cause: 'credentials_not_recognized', status: 401, message: n.message, fix: n.fix, locations: n.locations, checks: ['orders-api'] });
+    expect(event.payload!.custom_details).toMatchObject({
+      outcome: 'unauthorized',
+      cause: 'credentials_not_recognized',
+      status: 401,
+      message: n.message,
+      fix: n.fix,
+      locations: n.locations,
+      checks: ['orders-api'],
+    });
     expect(event.links).toEqual([
       { href: n.links!.dashboard, text: 'Dashboard' },
       { href: n.links!.logs, text: 'Logs' },
@@ -62,7 +78,14 @@ describe('PagerDuty channel', () => {
   });
 
   it('sends a monitor incident as warning', async () => {
-    const n = sampleNotification({ dedupKey: 'synthmon/prod-monitor/monitor', severity: 'warning', kind: 'monitor', outcome: 'error', cause: undefined, status: undefined });
+    const n = sampleNotification({
+      dedupKey: 'synthmon/prod-monitor/monitor',
+      severity: 'warning',
+      kind: 'monitor',
+      outcome: 'error',
+      cause: undefined,
+      status: undefined,
+    });
     const [d] = await deliver(n);
     expect(d!.ok).toBe(true);
     expect(pd.events.at(-1)!.payload).toMatchObject({ severity: 'warning', class: 'error' });
@@ -72,7 +95,9 @@ describe('PagerDuty channel', () => {
     const key = 'synthmon/prod-monitor/lifecycle';
     const before = pd.alerts().length;
     await deliver(sampleNotification({ dedupKey: key }));
-    await deliver(sampleNotification({ dedupKey: key, action: 'update', outcome: 'forbidden', cause: 'origin_rejected', at: '2026-12-04T16:02:00.000Z' }));
+    await deliver(
+      sampleNotification({ dedupKey: key, action: 'update', outcome: 'forbidden', cause: 'origin_rejected', at: '2026-12-04T16:02:00.000Z' }),
+    );
     const [resolved] = await deliver(sampleNotification({ dedupKey: key, action: 'resolve', at: '2026-12-04T16:05:00.000Z' }));
     expect(resolved!.ok).toBe(true);
     const alerts = pd.alerts().filter((a) => a.dedupKey === key);

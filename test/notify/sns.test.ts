@@ -35,8 +35,12 @@ afterAll(async () => {
 
 /** `topicArn` null: the runner was given no monitor topic. */
 const channels = (topicArn: string | null = MONITOR_TOPIC, amazonQ = CHAT_TOPIC, sdk?: SNSClient) =>
-  createChannels({ webhooks: [], emails: ['oncall@example.com'], amazonQ: { topicArn: amazonQ } }, { secrets: staticTokenStore({}), ...(topicArn ? { topicArn } : {}), ...(sdk ? { sns: sdk } : {}) });
-const deliver = (n = sampleNotification(), ms = 5_000, topicArn?: string, amazonQ?: string) => deliverAll(channels(topicArn, amazonQ), n, { deadline: Date.now() + ms });
+  createChannels(
+    { webhooks: [], emails: ['oncall@example.com'], amazonQ: { topicArn: amazonQ } },
+    { secrets: staticTokenStore({}), ...(topicArn ? { topicArn } : {}), ...(sdk ? { sns: sdk } : {}) },
+  );
+const deliver = (n = sampleNotification(), ms = 5_000, topicArn?: string, amazonQ?: string) =>
+  deliverAll(channels(topicArn, amazonQ), n, { deadline: Date.now() + ms });
 
 describe('email over SNS', () => {
   it('publishes a plain-text page with a short subject to the monitor topic, and the notification JSON to other protocols', async () => {
@@ -48,13 +52,29 @@ describe('email over SNS', () => {
     expect(published.subject).toBe('[synthmon] Incident opened: orders-api unauthorized (credentials_not_recognized)');
     const text = published.as('email');
     expect(text.split('\n')[0]).toBe(`Incident opened (critical): ${n.summary}`);
-    for (const part of [`What happened: ${n.message}`, `Fix: ${n.fix}`, 'eu-west-1: unauthorized (credentials_not_recognized), HTTP 401', `Dashboard: ${n.links!.dashboard}`]) expect(text).toContain(part);
+    for (const part of [
+      `What happened: ${n.message}`,
+      `Fix: ${n.fix}`,
+      'eu-west-1: unauthorized (credentials_not_recognized), HTTP 401',
+      `Dashboard: ${n.links!.dashboard}`,
+    ])
+      expect(text).toContain(part);
     expect(JSON.parse(published.as('https'))).toMatchObject({ type: 'incident.triggered', data: { dedupKey: n.dedupKey, fix: n.fix } });
-    expect(published.attributes).toEqual({ [SNS_ATTRIBUTES.action]: 'trigger', [SNS_ATTRIBUTES.severity]: 'critical', [SNS_ATTRIBUTES.monitor]: 'prod-monitor' });
+    expect(published.attributes).toEqual({
+      [SNS_ATTRIBUTES.action]: 'trigger',
+      [SNS_ATTRIBUTES.severity]: 'critical',
+      [SNS_ATTRIBUTES.monitor]: 'prod-monitor',
+    });
   });
 
   it('keeps the subject under 100 characters and on one line', async () => {
-    const n = sampleNotification({ checks: ['a'.repeat(40)], cause: undefined, outcome: 'server_error', host: 'x'.repeat(200), summary: 'line one\nline two' });
+    const n = sampleNotification({
+      checks: ['a'.repeat(40)],
+      cause: undefined,
+      outcome: 'server_error',
+      host: 'x'.repeat(200),
+      summary: 'line one\nline two',
+    });
     expect(emailSubject(n).length).toBeLessThan(100);
     const group = sampleNotification({ checks: ['a', 'b', 'c'], host: `${'h'.repeat(120)}.example.com` });
     const subject = emailSubject(group);
@@ -66,7 +86,13 @@ describe('email over SNS', () => {
 
   it('says once that there is no topic when the runner was given none', async () => {
     const [, d] = await deliverAll(channels(null), sampleNotification(), { deadline: Date.now() + 5_000 });
-    expect(d).toEqual({ channel: 'email', ok: false, retryable: false, attempts: 1, error: 'email (SNS): no SNS topic to publish to (the runner was given no topic ARN) (1 attempt)' });
+    expect(d).toEqual({
+      channel: 'email',
+      ok: false,
+      retryable: false,
+      attempts: 1,
+      error: 'email (SNS): no SNS topic to publish to (the runner was given no topic ARN) (1 attempt)',
+    });
   });
 
   it('retries throttling and 5xx, and does not retry an authorization error', async () => {
@@ -97,7 +123,7 @@ describe('email over SNS', () => {
     expect(await eventually(() => sns.openSockets() === 0)).toBe(true);
   });
 
-  it('cuts a message that would pass SNS\'s 256 KB', async () => {
+  it("cuts a message that would pass SNS's 256 KB", async () => {
     const [, d] = await deliver(sampleNotification({ message: 'm'.repeat(300_000), evidence: { body: 'e'.repeat(50_000) } }));
     expect(d).toMatchObject({ ok: true });
     expect(Buffer.byteLength(sns.published.at(-1)!.message)).toBeLessThanOrEqual(262_144);
@@ -109,7 +135,10 @@ describe('Amazon Q Developer over SNS', () => {
     const key = 'synthmon/prod-monitor/chat-thread';
     await deliver(sampleNotification({ dedupKey: key }));
     await deliver(sampleNotification({ dedupKey: key, action: 'resolve', at: '2026-12-04T16:05:00.000Z' }));
-    const events = sns.published.filter((p) => p.topicArn === CHAT_TOPIC).slice(-2).map((p) => JSON.parse(p.message) as AmazonQEvent);
+    const events = sns.published
+      .filter((p) => p.topicArn === CHAT_TOPIC)
+      .slice(-2)
+      .map((p) => JSON.parse(p.message) as AmazonQEvent);
     for (const e of events) {
       expect(e).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' }, metadata: { threadId: key } });
       expect(e.content.description).toContain('What happened');
@@ -121,7 +150,11 @@ describe('Amazon Q Developer over SNS', () => {
   });
 
   it('publishes with a client the caller gives', async () => {
-    const sdk = new SNSClient({ endpoint: sns.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local' } });
+    const sdk = new SNSClient({
+      endpoint: sns.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local' },
+    });
     try {
       const count = sns.published.length;
       const deliveries = await deliverAll(channels(MONITOR_TOPIC, CHAT_TOPIC, sdk), sampleNotification(), { deadline: Date.now() + 5_000 });

@@ -10,7 +10,8 @@ export const CANARY = {
   webhookSecret: `whsec_${Buffer.from('CANARY-webhook-signing-secret-32').toString('base64')}`,
 } as const;
 
-export const secretsWith = (extra: Record<string, string> = {}) => staticTokenStore({ pagerduty: CANARY.routingKey, hook: CANARY.webhookSecret, ...extra });
+export const secretsWith = (extra: Record<string, string> = {}) =>
+  staticTokenStore({ pagerduty: CANARY.routingKey, hook: CANARY.webhookSecret, ...extra });
 
 /** The seed incident's first page, as the engine builds it. */
 export function sampleNotification(over: Partial<Notification> = {}): Notification {
@@ -36,7 +37,10 @@ export function sampleNotification(over: Partial<Notification> = {}): Notificati
     ],
     firstFailureAt: '2026-12-04T16:00:01.000Z',
     at: '2026-12-04T16:00:03.000Z',
-    links: { dashboard: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/prod-monitor', logs: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups' },
+    links: {
+      dashboard: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/prod-monitor',
+      logs: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups',
+    },
     ...over,
   };
 }

@@ -27,7 +27,9 @@ describe('Standard Webhooks signing', () => {
     // standard-webhooks libraries/javascript/src/webhook.test.ts, "sign function works".
     const key = webhookKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
     expect('key' in key).toBe(true);
-    expect(webhookSignature((key as { key: Buffer }).key, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+    expect(webhookSignature((key as { key: Buffer }).key, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe(
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
   });
 
   it('gives one notification one id (no dot), and the next event of the incident another', () => {
@@ -91,7 +93,11 @@ describe('webhook channel', () => {
     await deliver(sampleNotification({ dedupKey: key }));
     await deliver(sampleNotification({ dedupKey: key, action: 'update', at: '2026-12-04T16:02:00.000Z' }));
     await deliver(sampleNotification({ dedupKey: key, action: 'resolve', at: '2026-12-04T16:05:00.000Z' }));
-    expect(hook.verified.filter((v) => v.payload.data.dedupKey === key).map((v) => v.payload.type)).toEqual(['incident.triggered', 'incident.updated', 'incident.resolved']);
+    expect(hook.verified.filter((v) => v.payload.data.dedupKey === key).map((v) => v.payload.type)).toEqual([
+      'incident.triggered',
+      'incident.updated',
+      'incident.resolved',
+    ]);
   });
 
   it('does not retry a receiver that refuses the signature (a wrong secret is configuration)', async () => {
@@ -114,7 +120,7 @@ describe('webhook channel', () => {
     expect(hook.requests.length).toBe(count);
   });
 
-  it('names the receiver by its origin only (a path or query may hold the receiver\'s own token)', async () => {
+  it("names the receiver by its origin only (a path or query may hold the receiver's own token)", async () => {
     const url = `${hook.url.replace('/hooks/synthmon', '/hooks/other')}?token=CANARY-receiver-token`;
     const [d] = await deliver(sampleNotification(), secretsWith(), url);
     expect(d).toMatchObject({ ok: false, retryable: false, status: 404 });

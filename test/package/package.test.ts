@@ -48,7 +48,8 @@ function run(command: string, args: readonly string[], options: SpawnSyncOptions
 /** Runs and requires exit status 0, else fails with the command's own output. */
 function ok(command: string, args: readonly string[], options: SpawnSyncOptions & { cwd: string }): Run {
   const r = run(command, args, options);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status} in ${options.cwd}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  if (r.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${r.status} in ${options.cwd}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
   return r;
 }
 
@@ -107,9 +108,17 @@ beforeAll(() => {
     cwd: appDir,
     env: offlineAwsEnv(),
   });
-  const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   manifest.dependencies = { 'aws-cdk-lib': linked('aws-cdk-lib'), constructs: linked('constructs'), synthmon: `file:../${packed.filename}` };
-  manifest.devDependencies = { '@types/node': linked('@types/node'), 'aws-cdk': linked('aws-cdk'), tsx: linked('tsx'), typescript: linked('typescript') };
+  manifest.devDependencies = {
+    '@types/node': linked('@types/node'),
+    'aws-cdk': linked('aws-cdk'),
+    tsx: linked('tsx'),
+    typescript: linked('typescript'),
+  };
   writeFileSync(join(appDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const tsconfig = JSON.parse(readFileSync(join(appDir, 'tsconfig.json'), 'utf8')) as { compilerOptions: { types: string[] } };
   tsconfig.compilerOptions.types = tsconfig.compilerOptions.types.filter((t) => t !== 'jest');
@@ -123,10 +132,14 @@ beforeAll(() => {
   writeFileSync(join(appDir, 'lib', `${APP_NAME}-stack.ts`), snippet);
   tscRun = run(process.execPath, [join(appDir, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit'], { cwd: appDir });
   // cdk.json's app, as cdk init wrote it ("npx tsc && npx tsx bin/shop-monitor.ts"), run by the CLI.
-  synthRun = run(process.execPath, [join(appDir, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--no-version-reporting'], {
-    cwd: appDir,
-    env: offlineAwsEnv(),
-  });
+  synthRun = run(
+    process.execPath,
+    [join(appDir, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--no-version-reporting'],
+    {
+      cwd: appDir,
+      env: offlineAwsEnv(),
+    },
+  );
 }, 900_000);
 
 afterAll(() => {
@@ -136,7 +149,16 @@ afterAll(() => {
 describe('the packed tarball', () => {
   it('holds the compiled library with declarations, the runner bundle and the CLI, and no sources, tests or source maps', () => {
     const files = packed.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/synthmon.js', 'dist/runner/bundle.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'dist/lib/index.js',
+        'dist/lib/index.d.ts',
+        'dist/synthmon.js',
+        'dist/runner/bundle.json',
+      ]),
+    );
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|bench|node_modules)\//.test(f) || f.endsWith('.map'))).toEqual([]);
     // Every file of the runner's asset, under its packaged name (no nested node_modules folder).
@@ -148,12 +170,16 @@ describe('the packed tarball', () => {
     expect(pkg.peerDependencies).toEqual({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) });
     expect(pkg.dependencies).not.toHaveProperty('aws-cdk-lib');
     expect(pkg.dependencies).not.toHaveProperty('constructs');
-    expect(pkg).toMatchObject({ main: 'dist/lib/index.js', types: 'dist/lib/index.d.ts', exports: { '.': { types: './dist/lib/index.d.ts', default: './dist/lib/index.js' } } });
+    expect(pkg).toMatchObject({
+      main: 'dist/lib/index.js',
+      types: 'dist/lib/index.d.ts',
+      exports: { '.': { types: './dist/lib/index.d.ts', default: './dist/lib/index.js' } },
+    });
   });
 });
 
 describe('a cdk init app using the installed package', () => {
-  it('shares the app\'s one aws-cdk-lib and constructs (no copy of its own under synthmon)', () => {
+  it("shares the app's one aws-cdk-lib and constructs (no copy of its own under synthmon)", () => {
     expect(existsSync(join(appDir, 'node_modules', 'synthmon', 'dist', 'lib', 'index.js'))).toBe(true);
     expect(existsSync(join(appDir, 'node_modules', 'synthmon', 'node_modules', 'aws-cdk-lib'))).toBe(false);
     expect(existsSync(join(appDir, 'node_modules', 'synthmon', 'node_modules', 'constructs'))).toBe(false);
@@ -164,18 +190,21 @@ describe('a cdk init app using the installed package', () => {
     expect(r.stdout.trim()).toContain(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
 
-  it('compiles the README snippet with tsc --noEmit (cdk init\'s tsconfig: strict, NodeNext)', () => {
+  it("compiles the README snippet with tsc --noEmit (cdk init's tsconfig: strict, NodeNext)", () => {
     expect(snippet).toContain("import { SyntheticMonitor } from 'synthmon';");
     expect(readFileSync(join(appDir, 'bin', `${APP_NAME}.ts`), 'utf8')).toContain(`new ${STACK}(`);
     expect(`${tscRun.stdout}${tscRun.stderr}`).toBe('');
     expect(tscRun.status).toBe(0);
   });
 
-  it('synthesizes with cdk synth: the runner function with the prebuilt bundle and the fleet file, its schedule, the monitor\'s alarms and the snippet\'s own alarm', () => {
-    if (synthRun.status !== 0) throw new Error(`cdk synth exited ${synthRun.status}:\n${synthRun.stdout.slice(-4000)}\n${synthRun.stderr.slice(-4000)}`);
+  it("synthesizes with cdk synth: the runner function with the prebuilt bundle and the fleet file, its schedule, the monitor's alarms and the snippet's own alarm", () => {
+    if (synthRun.status !== 0)
+      throw new Error(`cdk synth exited ${synthRun.status}:\n${synthRun.stdout.slice(-4000)}\n${synthRun.stderr.slice(-4000)}`);
     const out = join(appDir, 'cdk.out');
     type Resource = { Type: string; Properties: Record<string, unknown> };
-    const resources = Object.values((JSON.parse(readFileSync(join(out, `${STACK}.template.json`), 'utf8')) as { Resources: Record<string, Resource> }).Resources);
+    const resources = Object.values(
+      (JSON.parse(readFileSync(join(out, `${STACK}.template.json`), 'utf8')) as { Resources: Record<string, Resource> }).Resources,
+    );
     const ofType = (type: string) => resources.filter((r) => r.Type === type);
 
     const functions = ofType('AWS::Lambda::Function');
@@ -188,9 +217,16 @@ describe('a cdk init app using the installed package', () => {
     for (const file of RUNNER_BUNDLE_FILES) {
       expect(readFileSync(join(asset, file)).equals(readFileSync(join(packedBundle, file.replace(/^node_modules\//, 'modules/'))))).toBe(true);
     }
-    const fleet = JSON.parse(readFileSync(join(asset, FLEET_FILE), 'utf8')) as { namespace: string; shards: Record<string, { checks: Array<{ name: string }> }> };
+    const fleet = JSON.parse(readFileSync(join(asset, FLEET_FILE), 'utf8')) as {
+      namespace: string;
+      shards: Record<string, { checks: Array<{ name: string }> }>;
+    };
     expect(fleet.namespace).toBe('Shop');
-    expect(Object.values(fleet.shards).flatMap((s) => s.checks.map((c) => c.name)).sort()).toEqual(['chat', 'orders']);
+    expect(
+      Object.values(fleet.shards)
+        .flatMap((s) => s.checks.map((c) => c.name))
+        .sort(),
+    ).toEqual(['chat', 'orders']);
     expect(ofType('AWS::Scheduler::Schedule')).toHaveLength(Object.keys(fleet.shards).length);
 
     const alarms = ofType('AWS::CloudWatch::Alarm').map((a) => a.Properties);
@@ -198,7 +234,13 @@ describe('a cdk init app using the installed package', () => {
     expect(alarms.filter((a) => JSON.stringify(a.Metrics ?? '').includes('Shop')).length).toBeGreaterThanOrEqual(3);
     expect(alarms.some((a) => a.MetricName === 'ShardResults')).toBe(true);
     expect(alarms).toContainEqual(
-      expect.objectContaining({ MetricName: 'Duration', Namespace: 'Shop', Threshold: 2000, EvaluationPeriods: 3, Dimensions: [{ Name: 'Check', Value: 'orders' }] }),
+      expect.objectContaining({
+        MetricName: 'Duration',
+        Namespace: 'Shop',
+        Threshold: 2000,
+        EvaluationPeriods: 3,
+        Dimensions: [{ Name: 'Check', Value: 'orders' }],
+      }),
     );
   });
 });

@@ -20,7 +20,9 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
 /** Value imports (static and dynamic; `import type` and `export type` are erased by the compiler). */
 function valueSpecifiers(file: string): string[] {
   const text = readFileSync(path.join(ROOT, file), 'utf8');
-  return [...text.matchAll(/^(?!import type |export type )(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1] ?? m[2]!);
+  return [...text.matchAll(/^(?!import type |export type )(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map(
+    (m) => m[1] ?? m[2]!,
+  );
 }
 
 /** A relative specifier of `from` as a repo path, resolved as the compiler does (file, .ts, folder index). */
@@ -61,7 +63,9 @@ describe('the library entry point (lib/index.ts)', () => {
   it('loads only Node built-ins, dependencies and peer dependencies, never a devDependency', () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     const allowed = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
-    const bad = [...packages].filter(([name]) => !builtins.has(name) && !allowed.has(name)).map(([name, by]) => `${name} (imported by ${by.join(', ')})`);
+    const bad = [...packages]
+      .filter(([name]) => !builtins.has(name) && !allowed.has(name))
+      .map(([name, by]) => `${name} (imported by ${by.join(', ')})`);
     expect(bad).toEqual([]);
   });
 

@@ -95,21 +95,30 @@ function get(url: string, ca: string, headers: Record<string, string>): Promise<
     const host = new URL(url).hostname;
     const servername = isIP(host) ? {} : { servername: host };
     const identity = { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert) };
-    const req = request(url, { ca, lookup: toLoopback, ...servername, ...identity, headers: { accept: 'application/json', ...headers }, agent: false, timeout: TIMEOUT_MS }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body);
-        } catch {
-          parsed = undefined;
-        }
-        const detail = parsed && typeof parsed === 'object' && 'detail' in parsed ? String((parsed as { detail: unknown }).detail) : undefined;
-        resolve({ status: res.statusCode ?? 0, json: parsed !== undefined, ...(res.headers['www-authenticate'] ? { challenge: res.headers['www-authenticate'] } : {}), ...(detail ? { detail } : {}) });
-      });
-    });
+    const req = request(
+      url,
+      { ca, lookup: toLoopback, ...servername, ...identity, headers: { accept: 'application/json', ...headers }, agent: false, timeout: TIMEOUT_MS },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(body);
+          } catch {
+            parsed = undefined;
+          }
+          const detail = parsed && typeof parsed === 'object' && 'detail' in parsed ? String((parsed as { detail: unknown }).detail) : undefined;
+          resolve({
+            status: res.statusCode ?? 0,
+            json: parsed !== undefined,
+            ...(res.headers['www-authenticate'] ? { challenge: res.headers['www-authenticate'] } : {}),
+            ...(detail ? { detail } : {}),
+          });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out after ${TIMEOUT_MS} ms`)));
     req.on('error', reject);
     req.end();
@@ -176,7 +185,7 @@ describe("orders API: the imitations answer as Django + DRF's TokenAuthenticatio
     expect(none).toEqual(all(names, { status: 401, json: true, challenge: 'Token', detail: 'Authentication credentials were not provided.' }));
   });
 
-  it("answers any token with 403 \"not provided\" and no challenge once TokenAuthentication is removed (DRF's defaults)", async () => {
+  it('answers any token with 403 "not provided" and no challenge once TokenAuthentication is removed (DRF\'s defaults)', async () => {
     await Promise.all([stack.configure({ backend: { authenticationClasses: [] } }), replica.set(Regression.TOKEN_AUTH_REMOVED)]);
     httpBackend.set({ tokenAuth: false });
     try {

@@ -57,7 +57,13 @@ describe('the shard runner against the real stack', () => {
   it('9. ALLOWED_HOSTS loses the front end: the runner publishes Success=0 and Failures{Reason=forbidden} for the WebSocket check only, and logs origin_rejected', async () => {
     await stack.configure({ backend: { allowedHosts: ['localhost'] } });
     const checks = parseConfig({ checks: rawChecks(stack) }).checks;
-    const fleet: FleetFile = { version: 1, namespace: NAMESPACE, phaseTimings: false, tokens: {}, shards: { '60s-0': { intervalSeconds: 60, ticks: 1, checks } } };
+    const fleet: FleetFile = {
+      version: 1,
+      namespace: NAMESPACE,
+      phaseTimings: false,
+      tokens: {},
+      shards: { '60s-0': { intervalSeconds: 60, ticks: 1, checks } },
+    };
     const logged: string[] = [];
     const runner = createRunner({
       fleet,
@@ -75,7 +81,9 @@ describe('the shard runner against the real stack', () => {
       ['chat-websocket', 'forbidden', 'origin_rejected'],
       ['buyer-orders', 'ok', null],
     ]);
-    expect(tick!.results[0]!.message).toContain(`HTTP 403 on the upgrade with Origin https://indexo.ir, but 101 with the target's own origin https://localhost:${stack.port}`);
+    expect(tick!.results[0]!.message).toContain(
+      `HTTP 403 on the upgrade with Origin https://indexo.ir, but 101 with the target's own origin https://localhost:${stack.port}`,
+    );
     expect(tick!.results[1]!.message).toContain('HTTP 200 as expected');
 
     const calls = cloudwatch.requests.slice(from);
@@ -117,7 +125,13 @@ describe('the built CLI against the real stack', () => {
   it('exits 0 with both checks ok when healthy', async () => {
     const { code, results } = await probeCli();
     expect(results).toMatchObject([
-      { check: 'chat-websocket', outcome: 'ok', status: 101, url: `${stack.wsUrl}?token=***`, message: expect.stringContaining('HTTP 101 Switching Protocols') },
+      {
+        check: 'chat-websocket',
+        outcome: 'ok',
+        status: 101,
+        url: `${stack.wsUrl}?token=***`,
+        message: expect.stringContaining('HTTP 101 Switching Protocols'),
+      },
       { check: 'buyer-orders', outcome: 'ok', status: 200, message: expect.stringContaining('HTTP 200 as expected') },
     ]);
     expect(code).toBe(0);

@@ -18,7 +18,11 @@ export default function setup(): void {
   }
   if (!missing.includes(PYTHON)) {
     try {
-      execFileSync(PYTHON, ['-c', 'import django, rest_framework, channels, daphne'], { stdio: 'pipe', timeout: 30_000, env: { PATH: '/usr/bin:/bin', PYTHONNOUSERSITE: '1' } });
+      execFileSync(PYTHON, ['-c', 'import django, rest_framework, channels, daphne'], {
+        stdio: 'pipe',
+        timeout: 30_000,
+        env: { PATH: '/usr/bin:/bin', PYTHONNOUSERSITE: '1' },
+      });
     } catch {
       missing.push('the Python modules django, rest_framework, channels, daphne');
     }

@@ -24,8 +24,27 @@ export interface CheckOverrides {
  */
 export function rawChecks(stack: RealStack, overrides: CheckOverrides = {}): Array<Record<string, unknown>> {
   return [
-    { name: 'chat-websocket', kind: 'websocket', url: stack.wsUrl, origin: FRONT_END_ORIGIN, settleMs: 500, timeoutMs: 5000, retryDelayMs: 0, auth: {}, ...overrides.websocket },
-    { name: 'buyer-orders', kind: 'http', url: stack.apiUrl, timeoutMs: 5000, retryDelayMs: 0, auth: {}, assert: { json: 'array', fields: ['0.id'] }, ...overrides.http },
+    {
+      name: 'chat-websocket',
+      kind: 'websocket',
+      url: stack.wsUrl,
+      origin: FRONT_END_ORIGIN,
+      settleMs: 500,
+      timeoutMs: 5000,
+      retryDelayMs: 0,
+      auth: {},
+      ...overrides.websocket,
+    },
+    {
+      name: 'buyer-orders',
+      kind: 'http',
+      url: stack.apiUrl,
+      timeoutMs: 5000,
+      retryDelayMs: 0,
+      auth: {},
+      assert: { json: 'array', fields: ['0.id'] },
+      ...overrides.http,
+    },
   ];
 }
 
@@ -34,7 +53,10 @@ export function stackChecks(stack: RealStack, overrides: CheckOverrides = {}): C
 }
 
 /** Both checks, concurrently; `token` replaces the buyer's real one (a rotated or wrong token). */
-export async function probeBoth(stack: RealStack, options: { token?: string; overrides?: CheckOverrides } = {}): Promise<{ ws: CheckResult; api: CheckResult }> {
+export async function probeBoth(
+  stack: RealStack,
+  options: { token?: string; overrides?: CheckOverrides } = {},
+): Promise<{ ws: CheckResult; api: CheckResult }> {
   const [ws, api] = await runChecks(stackChecks(stack, options.overrides), {
     tokens: staticTokenStore({ default: options.token ?? stack.token }),
     // Trust the stack's CA in-process, and resolve every name to loopback: nothing else is contacted.

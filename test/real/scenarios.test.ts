@@ -74,7 +74,10 @@ describe('the real stack, probed by runChecks', () => {
       outcome: 'forbidden',
       status: 403,
       cause: 'origin_rejected',
-      says: [`HTTP 403 on the upgrade with Origin ${FRONT_END_ORIGIN}, but 101 with the target's own origin https://localhost:${stack.port}`, 'AllowedHostsOriginValidator'],
+      says: [
+        `HTTP 403 on the upgrade with Origin ${FRONT_END_ORIGIN}, but 101 with the target's own origin https://localhost:${stack.port}`,
+        'AllowedHostsOriginValidator',
+      ],
     });
     expectResult(api, API_OK);
   });
@@ -87,7 +90,11 @@ describe('the real stack, probed by runChecks', () => {
       outcome: 'forbidden',
       status: 403,
       cause: 'credentials_not_recognized',
-      says: ['HTTP 403 Forbidden although a token was sent', '"Authentication credentials were not provided."', 'includes TokenAuthentication (add it)'],
+      says: [
+        'HTTP 403 Forbidden although a token was sent',
+        '"Authentication credentials were not provided."',
+        'includes TokenAuthentication (add it)',
+      ],
     });
   });
 
@@ -110,7 +117,10 @@ describe('the real stack, probed by runChecks', () => {
     expectResult(ws, {
       outcome: 'forbidden',
       status: 403,
-      says: [`and also with the target's own origin https://localhost:${stack.port}, so not the origin check`, 'the consumer refused the connection before accept(), usually its authentication'],
+      says: [
+        `and also with the target's own origin https://localhost:${stack.port}, so not the origin check`,
+        'the consumer refused the connection before accept(), usually its authentication',
+      ],
     });
   });
 
@@ -120,7 +130,10 @@ describe('the real stack, probed by runChecks', () => {
     expectResult(ws, {
       outcome: 'not_found',
       status: 404,
-      says: ['HTTP 404 Not Found instead of 101 Switching Protocols', 'the proxy forwards Upgrade/Connection (without them the request reaches the HTTP router'],
+      says: [
+        'HTTP 404 Not Found instead of 101 Switching Protocols',
+        'the proxy forwards Upgrade/Connection (without them the request reaches the HTTP router',
+      ],
     });
     // Django's own 404 page: the plain GET did reach daphne.
     expect(ws.evidence?.bodyExcerpt).toContain('The requested resource was not found on this server.');
@@ -134,7 +147,12 @@ describe('the real stack, probed by runChecks', () => {
     expectResult(api, {
       outcome: 'unexpected_status',
       status: 301,
-      says: ['HTTP 301 Moved Permanently instead of 200: a redirect to the same URL (a redirect loop)', `Location: ${stack.apiUrl}`, 'X-Forwarded-Proto', 'SECURE_PROXY_SSL_HEADER'],
+      says: [
+        'HTTP 301 Moved Permanently instead of 200: a redirect to the same URL (a redirect loop)',
+        `Location: ${stack.apiUrl}`,
+        'X-Forwarded-Proto',
+        'SECURE_PROXY_SSL_HEADER',
+      ],
     });
   });
 
@@ -151,7 +169,10 @@ describe('the real stack, probed by runChecks', () => {
     await stack.stopProxy();
     const { ws, api } = await probeBoth(stack);
     for (const result of [ws, api]) {
-      expectResult(result, { outcome: 'refused', says: [`connection refused (connect ECONNREFUSED 127.0.0.1:${stack.port})`, 'the proxy (Traefik) is down'] });
+      expectResult(result, {
+        outcome: 'refused',
+        says: [`connection refused (connect ECONNREFUSED 127.0.0.1:${stack.port})`, 'the proxy (Traefik) is down'],
+      });
     }
   });
 
@@ -184,7 +205,11 @@ describe('the real stack, probed by runChecks', () => {
       outcome: 'closed',
       status: 101,
       closeCode: 4003,
-      says: ['the server accepted the WebSocket (101), then closed it after', 'with code 4003, an application code', 'most likely its authentication'],
+      says: [
+        'the server accepted the WebSocket (101), then closed it after',
+        'with code 4003, an application code',
+        'most likely its authentication',
+      ],
     });
     expectResult(api, { outcome: 'unauthorized', status: 401, cause: 'token_rejected', says: ['"Invalid token."'] });
   });
@@ -201,7 +226,10 @@ describe('the real stack, probed by runChecks', () => {
     stack.suspendBackend();
     try {
       const { ws, api } = await probeBoth(stack, { overrides: { websocket: { timeoutMs: 2000 }, http: { timeoutMs: 2000 } } });
-      expectResult(ws, { outcome: 'timeout', says: ['WebSocket upgrade response timed out after 2000 ms', 'the ASGI server behind the proxy (daphne): hung or overloaded'] });
+      expectResult(ws, {
+        outcome: 'timeout',
+        says: ['WebSocket upgrade response timed out after 2000 ms', 'the ASGI server behind the proxy (daphne): hung or overloaded'],
+      });
       expectResult(api, { outcome: 'timeout', says: ['response headers timed out after 2000 ms', 'hung or overloaded workers'] });
     } finally {
       stack.resumeBackend();
@@ -212,7 +240,14 @@ describe('the real stack, probed by runChecks', () => {
     const { ws, api } = await probeBoth(stack, {
       overrides: { websocket: { url: stack.wsUrl.replace(/\/$/, '') }, http: { url: stack.apiUrl.replace(/\/$/, '') } },
     });
-    expectResult(ws, { outcome: 'server_error', status: 500, says: ['HTTP 500 Internal Server Error instead of 101 Switching Protocols', "no route for this path in Channels' URLRouter (the check's URL, its trailing slash)"] });
+    expectResult(ws, {
+      outcome: 'server_error',
+      status: 500,
+      says: [
+        'HTTP 500 Internal Server Error instead of 101 Switching Protocols',
+        "no route for this path in Channels' URLRouter (the check's URL, its trailing slash)",
+      ],
+    });
     expectResult(api, {
       outcome: 'unexpected_status',
       status: 301,

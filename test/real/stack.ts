@@ -157,7 +157,12 @@ class Service {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.out = '';
-    const child = spawn(this.command, this.args(), { cwd: this.options.cwd, env: this.options.env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.command, this.args(), {
+      cwd: this.options.cwd,
+      env: this.options.env(),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.alive = true;
     const keep = (chunk: Buffer) => {
@@ -323,7 +328,7 @@ function pythonEnv(dir: string, secretKey: string, s: BackendSettings, extra: Re
 export function nginxConfig(dir: string, port: number, p: ProxySettings): string {
   const asRoot = process.getuid?.() === 0;
   return `# written by test/real/stack.ts
-${asRoot ? 'user root root; # tests run as root: workers must reach the 0700 temp directory and daphne\'s socket\n' : ''}worker_processes 1;
+${asRoot ? "user root root; # tests run as root: workers must reach the 0700 temp directory and daphne's socket\n" : ''}worker_processes 1;
 pid ${dir}/nginx.pid;
 lock_file ${dir}/nginx.lock;
 error_log stderr warn;
@@ -381,7 +386,10 @@ export async function startRealStack(): Promise<RealStack> {
     cwd: BACKEND_DIR,
     env: () => pythonEnv(dir, secretKey, backend),
   });
-  const nginx = new Service('nginx', NGINX, () => ['-p', `${dir}/`, '-c', confPath, '-e', 'stderr', '-g', 'daemon off;'], { cwd: dir, env: () => ({ PATH: '/usr/sbin:/usr/bin:/bin' }) });
+  const nginx = new Service('nginx', NGINX, () => ['-p', `${dir}/`, '-c', confPath, '-e', 'stderr', '-g', 'daemon off;'], {
+    cwd: dir,
+    env: () => ({ PATH: '/usr/sbin:/usr/bin:/bin' }),
+  });
 
   const startDaphne = async () => {
     daphne.start();

@@ -51,7 +51,9 @@ describe('probe --report and --junit', () => {
     );
     const report = join(dir.dir, 'run.html');
     const junit = join(dir.dir, 'run.xml');
-    const run = await runCli(['probe', '--config', config, '--report', report, '--junit', junit], { env: { NODE_EXTRA_CA_CERTS: backend.caFile, ORDERS_TOKEN: CANARY, WRONG_TOKEN: 'revoked-token-0123456789abcdef' } });
+    const run = await runCli(['probe', '--config', config, '--report', report, '--junit', junit], {
+      env: { NODE_EXTRA_CA_CERTS: backend.caFile, ORDERS_TOKEN: CANARY, WRONG_TOKEN: 'revoked-token-0123456789abcdef' },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('');
 
@@ -61,7 +63,9 @@ describe('probe --report and --junit', () => {
     expect(xml.match(/<testcase /g)).toHaveLength(3);
     expect(xml).toMatch(/<testsuite name="[^"]*three\.json" tests="3" failures="1" errors="1" skipped="0"/);
     expect(xml).toMatch(/<testcase name="orders" classname="synthmon\.http" time="\d+\.\d{3}"\/>/);
-    expect(xml).toMatch(/<testcase name="orders-revoked"[^>]*>\s*<failure type="forbidden\/credentials_not_recognized" message="HTTP 403[^"]*">outcome: forbidden\ncause: credentials_not_recognized\nstatus: 403\nattempts: 2/);
+    expect(xml).toMatch(
+      /<testcase name="orders-revoked"[^>]*>\s*<failure type="forbidden\/credentials_not_recognized" message="HTTP 403[^"]*">outcome: forbidden\ncause: credentials_not_recognized\nstatus: 403\nattempts: 2/,
+    );
     expect(xml).toMatch(/<testcase name="orders-unset"[^>]*>\s*<error type="error" message="[^"]*MISSING_TOKEN/);
 
     const html = readFileSync(report, 'utf8');
@@ -81,15 +85,30 @@ describe('probe --report and --junit', () => {
   });
 
   it('says which file it could not write, and exits 1', async () => {
-    const config = dir.write('one.json', JSON.stringify({ checks: [{ name: 'health', kind: 'http', url: `${backend.httpsBase}/api/orders/`, expectStatus: 403 }] }));
-    const run = await runCli(['probe', '--config', config, '--junit', join(dir.dir, 'no-such-dir', 'x.xml')], { env: { NODE_EXTRA_CA_CERTS: backend.caFile } });
+    const config = dir.write(
+      'one.json',
+      JSON.stringify({ checks: [{ name: 'health', kind: 'http', url: `${backend.httpsBase}/api/orders/`, expectStatus: 403 }] }),
+    );
+    const run = await runCli(['probe', '--config', config, '--junit', join(dir.dir, 'no-such-dir', 'x.xml')], {
+      env: { NODE_EXTRA_CA_CERTS: backend.caFile },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/cannot write --junit .*no-such-dir\/x\.xml: ENOENT/);
   });
 
   it('escapes what XML cannot carry and xmllint rejects a file the schema does not describe', () => {
     expect(escapeXml('a<b>&"\'\u0001c')).toBe('a&lt;b&gt;&amp;&quot;&apos;c');
-    const result = { check: 'x', kind: 'http', url: 'https://h/', ok: false, outcome: 'refused', attempts: 2, message: 'refused <&>', timings: { totalMs: 3 }, startedAt: '2026-01-01T00:00:00Z' } as CheckResult;
+    const result = {
+      check: 'x',
+      kind: 'http',
+      url: 'https://h/',
+      ok: false,
+      outcome: 'refused',
+      attempts: 2,
+      message: 'refused <&>',
+      timings: { totalMs: 3 },
+      startedAt: '2026-01-01T00:00:00Z',
+    } as CheckResult;
     const good = dir.write('good.xml', junitXml([result], { suite: 's', startedAt: new Date('2026-01-01T00:00:00Z') }));
     expect(xmllint(good)).toBe('');
     // The same file without the required failures count: the schema check must fail.

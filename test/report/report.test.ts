@@ -35,7 +35,16 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // A fresh profile per launch (playwright's default); nothing reaches out on its own.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 60_000,
   });
   demo = await runDemo({ minuteMs: 0, token: CANARY, out: { write: () => true } as unknown as NodeJS.WritableStream });
@@ -122,7 +131,10 @@ describe('the HTML report in Chromium', () => {
     } as CheckResult;
     const ok = { ...hostile, check: 'health', ok: true, outcome: 'ok', cause: undefined, status: 200, message: 'HTTP 200 OK' } as CheckResult;
     const scrub = (t: string) => t.split(CANARY).join('***');
-    const html = renderReportHtml(probeReport([hostile, ok], 'config/<x>.json', new Date('2026-12-04T17:00:00Z'), new Date('2026-12-04T17:00:01Z')), scrub);
+    const html = renderReportHtml(
+      probeReport([hostile, ok], 'config/<x>.json', new Date('2026-12-04T17:00:00Z'), new Date('2026-12-04T17:00:01Z')),
+      scrub,
+    );
     expect(html).not.toContain(CANARY);
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img');

@@ -75,7 +75,9 @@ describe('citations of the design and the README', () => {
 
   it('every in-document link of README.md and docs/DESIGN.md names one of its headings', () => {
     const unresolved = DOCS.flatMap((doc) =>
-      [...readFileSync(path.join(ROOT, doc), 'utf8').matchAll(/\]\(#([\w-]+)\)/g)].filter((m) => !ANCHORS.get(doc)!.has(m[1]!)).map((m) => `${doc}: #${m[1]}`),
+      [...readFileSync(path.join(ROOT, doc), 'utf8').matchAll(/\]\(#([\w-]+)\)/g)]
+        .filter((m) => !ANCHORS.get(doc)!.has(m[1]!))
+        .map((m) => `${doc}: #${m[1]}`),
     );
     expect(unresolved).toEqual([]);
   });

@@ -91,7 +91,12 @@ describe('source structure', () => {
   it('ships nothing that imports test or benchmark code', () => {
     const bad = files
       .filter((f) => SHIPPED.includes(f.split(path.sep)[0]!))
-      .flatMap((f) => graph.get(f)!.filter((d) => /^(test|bench)\//.test(d)).map((d) => `${f} -> ${d}`));
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((d) => /^(test|bench)\//.test(d))
+          .map((d) => `${f} -> ${d}`),
+      );
     expect(bad).toEqual([]);
   });
 
@@ -99,7 +104,9 @@ describe('source structure', () => {
     // Value imports only (type-only imports are erased), static and dynamic, followed transitively.
     const valueImports = (file: string) => {
       const text = readFileSync(path.join(ROOT, file), 'utf8');
-      return [...text.matchAll(/^(?!import type )(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1] ?? m[2]!);
+      return [...text.matchAll(/^(?!import type )(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map(
+        (m) => m[1] ?? m[2]!,
+      );
     };
     const seen = new Set<string>();
     const todo = ['bin/synthmon.ts'];

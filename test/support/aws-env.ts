@@ -26,7 +26,11 @@ export function localAwsEnv(options: LocalAwsEnvOptions = {}): Record<string, st
     AWS_EC2_METADATA_DISABLED: 'true',
     ...(options.cloudwatch ? { AWS_ENDPOINT_URL_CLOUDWATCH: options.cloudwatch } : {}),
     ...(options.home
-      ? { HOME: options.home, AWS_CONFIG_FILE: join(options.home, 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(options.home, 'no-aws-credentials') }
+      ? {
+          HOME: options.home,
+          AWS_CONFIG_FILE: join(options.home, 'no-aws-config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(options.home, 'no-aws-credentials'),
+        }
       : {}),
   };
 }

@@ -56,7 +56,8 @@ export async function startJsonEndpoint(target: string, answer: (input: Record<s
       const a = answer(JSON.parse(raw) as Record<string, unknown>);
       if (a.kind === 'hang') hung.add(req.socket);
       else if (a.kind === 'raw') send(res, a.status, a.body);
-      else if (a.kind === 'error') send(res, a.status, JSON.stringify({ __type: a.type, ...(a.message !== undefined ? { message: a.message } : {}) }), a.type);
+      else if (a.kind === 'error')
+        send(res, a.status, JSON.stringify({ __type: a.type, ...(a.message !== undefined ? { message: a.message } : {}) }), a.type);
       else send(res, 200, JSON.stringify(a.body));
     });
   });

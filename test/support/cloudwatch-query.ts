@@ -51,7 +51,12 @@ export async function startCloudWatchQueryServer(): Promise<CloudWatchQueryServe
   const datapoints: LocalDatapoint[] = [];
   const operations: string[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => void handle(req, res).catch((err: Error) => reply(res, 500, { __type: 'InternalServiceFault', message: err.message }, 'InternalServiceError;Receiver')));
+  const server: Server = createServer(
+    (req, res) =>
+      void handle(req, res).catch((err: Error) =>
+        reply(res, 500, { __type: 'InternalServiceFault', message: err.message }, 'InternalServiceError;Receiver'),
+      ),
+  );
   server.on('connection', (s) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
@@ -62,7 +67,12 @@ export async function startCloudWatchQueryServer(): Promise<CloudWatchQueryServe
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
     const target = String(req.headers['x-amz-target'] ?? '');
     if (req.method !== 'POST' || !target.startsWith(TARGET_PREFIX) || !(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
-      reply(res, 400, { __type: 'UnknownOperationException', message: `unsupported request ${req.method} ${target}` }, 'UnknownOperationException;Sender');
+      reply(
+        res,
+        400,
+        { __type: 'UnknownOperationException', message: `unsupported request ${req.method} ${target}` },
+        'UnknownOperationException;Sender',
+      );
       return;
     }
     const op = target.slice(TARGET_PREFIX.length);
@@ -73,7 +83,13 @@ export async function startCloudWatchQueryServer(): Promise<CloudWatchQueryServe
       const out = getMetricData(datapoints, input);
       if ('error' in out) reply(res, 400, { __type: 'InvalidParameterValue', message: out.error }, 'InvalidParameterValue;Sender');
       else reply(res, 200, out);
-    } else reply(res, 400, { __type: 'UnknownOperationException', message: `this local CloudWatch does not speak ${op}` }, 'UnknownOperationException;Sender');
+    } else
+      reply(
+        res,
+        400,
+        { __type: 'UnknownOperationException', message: `this local CloudWatch does not speak ${op}` },
+        'UnknownOperationException;Sender',
+      );
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,7 +109,11 @@ export async function startCloudWatchQueryServer(): Promise<CloudWatchQueryServe
 
 function reply(res: ServerResponse, status: number, body: unknown, queryError?: string): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(text), ...(queryError ? { 'x-amzn-query-error': queryError } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+    ...(queryError ? { 'x-amzn-query-error': queryError } : {}),
+  });
   res.end(text);
 }
 
@@ -102,7 +122,12 @@ function describeAlarms(alarms: readonly LocalAlarm[], input: Json): Json {
   const types = Array.isArray(input.AlarmTypes) ? (input.AlarmTypes as string[]) : ['MetricAlarm'];
   const max = Math.min(100, Number(input.MaxRecords ?? 50));
   const from = Number(input.NextToken ?? 0);
-  const matching = alarms.filter((a) => a.AlarmName.startsWith(prefix) && (input.StateValue === undefined || a.StateValue === input.StateValue) && types.includes(a.type ?? 'MetricAlarm'));
+  const matching = alarms.filter(
+    (a) =>
+      a.AlarmName.startsWith(prefix) &&
+      (input.StateValue === undefined || a.StateValue === input.StateValue) &&
+      types.includes(a.type ?? 'MetricAlarm'),
+  );
   const page = matching.slice(from, from + max);
   const wire = (a: LocalAlarm) => ({
     AlarmName: a.AlarmName,
@@ -117,7 +142,14 @@ function describeAlarms(alarms: readonly LocalAlarm[], input: Json): Json {
   };
 }
 
-type Query = { Id: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: string }> }; Period: number; Stat: string } };
+type Query = {
+  Id: string;
+  MetricStat?: {
+    Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: string }> };
+    Period: number;
+    Stat: string;
+  };
+};
 
 function getMetricData(datapoints: readonly LocalDatapoint[], input: Json): Json | { error: string } {
   const queries = (input.MetricDataQueries ?? []) as Query[];
@@ -130,16 +162,33 @@ function getMetricData(datapoints: readonly LocalDatapoint[], input: Json): Json
     if (!q.MetricStat) return { error: 'only MetricStat queries are supported locally' };
     const { Metric, Period, Stat } = q.MetricStat;
     const dims = Object.fromEntries((Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
-    const same = (a: Readonly<Record<string, string>>) => Object.keys(a).length === Object.keys(dims).length && Object.entries(a).every(([k, v]) => dims[k] === v);
+    const same = (a: Readonly<Record<string, string>>) =>
+      Object.keys(a).length === Object.keys(dims).length && Object.entries(a).every(([k, v]) => dims[k] === v);
     const buckets = new Map<number, number[]>();
     for (const d of datapoints) {
-      if (d.Namespace !== Metric.Namespace || d.MetricName !== Metric.MetricName || !same(d.Dimensions) || d.Timestamp < start || d.Timestamp >= end) continue;
+      if (d.Namespace !== Metric.Namespace || d.MetricName !== Metric.MetricName || !same(d.Dimensions) || d.Timestamp < start || d.Timestamp >= end)
+        continue;
       const at = Math.floor(d.Timestamp / (Period * 1000)) * Period * 1000;
       buckets.set(at, [...(buckets.get(at) ?? []), d.Value]);
     }
-    const stat = (v: number[]) => (Stat === 'Sum' ? v.reduce((a, b) => a + b, 0) : Stat === 'Average' ? v.reduce((a, b) => a + b, 0) / v.length : Stat === 'Minimum' ? Math.min(...v) : Stat === 'Maximum' ? Math.max(...v) : v.length);
+    const stat = (v: number[]) =>
+      Stat === 'Sum'
+        ? v.reduce((a, b) => a + b, 0)
+        : Stat === 'Average'
+          ? v.reduce((a, b) => a + b, 0) / v.length
+          : Stat === 'Minimum'
+            ? Math.min(...v)
+            : Stat === 'Maximum'
+              ? Math.max(...v)
+              : v.length;
     const times = [...buckets.keys()].sort((a, b) => (input.ScanBy === 'TimestampAscending' ? a - b : b - a));
-    results.push({ Id: q.Id, Label: Metric.MetricName, Timestamps: times.map((t) => t / 1000), Values: times.map((t) => stat(buckets.get(t)!)), StatusCode: 'Complete' });
+    results.push({
+      Id: q.Id,
+      Label: Metric.MetricName,
+      Timestamps: times.map((t) => t / 1000),
+      Values: times.map((t) => stat(buckets.get(t)!)),
+      StatusCode: 'Complete',
+    });
   }
   return { MetricDataResults: results, Messages: [] };
 }

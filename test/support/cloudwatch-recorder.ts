@@ -40,10 +40,33 @@ export const PUT_METRIC_DATA_LIMITS = {
 const MAX_WIRE_BYTES = 8 * 1024 * 1024;
 
 const STANDARD_UNITS: ReadonlySet<string> = new Set([
-  'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes',
-  'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits', 'Percent', 'Count', 'Bytes/Second',
-  'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second',
-  'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None',
+  'Seconds',
+  'Microseconds',
+  'Milliseconds',
+  'Bytes',
+  'Kilobytes',
+  'Megabytes',
+  'Gigabytes',
+  'Terabytes',
+  'Bits',
+  'Kilobits',
+  'Megabits',
+  'Gigabits',
+  'Terabits',
+  'Percent',
+  'Count',
+  'Bytes/Second',
+  'Kilobytes/Second',
+  'Megabytes/Second',
+  'Gigabytes/Second',
+  'Terabytes/Second',
+  'Bits/Second',
+  'Kilobits/Second',
+  'Megabits/Second',
+  'Gigabits/Second',
+  'Terabits/Second',
+  'Count/Second',
+  'None',
 ]);
 
 /** How the recorder answers one request. */
@@ -338,8 +361,12 @@ function inputProblem(input: unknown): string | undefined {
     if (!Array.isArray(dims) || dims.length > PUT_METRIC_DATA_LIMITS.maxDimensions) return `${at}.Dimensions must be a list of at most 30`;
     for (const dim of dims as Array<Record<string, unknown>>) {
       const ok =
-        typeof dim?.Name === 'string' && dim.Name.length >= 1 && dim.Name.length <= 255 &&
-        typeof dim.Value === 'string' && dim.Value.length >= 1 && dim.Value.length <= PUT_METRIC_DATA_LIMITS.maxDimensionValueLength;
+        typeof dim?.Name === 'string' &&
+        dim.Name.length >= 1 &&
+        dim.Name.length <= 255 &&
+        typeof dim.Value === 'string' &&
+        dim.Value.length >= 1 &&
+        dim.Value.length <= PUT_METRIC_DATA_LIMITS.maxDimensionValueLength;
       if (!ok) return `${at}.Dimensions has an invalid dimension ${JSON.stringify(dim).slice(0, 80)}`;
     }
   }

@@ -74,7 +74,9 @@ export async function startLocalDynamo(options: { persistent?: boolean } = {}): 
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
-      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } })).catch(() => undefined);
+      await client
+        .send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }))
+        .catch(() => undefined);
     },
     stop: stopServer,
     start: listen,

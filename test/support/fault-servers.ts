@@ -152,7 +152,12 @@ export function lookupTo(address: string, family: 4 | 6 = 4): LookupFunction {
 /** A resolver that fails like getaddrinfo does for an unknown name. */
 export function lookupFails(code = 'ENOTFOUND'): LookupFunction {
   return ((hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException) => void) => {
-    const err: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, errno: -3008, syscall: 'getaddrinfo', hostname });
+    const err: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {
+      code,
+      errno: -3008,
+      syscall: 'getaddrinfo',
+      hostname,
+    });
     process.nextTick(() => callback(err));
   }) as unknown as LookupFunction;
 }

@@ -202,7 +202,8 @@ export async function startHttpBackend(options: HttpBackendOptions = {}): Promis
     let body: Buffer;
     const headers: Record<string, string> = { ...answer.headers };
     if (answer.json !== undefined) {
-      const json = echo && answer.json && typeof answer.json === 'object' && !Array.isArray(answer.json) ? { ...answer.json, request: echo } : answer.json;
+      const json =
+        echo && answer.json && typeof answer.json === 'object' && !Array.isArray(answer.json) ? { ...answer.json, request: echo } : answer.json;
       body = Buffer.from(JSON.stringify(echo && Array.isArray(json) ? { results: json, request: echo } : json));
       headers['content-type'] = 'application/json';
     } else {
@@ -345,7 +346,10 @@ function drfAnswer(s: HttpBackendState, req: http.IncomingMessage, url: URL): An
   if (!s.permitted) {
     return { status: 403, headers: daphne, json: { detail: 'You do not have permission to perform this action.' }, text: '' };
   }
-  const orders = s.padBytes > 0 ? s.orders.map((o) => ({ ...(o as object), padding: 'x'.repeat(Math.ceil(s.padBytes / Math.max(1, s.orders.length))) })) : s.orders;
+  const orders =
+    s.padBytes > 0
+      ? s.orders.map((o) => ({ ...(o as object), padding: 'x'.repeat(Math.ceil(s.padBytes / Math.max(1, s.orders.length))) }))
+      : s.orders;
   const json = s.paginated ? { count: orders.length, next: null, previous: null, results: orders } : orders;
   return { status: 200, headers: daphne, json, text: '' };
 }
@@ -403,12 +407,24 @@ function overrideAnswer(status: number, req: http.IncomingMessage, url: URL): An
   if (status >= 300 && status < 400) {
     // SecurityMiddleware: https:// + request.get_host() + request.get_full_path() — the same URL when
     // the proxy does not forward X-Forwarded-Proto, hence the loop.
-    return { status, headers: { server: 'daphne', 'content-type': 'text/html; charset=utf-8', location: `https://${req.headers.host ?? url.host}${url.pathname}${url.search}` }, text: '' };
+    return {
+      status,
+      headers: {
+        server: 'daphne',
+        'content-type': 'text/html; charset=utf-8',
+        location: `https://${req.headers.host ?? url.host}${url.pathname}${url.search}`,
+      },
+      text: '',
+    };
   }
   if (PROXY_PAGES[status]) return { status, headers: {}, text: PROXY_PAGES[status]! };
   if (status === 404) return djangoNotFound();
   if (status === 500) {
-    return { status, headers: { server: 'daphne', 'content-type': 'text/html; charset=utf-8' }, text: '<!doctype html>\n<html lang="en"><head><title>Server Error (500)</title></head><body><h1>Server Error (500)</h1><p></p></body></html>' };
+    return {
+      status,
+      headers: { server: 'daphne', 'content-type': 'text/html; charset=utf-8' },
+      text: '<!doctype html>\n<html lang="en"><head><title>Server Error (500)</title></head><body><h1>Server Error (500)</h1><p></p></body></html>',
+    };
   }
   return { status, headers: { server: 'daphne' }, json: { detail: http.STATUS_CODES[status] ?? 'Error' }, text: '' };
 }

@@ -25,7 +25,12 @@ export type ReceiverFault =
   | { readonly kind: 'close' };
 
 export const Faults = {
-  rateLimited: (retryAfter?: string): ReceiverFault => ({ kind: 'status', status: 429, body: '{"status":"throttle event","message":"Requests for this service are arriving too quickly"}', ...(retryAfter !== undefined ? { retryAfter } : {}) }),
+  rateLimited: (retryAfter?: string): ReceiverFault => ({
+    kind: 'status',
+    status: 429,
+    body: '{"status":"throttle event","message":"Requests for this service are arriving too quickly"}',
+    ...(retryAfter !== undefined ? { retryAfter } : {}),
+  }),
   serverError: (status = 500): ReceiverFault => ({ kind: 'status', status, body: 'internal error' }),
   hang: { kind: 'hang' } as ReceiverFault,
   close: { kind: 'close' } as ReceiverFault,
@@ -96,14 +101,22 @@ async function startReceiver(path: string, options: ReceiverOptions, answer: (re
       }
       const a: Answer =
         fault?.kind === 'status'
-          ? { status: fault.status, body: fault.body ?? '', ...(fault.retryAfter !== undefined ? { headers: { 'retry-after': fault.retryAfter } } : {}) }
+          ? {
+              status: fault.status,
+              body: fault.body ?? '',
+              ...(fault.retryAfter !== undefined ? { headers: { 'retry-after': fault.retryAfter } } : {}),
+            }
           : received.method !== 'POST'
             ? { status: 405, body: 'method not allowed' }
             : received.path !== path
               ? { status: 404, body: 'not found' }
               : answer(received);
       requests.push({ ...received, status: a.status, answer: a.body });
-      res.writeHead(a.status, { 'content-type': a.body.startsWith('{') ? 'application/json' : 'text/plain', 'content-length': Buffer.byteLength(a.body), ...a.headers });
+      res.writeHead(a.status, {
+        'content-type': a.body.startsWith('{') ? 'application/json' : 'text/plain',
+        'content-length': Buffer.byteLength(a.body),
+        ...a.headers,
+      });
       res.end(a.body);
     });
   };
@@ -208,8 +221,10 @@ export function pagerDutyProblems(event: unknown, routingKeys: readonly string[]
       else if (p.summary.length > PD.summary) problems.push(`payload.summary must be at most ${PD.summary} characters`);
       if (typeof p.source !== 'string' || p.source === '') problems.push('payload.source is required');
       if (!PD_SEVERITIES.includes(p.severity as string)) problems.push('payload.severity must be one of critical, error, warning, info');
-      if (p.timestamp !== undefined && (typeof p.timestamp !== 'string' || Number.isNaN(Date.parse(p.timestamp)))) problems.push('payload.timestamp must be an ISO 8601 timestamp');
-      for (const k of ['component', 'group', 'class'] as const) if (p[k] !== undefined && typeof p[k] !== 'string') problems.push(`payload.${k} must be a string`);
+      if (p.timestamp !== undefined && (typeof p.timestamp !== 'string' || Number.isNaN(Date.parse(p.timestamp))))
+        problems.push('payload.timestamp must be an ISO 8601 timestamp');
+      for (const k of ['component', 'group', 'class'] as const)
+        if (p[k] !== undefined && typeof p[k] !== 'string') problems.push(`payload.${k} must be a string`);
       if (p.custom_details !== undefined && !isObject(p.custom_details)) problems.push('payload.custom_details must be an object');
     }
     if (event.links !== undefined && (!Array.isArray(event.links) || !event.links.every((l) => isObject(l) && typeof l.href === 'string'))) {
@@ -276,7 +291,12 @@ export interface WebhookReceiver extends Receiver {
 }
 
 /** Why a request fails verification, per the Standard Webhooks spec, or undefined when it verifies with `secret`. */
-export function webhookVerificationProblem(headers: Readonly<Record<string, string | undefined>>, body: string, secret: string, nowSeconds: number): string | undefined {
+export function webhookVerificationProblem(
+  headers: Readonly<Record<string, string | undefined>>,
+  body: string,
+  secret: string,
+  nowSeconds: number,
+): string | undefined {
   const id = headers['webhook-id'];
   const ts = headers['webhook-timestamp'];
   const sig = headers['webhook-signature'];
@@ -304,10 +324,21 @@ export async function startWebhookReceiver(options: ReceiverOptions & { readonly
     if (problem) return json(401, { error: problem });
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return json(415, { error: 'expected application/json' });
     const parsed = parseJson(req.body);
-    if ('error' in parsed || !isObject(parsed.value) || typeof parsed.value.type !== 'string' || typeof parsed.value.timestamp !== 'string' || !isObject(parsed.value.data)) {
+    if (
+      'error' in parsed ||
+      !isObject(parsed.value) ||
+      typeof parsed.value.type !== 'string' ||
+      typeof parsed.value.timestamp !== 'string' ||
+      !isObject(parsed.value.data)
+    ) {
       return json(400, { error: 'expected {type, timestamp, data}' });
     }
-    verified.push({ id: req.headers['webhook-id']!, timestamp: Number(req.headers['webhook-timestamp']), body: req.body, payload: parsed.value as VerifiedWebhook['payload'] });
+    verified.push({
+      id: req.headers['webhook-id']!,
+      timestamp: Number(req.headers['webhook-timestamp']),
+      body: req.body,
+      payload: parsed.value as VerifiedWebhook['payload'],
+    });
     return { status: 204, body: '' };
   });
   return { ...base, verified, ids: () => [...new Set(verified.map((v) => v.id))] };
@@ -323,7 +354,17 @@ export async function startWebhookReceiver(options: ReceiverOptions & { readonly
  * is 2000 characters"; context at most 10 elements; actions at most 25 elements; a button's text 75
  * characters and url 3000.
  */
-const SLACK = { blocks: 50, header: 150, sectionText: 3000, fields: 10, fieldText: 2000, contextElements: 10, actionElements: 25, buttonText: 75, url: 3000 } as const;
+const SLACK = {
+  blocks: 50,
+  header: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  actionElements: 25,
+  buttonText: 75,
+  url: 3000,
+} as const;
 
 /** What Slack would refuse in this message (its 400 `invalid_blocks` / `no_text`), none when valid. */
 export function slackProblems(message: unknown): string[] {
@@ -331,9 +372,14 @@ export function slackProblems(message: unknown): string[] {
   const problems: string[] = [];
   if (typeof message.text !== 'string' || message.text.trim() === '') problems.push('no_text: text is the notification fallback and is required');
   if (message.blocks === undefined) return problems;
-  if (!Array.isArray(message.blocks) || message.blocks.length > SLACK.blocks) return [...problems, `invalid_blocks: blocks must be a list of at most ${SLACK.blocks}`];
+  if (!Array.isArray(message.blocks) || message.blocks.length > SLACK.blocks)
+    return [...problems, `invalid_blocks: blocks must be a list of at most ${SLACK.blocks}`];
   const textOk = (t: unknown, type: string | readonly string[], max: number) =>
-    isObject(t) && (typeof type === 'string' ? t.type === type : type.includes(t.type as string)) && typeof t.text === 'string' && t.text.length > 0 && t.text.length <= max;
+    isObject(t) &&
+    (typeof type === 'string' ? t.type === type : type.includes(t.type as string)) &&
+    typeof t.text === 'string' &&
+    t.text.length > 0 &&
+    t.text.length <= max;
   message.blocks.forEach((b: unknown, i) => {
     const at = `invalid_blocks: blocks[${i}]`;
     if (!isObject(b)) return void problems.push(`${at} must be an object`);
@@ -343,13 +389,22 @@ export function slackProblems(message: unknown): string[] {
         break;
       case 'section':
         if (b.text === undefined && b.fields === undefined) problems.push(`${at} section needs text or fields`);
-        if (b.text !== undefined && !textOk(b.text, ['mrkdwn', 'plain_text'], SLACK.sectionText)) problems.push(`${at} section text must be 1-${SLACK.sectionText} characters`);
-        if (b.fields !== undefined && (!Array.isArray(b.fields) || b.fields.length > SLACK.fields || !b.fields.every((f) => textOk(f, ['mrkdwn', 'plain_text'], SLACK.fieldText)))) {
+        if (b.text !== undefined && !textOk(b.text, ['mrkdwn', 'plain_text'], SLACK.sectionText))
+          problems.push(`${at} section text must be 1-${SLACK.sectionText} characters`);
+        if (
+          b.fields !== undefined &&
+          (!Array.isArray(b.fields) || b.fields.length > SLACK.fields || !b.fields.every((f) => textOk(f, ['mrkdwn', 'plain_text'], SLACK.fieldText)))
+        ) {
           problems.push(`${at} section fields must be at most ${SLACK.fields} texts of 1-${SLACK.fieldText} characters`);
         }
         break;
       case 'context':
-        if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > SLACK.contextElements || !b.elements.every((e) => textOk(e, ['mrkdwn', 'plain_text'], SLACK.sectionText))) {
+        if (
+          !Array.isArray(b.elements) ||
+          b.elements.length === 0 ||
+          b.elements.length > SLACK.contextElements ||
+          !b.elements.every((e) => textOk(e, ['mrkdwn', 'plain_text'], SLACK.sectionText))
+        ) {
           problems.push(`${at} context needs 1-${SLACK.contextElements} text elements`);
         }
         break;
@@ -360,7 +415,13 @@ export function slackProblems(message: unknown): string[] {
           !Array.isArray(b.elements) ||
           b.elements.length === 0 ||
           b.elements.length > SLACK.actionElements ||
-          !b.elements.every((e) => isObject(e) && e.type === 'button' && textOk(e.text, 'plain_text', SLACK.buttonText) && (e.url === undefined || (typeof e.url === 'string' && e.url.length <= SLACK.url)))
+          !b.elements.every(
+            (e) =>
+              isObject(e) &&
+              e.type === 'button' &&
+              textOk(e.text, 'plain_text', SLACK.buttonText) &&
+              (e.url === undefined || (typeof e.url === 'string' && e.url.length <= SLACK.url)),
+          )
         ) {
           problems.push(`${at} actions needs 1-${SLACK.actionElements} buttons with plain_text of at most ${SLACK.buttonText} characters`);
         }
@@ -408,12 +469,19 @@ export function teamsProblems(message: unknown, bytes: number): string[] {
   if (!Array.isArray(message.attachments) || message.attachments.length === 0) return ['attachments must list at least one card'];
   const problems: string[] = [];
   message.attachments.forEach((a: unknown, i) => {
-    if (!isObject(a) || a.contentType !== 'application/vnd.microsoft.card.adaptive') return void problems.push(`attachments[${i}].contentType must be application/vnd.microsoft.card.adaptive`);
+    if (!isObject(a) || a.contentType !== 'application/vnd.microsoft.card.adaptive')
+      return void problems.push(`attachments[${i}].contentType must be application/vnd.microsoft.card.adaptive`);
     const card = a.content;
     if (!isObject(card) || card.type !== 'AdaptiveCard') return void problems.push(`attachments[${i}].content.type must be AdaptiveCard`);
-    if (typeof card.version !== 'string' || !/^1\.[0-6]$/.test(card.version)) problems.push(`attachments[${i}].content.version must be an Adaptive Card version 1.0-1.6`);
-    if (!Array.isArray(card.body) || card.body.length === 0 || !card.body.every((e) => isObject(e) && typeof e.type === 'string')) problems.push(`attachments[${i}].content.body must be a list of elements`);
-    if (card.actions !== undefined && (!Array.isArray(card.actions) || !card.actions.every((x) => isObject(x) && x.type === 'Action.OpenUrl' && typeof x.url === 'string' && typeof x.title === 'string'))) {
+    if (typeof card.version !== 'string' || !/^1\.[0-6]$/.test(card.version))
+      problems.push(`attachments[${i}].content.version must be an Adaptive Card version 1.0-1.6`);
+    if (!Array.isArray(card.body) || card.body.length === 0 || !card.body.every((e) => isObject(e) && typeof e.type === 'string'))
+      problems.push(`attachments[${i}].content.body must be a list of elements`);
+    if (
+      card.actions !== undefined &&
+      (!Array.isArray(card.actions) ||
+        !card.actions.every((x) => isObject(x) && x.type === 'Action.OpenUrl' && typeof x.url === 'string' && typeof x.title === 'string'))
+    ) {
       problems.push(`attachments[${i}].content.actions must be Action.OpenUrl with title and url`);
     }
   });

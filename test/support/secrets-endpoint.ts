@@ -12,7 +12,12 @@ export type SecretAnswer =
 
 export const SecretAnswers = {
   notFound: { kind: 'error', status: 400, type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." },
-  accessDenied: { kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: secretsmanager:GetSecretValue' },
+  accessDenied: {
+    kind: 'error',
+    status: 400,
+    type: 'AccessDeniedException',
+    message: 'User is not authorized to perform: secretsmanager:GetSecretValue',
+  },
   internal: { kind: 'error', status: 500, type: 'InternalServiceError', message: 'An error occurred on the server side.' },
   hang: { kind: 'hang' },
 } as const satisfies Record<string, SecretAnswer>;

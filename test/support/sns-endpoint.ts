@@ -21,7 +21,12 @@ export const SnsFaults = {
   /** The SDK maps `Throttled` (429) to ThrottledException. */
   throttled: { kind: 'error', status: 429, code: 'Throttled', message: 'Rate exceeded' } as SnsFault,
   internal: { kind: 'error', status: 500, code: 'InternalError', message: 'Internal Error', type: 'Receiver' } as SnsFault,
-  authorization: { kind: 'error', status: 403, code: 'AuthorizationError', message: 'User: arn:aws:sts::123456789012:assumed-role/runner is not authorized to perform: SNS:Publish' } as SnsFault,
+  authorization: {
+    kind: 'error',
+    status: 403,
+    code: 'AuthorizationError',
+    message: 'User: arn:aws:sts::123456789012:assumed-role/runner is not authorized to perform: SNS:Publish',
+  } as SnsFault,
   hang: { kind: 'hang' } as SnsFault,
 } as const;
 
@@ -62,7 +67,10 @@ function errorXml(type: string, code: string, message: string): string {
 }
 
 /** Why SNS would refuse this Publish (code, message), or undefined. */
-function publishProblem(form: Readonly<Record<string, string>>, topics: ReadonlySet<string>): { status: number; code: string; message: string } | undefined {
+function publishProblem(
+  form: Readonly<Record<string, string>>,
+  topics: ReadonlySet<string>,
+): { status: number; code: string; message: string } | undefined {
   const topic = form.TopicArn;
   if (!topic || !topics.has(topic)) return { status: 404, code: 'NotFound', message: 'Topic does not exist' };
   const message = form.Message;
@@ -105,7 +113,8 @@ export async function startSnsEndpoint(topics: readonly string[]): Promise<SnsEn
     req.on('end', () => {
       const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
       requests.push(form);
-      if (req.method !== 'POST' || form.Action !== 'Publish') return reply(res, 400, errorXml('Sender', 'InvalidAction', `unsupported action ${form.Action}`));
+      if (req.method !== 'POST' || form.Action !== 'Publish')
+        return reply(res, 400, errorXml('Sender', 'InvalidAction', `unsupported action ${form.Action}`));
       const fault = queued.shift() ?? always;
       if (fault?.kind === 'hang') return;
       if (fault) return reply(res, fault.status, errorXml(fault.type ?? 'Sender', fault.code, fault.message));
@@ -125,7 +134,11 @@ export async function startSnsEndpoint(topics: readonly string[]): Promise<SnsEn
         attributes,
         as: (protocol) => (structured ? (structured[protocol] ?? structured.default!) : message),
       });
-      reply(res, 200, `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`);
+      reply(
+        res,
+        200,
+        `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+      );
     });
   });
   server.on('connection', (socket: Socket) => {

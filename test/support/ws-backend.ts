@@ -160,7 +160,14 @@ export async function startWsBackend(options: WsBackendOptions = {}): Promise<Ws
     if (typeof answer === 'object') {
       record('status');
       const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, fillToken(v, sentToken)]));
-      return writeRaw(socket, answer.status, answer.reason ?? reasonPhrase(answer.status), headers, fillToken(answer.body ?? '', sentToken), answer.stallBody);
+      return writeRaw(
+        socket,
+        answer.status,
+        answer.reason ?? reasonPhrase(answer.status),
+        headers,
+        fillToken(answer.body ?? '', sentToken),
+        answer.stallBody,
+      );
     }
     if (url.pathname !== path) {
       // Channels' URLRouter raises "No route found"; daphne answers the upgrade 500 with no body

@@ -41,7 +41,8 @@ export const alarmsSection: CostSection = ({ alarms, checkByName, shardById, ser
         unit: 'metric-months analyzed',
         price: 'insightsMetricAnalyzedMonth',
         scalesWith: 'checks',
-        basis: 'one per class and interval; each analyzes the failing Failures{Check,Interval,Reason} series, as if every failure had its Reason (upper bound)',
+        basis:
+          'one per class and interval; each analyzes the failing Failures{Check,Interval,Reason} series, as if every failure had its Reason (upper bound)',
       });
     }
   }

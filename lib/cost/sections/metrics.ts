@@ -12,7 +12,16 @@ export const metricsSection: CostSection = ({ a, series }, book) => {
       'Metrics: ShardResults heartbeat': 'ShardResults{Shard,Location}: one per shard and location',
       'Metrics: CertificateDaysLeft': 'CertificateDaysLeft{Host}: one per TLS host name',
     };
-    const scalesWith: CostScale = s.item === 'Metrics: ShardResults heartbeat' ? 'shards' : s.item === 'Metrics: CertificateDaysLeft' ? 'hosts' : 'checks';
-    book.add({ item: s.item, ...(s.intervalSeconds ? { intervalSeconds: s.intervalSeconds } : {}), quantity: s.hourShare, unit: 'metric-months', price: 'customMetricMonth', scalesWith, basis: basis[s.item] ?? '' });
+    const scalesWith: CostScale =
+      s.item === 'Metrics: ShardResults heartbeat' ? 'shards' : s.item === 'Metrics: CertificateDaysLeft' ? 'hosts' : 'checks';
+    book.add({
+      item: s.item,
+      ...(s.intervalSeconds ? { intervalSeconds: s.intervalSeconds } : {}),
+      quantity: s.hourShare,
+      unit: 'metric-months',
+      price: 'customMetricMonth',
+      scalesWith,
+      basis: basis[s.item] ?? '',
+    });
   }
 };
