@@ -40,7 +40,7 @@ import type { Delivery, IncidentKind, LocationVerdict, Notification, Notificatio
 import { Outcome, OUTCOME_RUNBOOK, CAUSE_GUIDE, isOutcome, type Cause } from '../../contracts/outcomes';
 import { buildNotification, clip, incidentId, PAGE_EXCERPT_CHARS, type IncidentCheck, type IncidentDoc } from './page';
 import { IncidentStore, num, str, type Item } from './store';
-import { inMaintenance, type MaintenanceWindow } from '../../contracts/config/maintenance';
+import { inMaintenance, type MaintenanceWindow } from '../../contracts/maintenance-windows';
 
 /**
  * How long an item outlives its last write (DynamoDB TTL: "TTL compares the current time in epoch
