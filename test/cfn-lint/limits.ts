@@ -15,6 +15,7 @@ import { basename } from 'node:path';
 import type { MonitorConfigInput } from '../../contracts/config';
 import { INTERVALS } from '../../contracts/fleet';
 import { REGION_PARTITIONS } from '../../contracts/regions';
+import { seededRandom } from '../../bench/stats';
 
 export const LIMITS = {
   resources: 500,
@@ -61,17 +62,8 @@ export function limitProblems(file: string): string[] {
   return problems;
 }
 
-/** A small seeded PRNG (mulberry32): the same seed, the same configurations. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmarks' seeded PRNG (mulberry32): a seed names a run exactly. */
+export const prng = seededRandom;
 
 const AWS_REGIONS = Object.keys(REGION_PARTITIONS).filter((r) => REGION_PARTITIONS[r] === 'aws');
 

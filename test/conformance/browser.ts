@@ -48,7 +48,8 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-const FLAGS = [
+/** Debian's chromium as the tests run it: headless, and nothing reaching out on its own (the machine's network is closed). */
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -57,9 +58,9 @@ const FLAGS = [
   '--no-first-run',
   '--disable-component-update',
   '--disable-sync',
-  '--disable-web-security',
-  '--host-resolver-rules=MAP * 127.0.0.1',
-];
+] as const;
+
+const FLAGS = [...CHROMIUM_FLAGS, '--disable-web-security', '--host-resolver-rules=MAP * 127.0.0.1'];
 
 /**
  * What the page runs, as source text: a function compiled by the test runner would carry its

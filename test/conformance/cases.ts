@@ -156,6 +156,7 @@ const headers = (n: number, size = 10) => Array.from({ length: n }, (_, i) => `X
 // The core set: one or more cases for each behaviour the issue names, both kinds where it applies.
 
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { seededRandom } from '../../bench/stats';
 
 const JSON_BODY = '{"ok":true}';
 
@@ -361,17 +362,8 @@ export function wantsTls(c: Case): boolean {
 // ---------------------------------------------------------------------------------------------
 // The seeded generator: the same building blocks, recombined (`npm run test:conformance`).
 
-/** mulberry32: a small seeded PRNG, so a seed names a run exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmarks' seeded PRNG (mulberry32): a seed names a run exactly. */
+export const prng = seededRandom;
 
 const TLS_VARIANTS: readonly TlsVariant[] = [
   'plain',

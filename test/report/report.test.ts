@@ -16,6 +16,7 @@ import { renderReportHtml } from '../../bin/cli/report-html';
 import type { CheckResult } from '../../contracts/result';
 import { runDemo, type DemoSummary } from '../../demo/demo';
 import { demoReport } from '../../demo/report';
+import { CHROMIUM_FLAGS } from '../conformance/browser';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'report');
@@ -35,16 +36,7 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // A fresh profile per launch (playwright's default); nothing reaches out on its own.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_FLAGS],
     timeout: 60_000,
   });
   demo = await runDemo({ minuteMs: 0, token: CANARY, out: { write: () => true } as unknown as NodeJS.WritableStream });
