@@ -4,6 +4,7 @@
  * (lambda/notify/retry.ts), and redact every secret from what it says.
  */
 import type { Notification } from '../../contracts/notification';
+import { USER_AGENT } from '../../contracts/user-agent';
 import type { TokenStore } from '../tokens';
 import { readSecrets, redactOutcome, type Channel } from './channel';
 import { TransportError, type HttpAnswer, type Poster } from './http';
@@ -54,7 +55,8 @@ export function httpChannel(spec: HttpChannelSpec, ctx: HttpChannelContext): Cha
         const request = spec.build(read.values, n, count);
         if ('problem' in request) return redactOutcome({ ok: false, retryable: false, error: `${spec.what}: ${request.problem}` }, secrets);
         try {
-          const answer = await ctx.post({ ...request, timeoutMs });
+          // One User-Agent for everything synthmon sends (contracts/user-agent.ts), set here for every channel.
+          const answer = await ctx.post({ ...request, headers: { ...request.headers, 'user-agent': USER_AGENT }, timeoutMs });
           const detail = answer.status >= 200 && answer.status < 300 ? '' : (spec.explain?.(answer) ?? bodyExcerpt(answer.body));
           return redactOutcome(classifyStatus(answer.status, spec.what, detail, retryAfterMs(answer.headers['retry-after'])), secrets);
         } catch (err) {

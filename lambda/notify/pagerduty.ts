@@ -106,7 +106,7 @@ export function pagerDutyChannel(config: PagerDutyChannelConfig, ctx: HttpChanne
         }
         return {
           url: config.url,
-          headers: { 'content-type': 'application/json', 'user-agent': 'synthmon' },
+          headers: { 'content-type': 'application/json' },
           body: eventBody(secrets[config.routingKey]!, n),
         };
       },

@@ -64,7 +64,7 @@ export function slackChannel(config: { readonly webhookUrl: string }, ctx: HttpC
         const problem = endpointUrlProblem(url);
         // The URL is the secret: say what is wrong with it, never what it is.
         if (problem) return { problem: `the webhook URL in token "${config.webhookUrl}" ${problem.replace(/\s*\(.*\)$/, '')}` };
-        return { url, headers: { 'content-type': 'application/json', 'user-agent': 'synthmon' }, body: JSON.stringify(slackMessage(n)) };
+        return { url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(slackMessage(n)) };
       },
     },
     ctx,

@@ -74,7 +74,7 @@ export function teamsChannel(config: { readonly webhookUrl: string }, ctx: HttpC
         const url = secrets[config.webhookUrl]!;
         const problem = endpointUrlProblem(url);
         if (problem) return { problem: `the webhook URL in token "${config.webhookUrl}" ${problem.replace(/\s*\(.*\)$/, '')}` };
-        return { url, headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'synthmon' }, body: teamsBody(n) };
+        return { url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: teamsBody(n) };
       },
     },
     ctx,

@@ -90,7 +90,6 @@ export function webhookChannel(index: number, config: WebhookChannelConfig, ctx:
           url: config.url,
           headers: {
             'content-type': 'application/json',
-            'user-agent': 'synthmon',
             'webhook-id': id,
             'webhook-timestamp': String(timestamp),
             'webhook-signature': webhookSignature(key.key, id, timestamp, body),
