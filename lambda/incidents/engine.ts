@@ -41,6 +41,7 @@ import { Outcome, OUTCOME_RUNBOOK, CAUSE_GUIDE, isOutcome, type Cause } from '..
 import { buildNotification, clip, incidentId, PAGE_EXCERPT_CHARS, type IncidentCheck, type IncidentDoc } from './page';
 import { IncidentStore, num, str, type Item } from './store';
 import { inMaintenance, type MaintenanceWindow } from '../../contracts/maintenance-windows';
+import { HOST_INCIDENT_KINDS, hostOf, incidentKey, type HostIncidentKind } from '../../contracts/incident-keys';
 
 /**
  * How long an item outlives its last write (DynamoDB TTL: "TTL compares the current time in epoch
@@ -152,14 +153,7 @@ function evidenceOf(result: CheckResult): Record<string, string | number> | unde
   return Object.keys(e).length ? e : undefined;
 }
 
-/** The host a result probes (lower case), the storm guard's group. */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.toLowerCase() || 'unknown-host';
-  } catch {
-    return 'unknown-host';
-  }
-}
+export { hostOf };
 
 /** A check's state across locations after this run's verdict. */
 interface CheckView {
@@ -172,8 +166,8 @@ interface CheckView {
   readonly locations: readonly LocationVerdict[];
 }
 
-type Kind = 'endpoint' | 'monitor';
-const KINDS: readonly Kind[] = ['endpoint', 'monitor'];
+type Kind = HostIncidentKind;
+const KINDS: readonly Kind[] = HOST_INCIDENT_KINDS;
 
 /** One outbox entry: a notification still owed to some channels, in order. */
 interface OutboxEntry {
@@ -262,7 +256,7 @@ export class IncidentEngine {
       });
       // 2. The incident items of every host this run saw, both kinds, in one read.
       const hosts = [...new Set(results.map((r) => hostOf(r.url)))];
-      const keys = hosts.flatMap((h) => KINDS.map((k) => `i#${k}#${h}`));
+      const keys = hosts.flatMap((h) => KINDS.map((k) => incidentKey(k, h)));
       const items = keys.length ? await this.o.store.getMany(keys) : new Map<string, Item>();
       // 3. Each host's incidents: transitions, then the outbox.
       await inBatches(keys, 8, async (pk) => {
