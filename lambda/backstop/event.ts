@@ -25,6 +25,7 @@ export interface AlarmStateDetail {
 
 /** An "Alarm State Change" event (the fields the notifier reads). */
 export interface AlarmStateChangeEvent {
+  readonly version?: string;
   readonly id?: string;
   readonly source?: string;
   readonly 'detail-type'?: string;
