@@ -14,7 +14,20 @@ import { startLocalDynamo, type LocalDynamo } from '../support/dynamodb';
 import { Faults } from '../support/receivers';
 import { SnsFaults } from '../support/sns-endpoint';
 import { engineFor, result, runAt } from '../incidents/support';
-import { alarm, alarmEvent, backstopFile, depsFor, everywhere, MONITOR, nextTime, received, secretValues, startRig, TABLE, type Rig } from './support';
+import {
+  alarm,
+  alarmEvent,
+  backstopFile,
+  depsFor,
+  everywhere,
+  MONITOR,
+  nextTime,
+  received,
+  secretValues,
+  startRig,
+  TABLE,
+  type Rig,
+} from './support';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -55,7 +68,14 @@ describe('classes the pipeline cannot page', () => {
     ['NotificationFailures', 'NotificationFailures: the notification channels', 'warning'],
   ])('forwards %s to every channel, whatever incident is open', async (cls, summaryStart, severity) => {
     const name = `${MONITOR}-${cls}-forwarded`;
-    const a = alarm(cls, cls === 'Silent' ? { shard: 's60-0', location: 'us-east-1', checks: ['a', 'b'] } : cls === 'CertificateExpiring' ? { host: 'api.example.com' } : {});
+    const a = alarm(
+      cls,
+      cls === 'Silent'
+        ? { shard: 's60-0', location: 'us-east-1', checks: ['a', 'b'] }
+        : cls === 'CertificateExpiring'
+          ? { host: 'api.example.com' }
+          : {},
+    );
     // An open endpoint incident on the host changes nothing for these classes.
     const at = nextTime();
     await openIncident('api.example.com', at - 120_000);
@@ -119,7 +139,9 @@ describe('the endpoint classes', () => {
     const at = nextTime();
     await openIncident(host, at - 60_000, Outcome.ERROR);
     const failing = `${MONITOR}-Failing-monitor`;
-    expect((await handle(alarmEvent(failing, 'OK', 'ALARM', { at }), setup(failing, alarm('Failing', { hosts: [host] })))).outcome).toBe('suppressed');
+    expect((await handle(alarmEvent(failing, 'OK', 'ALARM', { at }), setup(failing, alarm('Failing', { hosts: [host] })))).outcome).toBe(
+      'suppressed',
+    );
     const refused = `${MONITOR}-Refused-monitor`;
     expect((await handle(alarmEvent(refused, 'OK', 'ALARM', { at }), setup(refused, alarm('Refused', { hosts: [host] })))).outcome).toBe('forwarded');
   });
@@ -132,20 +154,23 @@ describe('maintenance windows', () => {
     { schedule: 'cron(0 0 * * *)', duration: 'P1D' },
   ];
 
-  it.each<BackstopAlarmClass>(['Silent', 'Refused', 'NotificationFailures'])('holds %s inside one of its windows and forwards it outside', async (cls) => {
-    const name = `${MONITOR}-${cls}-window`;
-    const a = alarm(cls, { windows: [0], hosts: [`window-${cls}.example.com`] });
-    const deps = setup(name, a, {}, windows);
-    const inside = Date.UTC(2026, 11, 6, 2, 30);
-    const held = await handle(alarmEvent(name, 'OK', 'ALARM', { at: inside }), deps);
-    expect(held).toMatchObject({ outcome: 'held', why: 'maintenance window 0 is open until 2026-12-06T03:00:00.000Z' });
-    // The held episode's resolve sends nothing: no channel got its trigger.
-    await handle(alarmEvent(name, 'ALARM', 'OK', { at: inside + 600_000, since: inside }), deps);
-    expect(received(rig, key(name, inside))).toEqual(everywhere());
-    const outside = Date.UTC(2026, 11, 6, 3, 0);
-    expect((await handle(alarmEvent(name, 'OK', 'ALARM', { at: outside }), deps)).outcome).toBe('forwarded');
-    expect(received(rig, key(name, outside))).toEqual(everywhere('trigger'));
-  });
+  it.each<BackstopAlarmClass>(['Silent', 'Refused', 'NotificationFailures'])(
+    'holds %s inside one of its windows and forwards it outside',
+    async (cls) => {
+      const name = `${MONITOR}-${cls}-window`;
+      const a = alarm(cls, { windows: [0], hosts: [`window-${cls}.example.com`] });
+      const deps = setup(name, a, {}, windows);
+      const inside = Date.UTC(2026, 11, 6, 2, 30);
+      const held = await handle(alarmEvent(name, 'OK', 'ALARM', { at: inside }), deps);
+      expect(held).toMatchObject({ outcome: 'held', why: 'maintenance window 0 is open until 2026-12-06T03:00:00.000Z' });
+      // The held episode's resolve sends nothing: no channel got its trigger.
+      await handle(alarmEvent(name, 'ALARM', 'OK', { at: inside + 600_000, since: inside }), deps);
+      expect(received(rig, key(name, inside))).toEqual(everywhere());
+      const outside = Date.UTC(2026, 11, 6, 3, 0);
+      expect((await handle(alarmEvent(name, 'OK', 'ALARM', { at: outside }), deps)).outcome).toBe('forwarded');
+      expect(received(rig, key(name, outside))).toEqual(everywhere('trigger'));
+    },
+  );
 
   it('decides on the transition time from the event, not on when the event arrives', async () => {
     const name = `${MONITOR}-Silent-late`;
@@ -314,7 +339,13 @@ describe('NotificationFailures and its own failing channel', () => {
     rig.pd.failAlways(Faults.serverError(502));
     const outcomes: string[] = [];
     // The first invocation, Lambda's two retries, and one redelivery of the same event.
-    for (let i = 0; i < 4; i++) outcomes.push(await handle(event, deps, { remainingMs: 7_000 }).then((r) => r.outcome, (e: Error) => e.name));
+    for (let i = 0; i < 4; i++)
+      outcomes.push(
+        await handle(event, deps, { remainingMs: 7_000 }).then(
+          (r) => r.outcome,
+          (e: Error) => e.name,
+        ),
+      );
     rig.pd.failAlways(undefined);
     expect(outcomes).toEqual(['BackstopRetryError', 'BackstopRetryError', 'BackstopRetryError', 'forwarded']);
     expect(rig.cloudwatch.requests.length).toBe(before);

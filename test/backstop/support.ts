@@ -130,7 +130,8 @@ export function depsFor(rig: Rig, file: BackstopFile, over: Partial<BackstopDeps
     file,
     store: new IncidentStore(rig.dynamo.client, TABLE),
     channels: createChannels(file.notifications as never, { secrets: staticTokenStore(tokenValues(rig)), sns: rig.snsClient, topicArn: TOPIC }),
-    publishFailures: async (failures, timestamp) => publishNotificationFailures(failures, { namespace: NAMESPACE, timestamp, client: await metricClient }),
+    publishFailures: async (failures, timestamp) =>
+      publishNotificationFailures(failures, { namespace: NAMESPACE, timestamp, client: await metricClient }),
     dashboard: 'bs-dashboard',
     region: REGION,
     log: (line) => lines.push(line),
@@ -170,7 +171,8 @@ export function alarmEvent(
       previousState: { value: from, reason: 'before', timestamp: awsTime(times.since ?? times.at - 600_000) },
       state: {
         value: to,
-        reason: times.reason ?? `Threshold Crossed: 1 out of the last 1 datapoints was ${to === 'ALARM' ? 'greater' : 'not greater'} than the threshold`,
+        reason:
+          times.reason ?? `Threshold Crossed: 1 out of the last 1 datapoints was ${to === 'ALARM' ? 'greater' : 'not greater'} than the threshold`,
         timestamp: awsTime(times.at),
       },
     },
@@ -186,9 +188,7 @@ export function received(rig: Rig, dedupKey: string): Record<'pagerDuty' | 'webh
   return {
     pagerDuty: rig.pd.events.filter((e) => e.dedup_key === dedupKey).map((e) => e.event_action),
     'webhooks[0]': rig.hook.verified.filter((v) => v.payload.data.dedupKey === dedupKey).map((v) => String(v.payload.data.action)),
-    slack: rig.slack.messages
-      .filter((m) => JSON.stringify(m).includes(dedupKey))
-      .map((m) => (m.text.startsWith('Resolved') ? 'resolve' : 'trigger')),
+    slack: rig.slack.messages.filter((m) => JSON.stringify(m).includes(dedupKey)).map((m) => (m.text.startsWith('Resolved') ? 'resolve' : 'trigger')),
     email,
   };
 }
