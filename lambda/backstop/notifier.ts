@@ -10,6 +10,7 @@
  *   episode (record.ts) and every retry follows it.
  * - A resolve goes only to the channels that got the episode's trigger.
  */
+import { randomUUID } from 'node:crypto';
 import { backstopKey, type BackstopAlarm, type BackstopFile } from '../../contracts/backstop';
 import type { Delivery, Notification } from '../../contracts/notification';
 import type { LogLine } from '../incidents/engine';
@@ -75,6 +76,8 @@ interface Run extends DeliveryContext {
   readonly pk: string;
   /** A lease taken now ends when this invocation can no longer be running (epoch ms). */
   readonly leaseUntil: number;
+  /** This invocation's id: the record's owner and its leases' holder. */
+  readonly id: string;
 }
 
 /**
@@ -105,6 +108,7 @@ export async function handle(event: AlarmStateChangeEvent, deps: BackstopDeps, o
     now,
     deadline: start + Math.max(0, remaining - FINISH_RESERVE_MS),
     leaseUntil: start + remaining,
+    id: randomUUID(),
     retryAttempts: deps.retryAttempts ?? LAMBDA_RETRY_ATTEMPTS,
     publishFailures: deps.publishFailures,
     records: new RecordStore(deps.store),
@@ -183,6 +187,7 @@ async function trigger(run: Run): Promise<BackstopReport> {
           ...(n ? { notification: n } : {}),
           to: run.deps.channels.map((c) => c.id),
           leaseUntil: run.leaseUntil,
+          owner: run.id,
           nowMs: run.now(),
         });
       } catch (err) {
@@ -204,7 +209,9 @@ async function trigger(run: Run): Promise<BackstopReport> {
       if (retry) throw retry;
       return { outcome: 'forwarded', alarm: run.alarmName, why: decision.why, notification: n, deliveries };
     }
-    // Another invocation decided first: follow its record.
+    // Another invocation decided first: follow its record. (Or this one did, and the SDK's retry of a
+    // write whose answer was lost failed the condition: its leases name this invocation, so
+    // followRecord's claims find the channels are still its own.)
     record = await run.records.read(run.pk);
     if (!record) throw new Error(`the delivery record ${run.pk} vanished after a conflicting write`);
   }
@@ -235,14 +242,21 @@ async function claimAll(
   const state = record[phase];
   const candidates = run.deps.channels.filter((c) => owed(c.id) && !state.sent.has(c.id) && !state.refused.has(c.id));
   const attempts = new Map<string, number>();
-  const claimed = await Promise.all(
+  const lease = { nowMs: run.now(), until: run.leaseUntil, owner: run.id };
+  const refused = await Promise.all(
     candidates.map(async (c) => {
-      const n = await run.records.claim(run.pk, phase, c.id, run.now(), run.leaseUntil);
+      const n = await run.records.claim(run.pk, phase, c.id, lease);
       if (n !== undefined) attempts.set(c.id, n);
-      return n !== undefined ? c : undefined;
+      return n === undefined;
     }),
   );
-  return { channels: claimed.filter((c): c is Channel => c !== undefined), attempts };
+  if (refused.some(Boolean)) {
+    // A claim whose answer was lost and whose SDK retry then failed the condition is still ours.
+    const after = (await run.records.read(run.pk))?.[phase];
+    for (const c of candidates)
+      if (!attempts.has(c.id) && after?.holders.get(c.id) === run.id && !after.sent.has(c.id)) attempts.set(c.id, after.attempts.get(c.id) ?? 1);
+  }
+  return { channels: candidates.filter((c) => attempts.has(c.id)), attempts };
 }
 
 /**
@@ -264,6 +278,7 @@ async function withoutRecord(run: Run, decision: TriggerDecision, n: Notificatio
       notification: n,
       to: run.deps.channels.map((c) => c.id),
       leaseUntil: 0,
+      owner: run.id,
       nowMs: sentAt,
       sent,
     })

@@ -10,13 +10,16 @@
  *   the creator.
  * - Per channel and phase (trigger `t`, resolve `r`), attributes `<p>:<channel>` (delivered, epoch
  *   ms), `<p>x:<channel>` (refused with a 4xx: not retried), `<p>l:<channel>` (leased until, epoch
- *   ms: an invocation is sending it) and `<p>a:<channel>` (attempts). An invocation sends a channel
+ *   ms: an invocation is sending it), `<p>w:<channel>` (which invocation holds the lease) and
+ *   `<p>a:<channel>` (attempts). An invocation sends a channel
  *   only after a conditional UpdateItem claimed it (not delivered, not refused, no live lease), and
  *   marks it after the attempt in one UpdateItem, releasing the lease. A runtime that dies between
  *   claiming and marking leaves a lease that ends at its deadline.
  * - `resolvedAt`: set by the first ALARM → OK event of the episode (an UpdateItem that also creates
  *   the item when the trigger was never seen). From then on the trigger is sent to no further
  *   channel, so a late retry of the trigger can never page after the resolve.
+ * - `<p>w:<channel>` tells an invocation its own leases when the SDK retried a write whose first
+ *   answer was lost and the retry failed the condition the lost attempt had already met.
  *
  * Attribute names carry channel ids (`webhooks[0]`), so every expression uses name placeholders.
  * UpdateItem "Edits an existing item's attributes, or adds a new item to the table if it does not
@@ -40,6 +43,8 @@ export interface PhaseState {
   readonly refused: ReadonlySet<string>;
   /** Channel → lease end (epoch ms). */
   readonly leases: ReadonlyMap<string, number>;
+  /** Channel → the invocation holding its lease. */
+  readonly holders: ReadonlyMap<string, string>;
   readonly attempts: ReadonlyMap<string, number>;
 }
 
@@ -57,8 +62,8 @@ export interface DeliveryRecord {
   readonly resolvedAt?: number;
 }
 
-/** The attribute of `channel` for a phase: delivered (''), refused ('x'), lease ('l'), attempts ('a'). */
-export function attr(phase: Phase, kind: '' | 'x' | 'l' | 'a', channel: string): string {
+/** The attribute of `channel` for a phase: delivered (''), refused ('x'), lease ('l'), its holder ('w'), attempts ('a'). */
+export function attr(phase: Phase, kind: '' | 'x' | 'l' | 'w' | 'a', channel: string): string {
   return `${PREFIX[phase]}${kind}:${channel}`;
 }
 
@@ -66,18 +71,20 @@ function phaseOf(item: Item, phase: Phase): PhaseState {
   const sent = new Set<string>();
   const refused = new Set<string>();
   const leases = new Map<string, number>();
+  const holders = new Map<string, string>();
   const attempts = new Map<string, number>();
   const p = PREFIX[phase];
   for (const name of Object.keys(item)) {
-    const m = /^([tr])([xla]?):(.+)$/.exec(name);
+    const m = /^([tr])([xlwa]?):(.+)$/.exec(name);
     if (!m || m[1] !== p) continue;
     const channel = m[3]!;
     if (m[2] === '') sent.add(channel);
     else if (m[2] === 'x') refused.add(channel);
     else if (m[2] === 'l') leases.set(channel, num(item, name) ?? 0);
+    else if (m[2] === 'w') holders.set(channel, str(item, name) ?? '');
     else attempts.set(channel, num(item, name) ?? 0);
   }
-  return { sent, refused, leases, attempts };
+  return { sent, refused, leases, holders, attempts };
 }
 
 /** Parse a record item. */
@@ -123,6 +130,8 @@ export class RecordStore {
     readonly notification?: Notification;
     readonly to: readonly string[];
     readonly leaseUntil: number;
+    /** This invocation's id: its leases' holder. */
+    readonly owner: string;
     readonly nowMs: number;
     /** Channels already delivered (a record written after the fact, when the store came back). */
     readonly sent?: ReadonlyMap<string, number>;
@@ -142,6 +151,7 @@ export class RecordStore {
       if (sentAt !== undefined) item[attr('trigger', '', channel)] = { N: String(sentAt) };
       else if (input.decision === 'forward' && !input.sent) {
         item[attr('trigger', 'l', channel)] = { N: String(input.leaseUntil) };
+        item[attr('trigger', 'w', channel)] = { S: input.owner };
         item[attr('trigger', 'a', channel)] = { N: '1' };
       }
     }
@@ -153,11 +163,17 @@ export class RecordStore {
    * lease holds it, and (trigger) the episode has not resolved or (resolve) the trigger reached it.
    * Returns the attempts so far, this one included, or undefined when it cannot be claimed.
    */
-  async claim(pk: string, phase: Phase, channel: string, nowMs: number, leaseUntil: number): Promise<number | undefined> {
+  async claim(
+    pk: string,
+    phase: Phase,
+    channel: string,
+    lease: { readonly nowMs: number; readonly until: number; readonly owner: string },
+  ): Promise<number | undefined> {
     const names: Record<string, string> = {
       '#s': attr(phase, '', channel),
       '#x': attr(phase, 'x', channel),
       '#l': attr(phase, 'l', channel),
+      '#w': attr(phase, 'w', channel),
       '#a': attr(phase, 'a', channel),
     };
     const gate =
@@ -166,10 +182,16 @@ export class RecordStore {
         : ((names['#t'] = attr('trigger', '', channel)), 'attribute_exists(#t)');
     const item = await this.store.update({
       pk,
-      set: '#l = :until, #a = if_not_exists(#a, :zero) + :one',
+      set: '#l = :until, #w = :owner, #a = if_not_exists(#a, :zero) + :one',
       condition: `attribute_exists(pk) AND ${gate} AND attribute_not_exists(#s) AND attribute_not_exists(#x) AND (attribute_not_exists(#l) OR #l < :now)`,
       names,
-      values: { ':until': { N: String(leaseUntil) }, ':now': { N: String(nowMs) }, ':zero': { N: '0' }, ':one': { N: '1' } },
+      values: {
+        ':until': { N: String(lease.until) },
+        ':owner': { S: lease.owner },
+        ':now': { N: String(lease.nowMs) },
+        ':zero': { N: '0' },
+        ':one': { N: '1' },
+      },
     });
     return item ? (num(item, attr(phase, 'a', channel)) ?? 1) : undefined;
   }
@@ -200,7 +222,8 @@ export class RecordStore {
     }
     for (const channel of outcome.released) {
       names[`#l${i}`] = attr(phase, 'l', channel);
-      remove.push(`#l${i++}`);
+      names[`#w${i}`] = attr(phase, 'w', channel);
+      remove.push(`#l${i}`, `#w${i++}`);
     }
     await this.store.update({
       pk,

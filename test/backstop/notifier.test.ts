@@ -259,6 +259,37 @@ describe('exactly once per channel', () => {
   });
 });
 
+/**
+ * The real store, with the answer of its conditional writes lost the way an SDK retry loses it: the
+ * first attempt wrote, its answer never came, and the retry failed the condition the write had met.
+ */
+class LostAnswerStore extends IncidentStore {
+  override async putNew(item: Parameters<IncidentStore['putNew']>[0]): Promise<boolean> {
+    await super.putNew(item);
+    return false;
+  }
+  override async update(input: Parameters<IncidentStore['update']>[0]): ReturnType<IncidentStore['update']> {
+    const after = await super.update(input);
+    return input.set.startsWith('#l = :until') ? undefined : after;
+  }
+}
+
+describe('a write whose answer was lost', () => {
+  it('still sends what this invocation created or claimed', async () => {
+    const name = `${MONITOR}-Silent-lost-answer`;
+    const lost = setup(name, alarm('Silent'), { store: new LostAnswerStore(rig.dynamo.client, TABLE) });
+    const at = nextTime();
+    const event = alarmEvent(name, 'OK', 'ALARM', { at });
+    rig.pd.failAlways(Faults.serverError(503));
+    await expect(handle(event, lost, { remainingMs: 8_000 })).rejects.toBeInstanceOf(BackstopRetryError);
+    rig.pd.failAlways(undefined);
+    expect(received(rig, key(name, at))).toEqual({ ...everywhere('trigger'), pagerDuty: [] });
+    const retry = await handle(event, lost);
+    expect(retry.deliveries.map((d) => [d.channel, d.ok])).toEqual([['pagerDuty', true]]);
+    expect(received(rig, key(name, at))).toEqual(everywhere('trigger'));
+  });
+});
+
 describe('resolves', () => {
   it('sends the resolve only to the channels that got the trigger, once', async () => {
     const name = `${MONITOR}-CertificateExpiring-resolve`;
