@@ -5,7 +5,7 @@
  * the SNS publishes of the SNS channels (e-mail, Amazon Q Developer). The estimate
  * (lib/cost/estimate.ts) adds these lines to its book; the benchmark prints them.
  *
- * The writes and reads per run follow the engine's protocol (lambda/incidents/engine.ts,
+ * The writes and reads per run follow the engine's protocol (lambda/incidents/engine.ts, record.ts,
  * docs/DESIGN.md#incidents), and `npm run bench` measures them by running that engine against
  * dynalite with ReturnConsumedCapacity (bench/time-to-page.ts):
  *
@@ -45,7 +45,7 @@ export interface IncidentCostAssumptions {
   readonly passingVerdictWriteUnits?: number;
   /**
    * Share of check-runs that write their verdict. The engine writes a changed verdict at once and
-   * refreshes a steady one once every `1 + 2 × STEADY_EXTENSION` runs (lambda/incidents/engine.ts):
+   * refreshes a steady one once every `1 + 2 × STEADY_EXTENSION` runs (lambda/incidents/record.ts):
    * one run in three. @default 1/3
    */
   readonly verdictWriteShare: number;
