@@ -186,8 +186,9 @@ function changing(x: Situation): Transition | undefined {
     return { ...unchanged, action: 'trigger', paged: true };
   }
   if (!Object.keys(open).length) {
-    // An incident that never paged resolves without a word.
-    const resolved = { ...doc, checks: doc.checks, members: [...members].sort(), resolvedAt: x.at };
+    // The resolve keeps the checks as they last failed (it names them all). An incident that never
+    // paged resolves without a word.
+    const resolved = { ...doc, members: [...members].sort(), resolvedAt: x.at };
     return { ...unchanged, doc: resolved, state: 'resolved', action: 'resolve', last: doc, held: !current.paged };
   }
   const updated = { ...doc, checks: open, members: [...members].sort() };
