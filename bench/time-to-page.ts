@@ -468,7 +468,7 @@ async function measureEngine(): Promise<EngineFigures> {
     };
 
     // Steady state: units per check-run and location (healthy), and the run claim. A steady verdict is
-    // written one run in three (lambda/incidents/engine.ts): warm up three runs, then average over six.
+    // written one run in three (lambda/incidents/record.ts): warm up three runs, then average over six.
     await dynamo.createTable('units');
     const steady = engines('units');
     const many = Array.from({ length: 20 }, (_, i) => `api-${i}`);

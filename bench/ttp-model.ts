@@ -29,7 +29,7 @@
  * - the probe: a failing attempt (measured against the demo's replica), the confirmation pause
  *   (`retryDelayMs`, the configuration's default for the interval) and the second attempt; the
  *   tick's results are complete when its slowest healthy check is done too;
- * - the engine (lambda/incidents/engine.ts): the verdict's conditional update, the read of the
+ * - the engine (lambda/incidents/record.ts, engine.ts): the verdict's conditional update, the read of the
  *   host's incident items and the versioned put that opens the incident — three round trips to the
  *   home region's table; with a quorum, the location whose verdict lands `quorum`-th opens;
  * - delivery: the POST to the channel from the opening location.

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { HandlerEnvVar } from '../contracts/handler-env';
 import { renderQuery } from './alarms/insights';
 
-/** The TTL attribute (lambda/incidents/engine.ts TTL_ATTRIBUTE). */
+/** The TTL attribute (lambda/incidents/items.ts TTL_ATTRIBUTE). */
 const TTL_ATTRIBUTE = 'ttl';
 /** The metric the runner publishes for a failed delivery (lambda/incidents/metrics.ts). */
 const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';

@@ -1,7 +1,7 @@
 /**
  * `synthmon status`'s incident source (docs/DESIGN.md#synthmon-status): the open incidents in the
  * incident table named by SYNTHMON_INCIDENT_TABLE, read as the engine writes them
- * (lambda/incidents/engine.ts: items `i#<kind>#<host>` with `state` open and the incident in `doc`),
+ * (lambda/incidents/items.ts: items `i#<kind>#<host>` with `state` open and the incident in `doc`),
  * through the standard SDK configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB); the
  * configuration's home region wins when it names one.
  *

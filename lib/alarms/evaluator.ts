@@ -41,7 +41,7 @@
  *    (contributor) can only be in ALARM or OK state, never in INSUFFICIENT_DATA state. This is because
  *    a time series only exists when data is present"
  *    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Acting_Alarm_Changes.html): a
- *    contributor with no data in the range is gone (back to OK if it was in ALARM), and a verdict of
+ *    contributor with no data in the range is gone (back to OK if it was in ALARM), and a judgement of
  *    INSUFFICIENT_DATA / unchanged keeps the contributor's state. "Alarms evaluating multiple time
  *    series will limit the number of contributors in ALARM to 100" (alarm-limits.html).
  * 10. The alarm is in ALARM while any contributor is: "as soon as at least one contributor is in alarm,
@@ -82,499 +82,28 @@
  *    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricstat.html).
  *
  * Ingestion delay: a datapoint counts only once visible (`PutOptions.visibleAtMs`).
+ *
+ * The rules live beside this file: ./metric-store.ts stores and aggregates datapoints (1, 7, 8),
+ * ./judge.ts judges a series (3–6, and 12's full window), ./contributors.ts the contributors of an
+ * Insights alarm (9, 10), ./definition-problems.ts lists what CloudWatch would reject, and
+ * ./alarm-state.ts holds the states and transitions. This file keeps an alarm's state, cadence,
+ * warm-up and history (7, 11, 12, 13), and re-exports the public API.
  */
-import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { Dimension } from '../../contracts/metrics';
-import { InsightsQueryError, parseQuery } from './insights';
-import {
-  alarmPeriodSeconds,
-  parseMathExpression,
-  renderInsightsQuery,
-  type AlarmClass,
-  type AlarmDefinition,
-  type AlarmMetric,
-  type ComparisonOperator,
-  type InsightsAlarmDefinition,
-  type InsightsSelect,
-  type Statistic,
-  type TreatMissingData,
-} from './model';
+import { alarmPeriodSeconds, parseMathExpression, type AlarmDefinition, type InsightsAlarmDefinition } from './model';
+import { AlarmState, type AlarmTransition, type ContributorStatus, type Judgement } from './alarm-state';
+import { INSIGHTS_LOOKBACK_MS, judgeContributors } from './contributors';
+import { definitionProblems, InvalidAlarmDefinitionError } from './definition-problems';
+import { judge, windowFull, type Rule } from './judge';
+import type { InsightsGroup, MetricStore, PeriodRange } from './metric-store';
 
-/** The three states of a CloudWatch metric alarm. */
-export const AlarmState = {
-  OK: 'OK',
-  ALARM: 'ALARM',
-  INSUFFICIENT_DATA: 'INSUFFICIENT_DATA',
-} as const;
-export type AlarmState = (typeof AlarmState)[keyof typeof AlarmState];
-
-/** A contributor of a multi-time-series alarm is in ALARM or OK, never INSUFFICIENT_DATA. */
-export type ContributorState = typeof AlarmState.OK | typeof AlarmState.ALARM;
-
-/**
- * One state change, as CloudWatch's alarm history would record it; each one runs the actions of its
- * new state (an SNS notification for ALARM and OK when the alarm has those actions).
- */
-export interface AlarmTransition {
-  /** The definition's `id`, e.g. `Refused-60s`. */
-  readonly alarm: string;
-  readonly class: AlarmClass;
-  /**
-   * The check concerned: the definition's `check` for a single-metric alarm, the contributor for an
-   * Insights alarm grouped by Check. Absent for an alarm-level change of an Insights alarm.
-   */
-  readonly check?: string;
-  /** Set on a contributor-level change of an Insights alarm: the GROUP BY value. */
-  readonly contributor?: string;
-  readonly from: AlarmState;
-  readonly to: AlarmState;
-  /** The evaluation time. */
-  readonly atMs: number;
-  /** Why, in the spirit of CloudWatch's StateReason. */
-  readonly reason: string;
-}
-
-/** One period's aggregate; `value` is absent when the period has no visible datapoint. */
-export interface PeriodValue {
-  readonly startMs: number;
-  readonly value?: number;
-}
-
-/** One group of a Metrics Insights query result (one contributor of a multi-time-series alarm). */
-export interface InsightsGroup {
-  /** The GROUP BY dimension's value. */
-  readonly group: string;
-  /** The ORDER BY value: the query's aggregate over every visible datapoint of the group in the range. */
-  readonly orderValue: number;
-  /** The group's aggregate per period over the range, oldest first. */
-  readonly periods: readonly PeriodValue[];
-  /** How many metrics (dimension combinations) the group aggregates. */
-  readonly seriesCount: number;
-}
-
-interface Sample {
-  /** The stored timestamp: the minute's start for standard-resolution data. */
-  readonly timestampMs: number;
-  readonly visibleAtMs: number;
-  readonly sum: number;
-  readonly count: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-interface Series {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: ReadonlyMap<string, string>;
-  readonly samples: Sample[];
-}
-
-interface Bucket {
-  sum: number;
-  count: number;
-  min: number;
-  max: number;
-}
-
-export interface PutOptions {
-  /**
-   * When the datapoints become visible to evaluations, modelling CloudWatch's ingestion delay.
-   * Also the timestamp of a datum that has none (CloudWatch stamps those on receipt).
-   * @default - visible at once
-   */
-  readonly visibleAtMs?: number;
-}
-
-/** A range of complete periods [fromMs, toMs) read at `nowMs` (only datapoints visible then count). */
-export interface PeriodRange {
-  readonly fromMs: number;
-  readonly toMs: number;
-  readonly nowMs: number;
-}
+export { AlarmState, type AlarmTransition, type ContributorState, type ContributorStatus } from './alarm-state';
+export { MetricStore, type InsightsGroup, type PeriodRange, type PeriodValue, type PutOptions } from './metric-store';
+export { MAX_CONTRIBUTORS_IN_ALARM, MAX_INSIGHTS_SERIES } from './contributors';
+export { InvalidAlarmDefinitionError } from './definition-problems';
 
 const MINUTE_MS = 60_000;
-/** alarm-limits.html: "Only the latest 3 hours of data can be used for evaluating the alarm's conditions". */
-const INSIGHTS_LOOKBACK_MS = 3 * 60 * MINUTE_MS;
-/** alarm-limits.html: "Alarms evaluating multiple time series will limit the number of contributors in ALARM to 100". */
-export const MAX_CONTRIBUTORS_IN_ALARM = 100;
-/** alarm-limits.html: a query that "returns more than 500 time series" evaluates on partial data. */
-export const MAX_INSIGHTS_SERIES = 500;
-
-/** A metric's identity: namespace, name and the exact set of dimensions (order does not matter). */
-function seriesKey(namespace: string, metricName: string, dimensions: Iterable<readonly [string, string]>): string {
-  const dims = [...dimensions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}=${v}`);
-  return JSON.stringify([namespace, metricName, dims]);
-}
-
-/**
- * In-memory metric storage with CloudWatch's identity rules: a datum only belongs to an alarm's
- * metric when namespace, name and the whole dimension set match (a Failures datum with Check and
- * Reason is a different metric from one with Check only).
- */
-export class MetricStore {
-  private readonly series = new Map<string, Series>();
-
-  /** Store PutMetricData datums. Invalid datums throw (CloudWatch would reject the whole call). */
-  put(namespace: string, datums: readonly MetricDatum[], opts: PutOptions = {}): void {
-    const visibleAtMs = opts.visibleAtMs ?? Number.NEGATIVE_INFINITY;
-    const parsed = datums.map((datum, i) => {
-      const where = `datum[${i}] (${datum.MetricName ?? 'no MetricName'})`;
-      if (!datum.MetricName) throw new TypeError(`${where}: MetricName is required`);
-      const dims = new Map<string, string>();
-      for (const d of datum.Dimensions ?? []) {
-        if (!d.Name || d.Value === undefined) throw new TypeError(`${where}: every dimension needs Name and Value`);
-        if (dims.has(d.Name)) throw new TypeError(`${where}: dimension ${d.Name} appears twice`);
-        dims.set(d.Name, d.Value);
-      }
-      const rawMs = datum.Timestamp === undefined ? opts.visibleAtMs : new Date(datum.Timestamp).getTime();
-      if (rawMs === undefined || !Number.isFinite(rawMs)) {
-        throw new TypeError(`${where}: needs a valid Timestamp (or opts.visibleAtMs as the receipt time)`);
-      }
-      if (datum.StorageResolution !== undefined && datum.StorageResolution !== 1 && datum.StorageResolution !== 60) {
-        throw new TypeError(`${where}: StorageResolution must be 1 or 60, got ${datum.StorageResolution}`);
-      }
-      // Standard resolution keeps one-minute granularity: the datum lands in its minute.
-      const timestampMs = datum.StorageResolution === 1 ? rawMs : Math.floor(rawMs / MINUTE_MS) * MINUTE_MS;
-      return {
-        key: seriesKey(namespace, datum.MetricName, dims),
-        metricName: datum.MetricName,
-        dims,
-        sample: { timestampMs, visibleAtMs, ...aggregateDatum(datum, where) },
-      };
-    });
-    for (const { key, metricName, dims, sample } of parsed) {
-      const series = this.series.get(key);
-      if (series) series.samples.push(sample);
-      else this.series.set(key, { namespace, metricName, dimensions: dims, samples: [sample] });
-    }
-  }
-
-  /**
-   * The metric's aggregate per period over [fromMs, toMs), oldest first, counting only the
-   * datapoints visible at `nowMs`. `fromMs` and `toMs` should be period boundaries.
-   */
-  periodValues(metric: AlarmMetric, range: PeriodRange): PeriodValue[] {
-    const periodMs = metric.periodSeconds * 1000;
-    const series = this.series.get(seriesKey(metric.namespace, metric.metricName, Object.entries(metric.dimensions)));
-    const buckets = new Map<number, Bucket>();
-    if (series) addToBuckets(buckets, series.samples, periodMs, range);
-    return toPeriods(buckets, periodMs, range, (b) => statistic(metric.statistic, b));
-  }
-
-  /**
-   * Run a Metrics Insights query (the subset InsightsSelect models) over [fromMs, toMs) with the
-   * given period: every group with at least one visible datapoint in the range, ordered by the
-   * aggregate over the range, descending (ties by group name). LIMIT is not applied here, so the
-   * caller can tell how many groups it drops.
-   */
-  queryInsights(select: InsightsSelect, range: PeriodRange & { readonly periodSeconds: number }): InsightsGroup[] {
-    const periodMs = range.periodSeconds * 1000;
-    const stat = INSIGHTS_STATISTIC[select.aggregate];
-    const schema = new Set(select.schemaDimensions);
-    const where = Object.entries(select.where);
-    const groups = new Map<string, { buckets: Map<number, Bucket>; total: Bucket; seriesCount: number }>();
-    for (const s of this.series.values()) {
-      if (s.namespace !== select.namespace || s.metricName !== select.metricName) continue;
-      // SCHEMA(ns, a, b): exactly these dimension keys, no more and no fewer.
-      if (s.dimensions.size !== schema.size || ![...s.dimensions.keys()].every((k) => schema.has(k))) continue;
-      if (!where.every(([k, v]) => s.dimensions.get(k) === v)) continue;
-      const group = s.dimensions.get(select.groupBy);
-      if (group === undefined) continue;
-      const buckets = new Map<number, Bucket>();
-      if (!addToBuckets(buckets, s.samples, periodMs, range)) continue;
-      const g = groups.get(group) ?? { buckets: new Map<number, Bucket>(), total: emptyBucket(), seriesCount: 0 };
-      g.seriesCount++;
-      for (const [start, b] of buckets) {
-        const into = g.buckets.get(start);
-        if (into) mergeBucket(into, b);
-        else g.buckets.set(start, { ...b });
-        mergeBucket(g.total, b);
-      }
-      groups.set(group, g);
-    }
-    return [...groups.entries()]
-      .map(([group, g]) => ({
-        group,
-        orderValue: statistic(stat, g.total),
-        periods: toPeriods(g.buckets, periodMs, range, (b) => statistic(stat, b)),
-        seriesCount: g.seriesCount,
-      }))
-      .sort((a, b) => b.orderValue - a.orderValue || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
-  }
-}
-
-const INSIGHTS_STATISTIC: Readonly<Record<InsightsSelect['aggregate'], Statistic>> = {
-  SUM: 'Sum',
-  AVG: 'Average',
-  MIN: 'Minimum',
-  MAX: 'Maximum',
-  COUNT: 'SampleCount',
-};
-
-const emptyBucket = (): Bucket => ({ sum: 0, count: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY });
-
-function mergeBucket(into: Bucket, b: Bucket): void {
-  into.sum += b.sum;
-  into.count += b.count;
-  into.min = Math.min(into.min, b.min);
-  into.max = Math.max(into.max, b.max);
-}
-
-/** Add the samples visible at `nowMs` within [fromMs, toMs) to per-period buckets; true when any was added. */
-function addToBuckets(buckets: Map<number, Bucket>, samples: readonly Sample[], periodMs: number, range: PeriodRange): boolean {
-  let added = false;
-  for (const s of samples) {
-    if (s.visibleAtMs > range.nowMs || s.timestampMs < range.fromMs || s.timestampMs >= range.toMs) continue;
-    const start = Math.floor(s.timestampMs / periodMs) * periodMs;
-    const b = buckets.get(start);
-    if (b) mergeBucket(b, s);
-    else buckets.set(start, { sum: s.sum, count: s.count, min: s.min, max: s.max });
-    added = true;
-  }
-  return added;
-}
-
-function toPeriods(buckets: ReadonlyMap<number, Bucket>, periodMs: number, range: PeriodRange, value: (b: Bucket) => number): PeriodValue[] {
-  const out: PeriodValue[] = [];
-  for (let start = range.fromMs; start < range.toMs; start += periodMs) {
-    const b = buckets.get(start);
-    out.push(b ? { startMs: start, value: value(b) } : { startMs: start });
-  }
-  return out;
-}
-
-function aggregateDatum(datum: MetricDatum, where: string): Bucket {
-  if (datum.StatisticValues) {
-    const { SampleCount, Sum, Minimum, Maximum } = datum.StatisticValues;
-    if (![SampleCount, Sum, Minimum, Maximum].every((n) => typeof n === 'number' && Number.isFinite(n)) || !(SampleCount! > 0)) {
-      throw new TypeError(`${where}: StatisticValues needs finite SampleCount > 0, Sum, Minimum and Maximum`);
-    }
-    return { sum: Sum!, count: SampleCount!, min: Minimum!, max: Maximum! };
-  }
-  if (datum.Values && datum.Values.length > 0) {
-    const counts = datum.Counts ?? [];
-    const b = emptyBucket();
-    datum.Values.forEach((v, i) => {
-      const c = counts[i] ?? 1;
-      if (!Number.isFinite(v) || !Number.isFinite(c) || c <= 0)
-        throw new TypeError(`${where}: Values[${i}] / Counts[${i}] must be finite, counts > 0`);
-      mergeBucket(b, { sum: v * c, count: c, min: v, max: v });
-    });
-    return b;
-  }
-  if (typeof datum.Value !== 'number' || !Number.isFinite(datum.Value)) throw new TypeError(`${where}: Value must be a finite number`);
-  return { sum: datum.Value, count: 1, min: datum.Value, max: datum.Value };
-}
-
-function statistic(stat: Statistic, b: Bucket): number {
-  switch (stat) {
-    case 'Sum':
-      return b.sum;
-    case 'Average':
-      return b.sum / b.count;
-    case 'Minimum':
-      return b.min;
-    case 'Maximum':
-      return b.max;
-    case 'SampleCount':
-      return b.count;
-  }
-}
-
-const OPERATOR: Readonly<Record<ComparisonOperator, { test: (v: number, t: number) => boolean; text: string }>> = {
-  GreaterThanOrEqualToThreshold: { test: (v, t) => v >= t, text: '>=' },
-  GreaterThanThreshold: { test: (v, t) => v > t, text: '>' },
-  LessThanThreshold: { test: (v, t) => v < t, text: '<' },
-  LessThanOrEqualToThreshold: { test: (v, t) => v <= t, text: '<=' },
-};
-
-const TREATED_AS: Readonly<Record<TreatMissingData, string>> = {
-  breaching: 'breaching',
-  notBreaching: 'not breaching',
-  ignore: 'ignored (state kept)',
-  missing: 'missing',
-};
-
-/** Outcome of one evaluation: the state CloudWatch would set (`undefined` = keep) and why. */
-interface Verdict {
-  readonly state?: AlarmState;
-  readonly reason: string;
-}
-
-/** What rules 3–6 need to judge one series. */
-interface Rule {
-  readonly n: number;
-  readonly m: number;
-  readonly treat: TreatMissingData;
-  readonly threshold: number;
-  readonly op: ComparisonOperator;
-  /** The compared value as the reason names it, e.g. `Sum` or `SUM(Failures)`. */
-  readonly valueName: string;
-  readonly formatTime: (ms: number) => string;
-}
-
-/** Rule 3: the range holds no datapoint (for an Insights alarm: the query returned no series). */
-function noDataVerdict(treat: TreatMissingData, why: string): Verdict {
-  switch (treat) {
-    case 'missing':
-      return { state: AlarmState.INSUFFICIENT_DATA, reason: `Insufficient data: ${why}` };
-    case 'ignore':
-      return { reason: `Unchanged: ${why}` };
-    case 'breaching':
-      return { state: AlarmState.ALARM, reason: `Threshold crossed: ${why}` };
-    case 'notBreaching':
-      return { state: AlarmState.OK, reason: `Threshold not crossed: ${why}` };
-  }
-}
-
-/** Rules 3–6 over one series' evaluation range (oldest period first). */
-function judge(periods: readonly PeriodValue[], rule: Rule): Verdict {
-  const { n, m, treat } = rule;
-  const range = periods.length;
-  const op = OPERATOR[rule.op];
-  const real = periods
-    .map((p, index) => ({ ...p, age: range - index, breaching: p.value !== undefined && op.test(p.value, rule.threshold) }))
-    .filter((p): p is typeof p & { value: number } => p.value !== undefined);
-  const cond = `${rule.valueName} ${op.text} ${rule.threshold}`;
-  const list = (pts: typeof real) => pts.map((p) => `${round(p.value)} (${rule.formatTime(p.startMs)})`).join(', ');
-
-  if (real.length === 0) return noDataVerdict(treat, `no datapoints in the last ${range} periods; missing data treated as ${TREATED_AS[treat]}`);
-
-  const mOfN = (breaching: number, evaluated: string): Verdict =>
-    breaching >= m
-      ? {
-          state: AlarmState.ALARM,
-          reason: `Threshold crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})`,
-        }
-      : {
-          state: AlarmState.OK,
-          reason: `Threshold not crossed: ${breaching} of the last ${n} datapoints [${evaluated}] breached ${cond} (needs ${m} of ${n})`,
-        };
-
-  if (real.length >= n) {
-    const evaluated = real.slice(-n);
-    return mOfN(evaluated.filter((p) => p.breaching).length, list(evaluated));
-  }
-
-  const fills = n - real.length;
-  const breachingReal = real.filter((p) => p.breaching).length;
-  const evaluated = `${list(real)}, ${fills} missing treated as ${TREATED_AS[treat]}`;
-  switch (treat) {
-    case 'breaching':
-      return mOfN(breachingReal + fills, evaluated);
-    case 'notBreaching':
-      return mOfN(breachingReal, evaluated);
-    case 'missing':
-    case 'ignore': {
-      if (breachingReal >= m || breachingReal < real.length) return mOfN(breachingReal, evaluated);
-      const oldest = real[0]!;
-      if (treat === 'ignore') return { reason: `Unchanged: only breaching datapoints [${evaluated}], fewer than ${m}` };
-      return oldest.age >= m
-        ? {
-            state: AlarmState.ALARM,
-            reason: `Threshold crossed: only breaching datapoints [${evaluated}], the oldest ${oldest.age} periods old (>= ${m})`,
-          }
-        : {
-            state: AlarmState.INSUFFICIENT_DATA,
-            reason: `Insufficient data: only ${real.length} breaching datapoint(s) [${evaluated}], fewer than ${m}`,
-          };
-    }
-  }
-}
-
-/** Rule 12's early end: the N most recent periods of the range all hold a datapoint. */
-function windowFull(periods: readonly PeriodValue[], n: number): boolean {
-  return periods.length >= n && periods.slice(-n).every((p) => p.value !== undefined);
-}
-
-const round = (v: number) => Math.round(v * 1000) / 1000;
 const mod = (a: number, b: number) => ((a % b) + b) % b;
-
-/** An alarm definition the evaluator cannot evaluate as CloudWatch would; `problems` lists every one. */
-export class InvalidAlarmDefinitionError extends Error {
-  readonly code = 'invalid_alarm_definition';
-  constructor(
-    readonly alarm: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${alarm}: ${problems.join('; ')}`);
-    this.name = 'InvalidAlarmDefinitionError';
-  }
-}
-
-/** PutMetricAlarm, Period: "Valid values are 10, 20, 30, and any multiple of 60." */
-function isValidAlarmPeriod(seconds: number): boolean {
-  return seconds === 10 || seconds === 20 || seconds === 30 || (Number.isInteger(seconds) && seconds > 0 && seconds % 60 === 0);
-}
-
-function definitionProblems(d: AlarmDefinition, rangePeriods: number): string[] {
-  const problems: string[] = [];
-  const { evaluationPeriods: n, datapointsToAlarm: m } = d;
-  if (!Number.isInteger(n) || n < 1) problems.push(`evaluationPeriods must be a whole number >= 1, got ${n}`);
-  if (!Number.isInteger(m) || m < 1 || m > n) problems.push(`datapointsToAlarm (${m}) must be between 1 and evaluationPeriods (${n})`);
-  if (!Number.isInteger(rangePeriods) || rangePeriods < n) {
-    problems.push(`evaluationRangePeriods (${rangePeriods}) must be a whole number >= evaluationPeriods (${n})`);
-  }
-  if (d.warmUpMinutes !== undefined && (!Number.isInteger(d.warmUpMinutes) || d.warmUpMinutes < 1 || d.warmUpMinutes > 2880)) {
-    problems.push(`warmUpMinutes must be a whole number from 1 to 2,880 (WarmUpPeriodDurationInMinutes), got ${d.warmUpMinutes}`);
-  }
-  const periodSeconds = alarmPeriodSeconds(d);
-  if (d.type === 'math') {
-    if (!isValidAlarmPeriod(periodSeconds)) problems.push(`periodSeconds must be 10, 20, 30 or a multiple of 60, got ${periodSeconds}`);
-    const max = periodSeconds < 3600 ? 86_400 : 604_800;
-    if (periodSeconds * n > max) problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed ${max} s`);
-    const parsed = parseMathExpression(d.expression);
-    if (!parsed) problems.push(`expression must be "<id> - <id>" (the one metric math form modelled), got ${JSON.stringify(d.expression)}`);
-    for (const id of parsed ? [parsed.minuend, parsed.subtrahend] : []) {
-      if (!Object.hasOwn(d.metrics, id))
-        problems.push(`expression names "${id}", which is not one of metrics (${Object.keys(d.metrics).join(', ')})`);
-    }
-    for (const [id, m] of Object.entries(d.metrics)) {
-      if (!/^[a-z][A-Za-z0-9_]*$/.test(id)) problems.push(`metrics id "${id}" must start with a lower-case letter (MetricDataQuery Id)`);
-      if (m.periodSeconds !== periodSeconds)
-        problems.push(`metrics.${id}.periodSeconds must be the alarm's ${periodSeconds}, got ${m.periodSeconds}`);
-    }
-    return problems;
-  }
-  if (d.type === 'metric') {
-    if (!isValidAlarmPeriod(periodSeconds)) problems.push(`metric.periodSeconds must be 10, 20, 30 or a multiple of 60, got ${periodSeconds}`);
-    // PutMetricAlarm: Period × EvaluationPeriods ≤ 604,800 s, and ≤ 86,400 s for periods under an hour.
-    const max = periodSeconds < 3600 ? 86_400 : 604_800;
-    if (periodSeconds * n > max) problems.push(`periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed ${max} s`);
-    return problems;
-  }
-  // Metrics Insights alarms are "only available with standard resolution (evaluated every 60 seconds)"
-  // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_billing.html).
-  if (!(Number.isInteger(periodSeconds) && periodSeconds >= 60 && periodSeconds % 60 === 0)) {
-    problems.push(`periodSeconds must be a multiple of 60 (Metrics Insights alarms are standard resolution), got ${periodSeconds}`);
-  }
-  if (periodSeconds * n > INSIGHTS_LOOKBACK_MS / 1000) {
-    problems.push(
-      `periodSeconds × evaluationPeriods (${periodSeconds} × ${n}) must not exceed 10800 s: only the latest 3 hours of data are evaluated`,
-    );
-  }
-  // The deployed query must parse with the grammar AWS documents (reserved keywords quoted, LIMIT
-  // within 500, ...): CloudFormation would otherwise roll back or the alarm never evaluate.
-  try {
-    parseQuery(d.query);
-  } catch (err) {
-    if (!(err instanceof InsightsQueryError)) throw err;
-    for (const p of err.problems) problems.push(`query is not valid Metrics Insights: ${p}`);
-  }
-  const q = d.select;
-  const rendered = renderInsightsQuery(q);
-  if (d.query !== rendered)
-    problems.push(`query must be exactly what select renders to: got ${JSON.stringify(d.query)}, select renders ${JSON.stringify(rendered)}`);
-  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_INSIGHTS_SERIES)
-    problems.push(`select.limit must be a whole number from 1 to ${MAX_INSIGHTS_SERIES}, got ${q.limit}`);
-  if (!q.schemaDimensions.includes(q.groupBy))
-    problems.push(`select.groupBy (${q.groupBy}) must be one of the SCHEMA dimensions (${q.schemaDimensions.join(', ')})`);
-  for (const k of Object.keys(q.where)) {
-    if (!q.schemaDimensions.includes(k))
-      problems.push(`select.where.${k} is not a SCHEMA dimension (${q.schemaDimensions.join(', ')}): the query would match nothing`);
-  }
-  return problems;
-}
 
 export interface EvaluatorOptions {
   /**
@@ -595,14 +124,6 @@ export interface EvaluatorOptions {
    * @default 0
    */
   readonly evaluationOffsetMs?: number;
-}
-
-/** A contributor of an Insights alarm as the last evaluation left it. */
-export interface ContributorStatus {
-  readonly state: ContributorState;
-  readonly reason: string;
-  /** When it last changed state (or appeared). */
-  readonly sinceMs: number;
 }
 
 /** Evaluates one alarm definition against a MetricStore, keeping state and history like CloudWatch. */
@@ -743,82 +264,26 @@ export class AlarmEvaluator {
   }
 
   private evaluateInsights(d: InsightsAlarmDefinition, groups: readonly InsightsGroup[], range: PeriodRange, nowMs: number): AlarmTransition[] {
-    const rule = this.rule(`${d.select.aggregate}(${d.select.metricName})`);
-    const returned = groups.slice(0, d.select.limit);
-    this.droppedByLimit = groups.length - returned.length;
-    const judged = returned.map((g) => {
-      const verdict = judge(g.periods, rule);
-      const previous = this.contributorStates.get(g.group)?.state ?? AlarmState.OK;
-      // A contributor is ALARM or OK only: a verdict of INSUFFICIENT_DATA or "unchanged" keeps it.
-      const wanted: ContributorState = verdict.state === AlarmState.ALARM || verdict.state === AlarmState.OK ? verdict.state : previous;
-      return { group: g.group, verdict, previous, wanted };
+    const judged = judgeContributors({
+      select: d.select,
+      treatMissingData: d.treatMissingData,
+      groups,
+      rule: this.rule(`${d.select.aggregate}(${d.select.metricName})`),
+      states: this.contributorStates,
+      periods: Math.round((range.toMs - range.fromMs) / this.periodMs),
+      nowMs,
     });
-    // The 100-contributor cap: contributors already in ALARM keep their place, newcomers take the
-    // free places in query order (the highest aggregate first); the rest stay OK. The docs state the
-    // cap, not the choice; this one never flaps a contributor that is already paged.
-    let places = MAX_CONTRIBUTORS_IN_ALARM - judged.filter((j) => j.previous === AlarmState.ALARM && j.wanted === AlarmState.ALARM).length;
-    this.cappedContributors = 0;
-    const out: AlarmTransition[] = [];
-    const seen = new Set<string>();
-    for (const j of judged) {
-      seen.add(j.group);
-      let state = j.wanted;
-      let reason = j.verdict.reason;
-      if (state === AlarmState.ALARM && j.previous !== AlarmState.ALARM) {
-        if (places > 0) places--;
-        else {
-          state = AlarmState.OK;
-          reason = `Not in ALARM: ${MAX_CONTRIBUTORS_IN_ALARM} contributors already are (CloudWatch's limit); ${j.verdict.reason}`;
-          this.cappedContributors++;
-        }
-      }
-      const current = this.contributorStates.get(j.group);
-      this.contributorStates.set(j.group, { state, reason, sinceMs: current && current.state === state ? current.sinceMs : nowMs });
-      if (state !== j.previous) out.push(this.record({ from: j.previous, to: state, reason, contributor: j.group }, nowMs));
-    }
-    for (const [group, status] of [...this.contributorStates]) {
-      if (seen.has(group)) continue;
-      this.contributorStates.delete(group);
-      if (status.state !== AlarmState.ALARM) continue;
-      const why = groups.some((g) => g.group === group) ? `dropped by the query's LIMIT ${d.select.limit}` : 'no datapoints in the evaluation range';
-      out.push(
-        this.record(
-          {
-            from: AlarmState.ALARM,
-            to: AlarmState.OK,
-            reason: `Time series gone (${why}): the contributor is no longer in ALARM`,
-            contributor: group,
-          },
-          nowMs,
-        ),
-      );
-    }
-
-    const inAlarm = [...this.contributorStates].filter(([, s]) => s.state === AlarmState.ALARM).map(([g]) => g);
-    const periods = Math.round((range.toMs - range.fromMs) / this.periodMs);
-    let verdict: Verdict;
-    if (inAlarm.length > 0) {
-      const names = inAlarm.slice(0, 5).join(', ') + (inAlarm.length > 5 ? `, … (${inAlarm.length - 5} more)` : '');
-      verdict = { state: AlarmState.ALARM, reason: `Threshold crossed: ${inAlarm.length} contributor(s) in ALARM: ${names}` };
-    } else if (returned.length > 0) {
-      verdict = {
-        state: AlarmState.OK,
-        reason: `Threshold not crossed: none of the ${returned.length} contributor(s) the query returned is in ALARM`,
-      };
-    } else {
-      verdict = noDataVerdict(
-        d.treatMissingData,
-        `the query returned no time series in the last ${periods} periods; missing data treated as ${TREATED_AS[d.treatMissingData]}`,
-      );
-    }
-    return [...out, ...this.setState(verdict, nowMs)];
+    this.droppedByLimit = judged.droppedByLimit;
+    this.cappedContributors = judged.cappedContributors;
+    const out = judged.changes.map((change) => this.record(change, nowMs));
+    return [...out, ...this.setState(judged.judgement, nowMs)];
   }
 
-  private setState(verdict: Verdict, nowMs: number): AlarmTransition[] {
-    this.stateReason = verdict.reason;
-    if (verdict.state === undefined || verdict.state === this.state) return [];
-    const t = this.record({ from: this.state, to: verdict.state, reason: verdict.reason }, nowMs);
-    this.state = verdict.state;
+  private setState(judgement: Judgement, nowMs: number): AlarmTransition[] {
+    this.stateReason = judgement.reason;
+    if (judgement.state === undefined || judgement.state === this.state) return [];
+    const t = this.record({ from: this.state, to: judgement.state, reason: judgement.reason }, nowMs);
+    this.state = judgement.state;
     return [t];
   }
 

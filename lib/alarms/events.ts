@@ -18,7 +18,7 @@
  * No CDK import: the local evaluator's tests match transitions against the deployed pattern with
  * `matchesEventPattern`.
  */
-import { AlarmState } from './evaluator';
+import { AlarmState } from './alarm-state';
 
 /** The event pattern of the monitor's notification rule: its alarms (by name prefix), only → ALARM and ALARM → OK. */
 export function alarmStateChangePattern(alarmNamePrefix: string) {

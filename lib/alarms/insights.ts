@@ -143,136 +143,196 @@ export function parseQuery(query: string): InsightsQuery {
   } catch (err) {
     throw new InsightsQueryError(query, [(err as Error).message]);
   }
-  const problems: string[] = [];
-  let i = 0;
-  const peek = () => tokens[i];
-  const isKeyword = (t: Token | undefined, word: string) => t?.kind === 'word' && t.text.toUpperCase() === word;
-  const expectKeyword = (word: string): boolean => {
-    if (isKeyword(peek(), word)) {
-      i++;
-      return true;
+  const parser = new QueryParser(tokens);
+  const parsed = parser.query();
+  if (parser.problems.length) throw new InsightsQueryError(query, parser.problems);
+  return parsed;
+}
+
+/**
+ * One pass over the tokens in clause order: a cursor, one method per clause, and every problem
+ * collected (a clause that goes wrong still moves on, so the next clauses are checked too).
+ */
+class QueryParser {
+  /** Every problem found, in the order the clauses meet them. */
+  readonly problems: string[] = [];
+  /** The cursor: the next token. */
+  private i = 0;
+
+  constructor(private readonly tokens: readonly Token[]) {}
+
+  /** The whole query: SELECT … FROM … [WHERE …] [GROUP BY …] [ORDER BY …] [LIMIT …], nothing after. */
+  query(): InsightsQuery {
+    const { aggregate, metricName } = this.select();
+    const { namespace, schemaDimensions } = this.from();
+    const where = this.where();
+    const groupBy = this.groupBy();
+    const orderBy = this.orderBy();
+    const limit = this.limit();
+    const rest = this.tokens[this.i];
+    if (rest) this.problems.push(`unexpected ${JSON.stringify(rest.text)} at position ${rest.at}`);
+    if (!namespace && !this.problems.length) this.problems.push('the namespace must not be empty');
+    return {
+      aggregate,
+      metricName,
+      namespace,
+      ...(schemaDimensions ? { schemaDimensions } : {}),
+      ...(Object.keys(where).length ? { where } : {}),
+      ...(groupBy ? { groupBy } : {}),
+      ...(orderBy ? { orderBy } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    };
+  }
+
+  /** SELECT FUNCTION(metricName) */
+  private select(): { aggregate: InsightsFunction; metricName: string } {
+    this.expectKeyword('SELECT');
+    const aggregate = this.fn();
+    this.expectPunct('(');
+    const metricName = this.identifier('metric name');
+    this.expectPunct(')');
+    return { aggregate, metricName };
+  }
+
+  /** FROM namespace | SCHEMA(namespace, labelKey, ...) */
+  private from(): { namespace: string; schemaDimensions?: string[] } {
+    this.expectKeyword('FROM');
+    if (!(this.atKeyword('SCHEMA') && this.tokens[this.i + 1]?.text === '(')) return { namespace: this.identifier('namespace') };
+    this.i += 2;
+    const namespace = this.identifier('namespace');
+    const schemaDimensions: string[] = [];
+    while (this.peek()?.text === ',') {
+      this.i++;
+      schemaDimensions.push(this.identifier('label key'));
     }
-    problems.push(`expected ${word} at ${where()}`);
-    return false;
-  };
-  const expectPunct = (p: string): boolean => {
-    const t = peek();
-    if (t?.kind === 'punct' && t.text === p) {
-      i++;
-      return true;
+    this.expectPunct(')');
+    return { namespace, schemaDimensions };
+  }
+
+  /** [WHERE labelKey (= | !=) 'labelValue' [AND ...]] */
+  private where(): Record<string, string | { not: string }> {
+    const clause: Record<string, string | { not: string }> = {};
+    if (!this.atKeyword('WHERE')) return clause;
+    this.i++;
+    do {
+      const key = this.identifier('label key');
+      const op = this.peek();
+      if (op?.kind === 'punct' && (op.text === '=' || op.text === '!=')) this.i++;
+      else this.problems.push(`expected = or != at ${this.here()}`);
+      const value = this.peek();
+      if (value?.kind !== 'string') this.problems.push(`label values must be enclosed in single quotation marks, at ${this.here()}`);
+      if (value) this.i++;
+      if (key in clause) this.problems.push(`label key ${key} appears twice in WHERE`);
+      clause[key] = op?.text === '!=' ? { not: value?.text ?? '' } : (value?.text ?? '');
+    } while (this.atKeyword('AND') && ++this.i);
+    return clause;
+  }
+
+  /** [GROUP BY labelKey [, ...]] */
+  private groupBy(): string[] | undefined {
+    if (!this.atKeyword('GROUP')) return undefined;
+    this.i++;
+    this.expectKeyword('BY');
+    const groupBy = [this.identifier('label key')];
+    while (this.peek()?.text === ',') {
+      this.i++;
+      groupBy.push(this.identifier('label key'));
     }
-    problems.push(`expected "${p}" at ${where()}`);
-    return false;
-  };
-  const where = () => {
-    const t = peek();
+    return groupBy;
+  }
+
+  /** [ORDER BY FUNCTION() [DESC | ASC]] */
+  private orderBy(): InsightsQuery['orderBy'] {
+    if (!this.atKeyword('ORDER')) return undefined;
+    this.i++;
+    this.expectKeyword('BY');
+    const aggregate = this.fn();
+    this.expectPunct('(');
+    this.expectPunct(')');
+    let direction: 'ASC' | 'DESC' = 'ASC';
+    if (this.atKeyword('ASC') || this.atKeyword('DESC')) direction = this.tokens[this.i++]!.text.toUpperCase() as 'ASC' | 'DESC';
+    return { aggregate, direction };
+  }
+
+  /** [LIMIT number], the number from 1 to 500. */
+  private limit(): number | undefined {
+    if (!this.atKeyword('LIMIT')) return undefined;
+    this.i++;
+    const t = this.peek();
+    if (t?.kind !== 'number') {
+      this.problems.push(`expected a number after LIMIT at ${this.here()}`);
+      return undefined;
+    }
+    this.i++;
+    const limit = Number(t.text);
+    if (!(limit >= 1 && limit <= INSIGHTS_MAX_LIMIT)) this.problems.push(`LIMIT must be from 1 to ${INSIGHTS_MAX_LIMIT}, got ${t.text}`);
+    return limit;
+  }
+
+  private peek(): Token | undefined {
+    return this.tokens[this.i];
+  }
+
+  /** Whether the next token is `word` (keywords are case-insensitive). */
+  private atKeyword(word: string): boolean {
+    const t = this.peek();
+    return t?.kind === 'word' && t.text.toUpperCase() === word;
+  }
+
+  /** Where the cursor is, for a problem: the next token and its position, or the end. */
+  private here(): string {
+    const t = this.peek();
     return t ? `position ${t.at} (${JSON.stringify(t.text)})` : 'the end';
-  };
-  const identifier = (what: string): string => {
-    const t = peek();
+  }
+
+  private expectKeyword(word: string): boolean {
+    if (this.atKeyword(word)) {
+      this.i++;
+      return true;
+    }
+    this.problems.push(`expected ${word} at ${this.here()}`);
+    return false;
+  }
+
+  private expectPunct(p: string): boolean {
+    const t = this.peek();
+    if (t?.kind === 'punct' && t.text === p) {
+      this.i++;
+      return true;
+    }
+    this.problems.push(`expected "${p}" at ${this.here()}`);
+    return false;
+  }
+
+  /** A namespace, metric name or label key: double-quoted, or unquoted when it is no reserved keyword. */
+  private identifier(what: string): string {
+    const t = this.peek();
     if (t?.kind === 'quoted') {
-      i++;
+      this.i++;
       return t.text;
     }
     if (t?.kind === 'word' || t?.kind === 'number') {
-      i++;
+      this.i++;
       if (isInsightsReservedKeyword(t.text)) {
-        problems.push(`${what} ${t.text} at position ${t.at} is a reserved keyword and must be enclosed in double quotes`);
+        this.problems.push(`${what} ${t.text} at position ${t.at} is a reserved keyword and must be enclosed in double quotes`);
       }
       return t.text;
     }
-    problems.push(`expected ${what} at ${where()}`);
-    i++;
+    this.problems.push(`expected ${what} at ${this.here()}`);
+    this.i++;
     return '';
-  };
-  const fn = (): InsightsFunction => {
-    const t = peek();
+  }
+
+  /** One of AVG, COUNT, MAX, MIN, SUM (SUM stands in after a problem). */
+  private fn(): InsightsFunction {
+    const t = this.peek();
     const name = t?.kind === 'word' ? (t.text.toUpperCase() as InsightsFunction) : undefined;
     if (name && (INSIGHTS_FUNCTIONS as readonly string[]).includes(name)) {
-      i++;
+      this.i++;
       return name;
     }
-    problems.push(`expected one of ${INSIGHTS_FUNCTIONS.join(', ')} at ${where()}`);
-    i++;
+    this.problems.push(`expected one of ${INSIGHTS_FUNCTIONS.join(', ')} at ${this.here()}`);
+    this.i++;
     return 'SUM';
-  };
-
-  expectKeyword('SELECT');
-  const aggregate = fn();
-  expectPunct('(');
-  const metricName = identifier('metric name');
-  expectPunct(')');
-  expectKeyword('FROM');
-  let namespace = '';
-  let schemaDimensions: string[] | undefined;
-  if (isKeyword(peek(), 'SCHEMA') && tokens[i + 1]?.text === '(') {
-    i += 2;
-    namespace = identifier('namespace');
-    schemaDimensions = [];
-    while (peek()?.text === ',') {
-      i++;
-      schemaDimensions.push(identifier('label key'));
-    }
-    expectPunct(')');
-  } else namespace = identifier('namespace');
-
-  const whereClause: Record<string, string | { not: string }> = {};
-  if (isKeyword(peek(), 'WHERE')) {
-    i++;
-    do {
-      const key = identifier('label key');
-      const op = peek();
-      if (op?.kind === 'punct' && (op.text === '=' || op.text === '!=')) i++;
-      else problems.push(`expected = or != at ${where()}`);
-      const value = peek();
-      if (value?.kind !== 'string') problems.push(`label values must be enclosed in single quotation marks, at ${where()}`);
-      if (value) i++;
-      if (key in whereClause) problems.push(`label key ${key} appears twice in WHERE`);
-      whereClause[key] = op?.text === '!=' ? { not: value?.text ?? '' } : (value?.text ?? '');
-    } while (isKeyword(peek(), 'AND') && ++i);
   }
-  let groupBy: string[] | undefined;
-  if (isKeyword(peek(), 'GROUP')) {
-    i++;
-    expectKeyword('BY');
-    groupBy = [identifier('label key')];
-    while (peek()?.text === ',') {
-      i++;
-      groupBy.push(identifier('label key'));
-    }
-  }
-  let orderBy: InsightsQuery['orderBy'];
-  if (isKeyword(peek(), 'ORDER')) {
-    i++;
-    expectKeyword('BY');
-    const agg = fn();
-    expectPunct('(');
-    expectPunct(')');
-    let direction: 'ASC' | 'DESC' = 'ASC';
-    if (isKeyword(peek(), 'ASC') || isKeyword(peek(), 'DESC')) direction = tokens[i++]!.text.toUpperCase() as 'ASC' | 'DESC';
-    orderBy = { aggregate: agg, direction };
-  }
-  let limit: number | undefined;
-  if (isKeyword(peek(), 'LIMIT')) {
-    i++;
-    const t = peek();
-    if (t?.kind === 'number') {
-      i++;
-      limit = Number(t.text);
-      if (!(limit >= 1 && limit <= INSIGHTS_MAX_LIMIT)) problems.push(`LIMIT must be from 1 to ${INSIGHTS_MAX_LIMIT}, got ${t.text}`);
-    } else problems.push(`expected a number after LIMIT at ${where()}`);
-  }
-  if (i < tokens.length) problems.push(`unexpected ${JSON.stringify(tokens[i]!.text)} at position ${tokens[i]!.at}`);
-  if (!namespace && !problems.length) problems.push('the namespace must not be empty');
-  if (problems.length) throw new InsightsQueryError(query, problems);
-  return {
-    aggregate,
-    metricName,
-    namespace,
-    ...(schemaDimensions ? { schemaDimensions } : {}),
-    ...(Object.keys(whereClause).length ? { where: whereClause } : {}),
-    ...(groupBy ? { groupBy } : {}),
-    ...(orderBy ? { orderBy } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-  };
 }

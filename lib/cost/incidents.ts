@@ -5,7 +5,7 @@
  * the SNS publishes of the SNS channels (e-mail, Amazon Q Developer). The estimate
  * (lib/cost/estimate.ts) adds these lines to its book; the benchmark prints them.
  *
- * The writes and reads per run follow the engine's protocol (lambda/incidents/engine.ts,
+ * The writes and reads per run follow the engine's protocol (lambda/incidents/engine.ts, record.ts,
  * docs/DESIGN.md#incidents), and `npm run bench` measures them by running that engine against
  * dynalite with ReturnConsumedCapacity (bench/time-to-page.ts):
  *
@@ -25,6 +25,7 @@
  * price from ./prices.json with its source.
  */
 import { homeRegionOf, type MonitorConfig } from '../../contracts/config';
+import { hostOf } from '../../contracts/incident-keys';
 import type { IntervalSeconds } from '../../contracts/fleet';
 import type { FleetPlan } from '../fleet/plan';
 import { fmtInt } from './format';
@@ -45,7 +46,7 @@ export interface IncidentCostAssumptions {
   readonly passingVerdictWriteUnits?: number;
   /**
    * Share of check-runs that write their verdict. The engine writes a changed verdict at once and
-   * refreshes a steady one once every `1 + 2 × STEADY_EXTENSION` runs (lambda/incidents/engine.ts):
+   * refreshes a steady one once every `1 + 2 × STEADY_EXTENSION` runs (lambda/incidents/record.ts):
    * one run in three. @default 1/3
    */
   readonly verdictWriteShare: number;
@@ -112,15 +113,6 @@ export function passingVerdictWriteUnits(locations: number): number {
   return Math.ceil((locations * 250 + 200) / 1024);
 }
 
-/** The host a check probes (the engine groups incidents by it). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.toLowerCase() || 'unknown-host';
-  } catch {
-    return 'unknown-host';
-  }
-}
-
 /** One line to add to the estimate's book (the shape of LineBook.add in lib/cost/estimate.ts). */
 export interface IncidentCostEntry {
   readonly item: IncidentCostItem;
@@ -136,6 +128,40 @@ export interface IncidentCostEntry {
 const BYTES_PER_GB = 1e9;
 const BACKSTOP_MEMORY_GB = 128 / 1024;
 const DAY_S = 86_400;
+
+/** What every step of the incident lines works from. */
+interface Fleet {
+  readonly a: IncidentCostAssumptions;
+  readonly config: MonitorConfig;
+  readonly plan: FleetPlan;
+  /** Locations (the estimate's labels). */
+  readonly L: number;
+  /** Locations other than the home region (they pay a cross-region round trip); 0 for a single location. */
+  readonly remote: number;
+  /** The runner's memory, GB. */
+  readonly gb: number;
+  readonly failureRate: number;
+  /** Write units of one passing verdict. */
+  readonly verdictUnits: number;
+  /** Distinct hosts per shard (a run reads the incident items of each). */
+  readonly hostsOf: (shard: FleetPlan['shards'][number]) => number;
+}
+
+/** One interval's shards, as the per-interval lines count them. */
+interface IntervalShards {
+  readonly i: IntervalSeconds;
+  /** Shard invocations a month per location. */
+  readonly perLocation: number;
+  readonly invocations: number;
+  /** Check-runs a month, all locations. */
+  readonly runs: number;
+  readonly checks: number;
+  /** Host-runs a month, all locations. */
+  readonly hostRuns: number;
+  readonly fast: boolean;
+  /** `<n> shards × <L> locations`, for the bases. */
+  readonly where: string;
+}
 
 /**
  * The incident pipeline's lines for a configuration's fleet. `locations` are the estimate's location
@@ -155,128 +181,171 @@ export function incidentCostEntries(
   const { config, plan, locations, cost } = input;
   const L = locations.length;
   const home = homeRegionOf(config);
-  // A single-location monitor runs in the home region; otherwise the locations other than home pay a cross-region round trip.
-  const remote = L === 1 ? 0 : locations.filter((l) => l !== home).length;
-  const gb = cost.memoryMb / 1024;
-  const out: IncidentCostEntry[] = [];
-  const add = (e: IncidentCostEntry) => {
-    if (e.quantity > 0) out.push(e);
-  };
-
   const byName = new Map(config.checks.map((c) => [c.name, c]));
-  const verdictUnits = a.passingVerdictWriteUnits ?? passingVerdictWriteUnits(L);
-  for (const i of [...new Set(plan.shards.map((s) => s.intervalSeconds))].sort((x, y) => x - y)) {
-    const shards = plan.shards.filter((s) => s.intervalSeconds === i);
-    const fast = shards[0]!.fast;
-    const perLocation = shards.length * (SECONDS_PER_MONTH / shards[0]!.invokeEverySeconds);
-    const invocations = perLocation * L;
-    const checks = shards.reduce((n, s) => n + s.checks.length, 0);
-    const runs = (SECONDS_PER_MONTH / i) * L * checks;
-    // Every tick of a shard reads the incident items of the hosts its checks probe.
-    const hostRuns = shards.reduce((n, s) => n + new Set(s.checks.map((c) => hostOf(byName.get(c)!.url))).size, 0) * (SECONDS_PER_MONTH / i) * L;
-    const where = `${shards.length} shard${shards.length === 1 ? '' : 's'} × ${L} location${L === 1 ? '' : 's'}`;
-    add({
-      item: 'Incidents: DynamoDB writes',
-      intervalSeconds: i,
-      quantity: invocations * a.claimWriteUnitsPerInvocation,
-      unit: 'WRU',
-      price: 'dynamodbWriteRequestUnit',
-      scalesWith: 'shards',
-      basis: `run claims: ${a.claimWriteUnitsPerInvocation} WRU per invocation, ${where} (${fmtInt(invocations)} invocations)`,
-    });
-    add({
-      item: 'Incidents: DynamoDB writes',
-      intervalSeconds: i,
-      quantity:
-        runs * (a.verdictWriteShare * verdictUnits + cost.failureRate * a.failedVerdictExtraWriteUnits) +
-        checks * a.incidentsPerCheckMonth * 3 * a.writeUnitsPerTransition,
-      unit: 'WRU',
-      price: 'dynamodbWriteRequestUnit',
-      scalesWith: 'checks',
-      basis:
-        `verdicts: ${fmtInt(runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${+a.verdictWriteShare.toFixed(3)} written` : ''} × ${verdictUnits} WRU ` +
-        `(+ ${a.failedVerdictExtraWriteUnits} for the ${(cost.failureRate * 100).toFixed(2)}% that fail); ` +
-        `${a.incidentsPerCheckMonth} incidents per check-month × 3 transitions × ${a.writeUnitsPerTransition} WRU`,
-    });
-    // One entry: the book keeps the first basis of entries it merges (lib/cost/lines.ts).
-    add({
-      item: 'Incidents: DynamoDB reads',
-      intervalSeconds: i,
-      quantity: runs * a.checkReadUnitsPerCheckRun + hostRuns * a.readUnitsPerHostRun,
-      unit: 'RRU',
-      price: 'dynamodbReadRequestUnit',
-      scalesWith: 'checks',
-      basis:
-        (a.checkReadUnitsPerCheckRun > 0
-          ? `the check items, to write only changed verdicts: ${fmtInt(runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU; `
-          : '') +
-        `incident items of the hosts each run saw: ${fmtInt(hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${where}`,
-    });
-    if (!fast) {
-      // A fast shard bills its whole minute anyway; a 60 s shard waits for the claim's round trip before probing.
-      const seconds = perLocation * ((L - remote) * a.storeRoundTripSeconds + remote * a.crossRegionRoundTripSeconds);
-      add({
-        item: 'Incidents: runner time on the store',
-        intervalSeconds: i,
-        quantity: seconds * gb,
-        unit: 'GB-s',
-        price: 'lambdaGbSecondArm64',
-        scalesWith: 'shards',
-        basis:
-          `the run claim's round trip before probing: ${a.storeRoundTripSeconds} s in the home region` +
-          (remote ? `, ${a.crossRegionRoundTripSeconds} s from ${remote} other region${remote === 1 ? '' : 's'}` : '') +
-          ` × ${gb} GB, ${where}`,
-      });
-    }
-  }
+  const fleet: Fleet = {
+    a,
+    config,
+    plan,
+    L,
+    // A single-location monitor runs in the home region; otherwise the locations other than home pay a cross-region round trip.
+    remote: L === 1 ? 0 : locations.filter((l) => l !== home).length,
+    gb: cost.memoryMb / 1024,
+    failureRate: cost.failureRate,
+    verdictUnits: a.passingVerdictWriteUnits ?? passingVerdictWriteUnits(L),
+    hostsOf: (s) => new Set(s.checks.map((c) => hostOf(byName.get(c)!.url))).size,
+  };
+  const intervals = [...new Set(plan.shards.map((s) => s.intervalSeconds))].sort((x, y) => x - y);
+  return [
+    ...intervals.flatMap((i) => {
+      const shards = intervalShards(fleet, i);
+      return [claimWrites(fleet, shards), verdictWrites(fleet, shards), reads(fleet, shards), ...(shards.fast ? [] : [storeWait(fleet, shards)])];
+    }),
+    storage(fleet),
+    ...backstopNotifier(fleet),
+    ...snsChannels(fleet),
+  ].filter((e) => e.quantity > 0);
+}
 
-  // Storage: run claims live a day, one item per check, incidents kept a while.
+function intervalShards(f: Fleet, i: IntervalSeconds): IntervalShards {
+  const shards = f.plan.shards.filter((s) => s.intervalSeconds === i);
+  const perLocation = shards.length * (SECONDS_PER_MONTH / shards[0]!.invokeEverySeconds);
+  const checks = shards.reduce((n, s) => n + s.checks.length, 0);
+  return {
+    i,
+    perLocation,
+    invocations: perLocation * f.L,
+    runs: (SECONDS_PER_MONTH / i) * f.L * checks,
+    checks,
+    // Every tick of a shard reads the incident items of the hosts its checks probe.
+    hostRuns: shards.reduce((n, s) => n + f.hostsOf(s), 0) * (SECONDS_PER_MONTH / i) * f.L,
+    fast: shards[0]!.fast,
+    where: `${shards.length} shard${shards.length === 1 ? '' : 's'} × ${f.L} location${f.L === 1 ? '' : 's'}`,
+  };
+}
+
+/** The run claims: one conditional put per shard invocation and location. */
+function claimWrites({ a }: Fleet, s: IntervalShards): IncidentCostEntry {
+  return {
+    item: 'Incidents: DynamoDB writes',
+    intervalSeconds: s.i,
+    quantity: s.invocations * a.claimWriteUnitsPerInvocation,
+    unit: 'WRU',
+    price: 'dynamodbWriteRequestUnit',
+    scalesWith: 'shards',
+    basis: `run claims: ${a.claimWriteUnitsPerInvocation} WRU per invocation, ${s.where} (${fmtInt(s.invocations)} invocations)`,
+  };
+}
+
+/** The verdicts written (changed or refreshed) and the incidents' transitions. */
+function verdictWrites({ a, failureRate, verdictUnits }: Fleet, s: IntervalShards): IncidentCostEntry {
+  return {
+    item: 'Incidents: DynamoDB writes',
+    intervalSeconds: s.i,
+    quantity:
+      s.runs * (a.verdictWriteShare * verdictUnits + failureRate * a.failedVerdictExtraWriteUnits) +
+      s.checks * a.incidentsPerCheckMonth * 3 * a.writeUnitsPerTransition,
+    unit: 'WRU',
+    price: 'dynamodbWriteRequestUnit',
+    scalesWith: 'checks',
+    basis:
+      `verdicts: ${fmtInt(s.runs)} check-runs${a.verdictWriteShare < 1 ? ` × ${+a.verdictWriteShare.toFixed(3)} written` : ''} × ${verdictUnits} WRU ` +
+      `(+ ${a.failedVerdictExtraWriteUnits} for the ${(failureRate * 100).toFixed(2)}% that fail); ` +
+      `${a.incidentsPerCheckMonth} incidents per check-month × 3 transitions × ${a.writeUnitsPerTransition} WRU`,
+  };
+}
+
+/** The check items read to write only changed verdicts, and the hosts' incident items. */
+function reads({ a }: Fleet, s: IntervalShards): IncidentCostEntry {
+  // One entry: the book keeps the first basis of entries it merges (lib/cost/lines.ts).
+  return {
+    item: 'Incidents: DynamoDB reads',
+    intervalSeconds: s.i,
+    quantity: s.runs * a.checkReadUnitsPerCheckRun + s.hostRuns * a.readUnitsPerHostRun,
+    unit: 'RRU',
+    price: 'dynamodbReadRequestUnit',
+    scalesWith: 'checks',
+    basis:
+      (a.checkReadUnitsPerCheckRun > 0
+        ? `the check items, to write only changed verdicts: ${fmtInt(s.runs)} check-runs × ${a.checkReadUnitsPerCheckRun} RRU; `
+        : '') +
+      `incident items of the hosts each run saw: ${fmtInt(s.hostRuns)} host-runs × ${a.readUnitsPerHostRun} RRU (strongly consistent), ${s.where}`,
+  };
+}
+
+/** A 60 s shard waits for the claim's round trip before probing (a fast shard bills its whole minute anyway). */
+function storeWait({ a, L, remote, gb }: Fleet, s: IntervalShards): IncidentCostEntry {
+  const seconds = s.perLocation * ((L - remote) * a.storeRoundTripSeconds + remote * a.crossRegionRoundTripSeconds);
+  return {
+    item: 'Incidents: runner time on the store',
+    intervalSeconds: s.i,
+    quantity: seconds * gb,
+    unit: 'GB-s',
+    price: 'lambdaGbSecondArm64',
+    scalesWith: 'shards',
+    basis:
+      `the run claim's round trip before probing: ${a.storeRoundTripSeconds} s in the home region` +
+      (remote ? `, ${a.crossRegionRoundTripSeconds} s from ${remote} other region${remote === 1 ? '' : 's'}` : '') +
+      ` × ${gb} GB, ${s.where}`,
+  };
+}
+
+/** Storage: run claims live a day, one item per check, incidents kept a while. */
+function storage({ a, config, plan, L }: Fleet): IncidentCostEntry {
   const claims = plan.shards.reduce((n, s) => n + (DAY_S / s.invokeEverySeconds) * a.claimTtlDays, 0) * L;
   const N = config.checks.length;
   const bytes =
     claims * a.claimItemBytes + N * L * a.checkItemBytesPerLocation + N * a.incidentsPerCheckMonth * a.incidentRetentionMonths * a.incidentItemBytes;
-  add({
+  return {
     item: 'Incidents: DynamoDB storage',
     quantity: bytes / BYTES_PER_GB,
     unit: 'GB-months',
     price: 'dynamodbStorageGbMonth',
     scalesWith: 'checks',
     basis: `${fmtInt(claims)} run claims × ${a.claimItemBytes} B + ${N} check items × ${L} × ${a.checkItemBytesPerLocation} B + ${a.incidentRetentionMonths} month(s) of incidents × ${a.incidentItemBytes} B`,
-  });
+  };
+}
 
-  add({
-    item: 'Incidents: backstop notifier requests',
-    quantity: a.backstopEventsPerMonth,
-    unit: 'requests',
-    price: 'lambdaRequest',
-    scalesWith: 'fleet',
-    basis: `${a.backstopEventsPerMonth} alarm state changes a month through the EventBridge rule`,
-  });
-  add({
-    item: 'Incidents: backstop notifier compute',
-    quantity: a.backstopEventsPerMonth * a.backstopSeconds * BACKSTOP_MEMORY_GB,
-    unit: 'GB-s',
-    price: 'lambdaGbSecondArm64',
-    scalesWith: 'fleet',
-    basis: `${a.backstopSeconds} s × 128 MB per state change`,
-  });
+/** The backstop notifier behind the alarms' EventBridge rule: its requests and compute. */
+function backstopNotifier({ a }: Fleet): IncidentCostEntry[] {
+  return [
+    {
+      item: 'Incidents: backstop notifier requests',
+      quantity: a.backstopEventsPerMonth,
+      unit: 'requests',
+      price: 'lambdaRequest',
+      scalesWith: 'fleet',
+      basis: `${a.backstopEventsPerMonth} alarm state changes a month through the EventBridge rule`,
+    },
+    {
+      item: 'Incidents: backstop notifier compute',
+      quantity: a.backstopEventsPerMonth * a.backstopSeconds * BACKSTOP_MEMORY_GB,
+      unit: 'GB-s',
+      price: 'lambdaGbSecondArm64',
+      scalesWith: 'fleet',
+      basis: `${a.backstopSeconds} s × 128 MB per state change`,
+    },
+  ];
+}
 
-  const notifications = N * a.incidentsPerCheckMonth * 3; // trigger, update, resolve
-  add({
-    item: 'Incidents: SNS publishes',
-    quantity: notifications * a.snsChannels,
-    unit: 'requests',
-    price: 'snsPublishRequest',
-    scalesWith: 'checks',
-    basis: `${a.snsChannels} SNS channel${a.snsChannels === 1 ? '' : 's'} × (page + update + resolve) per incident`,
-  });
-  add({
-    item: 'Incidents: SNS e-mail deliveries',
-    quantity: notifications * a.emailSubscriptions,
-    unit: 'e-mails',
-    price: 'snsEmailNotification',
-    scalesWith: 'checks',
-    basis: `${a.emailSubscriptions} e-mail subscription${a.emailSubscriptions === 1 ? '' : 's'} × (page + update + resolve) per incident`,
-  });
-  return out;
+/** The SNS channels (e-mail, Amazon Q Developer): a publish per notification, and the e-mails. */
+function snsChannels({ a, config }: Fleet): IncidentCostEntry[] {
+  const notifications = config.checks.length * a.incidentsPerCheckMonth * 3; // trigger, update, resolve
+  return [
+    {
+      item: 'Incidents: SNS publishes',
+      quantity: notifications * a.snsChannels,
+      unit: 'requests',
+      price: 'snsPublishRequest',
+      scalesWith: 'checks',
+      basis: `${a.snsChannels} SNS channel${a.snsChannels === 1 ? '' : 's'} × (page + update + resolve) per incident`,
+    },
+    {
+      item: 'Incidents: SNS e-mail deliveries',
+      quantity: notifications * a.emailSubscriptions,
+      unit: 'e-mails',
+      price: 'snsEmailNotification',
+      scalesWith: 'checks',
+      basis: `${a.emailSubscriptions} e-mail subscription${a.emailSubscriptions === 1 ? '' : 's'} × (page + update + resolve) per incident`,
+    },
+  ];
 }
