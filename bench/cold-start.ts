@@ -149,7 +149,9 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
       assetJsBytes: jsBytes(assetDir),
       sourceMapBytes: safeSize(map),
       nodeOptions: resource.Properties.Environment?.Variables?.NODE_OPTIONS ?? '',
-      lazySpecifiers: lazySpecifiersFor(config, { incidentTable: Boolean(resource.Properties.Environment?.Variables?.[HandlerEnvVar.INCIDENT_TABLE]) }),
+      lazySpecifiers: lazySpecifiersFor(config, {
+        incidentTable: Boolean(resource.Properties.Environment?.Variables?.[HandlerEnvVar.INCIDENT_TABLE]),
+      }),
     });
   }
   if (!bundles.length) throw new Error('the synthesized stack has no Lambda function with a code asset');
