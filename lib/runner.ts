@@ -82,7 +82,7 @@ export interface ProbeRunnerProps {
   /**
    * The monitor's SNS topic, in the home region (SyntheticMonitor.topic, or one imported by its
    * fixed name, lib/alarm-topic.ts): the email channel publishes there when `emails` or
-   * `httpsEndpoints` subscribe to it (SYNTHMON_TOPIC_ARN). @default - no email channel topic
+   * `httpsEndpoints` subscribe to it (then set as SYNTHMON_TOPIC_ARN, and granted). @default - no email channel topic
    */
   readonly topic?: sns.ITopic;
   /**
@@ -157,7 +157,7 @@ export class ProbeRunner extends Construct {
         [HandlerEnvVar.LOCATION]: props.location,
         ...(props.homeRegion ? { [HandlerEnvVar.HOME_REGION]: props.homeRegion } : {}),
         ...(props.incidents ? incidentEnvironment(props.incidents) : {}),
-        ...(props.incidents && props.topic ? { [HandlerEnvVar.TOPIC_ARN]: props.topic.topicArn } : {}),
+        ...(props.incidents && props.topic && usesMonitorTopic(config.notifications) ? { [HandlerEnvVar.TOPIC_ARN]: props.topic.topicArn } : {}),
       },
       // A failed run is a datapoint, not something to redo: retries would only arrive late.
       retryAttempts: 0,

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../contracts/config';
 import type { FleetFile } from '../../contracts/handler-env';
+import { BackstopEnvVar } from '../../contracts/backstop';
 import { HandlerEnvVar, readHandlerEnv } from '../../contracts/handler-env';
 import { incidentDeps } from '../../lambda/handler';
 import { IncidentStore } from '../../lambda/incidents/store';
@@ -210,5 +211,7 @@ describe('the runner with incidents', () => {
       );
     }
     expect(readHandlerEnv({ [HandlerEnvVar.LOCATION]: 'x', [HandlerEnvVar.TOPIC_ARN]: '  ' }).topicArn).toBeUndefined();
+    // One name for one variable: the backstop notifier reads the same.
+    expect(HandlerEnvVar.TOPIC_ARN).toBe(BackstopEnvVar.TOPIC_ARN);
   });
 });

@@ -81,8 +81,9 @@ describe('the monitor topic and the runner', () => {
 
     const none = new MonitorStack(testApp({ bundle: false }), 'TopicNone', { config: withNotifications({}) });
     expect(runnerStatements(none).some((s) => [s.Action].flat().some((a) => a.startsWith('sns:') || a.startsWith('kms:')))).toBe(false);
-    // The variable is still set: the topic exists, the channel is simply off.
-    expect(runnerEnvironment(none)[HandlerEnvVar.TOPIC_ARN]).toEqual({ Ref: logicalId(none.monitor.topic) });
+    // Nor is the variable set: the channel is off.
+    expect(runnerEnvironment(none)[HandlerEnvVar.TOPIC_ARN]).toBeUndefined();
+    expect(runnerEnvironment(chatOnly)[HandlerEnvVar.TOPIC_ARN]).toBeUndefined();
   });
 
   it("gives a runner in another region the home topic's ARN by name and any home-region key through SNS only, acknowledged for cdk-nag", () => {
