@@ -6,7 +6,8 @@
  * and the median wall time of an empty process is subtracted: that is init.
  *
  * The runner loads its heavy parts on the first invocation instead (LAZY_CHUNKS: the probe of each
- * kind its shards run, the token store's SDK client, the CloudWatch client), each a file of the
+ * kind its shards run, the token store's SDK client, the CloudWatch client, and with an incident
+ * table the DynamoDB client and the incident engine), each a file of the
  * asset resolved from index.js — the asset sits in a temp dir, so nothing comes from the project's
  * node_modules. So the report does not hide the moved cost, the chunks are required after index.js
  * in fresh processes, in the order a first invocation loads them, and timed one by one.
@@ -91,19 +92,24 @@ const chunkOf = (specifier: string) => {
 };
 
 /**
- * The chunks a runner's first invocation requires, in the order it starts loading them: the token
- * store's SDK client (every check with auth reads its token before probing), the probe of each kind
- * in the order the checks come, the CloudWatch client (publishing).
+ * The chunks a runner's first invocation requires, in the order it starts loading them: the
+ * CloudWatch client (loaded at the start, for publishing), with an incident table the DynamoDB client
+ * (the run claim, before probing), the token store's SDK client (every check with auth reads its
+ * token before probing), the probe of each kind in the order the checks come, and with an incident
+ * table the incident engine's chunk (`./incidents`, loaded beside the probes) when the bundle has one.
  */
-export function lazySpecifiersFor(config: MonitorConfig): string[] {
+export function lazySpecifiersFor(config: MonitorConfig, options: { readonly incidentTable: boolean }): string[] {
   const used = new Set(config.checks.flatMap((c) => (c.auth ? [c.auth.token] : [])));
   const tokens = Object.values(config.tokens).filter((t) => used.has(t.name));
   const kinds = [...new Set(config.checks.map((c) => c.kind))];
+  const engineChunk = LAZY_CHUNKS.find((c) => c.specifier === './incidents');
   return [
+    chunkOf('@aws-sdk/client-cloudwatch').specifier,
+    ...(options.incidentTable ? [chunkOf('@aws-sdk/client-dynamodb').specifier] : []),
     ...(tokens.some((t) => t.parameter) ? [chunkOf('@aws-sdk/client-ssm').specifier] : []),
     ...(tokens.some((t) => t.secret) ? [chunkOf('@aws-sdk/client-secrets-manager').specifier] : []),
     ...kinds.map((k) => chunkOf(k === 'websocket' ? './probes/websocket' : './probes/http').specifier),
-    chunkOf('@aws-sdk/client-cloudwatch').specifier,
+    ...(options.incidentTable && engineChunk ? [engineChunk.specifier] : []),
   ];
 }
 
@@ -143,7 +149,9 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
       assetJsBytes: jsBytes(assetDir),
       sourceMapBytes: safeSize(map),
       nodeOptions: resource.Properties.Environment?.Variables?.NODE_OPTIONS ?? '',
-      lazySpecifiers: lazySpecifiersFor(config),
+      lazySpecifiers: lazySpecifiersFor(config, {
+        incidentTable: Boolean(resource.Properties.Environment?.Variables?.[HandlerEnvVar.INCIDENT_TABLE]),
+      }),
     });
   }
   if (!bundles.length) throw new Error('the synthesized stack has no Lambda function with a code asset');

@@ -29,4 +29,9 @@ export interface BenchSection<K extends string, R> {
   /** Printed as `== heading ==` before it runs; a section that prints several headings of its own has none. */
   readonly heading?: string;
   run(ctx: BenchContext): Promise<R> | R;
+  /**
+   * The keys of bench/results.json its figures are kept under, from what it found (`--only <key>`
+   * rewrites just these; the full run keeps the same keys). @default - its own key, holding all it found
+   */
+  readonly results?: (found: R) => Readonly<Record<string, unknown>>;
 }

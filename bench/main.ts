@@ -16,6 +16,7 @@ import { BENCH_SECTIONS, STANDALONE_SECTIONS, type Found } from './sections';
 import type { ConfirmationResult } from './sections/confirmation';
 import type { QuorumResult } from './sections/quorum';
 import type { TimeToPageResult } from './time-to-page';
+import { coldStartResults } from './sections/cold-start';
 import { SHARD_CHECKS } from './sections/runtime';
 import { SCALE_LOCATIONS } from './sections/synth';
 import type { SynthScaleResult } from './synth';
@@ -79,8 +80,9 @@ function seed(quick: boolean, found: Record<string, unknown>): BenchContext {
 }
 
 /**
- * `--only <key>` (quorum, timeToPage): just that section; unless `quick`, its key replaces the same key of
- * bench/results.json and every other key is kept as it is.
+ * `--only <key>` (quorum, timeToPage, coldStart): just that section; unless `quick`, the keys it keeps
+ * (its own, or those its `results` names: coldStart keeps initMs and bundleBytes) replace the same keys
+ * of bench/results.json and every other key is kept as it is.
  */
 export async function mainOnly(key: string, quick: boolean): Promise<void> {
   const only = STANDALONE_SECTIONS.find((s) => s.key === key);
@@ -95,10 +97,20 @@ export async function mainOnly(key: string, quick: boolean): Promise<void> {
   if (!quick) {
     const file = join(ROOT, 'bench', 'results.json');
     const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    writeFileSync(file, `${JSON.stringify({ ...results, [key]: value }, null, 2)}\n`);
-    log(`\nwritten the ${key} key of ${file}`);
+    const kept = keptResults(only, value);
+    writeFileSync(file, `${JSON.stringify({ ...results, ...kept }, null, 2)}\n`);
+    log(`\nwritten the ${Object.keys(kept).join(', ')} key(s) of ${file}`);
   }
   log(`done in ${fmt((Date.now() - started) / 1000, 0)} s`);
+}
+
+/** What a section keeps in bench/results.json: what its `results` names, else its own key. */
+function keptResults(
+  s: { readonly key: string; readonly results?: (found: never) => Readonly<Record<string, unknown>> },
+  found: unknown,
+): Readonly<Record<string, unknown>> {
+  // `found` is what this very section's run returned.
+  return s.results ? s.results(found as never) : { [s.key]: found };
 }
 
 /** The whole benchmark; `quick` takes fewer samples and writes nothing. */
@@ -139,9 +151,7 @@ function resultsOf({
   return {
     wsOverheadRatio: round(overhead.ws.ratio, 3),
     httpOverheadRatio: round(overhead.http.ratio, 3),
-    initMs: Object.fromEntries(cold.functions.map((f) => [f.name, round(f.deployed.initMs, 1)])),
-    // The whole deployed code (index.js + lazy chunks), not just what init compiles.
-    bundleBytes: Object.fromEntries(cold.functions.map((f) => [f.name, f.assetJsBytes])),
+    ...coldStartResults(cold),
     concurrency: { checks: runner.checks, peakRssMb: round(runner.peakRssMb, 1), leakedHandles: runner.leakedHandles },
     soak: { probes: soak.probes, rssGrowthMb: round(soak.rssGrowthMb, 2) },
     runner: {

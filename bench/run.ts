@@ -9,6 +9,7 @@
  *   npm run bench -- --quick   fewer samples, prints only (for trying changes)
  *   npm run bench -- --only quorum   only the locations / quorum study; rewrites its key of bench/results.json
  *   npm run bench -- --only timeToPage   only the time to page through the incident pipeline; rewrites its key
+ *   npm run bench -- --only coldStart    only the runner's cold start; rewrites initMs and bundleBytes
  *
  * This entry only dispatches: the main run and the measuring children (this same script with
  * `--child <mode>`) each load their own modules on demand, so a child measuring RSS carries the

@@ -20,7 +20,29 @@ export const HandlerEnvVar = {
   INCIDENT_TABLE: 'SYNTHMON_INCIDENT_TABLE',
   /** The monitor's dashboard name, for the console link in a page. @default - no dashboard link */
   DASHBOARD: 'SYNTHMON_DASHBOARD',
+  /**
+   * The monitor's SNS topic (home region), where `emails` and `httpsEndpoints` subscribe: the email
+   * channel publishes there (docs/DESIGN.md#notification-channels). The same name as the backstop
+   * notifier's (contracts/backstop.ts BackstopEnvVar.TOPIC_ARN). @default - unset: the email channel
+   * reports that it has no topic
+   */
+  TOPIC_ARN: 'SYNTHMON_TOPIC_ARN',
 } as const;
+
+/**
+ * A standard SNS topic's ARN. Topic names: "Up to 256 characters. Alphanumeric characters, hyphens
+ * (-) and underscores (_) are allowed." (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html)
+ */
+export const TOPIC_ARN_RE = new RegExp(`^arn:aws[a-z-]*:sns:${REGION_RE.source.slice(1, -1)}:\\d{12}:[A-Za-z0-9_-]{1,256}$`);
+
+/**
+ * Whether the runner publishes to the monitor's topic: its email channel is on when the topic has
+ * subscribers from the configuration (`notifications.emails` or `httpsEndpoints`). One rule for the
+ * channel (lambda/notify/index.ts) and the runner's grant (lib/runner.ts).
+ */
+export function usesMonitorTopic(notifications: { readonly emails?: readonly string[]; readonly httpsEndpoints?: readonly string[] }): boolean {
+  return Boolean(notifications.emails?.length || notifications.httpsEndpoints?.length);
+}
 
 /** A DynamoDB table name: "3 to 255 characters, a-z, A-Z, 0-9, _ (underscore), - (dash), and . (dot)" (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html). */
 export const TABLE_NAME_RE = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -80,6 +102,8 @@ export interface HandlerEnv {
   readonly incidentTable?: string;
   /** The dashboard's name (SYNTHMON_DASHBOARD). */
   readonly dashboard?: string;
+  /** The monitor's SNS topic (SYNTHMON_TOPIC_ARN), for the email channel. */
+  readonly topicArn?: string;
 }
 
 /** Thrown when the environment is incomplete; the invocation fails so the function's Errors metric shows it. */
@@ -106,5 +130,27 @@ export function readHandlerEnv(env: NodeJS.ProcessEnv): HandlerEnv {
     );
   }
   const dashboard = env[HandlerEnvVar.DASHBOARD]?.trim() || undefined;
-  return { location, ...(homeRegion ? { homeRegion } : {}), ...(incidentTable ? { incidentTable } : {}), ...(dashboard ? { dashboard } : {}) };
+  const topicArn = readTopicArn(env);
+  return {
+    location,
+    ...(homeRegion ? { homeRegion } : {}),
+    ...(incidentTable ? { incidentTable } : {}),
+    ...(dashboard ? { dashboard } : {}),
+    ...(topicArn ? { topicArn } : {}),
+  };
+}
+
+/**
+ * The monitor topic's ARN from SYNTHMON_TOPIC_ARN (the runner and `synthmon probe --notify` alike):
+ * undefined when unset or blank; a value that is not a standard topic's ARN throws HandlerEnvError
+ * naming the variable and what it got.
+ */
+export function readTopicArn(env: NodeJS.ProcessEnv): string | undefined {
+  const topicArn = env[HandlerEnvVar.TOPIC_ARN]?.trim() || undefined;
+  if (topicArn !== undefined && !TOPIC_ARN_RE.test(topicArn)) {
+    throw new HandlerEnvError(
+      `Environment variable ${HandlerEnvVar.TOPIC_ARN} must be a standard SNS topic's ARN (arn:<partition>:sns:<region>:<account id>:<topic name of 1-256 A-Z a-z 0-9 _ ->), got ${JSON.stringify(topicArn.slice(0, 300))}`,
+    );
+  }
+  return topicArn;
 }

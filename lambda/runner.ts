@@ -11,6 +11,7 @@ import type { FleetFile, FleetShard, HandlerEnv, ShardEvent } from '../contracts
 import type { CheckResult } from '../contracts/result';
 import type { IncidentEngine, IncidentReport } from './incidents/engine';
 import { publishNotificationFailures } from './incidents/metrics';
+import type { ScheduledRun } from './run-claim';
 import { intervalsByCheck } from '../contracts/metrics';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
 import { runChecks, type RunChecksDeps } from './probe-run';
@@ -40,13 +41,22 @@ export interface RunnerDeps {
    */
   readonly region?: string;
   /**
-   * The incident engine (docs/DESIGN.md#incidents): claims the scheduled run before probing (a
-   * duplicate Lambda delivery exits there) and records each tick's results. @default - none: no incidents
+   * Claims the scheduled run before probing (lambda/run-claim.ts): false when another invocation
+   * already claimed it, and this one exits without probing or publishing. @default - none: every delivery runs
    */
-  readonly incidents?: IncidentEngine;
+  readonly claimRun?: (run: ScheduledRun) => Promise<boolean>;
+  /**
+   * The incident engine (docs/DESIGN.md#incidents), which records each tick's results, or its loader:
+   * the handler's loads the `./incidents` chunk, started once the probes are under way on the first
+   * invocation (a failed load is logged and tried again next invocation). @default - none: no incidents
+   */
+  readonly incidents?: IncidentRecorder | (() => Promise<IncidentRecorder>);
   /** How long the engine may take after a tick's results (it runs beside publishing). @default INCIDENT_BUDGET_MS */
   readonly incidentBudgetMs?: number;
 }
+
+/** What the runner uses of the engine. */
+export type IncidentRecorder = Pick<IncidentEngine, 'record'>;
 
 /**
  * Budget of the incident engine after a tick's results. It runs beside publishing, so it fits in
@@ -104,6 +114,8 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const region = deps.region ?? process.env.AWS_REGION;
+  const log = deps.logError ?? console.error;
+  const engine = engineLoader(deps.incidents, log);
 
   return async (event: ShardEvent): Promise<ShardReport> => {
     const { id, shard } = shardOf(deps.fleet, event);
@@ -116,9 +128,9 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
       ? staggeredBase(baseTime(event.scheduledTime, now()), shard.intervalSeconds, deps.fleet.incidents?.locations ?? [], deps.env.location)
       : baseTime(event.scheduledTime, now());
     if (
-      deps.incidents &&
+      deps.claimRun &&
       event.scheduledTime !== undefined &&
-      !(await claimed(deps.incidents, { shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }, deps.logError ?? console.error))
+      !(await claimed(deps.claimRun, { shard: id, location: deps.env.location, scheduledTime: event.scheduledTime }, log))
     ) {
       writeLine(
         JSON.stringify({
@@ -135,16 +147,17 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
 
     const runTick = async (tick: number): Promise<TickReport> => {
       const at = new Date(base + tick * shard.intervalSeconds * 1000);
-      const results = await runChecks(shard.checks, {
+      const checking = runChecks(shard.checks, {
         ...(deps.tokens ? { tokens: deps.tokens } : {}),
         ...(deps.attemptOptions ? { attemptOptions: deps.attemptOptions } : {}),
       });
+      // The engine's chunk loads while the probes wait on the network (first invocation only).
+      const recorder = engine?.();
+      const results = await checking;
       // The engine runs beside publishing (each bounded on its own), so a page waits for neither.
-      const incidentRun = deps.incidents?.record(results, {
-        at: at.getTime(),
-        intervals,
-        deadline: now() + (deps.incidentBudgetMs ?? INCIDENT_BUDGET_MS),
-      });
+      const incidentRun = recorder?.then((e) =>
+        e?.record(results, { at: at.getTime(), intervals, deadline: now() + (deps.incidentBudgetMs ?? INCIDENT_BUDGET_MS) }),
+      );
       const publish = await publishResults(results, {
         namespace: deps.fleet.namespace,
         phaseTimings: deps.fleet.phaseTimings,
@@ -168,10 +181,7 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
           ...(deps.publishClient ? { client: deps.publishClient } : {}),
           ...(deps.env.homeRegion ? { region: deps.env.homeRegion } : {}),
         });
-        if (error)
-          (deps.logError ?? console.error)(
-            JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: error, shard: id, location: deps.env.location }),
-          );
+        if (error) log(JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', msg: error, shard: id, location: deps.env.location }));
       }
       return { tick, at: at.toISOString(), results, publish, ...(incidents ? { incidents } : {}) };
     };
@@ -190,16 +200,37 @@ export function createRunner(deps: RunnerDeps): (event: ShardEvent) => Promise<S
 }
 
 /**
+ * The engine, once per container: given, or loaded on first use. The load starts on the next turn of
+ * the event loop (setImmediate), after the probes have sent their first requests, so compiling the
+ * chunk overlaps their network wait instead of delaying them. A failed load resolves to undefined
+ * (that tick records nothing, logged) and is tried again by the next tick.
+ */
+function engineLoader(incidents: RunnerDeps['incidents'], log: (line: string) => void): (() => Promise<IncidentRecorder | undefined>) | undefined {
+  if (!incidents) return undefined;
+  if (typeof incidents !== 'function') return () => Promise.resolve(incidents);
+  let loading: Promise<IncidentRecorder | undefined> | undefined;
+  return () =>
+    (loading ??= new Promise<void>((resolve) => setImmediate(resolve)).then(incidents).catch((err: unknown) => {
+      loading = undefined;
+      log(
+        JSON.stringify({
+          timestamp: new Date().toISOString(),
+          level: 'ERROR',
+          msg: 'loading the incident engine failed; this run records no incidents',
+          error: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : String(err),
+        }),
+      );
+      return undefined;
+    }));
+}
+
+/**
  * Claim the scheduled run. A store that cannot answer does not stop the run (probing twice is
  * better than not probing); the error is logged.
  */
-async function claimed(
-  engine: IncidentEngine,
-  run: { shard: string; location: string; scheduledTime: string },
-  log: (line: string) => void,
-): Promise<boolean> {
+async function claimed(claimRun: NonNullable<RunnerDeps['claimRun']>, run: ScheduledRun, log: (line: string) => void): Promise<boolean> {
   try {
-    return await engine.claimRun(run);
+    return await claimRun(run);
   } catch (err) {
     log(
       JSON.stringify({

@@ -61,8 +61,17 @@ export const TOKEN_ERROR_CODES = {
 } as const;
 export type TokenErrorCode = keyof typeof TOKEN_ERROR_CODES;
 
+/**
+ * The brand every TokenError carries. The runner's lazy chunks bundle their own copy of this class
+ * (lib/runner-bundle.ts SOURCE_CHUNK_EXTERNALS): the incident chunk's channels get errors thrown by
+ * index.js's token store, which are not `instanceof` the chunk's copy. A registered symbol is the same
+ * in every copy.
+ */
+const TOKEN_ERROR_BRAND: unique symbol = Symbol.for('synthmon.TokenError');
+
 /** Why no token could be had. The message names the token, its store and the fix, never the value. */
 export class TokenError extends Error {
+  readonly [TOKEN_ERROR_BRAND] = true;
   constructor(
     readonly code: TokenErrorCode,
     /** The token's name (not its value). */
@@ -73,6 +82,11 @@ export class TokenError extends Error {
     super(message, options);
     this.name = 'TokenError';
   }
+}
+
+/** True for a TokenError from any copy of this module (by its brand, not instanceof: see TOKEN_ERROR_BRAND). */
+export function isTokenError(err: unknown): err is TokenError {
+  return typeof err === 'object' && err !== null && (err as { [TOKEN_ERROR_BRAND]?: unknown })[TOKEN_ERROR_BRAND] === true;
 }
 
 /** Gives named tokens to the runner. */

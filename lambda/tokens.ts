@@ -21,6 +21,7 @@ export {
   TOKEN_MAX_STALE_MS,
   TOKEN_RETRY_AFTER_FAILURE_MS,
   TokenError,
+  isTokenError,
   type TokenErrorCode,
   type TokenStore,
 } from './token-hygiene';

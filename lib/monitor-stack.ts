@@ -6,6 +6,8 @@
  * and reading tokens from the home region.
  */
 import { CfnOutput, Stack, type App, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { alarmTopicName } from './alarm-topic';
 import { tokenSetCommand } from './token-command';
 import type { Construct } from 'constructs';
 import { homeRegionOf, type MonitorConfig, type MonitorConfigInput } from '../contracts/config';
@@ -54,7 +56,13 @@ export interface RunnerStackProps extends StackProps {
   readonly config: MonitorConfig;
   readonly plan: FleetPlan;
   readonly location: string;
-  readonly runner?: Omit<ProbeRunnerProps, 'config' | 'plan' | 'location' | 'homeRegion'>;
+  readonly runner?: Omit<ProbeRunnerProps, 'config' | 'plan' | 'location' | 'homeRegion' | 'topic'>;
+  /**
+   * The name of the monitor's topic in the home region (lib/alarm-topic.ts): the runner's email
+   * channel publishes there, by an ARN built from the name and the home region (no cross-stack
+   * reference). @default - no topic: the email channel has nowhere to publish
+   */
+  readonly alarmTopicName?: string;
 }
 
 /** The runner of one location, publishing to the home region. */
@@ -64,12 +72,16 @@ export class RunnerStack extends Stack {
   constructor(scope: Construct, id: string, props: RunnerStackProps) {
     super(scope, id, { suppressTemplateIndentation: true, ...props });
     const home = homeRegionOf(props.config);
+    const topic = props.alarmTopicName
+      ? sns.Topic.fromTopicArn(this, 'AlarmTopic', this.formatArn({ service: 'sns', region: home ?? this.region, resource: props.alarmTopicName }))
+      : undefined;
     this.runner = new ProbeRunner(this, 'Runner', {
       ...props.runner,
       config: props.config,
       plan: props.plan,
       location: props.location,
       ...(home && home !== props.location ? { homeRegion: home } : {}),
+      ...(topic ? { topic } : {}),
     });
     suppressMonitorFindings(this, this.runner);
   }
@@ -104,6 +116,7 @@ export function buildMonitorStacks(
           plan: monitor.monitor.plan,
           location,
           runner: { incidents: { tableName: monitor.monitor.incidentTableName, monitor: stackName } },
+          alarmTopicName: alarmTopicName(monitor.monitor.alarmPrefix()),
           description: `synthmon runner in ${location} for ${stackName} (publishes to ${home})`,
         }),
     );

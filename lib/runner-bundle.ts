@@ -25,7 +25,7 @@ export const RUNNER_BUNDLE_DIR = path.join(PACKAGE_ROOT, 'dist', 'runner');
 
 /**
  * Modules the handler loads with `await import()` on first use, not at init: each probe kind (ws /
- * undici) and the AWS SDK clients. They are left out of index.js and shipped as their own minified
+ * undici), the incident engine and the AWS SDK clients. They are left out of index.js and shipped as their own minified
  * CJS files where require() from /var/task/index.js resolves them, so init parses and compiles only
  * what it runs. `specifier` is the import as written in lambda/ (every importer lives in lambda/
  * itself, next to handler.ts); `entry` is a source file or a package resolved from this project's
@@ -34,6 +34,10 @@ export const RUNNER_BUNDLE_DIR = path.join(PACKAGE_ROOT, 'dist', 'runner');
 export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly entry: string; readonly file: string }> = [
   // The probe of each kind (lambda/probe-loaders.ts imports `./probes/<kind>`): a new kind needs no entry here.
   ...CHECK_KINDS.map((kind) => ({ specifier: `./probes/${kind}`, entry: path.join(LAMBDA_DIR, 'probes', `${kind}.ts`), file: `probes/${kind}.js` })),
+  // The incident engine with what only it uses (the page, the notification channels, the store's
+  // calls), loaded beside the first invocation's probes when the function has an incident table
+  // (lambda/handler.ts); the run claim before probing stays in index.js (lambda/run-claim.ts).
+  { specifier: './incidents', entry: path.join(LAMBDA_DIR, 'incidents', 'index.ts'), file: 'incidents.js' },
   { specifier: '@aws-sdk/client-cloudwatch', entry: '@aws-sdk/client-cloudwatch', file: 'node_modules/@aws-sdk/client-cloudwatch/index.js' },
   { specifier: '@aws-sdk/client-ssm', entry: '@aws-sdk/client-ssm', file: 'node_modules/@aws-sdk/client-ssm/index.js' },
   { specifier: '@aws-sdk/client-dynamodb', entry: '@aws-sdk/client-dynamodb', file: 'node_modules/@aws-sdk/client-dynamodb/index.js' },
@@ -44,6 +48,14 @@ export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly e
     file: 'node_modules/@aws-sdk/client-secrets-manager/index.js',
   },
 ];
+
+/**
+ * What a chunk built from the project's sources (a probe, the incident engine) leaves external: the
+ * SDK clients, each loaded from its own chunk as index.js loads it. Module state is per chunk (each
+ * bundles its own copy of what it imports), so a chunk and index.js share only these clients, and an
+ * error class crossing the boundary is recognised by a brand, never instanceof (lambda/token-hygiene.ts isTokenError).
+ */
+export const SOURCE_CHUNK_EXTERNALS: readonly string[] = LAZY_CHUNKS.filter((c) => !c.specifier.startsWith('.')).map((c) => c.specifier);
 
 /** Every file of the bundle, as a path in the asset: index.js and the lazy chunks (the fleet file is added per runner). */
 export const RUNNER_BUNDLE_FILES: readonly string[] = ['index.js', ...LAZY_CHUNKS.map((c) => c.file)];

@@ -8,13 +8,15 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ArnFormat, DockerImage, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { MonitorConfig, ResolvedToken } from '../contracts/config';
-import { FLEET_FILE, HandlerEnvVar } from '../contracts/handler-env';
+import { FLEET_FILE, HandlerEnvVar, usesMonitorTopic } from '../contracts/handler-env';
 import { grantIncidentTable, incidentEnvironment, type RunnerIncidentProps } from './incidents';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
@@ -77,6 +79,17 @@ export interface ProbeRunnerProps {
   readonly maxEventAge?: Duration;
   /** The incident table this runner writes (lib/incidents.ts). @default - no incident pipeline */
   readonly incidents?: RunnerIncidentProps;
+  /**
+   * The monitor's SNS topic, in the home region (SyntheticMonitor.topic, or one imported by its
+   * fixed name, lib/alarm-topic.ts): the email channel publishes there when `emails` or
+   * `httpsEndpoints` subscribe to it (then set as SYNTHMON_TOPIC_ARN, and granted). @default - no email channel topic
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * The key that encrypts `topic`. @default - `topic.masterKey`; without one (a topic imported by
+   * name from another region), any key of the home region's account, used through SNS only
+   */
+  readonly topicKey?: kms.IKey;
 }
 
 /**
@@ -95,6 +108,11 @@ export class ProbeRunner extends Construct {
    * (intrinsics as `<AWS::Region>` etc.), for the acknowledgment in lib/nag.ts.
    */
   readonly wildcardSecretResources: readonly string[] = [];
+  /**
+   * The KMS key ARNs granted as `key/*` (a runner whose topic key is not known by ARN: in another
+   * region than the topic), as cdk-nag names them, for the acknowledgment in lib/nag.ts.
+   */
+  readonly wildcardKeyResources: readonly string[] = [];
 
   constructor(scope: Construct, id: string, props: ProbeRunnerProps) {
     super(scope, id);
@@ -118,7 +136,10 @@ export class ProbeRunner extends Construct {
     );
     const fleet = fleetFile(config, plan, props.incidents);
     this.grantTokens(Object.values(fleet.tokens), props.homeRegion ?? stack.region);
-    if (props.incidents) grantIncidentTable(this, this.role, props.incidents.tableName, props.homeRegion ?? stack.region);
+    if (props.incidents) {
+      grantIncidentTable(this, this.role, props.incidents.tableName, props.homeRegion ?? stack.region);
+      this.grantNotificationTopics(config, props);
+    }
 
     this.function = new lambda.Function(this, 'Function', {
       code: runnerCode(JSON.stringify(fleet)),
@@ -136,6 +157,7 @@ export class ProbeRunner extends Construct {
         [HandlerEnvVar.LOCATION]: props.location,
         ...(props.homeRegion ? { [HandlerEnvVar.HOME_REGION]: props.homeRegion } : {}),
         ...(props.incidents ? incidentEnvironment(props.incidents) : {}),
+        ...(props.incidents && props.topic && usesMonitorTopic(config.notifications) ? { [HandlerEnvVar.TOPIC_ARN]: props.topic.topicArn } : {}),
       },
       // A failed run is a datapoint, not something to redo: retries would only arrive late.
       retryAttempts: 0,
@@ -177,6 +199,47 @@ export class ProbeRunner extends Construct {
       schedules.set(shard.id, schedule);
     }
     this.schedules = schedules;
+  }
+
+  /**
+   * Publish rights for the SNS channels (docs/DESIGN.md#notification-channels): the monitor's topic
+   * when the email channel is on, the Amazon Q topic when configured; and the monitor topic's key.
+   * SNS encrypts what a publisher sends with the topic's key, so the publisher needs the key too
+   * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: "Before you can use SSE, you
+   * must configure AWS KMS key policies to allow encryption of topics and encryption and decryption of
+   * messages"; CDK's Topic.grantPublish grants kms:Decrypt and kms:GenerateDataKey* the same way),
+   * only through SNS in the topic's region: "The kms:ViaService condition key limits use of an AWS KMS key
+   * to requests from specified AWS services", its value `<service>.<region>.amazonaws.com`
+   * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service);
+   * AWS::URLSuffix is amazonaws.com, or the partition's own suffix
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html).
+   * The Amazon Q topic is the operator's: a customer managed key on it must allow this role itself.
+   */
+  private grantNotificationTopics(config: MonitorConfig, props: ProbeRunnerProps): void {
+    const stack = Stack.of(this);
+    const email = props.topic && usesMonitorTopic(config.notifications) ? props.topic : undefined;
+    const topics = [...(email ? [email.topicArn] : []), ...(config.notifications.amazonQ ? [config.notifications.amazonQ.topicArn] : [])];
+    if (topics.length) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishNotifications', actions: ['sns:Publish'], resources: topics }));
+    }
+    if (!email) return;
+    const region = props.homeRegion ?? stack.region;
+    const key = props.topicKey ?? email.masterKey;
+    const keyArn = key?.keyArn ?? stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
+    if (!key) {
+      const shown = (value: string, intrinsic: string) => (Token.isUnresolved(value) ? `<${intrinsic}>` : value);
+      (this.wildcardKeyResources as string[]).push(
+        `arn:${shown(stack.partition, 'AWS::Partition')}:kms:${shown(region, 'AWS::Region')}:${shown(stack.account, 'AWS::AccountId')}:key/*`,
+      );
+    }
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptForTheMonitorTopicThroughSns',
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: [keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${region}.${stack.urlSuffix}` } },
+      }),
+    );
   }
 
   /** Read access to exactly the tokens' parameters and secrets (in the home region). */

@@ -31,6 +31,7 @@ import { planFleet, type FleetPlan } from './fleet/plan';
 import { MonitorMetrics } from './metrics';
 import { suppressMonitorFindings } from './nag';
 import { IncidentTable, incidentTableName } from './incidents';
+import { alarmTopicName } from './alarm-topic';
 import { ProbeRunner } from './runner';
 
 /** A check as written in a configuration file (validated by the same schema). */
@@ -269,6 +270,7 @@ export class SyntheticMonitor extends Construct {
           ...(this.props.memorySizeMb !== undefined ? { memorySizeMb: this.props.memorySizeMb } : {}),
           ...(this.props.logRetention !== undefined ? { logRetention: this.props.logRetention } : {}),
           ...(this.props.maxEventAge !== undefined ? { maxEventAge: this.props.maxEventAge } : {}),
+          topic: this.topic,
           incidents: {
             tableName: incidents.table.tableName,
             monitor: Stack.of(this).stackName,
@@ -406,7 +408,13 @@ export class SyntheticMonitor extends Construct {
         resources: ['*'],
       }),
     );
-    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'synthmon alarms', masterKey: key, enforceSSL: true });
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      // Fixed, so runners in other regions reach it by name (lib/alarm-topic.ts).
+      topicName: alarmTopicName(this.alarmPrefix()),
+      displayName: 'synthmon alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
     // The topic policy CDK writes for enforceSSL replaces SNS's default policy, so CloudWatch's
     // right to publish (alarms of your own) is stated explicitly, limited to this account's alarms;
     // the notification rule's target adds EventBridge's.

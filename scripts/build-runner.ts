@@ -2,7 +2,8 @@
  * Builds the runner's code bundle into dist/runner/ (docs/DESIGN.md#packaging), run by
  * scripts/build.mjs: index.js with HANDLER_ESBUILD_OPTIONS (every LAZY_CHUNKS specifier external),
  * then each lazy chunk as its own minified CommonJS file where require() from index.js finds it in
- * the asset: "./probes/http" → probes/http.js, "@aws-sdk/client-cloudwatch" →
+ * the asset: "./probes/http" → probes/http.js, "./incidents" → incidents.js (a chunk from the sources
+ * leaves the SDK clients external: SOURCE_CHUNK_EXTERNALS), "@aws-sdk/client-cloudwatch" →
  * node_modules/@aws-sdk/client-cloudwatch/index.js (stored under modules/ in the package, see
  * packagedPath). A chunk that is a package is resolved from this project's node_modules, so the
  * deployed SDK is the version the tests ran against, never the Lambda runtime's.
@@ -20,6 +21,7 @@ import {
   RUNNER_BUNDLE_FILES,
   RUNNER_BUNDLE_STAMP,
   sha256,
+  SOURCE_CHUNK_EXTERNALS,
   type RunnerBundleStamp,
 } from '../lib/runner-bundle';
 
@@ -46,7 +48,7 @@ export async function buildRunnerBundle(build: typeof esbuildBuild, outdir: stri
       ...LAZY_CHUNKS.map(({ entry, file }) =>
         build({
           ...(path.isAbsolute(entry)
-            ? { entryPoints: [entry] }
+            ? { entryPoints: [entry], external: [...SOURCE_CHUNK_EXTERNALS] }
             : // require(), not `export *`: the chunk's exports are then exactly the package's CJS exports.
               {
                 stdin: {

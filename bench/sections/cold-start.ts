@@ -3,6 +3,16 @@ import type { ColdStartResult } from '../cold-start';
 import type { BenchSection } from '../context';
 import { ROOT } from '../context';
 import { fmt, log, pad } from '../print';
+import { round } from '../stats';
+
+/** The cold-start figures bench/results.json keeps (the full run and `--only coldStart` alike). */
+export function coldStartResults(cold: ColdStartResult): { initMs: Record<string, number>; bundleBytes: Record<string, number> } {
+  return {
+    initMs: Object.fromEntries(cold.functions.map((f) => [f.name, round(f.deployed.initMs, 1)])),
+    // The whole deployed code (index.js + lazy chunks), not just what init compiles.
+    bundleBytes: Object.fromEntries(cold.functions.map((f) => [f.name, f.assetJsBytes])),
+  };
+}
 
 export const coldStartSection: BenchSection<'coldStart', ColdStartResult> = {
   key: 'coldStart',
@@ -42,4 +52,5 @@ export const coldStartSection: BenchSection<'coldStart', ColdStartResult> = {
     );
     return cold;
   },
+  results: coldStartResults,
 };

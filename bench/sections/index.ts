@@ -29,4 +29,4 @@ type Section = (typeof BENCH_SECTIONS)[number];
 export type Found = { readonly [S in Section as S['key']]: Awaited<ReturnType<S['run']>> };
 
 /** Sections `--only <key>` runs alone, rewriting just their key of bench/results.json. */
-export const STANDALONE_SECTIONS: readonly Section[] = [quorumSection, timeToPageSection];
+export const STANDALONE_SECTIONS: readonly Section[] = [quorumSection, timeToPageSection, coldStartSection];

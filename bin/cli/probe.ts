@@ -18,7 +18,7 @@ import {
   redactCredentials,
   type ConfigProblem,
 } from '../../contracts/config';
-import { HandlerEnvVar, TABLE_NAME_RE } from '../../contracts/handler-env';
+import { HandlerEnvError, HandlerEnvVar, readTopicArn, TABLE_NAME_RE } from '../../contracts/handler-env';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
 import { plural } from '../../contracts/text';
 import { runChecks } from '../../lambda/probe-run';
@@ -232,6 +232,14 @@ async function notify(
       'probe',
     );
   }
+  // The monitor's topic for the email channel, as the runner gets it (SYNTHMON_TOPIC_ARN).
+  let topicArn: string | undefined;
+  try {
+    topicArn = readTopicArn(io.env);
+  } catch (err) {
+    if (err instanceof HandlerEnvError) throw new UsageError([err.message], 'probe');
+    throw err;
+  }
   const { config } = run;
   const location = run.location ?? config.locations[0] ?? 'local';
   // Loaded only when asked for: the DynamoDB SDK and the channels.
@@ -250,6 +258,7 @@ async function notify(
       ...(config.maintenance.length ? { maintenance: config.maintenance } : {}),
     },
     secrets: envTokenStore(config.tokens, io.env),
+    ...(topicArn ? { channelDeps: { topicArn } } : {}),
     log: () => {},
   });
   const report = await engine.record(results, {

@@ -118,8 +118,8 @@ export const AmazonQSchema = z
 
 /**
  * The channel fields of `notifications`, spread into its schema in contracts/config.ts. Email is not
- * here: the addresses in `emails` subscribe to the monitor's topic, and the email channel publishes
- * there whenever that list is not empty.
+ * here: the addresses in `emails` and the URLs in `httpsEndpoints` subscribe to the monitor's topic,
+ * and the email channel publishes there whenever either list is not empty.
  */
 export const NOTIFICATION_CHANNEL_FIELDS = {
   /** PagerDuty Events API v2 (MUST, docs/DESIGN.md#notification-channels). */
@@ -136,8 +136,10 @@ export const NOTIFICATION_CHANNEL_FIELDS = {
 
 /** What the channels read of `notifications` (the parsed configuration's `notifications` is one). */
 export type NotificationsConfig = z.output<z.ZodObject<typeof NOTIFICATION_CHANNEL_FIELDS>> & {
-  /** Addresses subscribed to the monitor's topic: the email channel is on when there is one. */
+  /** Addresses subscribed to the monitor's topic: the email channel is on when there is one (or an https endpoint). */
   readonly emails?: readonly string[];
+  /** HTTPS endpoints subscribed to the monitor's topic: they get the notification JSON of the email channel's publish. */
+  readonly httpsEndpoints?: readonly string[];
 };
 
 /** Every token name the channels read (for IAM grants and the fleet file), without repeats. */

@@ -5,7 +5,7 @@
  */
 import type { Delivery, Notification } from '../../contracts/notification';
 import { redact } from '../redact';
-import { TokenError, type TokenStore } from '../tokens';
+import { isTokenError, type TokenStore } from '../tokens';
 import type { AttemptOutcome } from './retry';
 
 /** One configured destination. `deliver` never throws and never says a secret. */
@@ -61,7 +61,8 @@ export async function readSecrets(
     try {
       values[name] = await store.tokenFor(name);
     } catch (err) {
-      if (err instanceof TokenError) return { outcome: { ok: false, retryable: err.code === 'TOKEN_STORE_UNAVAILABLE', error: err.message } };
+      // By brand: the store that threw may be another chunk's copy of the module (index.js's, in the runner).
+      if (isTokenError(err)) return { outcome: { ok: false, retryable: err.code === 'TOKEN_STORE_UNAVAILABLE', error: err.message } };
       return { outcome: { ok: false, retryable: true, error: `token "${name}" could not be read (${(err as Error)?.name ?? 'error'})` } };
     }
   }

@@ -7,6 +7,7 @@
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { NotificationsConfig } from '../../contracts/config/notifications';
+import { usesMonitorTopic } from '../../contracts/handler-env';
 import type { Delivery, Notification } from '../../contracts/notification';
 import type { TokenStore } from '../tokens';
 import type { Channel } from './channel';
@@ -30,7 +31,7 @@ export interface ChannelDeps {
   readonly ca?: string | readonly string[];
   /** Publishes the SNS channels (tests: a client at a local endpoint). @default - a client per topic region, created on the first publish */
   readonly sns?: SNSClient;
-  /** The monitor's SNS topic, where the addresses in `emails` subscribe (the email channel). @default - none: the email channel reports that it has no topic */
+  /** The monitor's SNS topic, where `emails` and `httpsEndpoints` subscribe (the email channel). @default - none: the email channel reports that it has no topic */
   readonly topicArn?: string;
   /** Clock (epoch ms), for webhook timestamps and the retry schedule. @default Date.now */
   readonly now?: () => number;
@@ -50,7 +51,7 @@ export function createChannels(config: Partial<NotificationsConfig>, deps: Chann
   if (config.teams) channels.push(teamsChannel(config.teams, ctx));
   const snsCtx: SnsChannelContext = { ...(deps.sns ? { sns: deps.sns } : {}), ...(deps.now ? { now: deps.now } : {}) };
   if (config.amazonQ) channels.push(snsChannel('amazonQ', 'Amazon Q (SNS)', config.amazonQ.topicArn, amazonQPublish, snsCtx));
-  if (config.emails?.length) channels.push(snsChannel('email', 'email (SNS)', deps.topicArn, emailPublish, snsCtx));
+  if (usesMonitorTopic(config)) channels.push(snsChannel('email', 'email (SNS)', deps.topicArn, emailPublish, snsCtx));
   return channels;
 }
 

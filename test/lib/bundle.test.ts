@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_FILE, HandlerEnvVar } from '../../contracts/handler-env';
@@ -22,6 +23,8 @@ import { MonitorStack } from '../../lib/monitor-stack';
 import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../../lib/runner';
 import { packagedPath, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES } from '../../lib/runner-bundle';
 import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
+import { startLocalDynamo, type LocalDynamo } from '../support/dynamodb';
+import { startSnsEndpoint, type SnsEndpoint } from '../support/sns-endpoint';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';
 import { startSsmEndpoint, type SsmEndpoint } from '../support/ssm-endpoint';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';
@@ -38,6 +41,12 @@ const WS_CHUNK = chunkFile('./probes/websocket');
 const HTTP_CHUNK = chunkFile('./probes/http');
 const CLOUDWATCH_CHUNK = chunkFile('@aws-sdk/client-cloudwatch');
 const SSM_CHUNK = chunkFile('@aws-sdk/client-ssm');
+const INCIDENTS_CHUNK = chunkFile('./incidents');
+const DYNAMODB_CHUNK = chunkFile('@aws-sdk/client-dynamodb');
+const SNS_CHUNK = chunkFile('@aws-sdk/client-sns');
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:BundleTest-Monitor-alarms';
+/** Strings only the incident engine and its channels hold (lambda/incidents/engine.ts, lambda/notify/webhook.ts). */
+const ENGINE_ONLY = ['recording the verdict of', 'webhook-signature'];
 
 let assetDir: string;
 let scratch: string;
@@ -47,19 +56,24 @@ let api: HttpBackend;
 let chat: WsBackend;
 let cloudwatch: CloudWatchRecorder;
 let ssm: SsmEndpoint;
+let dynamo: LocalDynamo;
+let sns: SnsEndpoint;
 
 beforeAll(async () => {
   pki = makeTestPki();
   scratch = mkdtempSync(join(tmpdir(), 'synthmon-bundle-test-'));
   caFile = join(scratch, 'ca.pem');
   writeFileSync(caFile, pki.ca);
-  [api, chat, cloudwatch, ssm] = await Promise.all([
+  [api, chat, cloudwatch, ssm, dynamo, sns] = await Promise.all([
     startHttpBackend({ tls: pki.server, state: { tokens: [CANARY] } }),
     startWsBackend({ tls: pki.server, token: CANARY, allowedHosts: ['indexo.ir'] }),
     startCloudWatchRecorder(),
     startSsmEndpoint(),
+    startLocalDynamo(),
+    startSnsEndpoint([TOPIC_ARN]),
   ]);
   ssm.set(PARAMETER, { kind: 'value', value: CANARY });
+  await dynamo.createTable('bundle-incidents');
 
   // The fleet is synthesized against the replicas: the asset carries these very checks.
   const wsUrl = chat.url.replace('//localhost:', '//127.0.0.1:');
@@ -68,6 +82,8 @@ beforeAll(async () => {
     config: {
       namespace: NAMESPACE,
       tokens: { default: { parameter: PARAMETER } },
+      // The email channel's subscribers: with SYNTHMON_TOPIC_ARN a page is published to the topic.
+      notifications: { httpsEndpoints: ['https://pager.example.com/synthmon'] },
       checks: [
         { name: 'buyer-orders', kind: 'http', url: api.url, retryDelayMs: 100, auth: { in: 'header', scheme: 'Token' } },
         {
@@ -100,7 +116,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([api?.close(), chat?.close(), cloudwatch?.close(), ssm?.close()]);
+  await Promise.all([api?.close(), chat?.close(), cloudwatch?.close(), ssm?.close(), dynamo?.close(), sns?.close()]);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -214,9 +230,17 @@ function expectNoCanary(run: ChildRun, from: number): void {
 describe('deployed layout', () => {
   it('ships index.js small, the fleet file and every lazy chunk at the path require() resolves from index.js, and no source map', () => {
     const index = statSync(join(assetDir, 'index.js')).size;
-    // 64 KB before the incident pipeline; the engine and the six channels run in every invocation
-    // that may page, so they are in index.js (measured 66.8 KB with them).
-    expect(index).toBeLessThan(80 * 1024);
+    // 73 KB with the incident engine and its channels in it (node:http and node:https loaded at init);
+    // 39 KB since they are the ./incidents chunk, loaded beside the first invocation's probes.
+    expect(index).toBeLessThan(48 * 1024);
+    const indexCode = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    const engineCode = readFileSync(join(assetDir, INCIDENTS_CHUNK), 'utf8');
+    for (const text of ENGINE_ONLY) {
+      expect(indexCode).not.toContain(text);
+      expect(engineCode).toContain(text);
+    }
+    // The run claim stays in index.js: it is written before probing.
+    expect(indexCode).toContain('attribute_not_exists(pk)');
     for (const chunk of LAZY_CHUNKS) {
       const code = readFileSync(join(assetDir, chunk.file), 'utf8');
       // Minified CommonJS, not an ESM wrapper the require() in index.js could not load.
@@ -235,7 +259,14 @@ describe('deployed layout', () => {
   it('requires from index.js only node builtins and the lazy chunks, each through a lowered import()', () => {
     const index = readFileSync(join(assetDir, 'index.js'), 'utf8');
     const required = [...index.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
-    expect(required.filter((s) => !s.startsWith('node:')).sort()).toEqual(LAZY_CHUNKS.map((c) => c.specifier).sort());
+    // The SNS client is the channels' alone: only the incident chunk requires it.
+    expect(required.filter((s) => !s.startsWith('node:')).sort()).toEqual(
+      LAZY_CHUNKS.map((c) => c.specifier)
+        .filter((s) => s !== '@aws-sdk/client-sns')
+        .sort(),
+    );
+    // node:http(s) belong to the channels, and cost ~10 ms of init on Node 24.
+    expect(required.filter((s) => s === 'node:http' || s === 'node:https')).toEqual([]);
     // An import() left in place would go through the ESM loader, which cannot load these chunks.
     expect(index).not.toMatch(/\bimport\(/);
   });
@@ -265,7 +296,11 @@ describe('deployed layout', () => {
     const relativeImporters = externals.filter((e) => e.path.startsWith('.')).map((e) => e.file);
     expect(relativeImporters.length).toBeGreaterThan(0);
     for (const file of relativeImporters) expect(file).toMatch(/^lambda\/[^/]+\.ts$/);
-    expect([...new Set(externals.map((e) => e.path))].sort()).toEqual(LAZY_CHUNKS.map((c) => c.specifier).sort());
+    expect([...new Set(externals.map((e) => e.path))].sort()).toEqual(
+      LAZY_CHUNKS.map((c) => c.specifier)
+        .filter((s) => s !== '@aws-sdk/client-sns')
+        .sort(),
+    );
   });
 });
 
@@ -373,5 +408,47 @@ describe('the asset run in a fresh Node process', () => {
     expect(bad.report.error).toMatch(
       /ShardEventError: the event must be \{"shard": "<id>"\} naming a shard of this fleet \(60s-0, 120s-0, 300s-0\), got "nope"/,
     );
+  });
+
+  it('with an incident table, claims the run before probing, loads the engine chunk on first use and pages to SYNTHMON_TOPIC_ARN', async () => {
+    chat.setMode({ token: CANARY, allowedHosts: ['indexo.ir', '127.0.0.1'] });
+    try {
+      const from = sns.published.length;
+      const scheduledTime = new Date().toISOString();
+      const run = await invokeInChild(
+        { shard: '120s-0', scheduledTime },
+        {
+          [HandlerEnvVar.INCIDENT_TABLE]: 'bundle-incidents',
+          [HandlerEnvVar.TOPIC_ARN]: TOPIC_ARN,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        },
+      );
+      expect(run.report.error).toBeUndefined();
+      expect(run.report.atInit).toEqual([]);
+      expect(run.report.afterRun).toEqual([CLOUDWATCH_CHUNK, SSM_CHUNK, WS_CHUNK, DYNAMODB_CHUNK, INCIDENTS_CHUNK, SNS_CHUNK].sort());
+      const tick = (run.report.result as { ticks: Array<{ incidents?: { notifications: Array<{ action: string }>; deliveries: unknown[] } }> })
+        .ticks[0]!;
+      expect(tick.incidents?.notifications.map((n) => n.action)).toEqual(['trigger']);
+      expect(tick.incidents?.deliveries).toEqual([expect.objectContaining({ channel: 'email', ok: true })]);
+      const pages = sns.published.slice(from);
+      expect(pages.map((p) => [p.topicArn, JSON.parse(p.as('https')).type])).toEqual([[TOPIC_ARN, 'incident.triggered']]);
+      expect(pages[0]!.as('email')).toContain('chat-evil-origin');
+      expect(pages.map((p) => p.message).join('\n')).not.toContain(CANARY);
+      const claim = await dynamo.client.send(
+        new GetItemCommand({ TableName: 'bundle-incidents', Key: { pk: { S: `run#120s-0#default#${scheduledTime}` } } }),
+      );
+      expect(claim.Item).toBeDefined();
+      // A second delivery of the same event: refused by the claim, nothing probed or paged.
+      const again = await invokeInChild(
+        { shard: '120s-0', scheduledTime },
+        { [HandlerEnvVar.INCIDENT_TABLE]: 'bundle-incidents', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint },
+      );
+      expect((again.report.result as { duplicate?: boolean }).duplicate).toBe(true);
+      expect(again.report.afterRun).not.toContain(INCIDENTS_CHUNK);
+      expect(sns.published.length - from).toBe(1);
+    } finally {
+      chat.setMode({ token: CANARY, allowedHosts: ['indexo.ir'] });
+    }
   });
 });

@@ -60,6 +60,16 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     for (const { reason } of acknowledgments(full)) expect(reason.length).toBeGreaterThan(80);
   });
 
+  it("acknowledges a remote runner's topic key as any key of the home region, used through SNS only", () => {
+    const runner = multi.runners[0]!;
+    const acks = acknowledgments(runner).filter((a) => a.id.includes('kms'));
+    expect(acks.map((a) => [a.path, a.id.replace(/^Annotation::/i, '')])).toEqual([
+      [`${runner.node.path}/Runner/Role/DefaultPolicy`, 'AwsSolutions-IAM5[Resource::arn:aws:kms:eu-west-1:<AWS::AccountId>:key/*]'],
+      [`${runner.node.path}/Runner/Role/DefaultPolicy`, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
+    ]);
+    for (const { reason } of acks) expect(reason).toMatch(/kms:ViaService/);
+  });
+
   it('does report what those acknowledgments cover when they are missing (control)', () => {
     const control = new Stack(testApp({ bundle: false }), 'Control');
     new secretsmanager.Secret(control, 'Secret');

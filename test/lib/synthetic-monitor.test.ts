@@ -156,6 +156,10 @@ describe('permissions', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
+        // The email channel (emails and httpsEndpoints subscribe): the monitor's topic and its key through SNS (test/lib/runner-topics.test.ts).
+        'sns:Publish',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
       ].sort(),
     );
     expect(statements.find((s) => s.Action === 'cloudwatch:PutMetricData')).toMatchObject({
