@@ -211,7 +211,7 @@ describe('a cdk init app using the installed package', () => {
     expect(functions).toHaveLength(1);
     expect(functions[0]!.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const asset = join(out, `asset.${String((functions[0]!.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
-    expect(readdirSync(asset).sort()).toEqual(['checks', FLEET_FILE, 'incidents.js', 'index.js', 'node_modules']);
+    expect(readdirSync(asset).sort()).toEqual([FLEET_FILE, 'incidents.js', 'index.js', 'node_modules', 'probes']);
     // The deployed code is the packed bundle, byte for byte, in the asset's layout.
     const packedBundle = join(appDir, 'node_modules', 'synthmon', 'dist', 'runner');
     for (const file of RUNNER_BUNDLE_FILES) {
