@@ -17,10 +17,10 @@ export interface ScheduledRun {
   readonly scheduledTime: string;
 }
 
-/** How long a claim is kept (the table's TTL attribute; the engine's TTL_SECONDS.run). */
+/** How long a claim is kept (the table's TTL attribute; the engine's TTL_SECONDS.run is this). */
 export const RUN_CLAIM_TTL_SECONDS = 86_400;
 
-/** The claim's item key (the engine's `claimRun` writes the same). */
+/** The claim's item key (the engine's `claimRun`, for the CLI and the bench, writes it through lambda/incidents/items.ts runKey). */
 export function runClaimKey(run: ScheduledRun): string {
   return `run#${run.shard}#${run.location}#${run.scheduledTime}`;
 }

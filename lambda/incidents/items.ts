@@ -18,6 +18,7 @@ import type { Cause, Outcome } from '../../contracts/outcomes';
 import { HOST_INCIDENT_KINDS, type HostIncidentKind } from '../../contracts/incident-keys';
 import type { IncidentDoc } from './page';
 import { num, str, type Item } from './store';
+import { RUN_CLAIM_TTL_SECONDS, runClaimKey } from '../run-claim';
 
 /**
  * How long an item outlives its last write (DynamoDB TTL: "TTL compares the current time in epoch
@@ -27,7 +28,7 @@ import { num, str, type Item } from './store';
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html).
  * Expiry is housekeeping only: every decision reads times, never the absence of an item.
  */
-export const TTL_SECONDS = { run: 86_400, check: 7 * 86_400, incident: 30 * 86_400 } as const;
+export const TTL_SECONDS = { run: RUN_CLAIM_TTL_SECONDS, check: 7 * 86_400, incident: 30 * 86_400 } as const;
 /** The TTL attribute the table enables (lib/incidents.ts). */
 export const TTL_ATTRIBUTE = 'ttl';
 
@@ -62,10 +63,8 @@ export function windowMs(intervalSeconds: number): number {
  */
 export const STEADY_EXTENSION = 1;
 
-/** The key of a run claim. */
-export function runKey(run: { shard: string; location: string; scheduledTime: string }): string {
-  return `run#${run.shard}#${run.location}#${run.scheduledTime}`;
-}
+/** The key of a run claim: the one lambda/run-claim.ts writes before probing. */
+export const runKey = runClaimKey;
 
 /** The key of a check's verdicts item. */
 export function checkKey(check: string): string {
