@@ -23,7 +23,7 @@ import { ConfigError, parseConfig, type Check, type ConfigProblem, type MonitorC
 import { ALARMS_PER_STACK, alarmsInMonitorStack } from '../contracts/fleet';
 import type { Outcome } from '../contracts/outcomes';
 import { alarmBytes, alarmNameOf, alarmPrefixOf, alarmProps } from './alarms/deploy';
-import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, type AlarmClass, type AlarmDefinition } from './alarms/definitions';
+import { AlarmClass, alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, type AlarmDefinition } from './alarms/definitions';
 import { alarmStateChangePattern } from './alarms/events';
 import { DASHBOARD_BODY_BUDGET_BYTES, MonitorDashboard } from './dashboard';
 import { addMaintenanceMuteRules } from './maintenance';
@@ -255,11 +255,7 @@ export class SyntheticMonitor extends Construct {
     const here = homeRunnerLocation(config);
     const location = this.props.location ?? here ?? DEFAULT_LOCATION;
     const runsHere = this.props.runner ?? here !== undefined;
-    const incidents = new IncidentTable(this, 'Incidents', {
-      tableName: this.incidentTableName,
-      namespace: config.namespace,
-      alarmName: alarmNameOf(`${this.alarmPrefix()}-NotificationFailures`),
-    });
+    const incidents = new IncidentTable(this, 'Incidents', { tableName: this.incidentTableName });
     const runner = runsHere
       ? new ProbeRunner(this, 'Runner', {
           config,
@@ -285,7 +281,7 @@ export class SyntheticMonitor extends Construct {
       .sort((a, b) => Number(b.class === 'RunnerDropped') - Number(a.class === 'RunnerDropped'));
     const prefix = this.alarmPrefix();
     const names = new Map(definitions.map((d) => [d.id, alarmNameOf(`${prefix}-${d.id}`)]));
-    const placed = this.placeAlarms(definitions, names, runner, plan, config);
+    const placed = this.placeAlarms(definitions, names, { runner, plan, config, incidents });
     addMaintenanceMuteRules(this, config, definitions);
     const dashboard = new MonitorDashboard(this, 'Dashboard', {
       config,
@@ -324,9 +320,7 @@ export class SyntheticMonitor extends Construct {
   private placeAlarms(
     definitions: readonly AlarmDefinition[],
     names: ReadonlyMap<string, string>,
-    runner: ProbeRunner | undefined,
-    plan: FleetPlan,
-    config: MonitorConfig,
+    { runner, plan, config, incidents }: { runner: ProbeRunner | undefined; plan: FleetPlan; config: MonitorConfig; incidents: Construct },
   ): Map<string, Construct> {
     const homeSchedules = runner ? plan.shards.length : 0;
     const inMonitorStack = alarmsInMonitorStack(homeSchedules, config.notifications.emails.length + config.notifications.httpsEndpoints.length);
@@ -338,7 +332,14 @@ export class SyntheticMonitor extends Construct {
       const props = alarmProps(def, names.get(def.id)!, def.class === 'RunnerDropped' ? this.runnerFunctionName(runner, def) : undefined);
       const bytes = alarmBytes(props);
       let scope: Construct | undefined;
-      if (def.class === 'RunnerDropped' || (home < inMonitorStack && bytes <= homeBytes && nested.length === 0)) {
+      if (def.class === AlarmClass.NOTIFICATION_FAILURES) {
+        // Under the incident table's construct, where it was before it was a definition: the same
+        // logical id, so an update changes the alarm in place instead of creating a second alarm of
+        // the same name and deleting the first.
+        scope = incidents;
+        home++;
+        homeBytes -= bytes;
+      } else if (def.class === 'RunnerDropped' || (home < inMonitorStack && bytes <= homeBytes && nested.length === 0)) {
         home++;
         homeBytes -= bytes;
       } else {

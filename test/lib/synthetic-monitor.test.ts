@@ -187,8 +187,9 @@ describe('alarms', () => {
     [...deployed().values()].find((p) => JSON.stringify(p.AlarmName).includes(`${STACK_NAME}-Monitor-${def.id}`))!;
 
   it('deploys one alarm per definition (what the local evaluator evaluates; test/alarms/deployed.test.ts compares their semantics)', () => {
-    // Plus the incident pipeline's NotificationFailures alarm (lib/incidents.ts).
-    expect(resources('AWS::CloudWatch::Alarm')).toHaveLength(definitions.length + 1);
+    // The incident pipeline's NotificationFailures alarm is one of them (lib/alarms/definitions.ts).
+    expect(resources('AWS::CloudWatch::Alarm')).toHaveLength(definitions.length);
+    expect(definitions.map((d) => d.class)).toContain(AlarmClass.NOTIFICATION_FAILURES);
     for (const def of definitions) expect(find(def)).toBeDefined();
     expect(definitions.map((d) => d.class)).toContain(AlarmClass.RUNNER_DROPPED);
   });
@@ -197,7 +198,17 @@ describe('alarms', () => {
     const insights = definitions.filter((d) => d.type === 'insights');
     // Three classes per interval of 60 s or more, Refused and Forbidden for the fast interval.
     expect(insights.map((d) => d.id).sort()).toEqual(
-      ['Failing-120s', 'Failing-300s', 'Forbidden-10s', 'Forbidden-120s', 'Forbidden-300s', 'Refused-10s', 'Refused-120s', 'Refused-300s'].sort(),
+      [
+        'Failing-120s',
+        'Failing-300s',
+        'Forbidden-10s',
+        'Forbidden-120s',
+        'Forbidden-300s',
+        'NotificationFailures',
+        'Refused-10s',
+        'Refused-120s',
+        'Refused-300s',
+      ].sort(),
     );
     for (const def of insights) {
       const p = find(def);
@@ -208,8 +219,9 @@ describe('alarms', () => {
         EvaluationPeriods: def.evaluationPeriods,
         DatapointsToAlarm: def.datapointsToAlarm,
         TreatMissingData: def.treatMissingData,
-        WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: def.warmUpMinutes },
       });
+      // NotificationFailures has no warm-up: no datapoint is its OK (lib/alarms/definitions.ts).
+      expect(p.WarmUpConfiguration).toEqual(def.warmUpMinutes ? { WarmUpPeriodDurationInMinutes: def.warmUpMinutes } : undefined);
       // No actions: the notification rule forwards the real transitions (see 'notifications' below).
       expect(p).not.toHaveProperty('AlarmActions');
       expect(p).not.toHaveProperty('OKActions');
@@ -437,8 +449,8 @@ describe('construct API', () => {
       (r) => r.Type === 'AWS::CloudWatch::Alarm',
     );
     const names = alarms.map((r) => String(r.Properties.AlarmName));
-    // Each monitor's definitions, plus its NotificationFailures alarm (lib/incidents.ts).
-    expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length + 1, 0));
+    // Each monitor's definitions, its NotificationFailures alarm among them.
+    expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length, 0));
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name.length).toBeLessThanOrEqual(255);
     // Each monitor's alarms keep its prefix, the one its notification rule matches.
