@@ -30,6 +30,7 @@ import { addMaintenanceMuteRules } from './maintenance';
 import { planFleet, type FleetPlan } from './fleet/plan';
 import { MonitorMetrics } from './metrics';
 import { suppressMonitorFindings } from './nag';
+import { BackstopNotifier } from './backstop';
 import { IncidentTable, incidentTableName } from './incidents';
 import { ProbeRunner } from './runner';
 
@@ -72,7 +73,7 @@ export interface SyntheticMonitorProps {
  * Failures{Reason} metrics, alarms that page one SNS topic, and a dashboard.
  */
 export class SyntheticMonitor extends Construct {
-  /** The topic the notification rule forwards every alarm's ALARM and ALARM → OK to. */
+  /** The topic `emails` and `httpsEndpoints` subscribe to: the email channel of the runner and the backstop notifier publishes here. */
   readonly topic: sns.Topic;
   /** The topic's encryption key (created here: an imported key's policy cannot be extended, see topicKey docs). */
   readonly topicKey: kms.Key;
@@ -87,9 +88,10 @@ export class SyntheticMonitor extends Construct {
     placed: ReadonlyMap<string, Construct>;
     runner?: ProbeRunner;
     dashboard: MonitorDashboard;
+    backstop: BackstopNotifier;
   };
   private readonly alarmRefs = new Map<string, cloudwatch.IAlarm>();
-  /** The EventBridge rule that forwards the alarms' real transitions to `topic` (set when the fleet is built). */
+  /** The EventBridge rule that hands the alarms' real transitions to the backstop notifier (set when the fleet is built). */
   notificationRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: SyntheticMonitorProps = {}) {
@@ -177,6 +179,11 @@ export class SyntheticMonitor extends Construct {
 
   get dashboard(): MonitorDashboard {
     return this.build().dashboard;
+  }
+
+  /** The backstop notifier the alarm-state rule invokes (lib/backstop.ts). */
+  get backstop(): BackstopNotifier {
+    return this.build().backstop;
   }
 
   /** Every alarm, in the order of alarmDefinitions (references by name: their ARNs are computed, no stack outputs). */
@@ -299,15 +306,28 @@ export class SyntheticMonitor extends Construct {
     for (const url of config.notifications.httpsEndpoints) {
       this.topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
     }
-    // The alarms have no actions: this rule forwards their real transitions (→ ALARM, ALARM → OK)
-    // to the topic, never INSUFFICIENT_DATA → OK (lib/alarms/events.ts).
-    this.notificationRule = new events.Rule(this, 'AlarmStateChanges', {
-      description: `synthmon: forwards ALARM and ALARM -> OK of the alarms named ${prefix}-* to the alarm topic`.slice(0, 512),
-      eventPattern: alarmStateChangePattern(prefix),
-      targets: [new targets.SnsTopic(this.topic)],
+    // The alarms have no actions: this rule hands their real transitions (→ ALARM, ALARM → OK),
+    // never INSUFFICIENT_DATA → OK (lib/alarms/events.ts), to the backstop notifier, which pages
+    // through the runner's channels what the incident pipeline did not (lib/backstop.ts).
+    const backstop = new BackstopNotifier(this, 'Backstop', {
+      config,
+      plan,
+      definitions,
+      alarmNames: names,
+      monitor: Stack.of(this).stackName,
+      table: incidents.table,
+      topic: this.topic,
+      topicKey: this.topicKey,
+      ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}),
+      ...(this.props.logRetention !== undefined ? { logRetention: this.props.logRetention } : {}),
     });
-    this.built = { alarmNames: names, definitions, placed, ...(runner ? { runner } : {}), dashboard };
-    suppressMonitorFindings(this, runner);
+    this.notificationRule = new events.Rule(this, 'AlarmStateChanges', {
+      description: `synthmon: hands ALARM and ALARM -> OK of the alarms named ${prefix}-* to the backstop notifier`.slice(0, 512),
+      eventPattern: alarmStateChangePattern(prefix),
+      targets: [new targets.LambdaFunction(backstop.function)],
+    });
+    this.built = { alarmNames: names, definitions, placed, ...(runner ? { runner } : {}), dashboard, backstop };
+    suppressMonitorFindings(this, runner, backstop);
     return this.built;
   }
 
@@ -383,7 +403,7 @@ export class SyntheticMonitor extends Construct {
 
   private createTopic(key: kms.Key): sns.Topic {
     const stack = Stack.of(this);
-    // The AWS services that publish to the encrypted topic need the key, with exactly the statement
+    // An AWS service that publishes to the encrypted topic needs the key, with exactly the statement
     // the SNS developer guide documents ("Enable compatibility between event sources from AWS
     // services and encrypted topics": "To allow the AWS service to have the kms:GenerateDataKey* and
     // kms:Decrypt permissions, add the following statement to the KMS policy" — Principal
@@ -393,24 +413,22 @@ export class SyntheticMonitor extends Construct {
     // carry them, and if they did not every page would be dropped silently. An encryption-context
     // condition (kms:EncryptionContext:aws:sns:topicArn) would need the topic's ARN in its own
     // key's policy: a circular reference in one template.
-    // - events.amazonaws.com: the notification rule publishes every page (lib/alarms/events.ts);
-    //   EventBridge's own guide names the same actions for a customer managed key
-    //   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html:
-    //   "Principal": { "Service": "events.amazonaws.com" }, "Action": [ "kms:GenerateDataKey", "kms:Decrypt" ]).
     // - cloudwatch.amazonaws.com: the monitor's alarms have no actions, but `topic` is public and an
     //   alarm of your own may notify it directly.
+    // No events.amazonaws.com: the alarm-state rule targets the backstop notifier, not the topic;
+    // the notifier and the runner publish with their roles' own grants (lib/backstop.ts).
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowAwsServicesToPublishToTheEncryptedTopic',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
       }),
     );
     const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'synthmon alarms', masterKey: key, enforceSSL: true });
     // The topic policy CDK writes for enforceSSL replaces SNS's default policy, so CloudWatch's
-    // right to publish (alarms of your own) is stated explicitly, limited to this account's alarms;
-    // the notification rule's target adds EventBridge's.
+    // right to publish (alarms of your own) is stated explicitly, limited to this account's alarms.
+    // Nothing in EventBridge publishes to it.
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',

@@ -33,6 +33,7 @@ const ref = (construct: IConstruct) => ({ Ref: id(construct) });
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 const resources = (type: string): Array<[string, Resource]> =>
   Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+const runnerFunction = (): Resource => resources('AWS::Lambda::Function').find(([logicalId]) => logicalId === id(monitor.runner!.function))![1];
 
 beforeAll(() => {
   const app = testApp({ bundle: true });
@@ -44,7 +45,8 @@ beforeAll(() => {
 
 describe('runner', () => {
   it('is one arm64 Node.js 24 function for the whole fleet, its timeout covering the slowest shard, with JSON logs', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The runner and the backstop notifier (test/lib/backstop.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -55,19 +57,24 @@ describe('runner', () => {
       Environment: { Variables: { [HandlerEnvVar.LOCATION]: 'default' } },
     });
     // The description names no check or URL (visible to anyone who can list functions).
-    const [, fn] = resources('AWS::Lambda::Function')[0]!;
+    const fn = runnerFunction();
     expect(fn.Properties.Description).toBe(`synthmon runner (default): 5 checks in ${plan.shards.length} shards`);
   });
 
   it('turns off async retries and drops events older than a minute, with one log group of one month', () => {
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
-    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(monitor.runner!.function),
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+    // The runner's and the backstop notifier's, both of one month.
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
   it("ships the fleet file with every shard's validated checks, the chunks beside index.js, and no source maps", () => {
-    const [, fn] = resources('AWS::Lambda::Function')[0]!;
+    const fn = runnerFunction();
     const assetDir = join(assemblyDir, `asset.${String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
     const fleet = JSON.parse(readFileSync(join(assetDir, FLEET_FILE), 'utf8')) as FleetFile;
     expect(Object.keys(fleet.shards).sort()).toEqual(plan.shards.map((s) => s.id).sort());
@@ -286,7 +293,7 @@ describe('alarms', () => {
 });
 
 describe('alarm topic', () => {
-  it("encrypts the topic with a rotating key that EventBridge (the notification rule) and CloudWatch may use, with the SNS guide's statement", () => {
+  it("encrypts the topic with a rotating key that CloudWatch may use, with the SNS guide's statement, and no EventBridge principal", () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -294,7 +301,7 @@ describe('alarm topic', () => {
           {
             Sid: 'AllowAwsServicesToPublishToTheEncryptedTopic',
             Effect: 'Allow',
-            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
           },
@@ -304,6 +311,8 @@ describe('alarm topic', () => {
     // Exactly the documented statement: no condition key that the services' KMS calls may not carry.
     const key = resources('AWS::KMS::Key')[0]![1].Properties as { KeyPolicy: { Statement: Array<{ Sid?: string; Condition?: unknown }> } };
     expect(key.KeyPolicy.Statement.find((st) => st.Sid === 'AllowAwsServicesToPublishToTheEncryptedTopic')).not.toHaveProperty('Condition');
+    // Nothing in EventBridge publishes to the topic: the alarm-state rule targets the notifier.
+    expect(JSON.stringify(key.KeyPolicy)).not.toContain('events.amazonaws.com');
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     // Deleted with the stack (after KMS's 7-day waiting period), not left billing.
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ PendingWindowInDays: 7 }) });
@@ -318,13 +327,13 @@ describe('alarm topic', () => {
             Sid: 'AllowCloudWatchAlarmsToPublish',
             Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
           }),
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
         ]),
       },
     });
+    for (const [, policy] of resources('AWS::SNS::TopicPolicy')) expect(JSON.stringify(policy.Properties)).not.toContain('events.amazonaws.com');
   });
 
-  it("forwards only ALARM and ALARM -> OK of this monitor's alarms with one EventBridge rule, to the topic", () => {
+  it("hands only ALARM and ALARM -> OK of this monitor's alarms with one EventBridge rule to the backstop notifier", () => {
     const rules = resources('AWS::Events::Rule');
     expect(rules).toHaveLength(1);
     const rule = rules[0]![1].Properties as { EventPattern: unknown; Targets: Array<{ Arn: unknown }> };
@@ -336,7 +345,7 @@ describe('alarm topic', () => {
         $or: [{ state: { value: ['ALARM'] } }, { state: { value: ['OK'] }, previousState: { value: ['ALARM'] } }],
       },
     });
-    expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { Ref: id(monitor.topic) } })]);
+    expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [id(monitor.backstop.function), 'Arn'] } })]);
     // Every alarm's name has the rule's prefix.
     for (const [, r] of resources('AWS::CloudWatch::Alarm')) expect(String(r.Properties.AlarmName)).toMatch(new RegExp(`^${STACK_NAME}-Monitor-`));
   });
@@ -506,9 +515,10 @@ describe('fleets at the limits (docs/DESIGN.md#stacks-that-scale)', () => {
     }
     const widgets = home.monitor.dashboard.checksShown.length * 3;
     expect(widgets).toBeLessThanOrEqual(500);
-    // Functions and roles grow with locations, not checks.
+    // Functions and roles grow with locations, not checks: a runner and its scheduler role per
+    // location, and the home stack's backstop notifier with its role.
     const all = [home, ...runners, ...nested].flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>));
-    expect(all.filter((r) => r.Type === 'AWS::Lambda::Function').length).toBe(Math.max(1, (input.locations ?? []).length));
-    expect(all.filter((r) => r.Type === 'AWS::IAM::Role').length).toBe(2 * Math.max(1, (input.locations ?? []).length));
+    expect(all.filter((r) => r.Type === 'AWS::Lambda::Function').length).toBe(Math.max(1, (input.locations ?? []).length) + 1);
+    expect(all.filter((r) => r.Type === 'AWS::IAM::Role').length).toBe(2 * Math.max(1, (input.locations ?? []).length) + 1);
   });
 });
