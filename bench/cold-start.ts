@@ -102,7 +102,7 @@ export function lazySpecifiersFor(config: MonitorConfig): string[] {
   return [
     ...(tokens.some((t) => t.parameter) ? [chunkOf('@aws-sdk/client-ssm').specifier] : []),
     ...(tokens.some((t) => t.secret) ? [chunkOf('@aws-sdk/client-secrets-manager').specifier] : []),
-    ...kinds.map((k) => chunkOf(k === 'websocket' ? './checks/websocket' : './checks/http').specifier),
+    ...kinds.map((k) => chunkOf(k === 'websocket' ? './probes/websocket' : './probes/http').specifier),
     chunkOf('@aws-sdk/client-cloudwatch').specifier,
   ];
 }

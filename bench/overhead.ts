@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { parseCheck, type Check } from '../contracts/config';
-import { runCheck } from '../lambda/run-check';
+import { runCheck } from '../lambda/probes/confirm';
 import type { Backend } from './backend';
 import { median, quantile, seededRandom } from './stats';
 

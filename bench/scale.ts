@@ -11,7 +11,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseCheck, parseConfig } from '../contracts/config';
 import type { FleetFile } from '../contracts/handler-env';
 import { createCloudWatchClient } from '../lambda/metrics/publish';
-import { runCheck } from '../lambda/run-check';
+import { runCheck } from '../lambda/probes/confirm';
 import { createRunner } from '../lambda/runner';
 import { staticTokenStore } from '../lambda/tokens';
 import { BENCH_TOKEN, type Backend } from './backend';

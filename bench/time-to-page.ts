@@ -49,7 +49,7 @@ import { Regression, startReplica } from '../demo/replica';
 import { IncidentEngine } from '../lambda/incidents/engine';
 import { IncidentStore } from '../lambda/incidents/store';
 import { createChannels } from '../lambda/notify';
-import { runCheck } from '../lambda/run-check';
+import { runCheck } from '../lambda/probes/confirm';
 import { staticTokenStore } from '../lambda/tokens';
 import { startLocalDynamo } from '../test/support/dynamodb';
 import { startPagerDutyReceiver } from '../test/support/receivers';

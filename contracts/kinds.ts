@@ -1,8 +1,8 @@
 /**
  * The check-kind registry (docs/DESIGN.md#kinds-of-check): everything that differs between kinds of check, in one
  * `Record<CheckKind, …>`. Consumers read a kind's entry instead of testing `kind === 'websocket'`,
- * so a new kind is an entry here, its schema in ./config/checks.ts and its probe in lambda/checks/ (with one
- * loader line in lambda/probes.ts); the compiler points at every table that lacks it.
+ * so a new kind is an entry here, its schema in ./config/checks.ts and its probe in lambda/probes/ (with one
+ * loader line in lambda/probe-loaders.ts); the compiler points at every table that lacks it.
  * No imports: the runtime, the CDK app and the CLI all load this cheaply.
  */
 

@@ -109,7 +109,7 @@ export const OUTCOME_RUNBOOK: Readonly<Record<Outcome, { meaning: string; check:
 
 /**
  * What each cause means and what to check, in the parts result messages are built from
- * (`<meaning>; check: <check>`, lambda/checks/messages.ts).
+ * (`<meaning>; check: <check>`, lambda/probes/messages.ts).
  */
 export const CAUSE_GUIDE: Readonly<Record<Cause, { meaning: string; check: string }>> = {
   origin_rejected: {

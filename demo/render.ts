@@ -10,7 +10,7 @@ import type { Check } from '../contracts/config';
 import { tokenPlacement } from '../contracts/config';
 import { Dimension, MetricName } from '../contracts/metrics';
 import type { CheckResult } from '../contracts/result';
-import { certificateWarning } from '../lambda/checks/messages';
+import { certificateWarning } from '../lambda/probes/messages';
 import type { AlarmDefinition } from '../lib/alarms/definitions';
 import type { DemoPage, DemoRegressionSummary, MinuteVerdict } from './judge';
 import { PLANS, stepLabel, type DemoStep } from './scenario';

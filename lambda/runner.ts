@@ -13,7 +13,7 @@ import type { IncidentEngine, IncidentReport } from './incidents/engine';
 import { publishNotificationFailures } from './incidents/metrics';
 import { intervalsByCheck } from '../contracts/metrics';
 import { getCloudWatchClient, publishResults, type PublishReport } from './metrics/publish';
-import { runChecks, type RunChecksDeps } from './run-checks';
+import { runChecks, type RunChecksDeps } from './probe-run';
 import type { TokenStore } from './tokens';
 
 /** Everything a shard run needs besides the event. */

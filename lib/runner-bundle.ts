@@ -32,8 +32,8 @@ export const RUNNER_BUNDLE_DIR = path.join(PACKAGE_ROOT, 'dist', 'runner');
  * node_modules (the deployed SDK is the version the tests ran against); `file` is the path in the asset.
  */
 export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly entry: string; readonly file: string }> = [
-  // The probe of each kind (lambda/probes.ts imports `./checks/<kind>`): a new kind needs no entry here.
-  ...CHECK_KINDS.map((kind) => ({ specifier: `./checks/${kind}`, entry: path.join(LAMBDA_DIR, 'checks', `${kind}.ts`), file: `checks/${kind}.js` })),
+  // The probe of each kind (lambda/probe-loaders.ts imports `./probes/<kind>`): a new kind needs no entry here.
+  ...CHECK_KINDS.map((kind) => ({ specifier: `./probes/${kind}`, entry: path.join(LAMBDA_DIR, 'probes', `${kind}.ts`), file: `probes/${kind}.js` })),
   { specifier: '@aws-sdk/client-cloudwatch', entry: '@aws-sdk/client-cloudwatch', file: 'node_modules/@aws-sdk/client-cloudwatch/index.js' },
   { specifier: '@aws-sdk/client-ssm', entry: '@aws-sdk/client-ssm', file: 'node_modules/@aws-sdk/client-ssm/index.js' },
   { specifier: '@aws-sdk/client-dynamodb', entry: '@aws-sdk/client-dynamodb', file: 'node_modules/@aws-sdk/client-dynamodb/index.js' },

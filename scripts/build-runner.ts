@@ -2,7 +2,7 @@
  * Builds the runner's code bundle into dist/runner/ (docs/DESIGN.md#packaging), run by
  * scripts/build.mjs: index.js with HANDLER_ESBUILD_OPTIONS (every LAZY_CHUNKS specifier external),
  * then each lazy chunk as its own minified CommonJS file where require() from index.js finds it in
- * the asset: "./checks/http" → checks/http.js, "@aws-sdk/client-cloudwatch" →
+ * the asset: "./probes/http" → probes/http.js, "@aws-sdk/client-cloudwatch" →
  * node_modules/@aws-sdk/client-cloudwatch/index.js (stored under modules/ in the package, see
  * packagedPath). A chunk that is a package is resolved from this project's node_modules, so the
  * deployed SDK is the version the tests ran against, never the Lambda runtime's.

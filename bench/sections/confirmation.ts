@@ -131,7 +131,7 @@ export interface ConfirmationFound {
 
 export const confirmationSection: BenchSection<'confirmation', ConfirmationFound> = {
   key: 'confirmation',
-  heading: 'fast-check confirmation (issue 11): 10 s checks of config/default.json',
+  heading: 'fast-check confirmation (a failing fast check retried before it counts): 10 s checks of config/default.json',
   run({ raw, quick }) {
     const designs = confirmationStudy(raw, quick);
     const recommended = recommend(designs);

@@ -89,6 +89,6 @@ export function quorumStudy(raw: RawConfig, quick: boolean): QuorumResult {
 
 export const quorumSection: BenchSection<'quorum', QuorumResult> = {
   key: 'quorum',
-  heading: 'quorum (issue 14): 3 locations, quorum 2',
+  heading: 'quorum (a failure counts when 2 of 3 locations see it): 3 locations, quorum 2',
   run: ({ raw, quick }) => quorumStudy(raw, quick),
 };

@@ -1,7 +1,7 @@
 /** Human output of `synthmon probe`: one line per check, then its message indented. */
 import { Outcome } from '../../contracts/outcomes';
 import type { CheckResult, Timings } from '../../contracts/result';
-import { certificateWarning } from '../../lambda/checks/messages';
+import { certificateWarning } from '../../lambda/probes/messages';
 
 /** A stream's colour-relevant bits (process.stdout satisfies it). */
 export interface ColorTarget {

@@ -21,7 +21,7 @@ import {
 import { HandlerEnvVar, TABLE_NAME_RE } from '../../contracts/handler-env';
 import { toJsonLine, type CheckResult } from '../../contracts/result';
 import { plural } from '../../contracts/text';
-import { runChecks } from '../../lambda/run-checks';
+import { runChecks } from '../../lambda/probe-run';
 import { envTokenStore } from '../../lambda/tokens';
 import type { ProbeConfigCommand, ProbeUrlCommand } from './args';
 import { UsageError } from './args';

@@ -146,7 +146,7 @@ describe('evaluators and the deployed alarms', () => {
   });
 });
 
-describe('the quorum in the deployed alarms (issue 14)', () => {
+describe('the quorum in the deployed alarms (an alarm fires when a quorum of locations fails)', () => {
   test.each([
     // [locations, quorum, 60 s class threshold, 10 s class threshold (60 s periods of 6 ticks), fast Failing threshold]
     [['us-east-1', 'eu-west-1', 'ap-southeast-1'], undefined, 2, 7, 2],

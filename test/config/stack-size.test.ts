@@ -1,5 +1,5 @@
 /**
- * The configuration's stack-size rule (issue 12: nothing validation accepts may crash `cdk synth`)
+ * The configuration's stack-size rule (nothing validation accepts may crash `cdk synth`)
  * against the real fleet plan and the real construct: its shard estimate bounds the plan's shards,
  * its alarm-per-stack figure is the construct's, and the largest fleets it accepts synthesize with
  * every stack within CloudFormation's 500 resources.

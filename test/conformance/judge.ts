@@ -14,9 +14,9 @@
 import { performance } from 'node:perf_hooks';
 import { parseCheck, type Check } from '../../contracts/config';
 import type { TestPki } from '../../demo/certs';
-import { probeHttp } from '../../lambda/checks/http';
-import type { AttemptResult } from '../../lambda/checks/types';
-import { probeWebSocket } from '../../lambda/checks/websocket';
+import { probeHttp } from '../../lambda/probes/http';
+import type { AttemptResult } from '../../lambda/probes/types';
+import { probeWebSocket } from '../../lambda/probes/websocket';
 import { lookupTo } from '../support/fault-servers';
 import type { Browser, BrowserHttp, BrowserWs } from './browser';
 import { tlsOptions, wantsTls, type Case } from './cases';

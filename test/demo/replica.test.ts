@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import WebSocket from 'ws';
 import { parseCheck, type Check } from '../../contracts/config';
-import { runCheck } from '../../lambda/run-check';
+import { runCheck } from '../../lambda/probes/confirm';
 import { Regression, startReplica, type Replica } from '../../demo/replica';
 import { rawUpgradeStatus } from '../support/raw-upgrade';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../contracts/config';
 import { CAUSE_GUIDE } from '../../contracts/outcomes';
 import { consoleLinks, dedupKeyOf, SUMMARY_MAX_CHARS, buildNotification, type IncidentDoc } from '../../lambda/incidents/page';
-import { runChecks } from '../../lambda/run-checks';
+import { runChecks } from '../../lambda/probe-run';
 import { staticTokenStore } from '../../lambda/tokens';
 import { makeTestPki, type TestPki } from '../../demo/certs';
 import { lookupTo } from '../support/fault-servers';

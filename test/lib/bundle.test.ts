@@ -34,8 +34,8 @@ const PARAMETER = '/synthmon/bundle-test';
 const CHILD_DEADLINE_MS = 45_000;
 
 const chunkFile = (specifier: (typeof LAZY_CHUNKS)[number]['specifier']) => LAZY_CHUNKS.find((c) => c.specifier === specifier)!.file;
-const WS_CHUNK = chunkFile('./checks/websocket');
-const HTTP_CHUNK = chunkFile('./checks/http');
+const WS_CHUNK = chunkFile('./probes/websocket');
+const HTTP_CHUNK = chunkFile('./probes/http');
 const CLOUDWATCH_CHUNK = chunkFile('@aws-sdk/client-cloudwatch');
 const SSM_CHUNK = chunkFile('@aws-sdk/client-ssm');
 

@@ -41,9 +41,9 @@ function fakeBundle(name: string, sources: Record<string, string>): string {
 describe('the runner bundle', () => {
   it('refuses an incomplete bundle, naming the missing files and the command that builds it', () => {
     const dir = fakeBundle('incomplete', {});
-    rmSync(join(dir, 'checks'), { recursive: true });
+    rmSync(join(dir, 'probes'), { recursive: true });
     expect(() => runnerBundleDir(dir)).toThrow(
-      /runner bundle is incomplete in .*incomplete.* \(missing checks\/websocket\.js, checks\/http\.js\): run `npm run build`/,
+      /runner bundle is incomplete in .*incomplete.* \(missing probes\/websocket\.js, probes\/http\.js\): run `npm run build`/,
     );
   });
 
@@ -70,7 +70,7 @@ describe('the runner bundle', () => {
     const stamp = readRunnerBundleStamp();
     const sources = Object.keys(stamp.sources);
     expect(sources).toEqual(
-      expect.arrayContaining(['lambda/handler.ts', 'lambda/checks/http.ts', 'lambda/checks/websocket.ts', 'contracts/kinds.ts']),
+      expect.arrayContaining(['lambda/handler.ts', 'lambda/probes/http.ts', 'lambda/probes/websocket.ts', 'contracts/kinds.ts']),
     );
     expect(sources.filter((f) => f.includes('node_modules') || f.startsWith('/'))).toEqual([]);
     expect(JSON.parse(readFileSync(join(RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_STAMP), 'utf8'))).toEqual(stamp);

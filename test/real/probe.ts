@@ -4,7 +4,7 @@
  */
 import { parseConfig, type Check } from '../../contracts/config';
 import type { CheckResult } from '../../contracts/result';
-import { runChecks } from '../../lambda/run-checks';
+import { runChecks } from '../../lambda/probe-run';
 import { staticTokenStore } from '../../lambda/tokens';
 import { lookupTo } from '../support/fault-servers';
 import type { RealStack } from './stack';

@@ -8,9 +8,9 @@ import { createHook } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { expect } from 'vitest';
 import type { Check } from '../../contracts/config';
-import { probeHttp } from '../../lambda/checks/http';
-import type { AttemptOptions, AttemptResult } from '../../lambda/checks/types';
-import { probeWebSocket } from '../../lambda/checks/websocket';
+import { probeHttp } from '../../lambda/probes/http';
+import type { AttemptOptions, AttemptResult } from '../../lambda/probes/types';
+import { probeWebSocket } from '../../lambda/probes/websocket';
 
 /** Two shared cores, other test files running at the same time. */
 export const MARGIN_MS = 2_500;

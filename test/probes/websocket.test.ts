@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { probeWebSocket } from '../../lambda/checks/websocket';
+import { probeWebSocket } from '../../lambda/probes/websocket';
 import { parseCheck, type WebSocketCheck } from '../../contracts/config';
-import type { AttemptOptions, AttemptResult } from '../../lambda/run-check';
-import { runCheck } from '../../lambda/run-check';
+import type { AttemptOptions, AttemptResult } from '../../lambda/probes/confirm';
+import { runCheck } from '../../lambda/probes/confirm';
 import { lookupFails, lookupHangs, lookupTo, refusedPort, startResetServer, startSilentServer } from '../support/fault-servers';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';
 
@@ -368,7 +368,7 @@ describe("probeWebSocket: trust from Node's default store", () => {
       const script = join(dir, 'probe.mts');
       writeFileSync(
         script,
-        `import { probeWebSocket } from ${JSON.stringify(join(process.cwd(), 'lambda/checks/websocket.ts'))};\n` +
+        `import { probeWebSocket } from ${JSON.stringify(join(process.cwd(), 'lambda/probes/websocket.ts'))};\n` +
           `const check = ${JSON.stringify(wsCheck({ url: `wss://127.0.0.1:${tlsBackend.port}/ws/chat/`, settleMs: 0 }))};\n` +
           `console.log(JSON.stringify(await probeWebSocket(check, { token: process.env.PROBE_TOKEN })));\n`,
       );

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseCheck } from '../../contracts/config';
 import { toJsonLine } from '../../contracts/result';
 import { base64Cores, MIN_FRAGMENT_CHARS, redact, REDACTED } from '../../lambda/redact';
-import { runCheck } from '../../lambda/run-check';
+import { runCheck } from '../../lambda/probes/confirm';
 import { closeFrame } from '../conformance/cases';
 import { acceptFor } from '../conformance/peer';
 import { lookupTo } from '../support/fault-servers';

@@ -1,6 +1,6 @@
 /**
  * The HTTP probe against real servers on loopback: a DRF-like replica over TLS with real
- * certificates (dev/certs.ts) and raw TCP faults. Every case checks the verdict, that the probe
+ * certificates (dev/certs.ts) and raw TCP faults. Every case checks the finding, that the probe
  * returned within its deadline plus a margin, that no socket or timer survived it, and that the
  * canary token appears nowhere in the result.
  */
@@ -13,9 +13,9 @@ import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { challengeSchemes, probeHttp } from '../../lambda/checks/http';
+import { challengeSchemes, probeHttp } from '../../lambda/probes/http';
 import { parseCheck, type HttpCheck } from '../../contracts/config';
-import type { AttemptOptions, AttemptResult } from '../../lambda/run-check';
+import type { AttemptOptions, AttemptResult } from '../../lambda/probes/confirm';
 import { DRF_DEFAULT_AUTH, ORDERS_PATH, startHttpBackend, type HttpBackend, type HttpBackendOptions } from '../support/http-backend';
 import { refusedPort } from '../support/fault-servers';
 
@@ -264,7 +264,7 @@ describe('probeHttp: failures before a response', () => {
       const root = resolve(import.meta.dirname, '../..');
       writeFileSync(
         script,
-        `import { probeHttp } from ${JSON.stringify(join(root, 'lambda/checks/http.ts'))};\n` +
+        `import { probeHttp } from ${JSON.stringify(join(root, 'lambda/probes/http.ts'))};\n` +
           `import { parseCheck } from ${JSON.stringify(join(root, 'contracts/config/index.ts'))};\n` +
           `const check = parseCheck(JSON.parse(process.env.PROBE_CHECK));\n` +
           `process.stdout.write(JSON.stringify(await probeHttp(check, { token: process.env.PROBE_TOKEN })));\n`,
@@ -304,9 +304,9 @@ describe('probeHttp: failures before a response', () => {
 });
 
 describe('probeHttp: configuration the client refuses', () => {
-  it('reports error, not an endpoint verdict, when a configured header value is invalid', async () => {
+  it('reports error, not an endpoint finding, when a configured header value is invalid', async () => {
     const b = await backend({ state: { tokens: [CANARY] } });
-    // Validation rejects this value first; a check that bypassed it still gets `error`, not an endpoint verdict.
+    // Validation rejects this value first; a check that bypassed it still gets `error`, not an endpoint finding.
     const result = await probe({ ...httpCheck(b.url), headers: { 'X-Bad': 'a\r\nInjected: 1' } }, [b]);
     expect(result).toMatchObject({ outcome: 'error', evidence: { errorCode: 'UND_ERR_INVALID_ARG' } });
     expect(b.requests).toHaveLength(0);

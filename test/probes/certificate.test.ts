@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheck, type Check } from '../../contracts/config';
 import { JSON_CERTIFICATE_EXTRA_KEYS, JSON_CERTIFICATE_KEYS, toJsonLine } from '../../contracts/result';
 import { makeTestPki, TEST_CA_ISSUERS_URL, type KeyAndCert, type TestPki } from '../../demo/certs';
-import { wholeDaysLeft } from '../../lambda/checks/certificate';
+import { wholeDaysLeft } from '../../lambda/probes/certificate';
 import { lookupTo, refusedPort, startSilentServer, startTlsRecorder } from '../support/fault-servers';
 import { startHttpBackend } from '../support/http-backend';
 import { startWsBackend } from '../support/ws-backend';

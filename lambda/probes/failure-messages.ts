@@ -3,7 +3,7 @@ import { Outcome, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
 import type { CertificateInfo } from '../../contracts/result';
 import { DeadlineError, outcomeForError } from './classify';
 import { compose, describeError, type Mask, type MessageParts } from './message-text';
-import type { Verdict } from './types';
+import type { Finding } from './types';
 
 /** What to look at when a phase runs out of time. */
 const TIMEOUT_FIX: Readonly<Record<string, string>> = {
@@ -111,7 +111,7 @@ function certificateNote(cert: CertificateInfo | undefined): string {
   return `; certificate ${cert.subject || '(no subject)'} from ${cert.issuer || '(no issuer)'}, valid to ${cert.validTo}`;
 }
 
-/** Everything a failure verdict may draw on besides the error. */
+/** Everything a failure finding may draw on besides the error. */
 export interface FailureContext {
   /** The certificate the handshake presented, if one completed. */
   readonly certificate?: CertificateInfo;
@@ -121,8 +121,8 @@ export interface FailureContext {
   readonly status?: number;
 }
 
-/** The verdict for a failure before any response (or a deadline): refused, dns, timeout, tls, reset or error. */
-export function failureVerdict(err: unknown, ctx: FailureContext = {}): Verdict {
+/** The finding for a failure before any response (or a deadline): refused, dns, timeout, tls, reset or error. */
+export function failureFinding(err: unknown, ctx: FailureContext = {}): Finding {
   const { outcome, code } = outcomeForError(err);
   const evidence = code ? { evidence: { errorCode: code } } : {};
   const detail = describeError(err, ctx.mask);
@@ -165,8 +165,8 @@ export function failureVerdict(err: unknown, ctx: FailureContext = {}): Verdict 
   return { outcome, message: compose(parts), ...evidence, ...(ctx.status !== undefined ? { status: ctx.status } : {}) };
 }
 
-/** The verdict for a bug inside a probe: never an endpoint verdict. */
-export function bugVerdict(err: unknown, mask?: Mask): Verdict {
+/** The finding for a bug inside a probe: never an endpoint finding. */
+export function bugFinding(err: unknown, mask?: Mask): Finding {
   return { outcome: Outcome.ERROR, message: bugMessage(err, mask) };
 }
 
@@ -175,11 +175,11 @@ export function bugMessage(err: unknown, mask?: Mask): string {
   const kind = err instanceof Error && err.name !== 'Error' ? `${err.name}: ` : '';
   return compose({
     what: `probe failed unexpectedly: ${kind}${describeError(err, mask)}`,
-    fix: "the monitor itself (a bug, not an endpoint verdict): report it with the check's configuration",
+    fix: "the monitor itself (a bug, not an endpoint finding): report it with the check's configuration",
   });
 }
 
 /** The check cannot be run at all (an invalid URL for the client library). */
-export function configurationVerdict(what: string, err: unknown, mask?: Mask): Verdict {
+export function configurationFinding(what: string, err: unknown, mask?: Mask): Finding {
   return { outcome: Outcome.ERROR, message: compose({ what, detail: describeError(err, mask), fix: OUTCOME_RUNBOOK.error.check }) };
 }

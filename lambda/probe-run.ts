@@ -8,9 +8,9 @@ import type { Check } from '../contracts/config';
 import { attemptBudgetMs, runBudgetMs, TOKEN_READ_MARGIN_MS } from '../contracts/kinds';
 import { OUTCOME_RUNBOOK } from '../contracts/outcomes';
 import { errorResult, type CheckResult } from '../contracts/result';
-import { compose } from './checks/messages';
-import type { AttemptOptions } from './checks/types';
-import { runCheck } from './run-check';
+import { compose } from './probes/messages';
+import type { AttemptOptions } from './probes/types';
+import { runCheck } from './probes/confirm';
 import type { TokenStore } from './tokens';
 
 export interface RunChecksDeps {

@@ -1,4 +1,4 @@
-/** What every probe takes and gives: one attempt of one check (the retry lives in lambda/run-check.ts). */
+/** What every probe takes and gives: one attempt of one check (the retry lives in lambda/probes/confirm.ts). */
 import type { LookupFunction } from 'node:net';
 import type { Cause, Outcome } from '../../contracts/outcomes';
 import type { CheckResult, Evidence } from '../../contracts/result';
@@ -13,14 +13,14 @@ export interface AttemptOptions {
   readonly lookup?: LookupFunction;
 }
 
-/** One attempt's verdict; runCheck adds `attempts`. */
+/** One attempt's finding; runCheck adds `attempts`. */
 export type AttemptResult = Omit<CheckResult, 'attempts'>;
 
 /**
  * What a probe concludes, before the engine (./attempt.ts) adds the URL, timings and certificate.
  * `message` comes from ./messages.ts; server text in it and in `evidence` is already masked.
  */
-export interface Verdict {
+export interface Finding {
   readonly outcome: Outcome;
   readonly message: string;
   readonly status?: number;

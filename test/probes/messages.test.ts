@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheck, type Check } from '../../contracts/config';
 import { CAUSE_GUIDE, CAUSE_RUNBOOK, CAUSES } from '../../contracts/outcomes';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { describeError, oneLine, redirectTarget, statusParts, type StatusFacts } from '../../lambda/checks/messages';
+import { describeError, oneLine, redirectTarget, statusParts, type StatusFacts } from '../../lambda/probes/messages';
 import { redact } from '../../lambda/redact';
 import { lookupFails, lookupHangs, lookupTo, refusedPort, startResetServer, startSilentServer, type FaultServer } from '../support/fault-servers';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCheck, type Check } from '../../contracts/config';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { MAX_MESSAGE_BYTES } from '../../lambda/checks/websocket';
+import { MAX_MESSAGE_BYTES } from '../../lambda/probes/websocket';
 import { lookupTo, startScriptedServer, startTlsRecorder } from '../support/fault-servers';
 import { startHttpBackend, type HttpBackend, type HttpBackendOptions } from '../support/http-backend';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';

@@ -5,7 +5,7 @@
  */
 import type { Check } from '../contracts/config';
 import type { CheckKind } from '../contracts/kinds';
-import type { AttemptOptions, AttemptResult } from './checks/types';
+import type { AttemptOptions, AttemptResult } from './probes/types';
 
 /** A probe: one attempt of one check of its kind. Never throws for a network failure. */
 export type Probe<C extends Check = Check> = (check: C, options: AttemptOptions) => Promise<AttemptResult>;
@@ -13,8 +13,8 @@ export type Probe<C extends Check = Check> = (check: C, options: AttemptOptions)
 type ProbeLoaders = { readonly [K in CheckKind]: () => Promise<Probe<Extract<Check, { kind: K }>>> };
 
 export const PROBES: ProbeLoaders = {
-  websocket: async () => (await import('./checks/websocket')).probeWebSocket,
-  http: async () => (await import('./checks/http')).probeHttp,
+  websocket: async () => (await import('./probes/websocket')).probeWebSocket,
+  http: async () => (await import('./probes/http')).probeHttp,
 };
 
 /** The probe for a check's kind. */

@@ -22,7 +22,7 @@ export {
   invalidUpgradeMessage,
   redirectTarget,
   statusParts,
-  statusVerdict,
+  statusFinding,
   type RedirectTarget,
   type StatusFacts,
 } from './status-messages';

@@ -9,8 +9,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCheck, type Check } from '../../contracts/config';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import type { AttemptResult } from '../../lambda/checks/types';
-import { runCheck } from '../../lambda/run-check';
+import type { AttemptResult } from '../../lambda/probes/types';
+import { runCheck } from '../../lambda/probes/confirm';
 import { lookupTo, tokenForms } from '../support/fault-servers';
 import { startHttpBackend, type HttpBackend, type HttpBackendPatch } from '../support/http-backend';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import defaultConfigJson from '../config/default.json';
-import { parseConfig } from '../contracts/config';
-import { alarmDefinitions } from '../lib/alarms/definitions';
-import { demoConfig, runDemo, type DemoSummary } from '../demo/demo';
+import defaultConfigJson from '../../config/default.json';
+import { parseConfig } from '../../contracts/config';
+import { alarmDefinitions } from '../../lib/alarms/definitions';
+import { demoConfig, runDemo, type DemoSummary } from '../../demo/demo';
 
 /** Alphanumeric so every encoded form is the same string: one search covers them all. */
 const CANARY = 'dem0canary5ecretT0ken7f3a9c00000000000ab';

@@ -13,15 +13,15 @@ import { placeToken, type TokenPlacement } from '../token-placement';
 import { runAttempt, type Attempt } from './attempt';
 import { bodyExcerpt, keepHeaders } from './evidence';
 import { ACCEPT_ENCODING, readBody, type Body } from './http-body';
-import { assertionMessage, causeMessage, redirectTarget, statusVerdict } from './messages';
-import type { AttemptOptions, AttemptResult, Verdict } from './types';
+import { assertionMessage, causeMessage, redirectTarget, statusFinding } from './messages';
+import type { AttemptOptions, AttemptResult, Finding } from './types';
 import type { Evidence } from '../../contracts/result';
 import { MAX_HEADER_BYTES, readAsBrowser } from './interim';
 import { USER_AGENT } from '../../contracts/user-agent';
 
 /** Bodies of unexpected statuses are read only for their detail; no need to pull megabytes. */
 const ERROR_BODY_CAP_BYTES = 64 * 1024;
-/** Response headers kept as evidence: enough to explain a verdict, never credentials or cookies. */
+/** Response headers kept as evidence: enough to explain a finding, never credentials or cookies. */
 const EVIDENCE_HEADERS: ReadonlySet<string> = new Set([
   'content-type',
   'content-encoding',
@@ -48,7 +48,7 @@ export function probeHttp(check: HttpCheck, options: AttemptOptions): Promise<At
   );
 }
 
-async function exchange(check: HttpCheck, a: Attempt, placed: TokenPlacement): Promise<Verdict> {
+async function exchange(check: HttpCheck, a: Attempt, placed: TokenPlacement): Promise<Finding> {
   const target = placed.url;
   const client = new Client(target.origin, {
     connect: (opts, callback) => {
@@ -98,8 +98,8 @@ interface Answer {
   readonly requestUrl: string;
 }
 
-/** Turn status, headers and body into a verdict (no I/O: a throw here is a bug, reported as `error`). */
-function judge(check: HttpCheck, a: Attempt, answer: Answer): Verdict {
+/** Turn status, headers and body into a finding (no I/O: a throw here is a bug, reported as `error`). */
+function judge(check: HttpCheck, a: Attempt, answer: Answer): Finding {
   const { response, body } = answer;
   const status = response.statusCode;
   // Assertions read the body as sent; what is shown is masked first, then cut.
@@ -138,7 +138,7 @@ function judge(check: HttpCheck, a: Attempt, answer: Answer): Verdict {
   const location = response.headers.location;
   return {
     ...base,
-    ...statusVerdict({
+    ...statusFinding({
       status,
       expected: check.expectStatus,
       upgrade: false,
@@ -163,7 +163,7 @@ interface BodyFacts {
 const FIX_SHAPE = 'the response body shape (an API change?)';
 
 /** The expected status arrived: check the body cap, its encoding and the check's assertions, all at once. */
-function assertBody(check: HttpCheck, a: Attempt, facts: BodyFacts): Verdict {
+function assertBody(check: HttpCheck, a: Attempt, facts: BodyFacts): Finding {
   const problems: Array<{ text: string; fix: string }> = [];
   const asserts = check.assert ?? {};
   const { body } = facts;

@@ -2,7 +2,7 @@
 import { CAUSE_GUIDE, OUTCOME_RUNBOOK, type Cause } from '../../contracts/outcomes';
 import { outcomeForStatus } from './classify';
 import { compose, describeError, oneLine, type Mask, type MessageParts } from './message-text';
-import type { Verdict } from './types';
+import type { Finding } from './types';
 
 /** Where a redirect points, compared with the request (from the raw Location, before masking). */
 export type RedirectTarget = 'self' | 'https' | 'slash' | 'login' | 'elsewhere' | 'none';
@@ -244,8 +244,8 @@ export function statusParts(f: StatusFacts): MessageParts {
   return { what: head, detail: withSaid(), fix: "the check's expected status, or what changed in the endpoint's answer" };
 }
 
-/** The verdict for an unexpected status (no cause). */
-export function statusVerdict(f: StatusFacts): Pick<Verdict, 'outcome' | 'status' | 'message'> {
+/** The finding for an unexpected status (no cause). */
+export function statusFinding(f: StatusFacts): Pick<Finding, 'outcome' | 'status' | 'message'> {
   return { outcome: outcomeForStatus(f.status), status: f.status, message: compose(statusParts(f)) };
 }
 

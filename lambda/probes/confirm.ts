@@ -1,20 +1,20 @@
 /**
- * One check, run one way: runChecks (./run-checks.ts, the one code path of docs/DESIGN.md#the-fleet-runner
+ * One check, run one way: runChecks (./probe-run.ts, the one code path of docs/DESIGN.md#the-fleet-runner
  * that the Lambda runner and `synthmon probe` both call) runs every check through runCheck. It runs
  * one attempt, confirms a failing outcome once after a pause (README.md#configuration), and scrubs
  * the token.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Check } from '../contracts/config';
-import { tokenPlacement } from '../contracts/kinds';
-import { Outcome, OUTCOME_RUNBOOK } from '../contracts/outcomes';
-import { redact, redactUrl } from './redact';
-import { errorResult, type CheckResult } from '../contracts/result';
-import { probeFor } from './probes';
-import { bugMessage, compose, fixOfMessage } from './checks/messages';
-import type { AttemptOptions, AttemptResult } from './checks/types';
+import type { Check } from '../../contracts/config';
+import { tokenPlacement } from '../../contracts/kinds';
+import { Outcome, OUTCOME_RUNBOOK } from '../../contracts/outcomes';
+import { redact, redactUrl } from '../redact';
+import { errorResult, type CheckResult } from '../../contracts/result';
+import { probeFor } from '../probe-loaders';
+import { bugMessage, compose, fixOfMessage } from './messages';
+import type { AttemptOptions, AttemptResult } from './types';
 
-export type { AttemptOptions, AttemptResult } from './checks/types';
+export type { AttemptOptions, AttemptResult } from './types';
 
 export interface RunOptions extends AttemptOptions {
   /** Skip the confirmation retry. @default false */
@@ -47,7 +47,7 @@ async function attempt(check: Check, options: AttemptOptions): Promise<AttemptRe
       await probeFor(check)
     )(check, options);
   } catch (err) {
-    // A probe settles every failure itself (a bug inside one is its `error` verdict); reaching
+    // A probe settles every failure itself (a bug inside one is its `error` finding); reaching
     // here is a bug outside the probes (e.g. loading one), worded the same way, token masked.
     return errorResult(
       check.name,

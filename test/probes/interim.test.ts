@@ -1,7 +1,7 @@
 /**
- * The response heads read as a browser reads them (lambda/checks/interim.ts, docs/CONFORMANCE.md):
+ * The response heads read as a browser reads them (lambda/probes/interim.ts, docs/CONFORMANCE.md):
  * an unasked-for 100 Continue and obs-fold, whatever way TCP splits the bytes. Every split gives an
- * endpoint verdict (never `error`) and leaves nothing open; a split away from the status line and
+ * endpoint finding (never `error`) and leaves nothing open; a split away from the status line and
  * the fold reads `ok`, as Chromium does.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';

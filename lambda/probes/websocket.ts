@@ -24,19 +24,19 @@ import { bodyExcerpt, EXCERPT_BYTES, keepHeaders } from './evidence';
 import {
   causeMessage,
   closedMessage,
-  configurationVerdict,
+  configurationFinding,
   describeError,
-  failureVerdict,
+  failureFinding,
   forbiddenUpgradeMessage,
   invalidUpgradeMessage,
   protocolErrorMessage,
   redirectTarget,
   roundTripMessage,
-  statusVerdict,
+  statusFinding,
   webSocketOkMessage,
 } from './messages';
 import { MAX_HEADER_BYTES, readAsBrowser } from './interim';
-import type { AttemptOptions, AttemptResult, Verdict } from './types';
+import type { AttemptOptions, AttemptResult, Finding } from './types';
 import { USER_AGENT } from '../../contracts/user-agent';
 
 /** Once the status is known the body is only evidence: don't let a trickling body eat the deadline. */
@@ -142,11 +142,11 @@ class WebSocketProbe {
     this.url = placed.url.toString();
   }
 
-  async run(): Promise<Verdict> {
+  async run(): Promise<Finding> {
     const first = await this.handshake(this.origin, true);
     switch (first.kind) {
       case 'invalid':
-        return configurationVerdict('cannot open a WebSocket to this URL', first.error, this.a.mask);
+        return configurationFinding('cannot open a WebSocket to this URL', first.error, this.a.mask);
       case 'failed':
         if (first.afterUpgrade && !(first.error instanceof DeadlineError)) {
           const code = errorCode(first.error);
@@ -159,9 +159,9 @@ class WebSocketProbe {
         }
         throw this.a.fail(first.error);
       case 'response':
-        return first.response.status === 403 ? this.forbiddenVerdict(first.response) : this.statusVerdict(first.response);
+        return first.response.status === 403 ? this.forbiddenFinding(first.response) : this.statusFinding(first.response);
       case 'open':
-        return this.openVerdict(first.ws, first.faults);
+        return this.openFinding(first.ws, first.faults);
     }
   }
 
@@ -182,7 +182,7 @@ class WebSocketProbe {
       // The engine's connect, not req.on('socket'): that event comes a tick late, after a fast
       // resolver has already answered, and the phase clock would miss the lookup.
       createConnection: ((opts: { host?: string; port?: number | string }) => {
-        // The upgrade response read as a browser reads it (obs-fold; lambda/checks/interim.ts); frames after the 101 are untouched.
+        // The upgrade response read as a browser reads it (obs-fold; lambda/probes/interim.ts); frames after the 101 are untouched.
         const socket = readAsBrowser(this.a.connect({ host: opts.host ?? 'localhost', port: Number(opts.port), primary }));
         // ws turns a socket error (an RST) into a 1006 close, a drop like a FIN (README.md#outcomes); the code is evidence.
         socket.on('error', (error: Error) => (faults.socketError ??= errorCode(error)));
@@ -254,10 +254,10 @@ class WebSocketProbe {
     };
   }
 
-  private statusVerdict(response: UpgradeResponse): Verdict {
+  private statusFinding(response: UpgradeResponse): Finding {
     const { status, headers, body } = response;
     return {
-      ...statusVerdict({ status, expected: 101, upgrade: true, headers, body, redirect: response.redirect }),
+      ...statusFinding({ status, expected: 101, upgrade: true, headers, body, redirect: response.redirect }),
       evidence: evidenceOf(response),
     };
   }
@@ -266,7 +266,7 @@ class WebSocketProbe {
    * Channels answers 403 both for a rejected Origin and for a consumer that closes before accept().
    * A second handshake that differs only in sending the target's own origin tells them apart.
    */
-  private async forbiddenVerdict(response: UpgradeResponse): Promise<Verdict> {
+  private async forbiddenFinding(response: UpgradeResponse): Promise<Finding> {
     const base = { outcome: Outcome.FORBIDDEN, status: 403, evidence: evidenceOf(response) } as const;
     const sent = `HTTP 403 on the upgrade with Origin ${this.origin}`;
     if (sameOrigin(this.origin, this.ownOrigin)) {
@@ -298,7 +298,7 @@ class WebSocketProbe {
   }
 
   /** After 101: the settle window, then the round trip. The clean close is teardown. */
-  private async openVerdict(ws: WebSocket, faults: Faults): Promise<Verdict> {
+  private async openFinding(ws: WebSocket, faults: Faults): Promise<Finding> {
     const status = 101;
     this.openedAt = performance.now();
     const { settleMs, roundTrip: rt } = this.check;
@@ -314,7 +314,7 @@ class WebSocketProbe {
         const message = roundTripMessage({ ...rt, oversizedBytes: MAX_MESSAGE_BYTES, beforeSend: true });
         return { outcome: Outcome.ASSERTION, status, message };
       }
-      if (life.kind !== 'open') return this.lifeVerdict(life);
+      if (life.kind !== 'open') return this.lifeFinding(life);
     }
     if (rt) {
       const sentAt = performance.now();
@@ -322,7 +322,7 @@ class WebSocketProbe {
       const life = await this.watch(ws, faults, this.a.hardEndAt, true, sentAt);
       if (life.kind === 'oversized')
         return { outcome: Outcome.ASSERTION, status, message: roundTripMessage({ ...rt, oversizedBytes: MAX_MESSAGE_BYTES }) };
-      if (life.kind !== 'reply') return this.lifeVerdict(life);
+      if (life.kind !== 'reply') return this.lifeFinding(life);
       const matched = rt.match === 'equals' ? life.text === rt.expect : life.text.includes(rt.expect);
       if (!matched) return { outcome: Outcome.ASSERTION, status, message: roundTripMessage({ ...rt, got: this.a.excerpt(life.text, REPLY_CHARS) }) };
     }
@@ -364,7 +364,7 @@ class WebSocketProbe {
     return this.a.wait<Life>(this.a.hardEndAt, () => life, arm);
   }
 
-  private lifeVerdict(life: Life): Verdict {
+  private lifeFinding(life: Life): Finding {
     const status = 101;
     switch (life.kind) {
       case 'closed': {
@@ -393,10 +393,10 @@ class WebSocketProbe {
       }
       case 'timeout':
         // The round trip's own deadline, worded like every timeout, after the 101.
-        return { ...failureVerdict(new DeadlineError('round-trip reply', life.limitMs), { mask: this.a.mask }), status };
+        return { ...failureFinding(new DeadlineError('round-trip reply', life.limitMs), { mask: this.a.mask }), status };
       default:
         // 'open', 'reply' and 'oversized' are not failures; callers handle them first.
-        throw new Error(`no verdict for ${life.kind}`);
+        throw new Error(`no finding for ${life.kind}`);
     }
   }
 

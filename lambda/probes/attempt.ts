@@ -10,9 +10,9 @@
  * - one settle-once failure path: a network failure (thrown as `attempt.fail(err)`, or raised by
  *   work awaited through `attempt.network()`) becomes refused/dns/timeout/tls/reset; anything else
  *   a probe throws is a bug and reads `error` ("probe failed unexpectedly: …"), never `reset`;
- * - the AttemptResult, with timings measured at the verdict (in a `finally`), before teardown.
+ * - the AttemptResult, with timings measured at the finding (in a `finally`), before teardown.
  *
- * A probe supplies only its own protocol: `runAttempt(spec, (attempt) => verdict)`.
+ * A probe supplies only its own protocol: `runAttempt(spec, (attempt) => finding)`.
  */
 import type { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
@@ -24,9 +24,9 @@ import type { CertificateInfo, Evidence, Timings } from '../../contracts/result'
 import { redact } from '../redact';
 import { inspectPeer } from './certificate';
 import { DeadlineError, isNetworkError } from './classify';
-import { bugVerdict, failureVerdict, oneLine } from './messages';
+import { bugFinding, failureFinding, oneLine } from './messages';
 import { PhaseClock, type PhaseNames } from './timing';
-import type { AttemptOptions, AttemptResult, Verdict } from './types';
+import type { AttemptOptions, AttemptResult, Finding } from './types';
 
 /** Destroyed sockets close within a tick or two; this only bounds waiting for their 'close'. */
 const SOCKET_CLOSE_WAIT_MS = 500;
@@ -275,26 +275,26 @@ export class Attempt {
     );
   }
 
-  /** The verdict of `body`, settled once: its own, the failure path's, the bug path's or the backstop's. */
-  settle(body: (attempt: Attempt) => Promise<Verdict>): Promise<Verdict> {
-    return new Promise<Verdict>((resolve) => {
+  /** The finding of `body`, settled once: its own, the failure path's, the bug path's or the backstop's. */
+  settle(body: (attempt: Attempt) => Promise<Finding>): Promise<Finding> {
+    return new Promise<Finding>((resolve) => {
       let open = true;
-      const done = (verdict: Verdict) => {
+      const done = (finding: Finding) => {
         if (!open) return;
         open = false;
         clearTimeout(backstop);
-        resolve(verdict);
+        resolve(finding);
       };
       const mask = this.mask;
       const failed = (err: unknown) =>
         done(
           err instanceof AttemptFailure
-            ? failureVerdict(err.error, { certificate: this.certificate, mask, ...(this.answered !== undefined ? { status: this.answered } : {}) })
-            : bugVerdict(err, mask),
+            ? failureFinding(err.error, { certificate: this.certificate, mask, ...(this.answered !== undefined ? { status: this.answered } : {}) })
+            : bugFinding(err, mask),
         );
       // Every wait of a probe has its own bound; this one holds even if a probe forgot one.
       const backstop = setTimeout(() => failed(this.fail(this.deadline())), this.hardEndAt - performance.now() + BACKSTOP_SLACK_MS);
-      let running: Promise<Verdict>;
+      let running: Promise<Finding>;
       try {
         running = body(this);
       } catch (err) {
@@ -306,32 +306,32 @@ export class Attempt {
 }
 
 /**
- * Run one attempt: the probe's `body` reaches a verdict (or fails), timings are taken at the
- * verdict, then everything the attempt opened is torn down. Never throws.
+ * Run one attempt: the probe's `body` reaches a finding (or fails), timings are taken at the
+ * finding, then everything the attempt opened is torn down. Never throws.
  */
-export async function runAttempt(spec: AttemptSpec, body: (attempt: Attempt) => Promise<Verdict>): Promise<AttemptResult> {
+export async function runAttempt(spec: AttemptSpec, body: (attempt: Attempt) => Promise<Finding>): Promise<AttemptResult> {
   const startedAt = new Date().toISOString();
   const attempt = new Attempt(spec);
-  let verdict: Verdict;
+  let finding: Finding;
   let timings: Timings;
   try {
-    verdict = await attempt.settle(body);
+    finding = await attempt.settle(body);
   } finally {
-    // Measured at the verdict: the teardown below is ours, not the endpoint's.
+    // Measured at the finding: the teardown below is ours, not the endpoint's.
     timings = attempt.clock.timings();
     await attempt.release();
   }
-  const evidence: Evidence | undefined = verdict.evidence && Object.keys(verdict.evidence).length ? verdict.evidence : undefined;
+  const evidence: Evidence | undefined = finding.evidence && Object.keys(finding.evidence).length ? finding.evidence : undefined;
   return {
     check: spec.check.name,
     kind: spec.check.kind,
     url: spec.displayUrl,
-    ok: verdict.outcome === Outcome.OK,
-    outcome: verdict.outcome,
-    ...(verdict.status !== undefined ? { status: verdict.status } : {}),
-    ...(verdict.cause !== undefined ? { cause: verdict.cause } : {}),
-    ...(verdict.closeCode !== undefined ? { closeCode: verdict.closeCode } : {}),
-    message: attempt.redact(verdict.message),
+    ok: finding.outcome === Outcome.OK,
+    outcome: finding.outcome,
+    ...(finding.status !== undefined ? { status: finding.status } : {}),
+    ...(finding.cause !== undefined ? { cause: finding.cause } : {}),
+    ...(finding.closeCode !== undefined ? { closeCode: finding.closeCode } : {}),
+    message: attempt.redact(finding.message),
     timings,
     ...(attempt.certificate ? { certificate: attempt.certificate } : {}),
     startedAt,

@@ -51,7 +51,7 @@ const isTlsCode = (code: string) => TLS_CODES.has(code) || code.startsWith('ERR_
  * undici's HTTPParserError (a response llhttp refused) carries no code: its constructor looks the
  * llhttp error number up in `constants.ERROR`, which is keyed by name (undici
  * lib/dispatcher/client-h1.js `createError`), so `code` is always undefined. Without a code it is
- * neither an endpoint verdict nor named; this names it as llhttp would (`HPE_…`), so a peer that
+ * neither an endpoint finding nor named; this names it as llhttp would (`HPE_…`), so a peer that
  * does not speak HTTP reads `reset` ("not HTTP"), never `error` (docs/CONFORMANCE.md).
  */
 function parserErrorCode(e: object): string | undefined {
@@ -91,8 +91,8 @@ export function outcomeForError(err: unknown): { outcome: Outcome; code?: string
 /**
  * True for an error that the network (or the client library speaking to it) raised, as opposed
  * to a bug in the probe: a deadline, a system call error (`syscall`), a code the taxonomy knows,
- * an undici or HTTP-parser error. A TypeError thrown by verdict code is none of these and must be
- * reported as `error`, not as an endpoint verdict.
+ * an undici or HTTP-parser error. A TypeError thrown by finding code is none of these and must be
+ * reported as `error`, not as an endpoint finding.
  */
 export function isNetworkError(err: unknown): boolean {
   if (err instanceof DeadlineError) return true;

@@ -5,7 +5,7 @@
  * backpressure, so no more than a chunk is ever inflated past it.
  *
  * A network failure mid-body rejects (the attempt's failure path: reset, timeout). A body that
- * cannot be decoded is a fact for the verdict (`decodeError`), not an error.
+ * cannot be decoded is a fact for the finding (`decodeError`), not an error.
  */
 import { Readable, Transform, pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';

@@ -1,13 +1,13 @@
 /**
- * A bug inside a probe (an exception thrown from its verdict code) is outcome `error`, "probe failed
+ * A bug inside a probe (an exception thrown from its finding code) is outcome `error`, "probe failed
  * unexpectedly: …", for both kinds, never `reset` with the network runbook (one message builder for every outcome). The fault is
  * injected into the real code path: the message builder's status wording throws while each probe
- * turns a real 502 from a loopback server into a verdict; the engine must still tear everything down.
+ * turns a real 502 from a loopback server into a finding; the engine must still tear everything down.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseCheck, type Check } from '../../contracts/config';
 import { makeTestPki, type TestPki } from '../../demo/certs';
-import { runCheck } from '../../lambda/run-check';
+import { runCheck } from '../../lambda/probes/confirm';
 import { lookupTo } from '../support/fault-servers';
 import { startHttpBackend, type HttpBackend } from '../support/http-backend';
 import { startWsBackend, type WsBackend } from '../support/ws-backend';
@@ -15,17 +15,17 @@ import { probeOnce } from './harness';
 
 const fault = vi.hoisted(() => ({ armed: false, thrown: 0 }));
 
-vi.mock('../../lambda/checks/messages', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../lambda/checks/messages')>();
+vi.mock('../../lambda/probes/messages', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../lambda/probes/messages')>();
   return {
     ...real,
-    statusVerdict: (...args: Parameters<typeof real.statusVerdict>) => {
+    statusFinding: (...args: Parameters<typeof real.statusFinding>) => {
       if (fault.armed) {
         fault.thrown++;
-        // What a real slip in verdict code looks like: reading a property of undefined.
+        // What a real slip in finding code looks like: reading a property of undefined.
         return (undefined as unknown as { x: { y: number } }).x.y as never;
       }
-      return real.statusVerdict(...args);
+      return real.statusFinding(...args);
     },
     closedMessage: (...args: Parameters<typeof real.closedMessage>) => {
       if (fault.armed) {
@@ -66,20 +66,20 @@ const options = () => ({ token: TOKEN, ca: pki.ca, lookup: lookupTo('127.0.0.1')
 const serversOf = (kind: 'websocket' | 'http') => [kind === 'http' ? api : { openConnections: () => chat.connections }];
 
 describe('a bug inside a probe', () => {
-  it.each(['websocket', 'http'] as const)('reports error "probe failed unexpectedly", not reset, when %s verdict code throws', async (kind) => {
+  it.each(['websocket', 'http'] as const)('reports error "probe failed unexpectedly", not reset, when %s finding code throws', async (kind) => {
     const result = await probeOnce(check(kind), options(), serversOf(kind));
     expect(fault.thrown).toBe(1);
     expect(result).toMatchObject({ ok: false, outcome: 'error', kind });
     expect(result.message).toMatch(
-      /^probe failed unexpectedly: TypeError: Cannot read properties of undefined \(reading 'x'\); check: the monitor itself \(a bug, not an endpoint verdict\)/,
+      /^probe failed unexpectedly: TypeError: Cannot read properties of undefined \(reading 'x'\); check: the monitor itself \(a bug, not an endpoint finding\)/,
     );
     expect(result.message).not.toContain('reset');
     expect(result.evidence).toBeUndefined();
-    // Timings are still measured, up to the verdict.
+    // Timings are still measured, up to the finding.
     expect(result.timings.firstByteMs).toBeTypeOf('number');
   });
 
-  it('reports error when the verdict code after the 101 throws (the settle window path)', async () => {
+  it('reports error when the finding code after the 101 throws (the settle window path)', async () => {
     chat.setMode({ answer: 'channels', closeAfterAccept: { code: 4003, reason: 'unauthenticated' } });
     const result = await probeOnce(check('websocket'), options(), serversOf('websocket'));
     expect(fault.thrown).toBe(1);
@@ -87,7 +87,7 @@ describe('a bug inside a probe', () => {
     expect(result.message).toMatch(/^probe failed unexpectedly: RangeError: injected fault after the 101; check: /);
   });
 
-  it.each(['websocket', 'http'] as const)('is not retried by runCheck (%s): error is not an endpoint verdict', async (kind) => {
+  it.each(['websocket', 'http'] as const)('is not retried by runCheck (%s): error is not an endpoint finding', async (kind) => {
     const result = await runCheck(check(kind), options());
     expect(result).toMatchObject({ outcome: 'error', attempts: 1 });
     expect(fault.thrown).toBe(1);

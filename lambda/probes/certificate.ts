@@ -1,6 +1,6 @@
 /**
- * The server's certificate, read from the TLS socket (README.md#cli `certificate`), and the verdict on
- * it. The attempt engine connects with `rejectUnauthorized: false` and applies Node's own verdict
+ * The server's certificate, read from the TLS socket (README.md#cli `certificate`), and the finding on
+ * it. The attempt engine connects with `rejectUnauthorized: false` and applies Node's own finding
  * (`authorized` / `authorizationError`, which includes the host-name check) by hand, because Node
  * destroys a rejected socket before anyone can read what the peer presented; a certificate that
  * failed verification is the one an operator most needs to see.
@@ -117,7 +117,7 @@ const VERIFIED_CHAINS_MAX = 1000;
 
 /**
  * Everything a completed handshake tells: the leaf certificate (with its chain as linked) and the
- * verdict Node would have given.
+ * finding Node would have given.
  */
 export function inspectPeer(socket: TLSSocket, hostname: string, now = Date.now()): { certificate?: CertificateInfo; refusal?: Error } {
   const refusal = verificationError(socket, hostname);
