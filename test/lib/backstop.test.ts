@@ -13,7 +13,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKSTOP_FILE, BackstopEnvVar, type BackstopFile } from '../../contracts/backstop';
 import { parseConfig, type MonitorConfigInput } from '../../contracts/config';
 import { alarmDefinitions } from '../../lib/alarms/definitions';
+import { BACKSTOP_MEMORY_MB } from '../../lib/backstop';
 import { coverMsOf } from '../../lib/backstop-file';
+import { incidentCostEntries } from '../../lib/cost/incidents';
 import { planFleet } from '../../lib/fleet/plan';
 import { buildMonitorStacks, MonitorStack } from '../../lib/monitor-stack';
 import { mutedAlarmIds } from '../../lib/muting';
@@ -77,6 +79,15 @@ describe('the backstop notifier function', () => {
     });
     const [, logs] = resources(template, 'AWS::Logs::LogGroup').find(([logicalId]) => logicalId === id(fn.logGroup))!;
     expect(logs.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('is priced by the cost model at the memory it deploys', () => {
+    const config = parseConfig(backstopConfig());
+    const entries = incidentCostEntries({ config, plan: planFleet(config), locations: ['default'], cost: { memoryMb: 512, failureRate: 0.001 } });
+    const compute = entries.find((e) => e.item === 'Incidents: backstop notifier compute')!;
+    expect(compute.basis).toContain(`× ${BACKSTOP_MEMORY_MB} MB per state change`);
+    expect(compute.quantity).toBeCloseTo(20 * 1 * (BACKSTOP_MEMORY_MB / 1024), 9);
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'backstop.handler', MemorySize: BACKSTOP_MEMORY_MB });
   });
 
   it('retries a failed event twice and keeps an event at most an hour', () => {
@@ -161,10 +172,10 @@ describe("the notifier's asset", () => {
       .filter((e) => e.isFile())
       .map((e) => relative(dir, join(e.parentPath, e.name)));
 
-  it('holds backstop.js, backstop.json and the lazy chunks but the probes, and every chunk backstop.js requires', () => {
+  it('holds backstop.js, backstop.json and the SDK chunks but not the probes, and every chunk backstop.js requires', () => {
     const dir = assetDir();
     expect(files(dir).sort()).toEqual([...BACKSTOP_ASSET_FILES, BACKSTOP_FILE].sort());
-    expect(files(dir).some((f) => f.startsWith('checks/') || f === 'index.js')).toBe(false);
+    expect(files(dir).some((f) => f.startsWith('probes/') || f === 'index.js' || f === 'fleet.json')).toBe(false);
     // backstop.js requires a lazy chunk by its specifier (a lowered import()): each one must be here.
     const code = readFileSync(join(dir, 'backstop.js'), 'utf8');
     const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((s) => !s.startsWith('node:'));
