@@ -65,8 +65,11 @@ export interface Notification {
   readonly firstFailureAt: string;
   /** When the event this notification reports happened (ISO 8601): the quorum reached, the cause changed, recovery. */
   readonly at: string;
-  /** Console links, when the region and names are known. */
-  readonly links?: { readonly dashboard?: string; readonly logs?: string };
+  /**
+   * Console links, when the region and names are known: the dashboard, the runner's log group, and
+   * (a `backstop` notification) the CloudWatch alarm that raised it.
+   */
+  readonly links?: { readonly dashboard?: string; readonly logs?: string; readonly alarm?: string };
 }
 
 /** The outcome of delivering one notification to one channel. */

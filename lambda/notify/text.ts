@@ -77,15 +77,17 @@ export function plainText(n: Notification): string {
   lines.push('', `First failure: ${n.firstFailureAt}`, `This event: ${n.at}`);
   if (n.links?.dashboard) lines.push(`Dashboard: ${n.links.dashboard}`);
   if (n.links?.logs) lines.push(`Logs: ${n.links.logs}`);
+  if (n.links?.alarm) lines.push(`Alarm: ${n.links.alarm}`);
   lines.push('', `Monitor: ${n.monitor}; incident ${n.dedupKey}`);
   return lines.join('\n');
 }
 
-/** The links a channel attaches, in order (dashboard first). */
+/** The links a channel attaches, in order (dashboard first, then logs, then the alarm of a backstop page). */
 export function linkList(n: Notification): Array<{ readonly href: string; readonly text: string }> {
   const out: Array<{ href: string; text: string }> = [];
   if (n.links?.dashboard) out.push({ href: n.links.dashboard, text: 'Dashboard' });
   if (n.links?.logs) out.push({ href: n.links.logs, text: 'Logs' });
+  if (n.links?.alarm) out.push({ href: n.links.alarm, text: 'Alarm' });
   return out;
 }
 
