@@ -31,6 +31,8 @@ export interface BackstopPage {
   readonly notification?: Notification;
   /** The notifier's outcome: forwarded, resolved, held, suppressed, ... */
   readonly outcome: string;
+  /** The transition's reason (CloudWatch's StateReason), what a held page shows. */
+  readonly reason: string;
   /** Held: the window (index in config.maintenance) and when its opening closes. */
   readonly mutedBy?: number;
   readonly mutedUntilMs?: number;
@@ -97,6 +99,7 @@ export function demoBackstop(o: {
           alarm: t.alarm,
           atMs: t.atMs,
           outcome: report.outcome,
+          reason: t.reason,
           ...(report.notification && report.deliveries.length ? { notification: report.notification } : {}),
           ...(held ? { mutedBy: held.index, mutedUntilMs: held.endsMs } : {}),
         });

@@ -233,7 +233,8 @@ export class DemoJudge {
   private backstopPage(b: BackstopDemoPage): DemoPage[] {
     const n = b.notification;
     if (!n && b.mutedBy === undefined) return [];
-    const action = n?.action ?? 'trigger';
+    // A held trigger is the alarm's ALARM, muted: no notification was made of it.
+    const action = n?.action ?? 'ALARM';
     // A resolve belongs to the incident its trigger paged for.
     const owner =
       action === 'resolve'
@@ -246,7 +247,7 @@ export class DemoJudge {
       action,
       name: b.alarm,
       ...(n?.checks[0] ? { check: n.checks[0] } : {}),
-      text: b.received?.summary ?? n?.summary ?? `${b.alarm}: held by maintenance window ${(b.mutedBy ?? 0) + 1}`,
+      text: b.received?.summary ?? n?.summary ?? b.reason,
       ...(n ? { notification: n } : {}),
       ...(b.received ? { received: b.received } : {}),
       ...(b.mutedBy !== undefined ? { mutedBy: b.mutedBy, mutedUntilMs: b.mutedUntilMs! } : {}),
