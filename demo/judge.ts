@@ -10,7 +10,7 @@ import type { CheckResult } from '../contracts/result';
 import { tlsHosts, type AlarmClass } from '../lib/alarms/definitions';
 import type { AlarmState, AlarmTransition } from '../lib/alarms/evaluator';
 import type { ActedTransition } from '../lib/muting';
-import type { PipelinePage } from './pipeline';
+import type { BackstopDemoPage, PipelinePage } from './pipeline';
 import { Regression } from './replica';
 import { HOUR_MS, MINUTE_MS, PLANS, stepLabel, type DemoStep } from './scenario';
 import type { DemoMinute, WalkSetup } from './walk';
@@ -33,7 +33,8 @@ export interface DemoAlarmEvent {
  */
 export interface DemoPage {
   readonly atMs: number;
-  readonly source: 'alarm' | 'incident';
+  /** An alarm's own notification (no pipeline), the pipeline's page, or the backstop notifier's. */
+  readonly source: 'alarm' | 'incident' | 'backstop';
   /** ALARM / OK for an alarm's notification; trigger / update / resolve for the pipeline's. */
   readonly action: AlarmState | Notification['action'];
   /** The alarm id, or the incident's dedup key. */
@@ -67,9 +68,9 @@ export interface DemoRegressionSummary {
   readonly recoveredBy: readonly DemoAlarmEvent[];
   /** `check → outcome[/cause]` seen during the regression. */
   readonly observed: Readonly<Record<string, readonly string[]>>;
-  /** Alarm notifications delivered for it (the backstop; muted ones excluded). */
+  /** Alarm notifications delivered for it: the backstop notifier's pages with a pipeline, else the alarms' own (muted ones excluded). */
   readonly notifications: number;
-  /** Alarm notifications a maintenance window muted. */
+  /** Alarm notifications a maintenance window muted (held by the notifier). */
   readonly muted: number;
   /** The incident pipeline's notifications per channel (undefined without a pipeline). */
   readonly pipeline?: { triggers: number; updates: number; resolves: number; muted: number };
@@ -164,6 +165,7 @@ export class DemoJudge {
     const pages = [
       ...minute.transitions.filter((t) => !arming.includes(t)).flatMap((t) => this.alarmPage(t)),
       ...minute.notifications.map((n) => this.incidentPage(n)),
+      ...minute.backstop.flatMap((b) => this.backstopPage(b)),
     ].sort((a, b) => a.atMs - b.atMs);
     this.pages.push(...pages);
     return { changed, arming, pages };
@@ -187,7 +189,8 @@ export class DemoJudge {
     const notifies = t.to === 'ALARM' || (t.to === 'OK' && t.from === 'ALARM');
     if (owner && t.to === 'ALARM') owner.detectedBy.push(event(owner.startedAtMs));
     else if (owner && notifies) owner.recoveredBy.push(event(owner.endedAtMs));
-    if (!notifies) return [];
+    // With the pipeline, an alarm's transition is an event for the backstop notifier, not a notification.
+    if (!notifies || this.pipeline) return [];
     const page: DemoPage = {
       atMs: t.atMs,
       source: 'alarm',
@@ -224,6 +227,34 @@ export class DemoJudge {
     };
     if (owner) this.count(owner, page);
     return page;
+  }
+
+  /** What the backstop notifier sent (or held) for an alarm transition; nothing when it suppressed or ignored it. */
+  private backstopPage(b: BackstopDemoPage): DemoPage[] {
+    const n = b.notification;
+    if (!n && b.mutedBy === undefined) return [];
+    // A held trigger is the alarm's ALARM, muted: no notification was made of it.
+    const action = n?.action ?? 'ALARM';
+    // A resolve belongs to the incident its trigger paged for.
+    const owner =
+      action === 'resolve'
+        ? (this.regressions.filter((r) => this.pages.some((x) => x.source === 'backstop' && x.name === b.alarm && x.incident === r.label)).at(-1) ??
+          this.regressions.at(-1))
+        : (this.current ?? this.regressions.at(-1));
+    const page: DemoPage = {
+      atMs: b.atMs,
+      source: 'backstop',
+      action,
+      name: b.alarm,
+      ...(n?.checks[0] ? { check: n.checks[0] } : {}),
+      text: b.received?.summary ?? n?.summary ?? b.reason,
+      ...(n ? { notification: n } : {}),
+      ...(b.received ? { received: b.received } : {}),
+      ...(b.mutedBy !== undefined ? { mutedBy: b.mutedBy, mutedUntilMs: b.mutedUntilMs! } : {}),
+      ...(owner ? { incident: owner.label } : {}),
+    };
+    if (owner) this.count(owner, page);
+    return [page];
   }
 
   private count(owner: MutableRegression, page: DemoPage): void {
@@ -264,6 +295,9 @@ export class DemoJudge {
       if (paging && (p.triggers !== 1 || p.resolves !== 1))
         this.surprises.push(`"${r.label}" sent ${p.triggers} page(s) and ${p.resolves} resolve(s) through the pipeline, not 1 + 1`);
       if (!paging && !r.planned && sent > 0) this.surprises.push(`"${r.label}" sent ${sent} pipeline pages although every check stayed ok`);
+      // The backstop pages only what the pipeline did not: nothing for an incident the pipeline paged.
+      if (paging && r.notifications > 0)
+        this.surprises.push(`"${r.label}" sent ${r.notifications} backstop notification(s) for an incident the pipeline paged`);
     }
     // A certificate alarm stays in ALARM until a whole hour has passed on the renewed certificate:
     // expected at the end when the walk stops sooner (it does, by design: the hour is not worth waiting for).

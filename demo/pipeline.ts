@@ -24,6 +24,10 @@ import { createStoreClient, IncidentStore, loadDynamoSdk } from '../lambda/incid
 import { createChannels, type Channel } from '../lambda/notify';
 import { staticTokenStore } from '../lambda/tokens';
 import { DEFAULT_LOCATION } from '../lib/alarms/definitions';
+import type { AlarmDefinition } from '../lib/alarms/definitions';
+import type { FleetPlan } from '../lib/fleet/plan';
+import type { ActedTransition } from '../lib/muting';
+import { demoBackstop, type BackstopPage, type DemoBackstop } from './backstop';
 import { makeServerPki } from './certs';
 import { startDemoPagerDuty, type ReceivedPagerDutyEvent } from './pagerduty';
 
@@ -47,7 +51,24 @@ export interface IncidentPager {
   /** One line for the demo's header: what pages and where to. */
   readonly description: string;
   onTick(results: readonly CheckResult[], atMs: number, config: MonitorConfig): Promise<readonly PipelinePage[]>;
+  /**
+   * The minute's alarm transitions, through the backstop notifier's real `handle()` on the same table
+   * and channel (demo/backstop.ts); returns what it did with each one the rule forwards.
+   */
+  onAlarms(transitions: readonly ActedTransition[], setup: BackstopSetup): Promise<readonly BackstopDemoPage[]>;
   close(): Promise<void>;
+}
+
+/** What the backstop needs of the walk: the deployed alarms. */
+export interface BackstopSetup {
+  readonly config: MonitorConfig;
+  readonly plan: FleetPlan;
+  readonly definitions: readonly AlarmDefinition[];
+}
+
+/** A backstop notification, and the event the PagerDuty endpoint accepted for it. */
+export interface BackstopDemoPage extends BackstopPage {
+  readonly received?: ReceivedPagerDutyEvent;
 }
 
 /** The demo's table, routing key token name and monitor name. */
@@ -117,6 +138,7 @@ function pager(o: {
   close: () => Promise<void>;
 }): IncidentPager {
   let engine: IncidentEngine | undefined;
+  let backstop: DemoBackstop | undefined;
   const muted = new Map<string, { index: number; endsMs: number }>();
   const key = (n: Notification) => `${n.action} ${n.dedupKey} ${n.at}`;
   const build = (config: MonitorConfig): IncidentEngine => {
@@ -151,6 +173,26 @@ function pager(o: {
         const w = muted.get(key(n));
         const received = fresh.find((e) => e.dedup_key === n.dedupKey && (e.event_action === 'resolve') === (n.action === 'resolve'));
         return { notification: n, atMs: atMs + ran, ...(received ? { received } : {}), ...(w ? { mutedBy: w.index, mutedUntilMs: w.endsMs } : {}) };
+      });
+    },
+    async onAlarms(transitions, setup) {
+      // The notifier's channels are the runner's, unwrapped: it holds a window's alarms itself.
+      backstop ??= demoBackstop({
+        ...setup,
+        monitor: MONITOR,
+        store: new IncidentStore(o.client, TABLE),
+        channels: createChannels(
+          { pagerDuty: { routingKey: ROUTING_KEY_TOKEN, url: o.receiver.url } },
+          { secrets: staticTokenStore({ [ROUTING_KEY_TOKEN]: o.routingKey }), ca: o.ca },
+        ),
+      });
+      const seen = o.receiver.events.length;
+      const pages = await backstop.onTransitions(transitions);
+      const fresh = o.receiver.events.slice(seen);
+      return pages.map((p): BackstopDemoPage => {
+        const n = p.notification;
+        const received = n && fresh.find((e) => e.dedup_key === n.dedupKey && (e.event_action === 'resolve') === (n.action === 'resolve'));
+        return { ...p, ...(received ? { received } : {}) };
       });
     },
     async close() {

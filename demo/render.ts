@@ -38,9 +38,6 @@ export function duration(ms: number): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** Alarms about the runner or a certificate: the backstop's own signals, which the incident pipeline does not raise. */
-const BACKSTOP_CLASSES: ReadonlySet<string> = new Set(['Silent', 'RunnerDropped', 'CertificateExpiring', 'NotificationFailures']);
-
 export class DemoRenderer {
   private setup!: WalkSetup;
   private lastWarning: string | undefined;
@@ -65,8 +62,8 @@ export class DemoRenderer {
     if ('description' in pipeline) {
       say(`  pages    ${pipeline.description}`);
       say(
-        `  backstop ${definitions.length} alarms from alarmDefinitions(config), as deployed, evaluated as CloudWatch would; each ALARM and recovery notifies. ` +
-          `The endpoint alarms' notifications are counted per incident${this.o.verbose ? '' : ' (--verbose lists them)'}; the runner's and certificate's are shown`,
+        `  backstop ${definitions.length} alarms from alarmDefinitions(config), as deployed, evaluated as CloudWatch would; each ALARM and recovery goes through ` +
+          `the backstop notifier's handle() (lambda/backstop/) on the same table and channel, which pages what the pipeline did not${this.o.verbose ? '' : ' (--verbose lists every alarm state change)'}`,
       );
     } else {
       say(`  pages    the alarms' notifications (the incident pipeline did not run: ${pipeline.unavailable})`);
@@ -134,23 +131,18 @@ export class DemoRenderer {
       );
     }
     if (this.o.verbose) this.transitions(minute);
-    // Quiet: the pipeline's pages, and of the alarms' notifications those it does not replace (all of them without a pipeline).
-    const listed = verdict.pages.filter(
-      (p) => p.source === 'incident' || (!this.o.verbose && (!this.pipeline || BACKSTOP_CLASSES.has(this.classOf(p.name)))),
-    );
+    // The pipeline's and the backstop notifier's pages; without a pipeline, the alarms' own notifications (--verbose lists the transitions instead).
+    const listed = verdict.pages.filter((p) => p.source !== 'alarm' || !this.o.verbose);
     for (const group of groupPages(listed))
-      for (const line of group[0]!.source === 'incident' ? this.pipelineLines(group[0]!) : [this.pageLine(group)]) say(line);
-  }
-
-  private classOf(alarm: string): string {
-    return this.setup.definitions.find((d) => d.id === alarm)?.class ?? '';
+      for (const line of group[0]!.notification ? this.pipelineLines(group[0]!) : [this.pageLine(group)]) say(line);
   }
 
   /** A page of the pipeline as the PagerDuty endpoint received it: action, severity, dedup_key, summary. */
   private pipelineLines(p: DemoPage): string[] {
     const n = p.notification!;
     const e = p.received;
-    const head = `${this.o.at(p.atMs)}  ${p.mutedBy !== undefined ? 'muted ' : this.paint(n.action === 'resolve' ? 'green' : 'red', this.paint('bold', 'PAGE  '))} pagerDuty ${e?.event_action ?? (n.action === 'resolve' ? 'resolve' : 'trigger')}`;
+    const from = p.source === 'backstop' ? `backstop ${p.name}: ` : '';
+    const head = `${this.o.at(p.atMs)}  ${p.mutedBy !== undefined ? 'muted ' : this.paint(n.action === 'resolve' ? 'green' : 'red', this.paint('bold', 'PAGE  '))} ${from}pagerDuty ${e?.event_action ?? (n.action === 'resolve' ? 'resolve' : 'trigger')}`;
     const what = `${n.action === 'update' ? ' (update)' : ''}${e?.severity ? ` ${e.severity}` : ''}  dedup_key ${n.dedupKey}`;
     if (p.mutedBy !== undefined) {
       return [

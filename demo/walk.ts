@@ -17,7 +17,7 @@ import { AlarmEvaluator, evaluateBetween, MetricStore } from '../lib/alarms/eval
 import { fleetFile } from '../lib/fleet/file';
 import { planFleet, type FleetPlan } from '../lib/fleet/plan';
 import { muteTransitions, mutingOf, type ActedTransition } from '../lib/muting';
-import type { IncidentPager, PipelinePage } from './pipeline';
+import type { BackstopDemoPage, IncidentPager, PipelinePage } from './pipeline';
 import { startReplica } from './replica';
 import { demoConfig, HOUR_MS, MINUTE_MS, stepStarts, type DemoStep } from './scenario';
 
@@ -55,6 +55,8 @@ export interface DemoMinute {
   readonly transitions: readonly ActedTransition[];
   /** What the incident pipeline sent this minute, in tick order (none without a pager). */
   readonly notifications: readonly PipelinePage[];
+  /** What the backstop notifier did with the minute's alarm transitions (none without a pager). */
+  readonly backstop: readonly BackstopDemoPage[];
 }
 
 export type WalkEvent =
@@ -161,7 +163,12 @@ export async function* walk(options: WalkOptions, simStartMs: number): AsyncGene
         clock.set(endMs);
         const transitions = muteTransitions(muting, evaluateBetween(evaluators, store, evaluatedTo + 1, endMs));
         evaluatedTo = endMs;
-        yield { type: 'minute', minute: { index, step: s, regression: step.regression, startMs, results, datums, transitions, notifications } };
+        // The alarm-state rule hands each alarm-level transition to the backstop notifier.
+        const backstop = options.pager ? await options.pager.onAlarms(transitions, { config, plan, definitions }) : [];
+        yield {
+          type: 'minute',
+          minute: { index, step: s, regression: step.regression, startMs, results, datums, transitions, notifications, backstop },
+        };
       }
     }
   } finally {

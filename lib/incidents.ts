@@ -1,22 +1,19 @@
 /**
  * The incident pipeline's resources (docs/DESIGN.md#incidents): one DynamoDB table in the home
  * region (partition key `pk`, on demand, TTL on `ttl`), the runners' access to it by name (a runner
- * in another region gets the ARN built from the name, no cross-stack reference), their environment,
- * and the alarm on undelivered pages (NotificationFailures).
+ * in another region gets the ARN built from the name, no cross-stack reference) and their
+ * environment. The alarm on undelivered pages (NotificationFailures) is an alarm definition like
+ * every other (lib/alarms/definitions.ts), placed under this construct (its logical id unchanged).
  */
 import { createHash } from 'node:crypto';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { HandlerEnvVar } from '../contracts/handler-env';
-import { renderQuery } from './alarms/insights';
 
 /** The TTL attribute (lambda/incidents/items.ts TTL_ATTRIBUTE). */
 const TTL_ATTRIBUTE = 'ttl';
-/** The metric the runner publishes for a failed delivery (lambda/incidents/metrics.ts). */
-const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
 
 /**
  * The table's name, from the monitor's alarm prefix (`<stack>-<construct id>`): fixed, so a runner
@@ -63,17 +60,11 @@ export function grantIncidentTable(scope: Construct, role: iam.IRole, tableName:
 
 export interface IncidentTableProps {
   readonly tableName: string;
-  /** The monitor's CloudWatch namespace (NotificationFailures). */
-  readonly namespace: string;
-  /** The alarm's name. */
-  readonly alarmName: string;
 }
 
-/** The table and the alarm on undelivered pages, in the home stack. */
+/** The table, in the home stack. */
 export class IncidentTable extends Construct {
   readonly table: dynamodb.Table;
-  /** NotificationFailures ≥ 1 in a minute on any channel: a page is waiting in an outbox (the channel-failed alert). */
-  readonly failuresAlarm: cloudwatch.CfnAlarm;
 
   constructor(scope: Construct, id: string, props: IncidentTableProps) {
     super(scope, id);
@@ -85,25 +76,6 @@ export class IncidentTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Transient state (open incidents, recent verdicts); a fixed name must be free again after a destroy.
       removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // From the one renderer of the monitor's queries: every identifier quoted (lib/alarms/insights.ts).
-    const query = renderQuery({
-      aggregate: 'SUM',
-      metricName: NOTIFICATION_FAILURES_METRIC,
-      namespace: props.namespace,
-      schemaDimensions: ['Channel'],
-    });
-    this.failuresAlarm = new cloudwatch.CfnAlarm(this, 'NotificationFailures', {
-      alarmName: props.alarmName,
-      alarmDescription:
-        'A page could not be delivered to a notification channel (it stays in the incident outbox and is retried every run). ' +
-        'Check the runner log lines "notification not delivered" for the channel and status: the receiver down, a revoked routing key or webhook, or the network.',
-      metrics: [{ id: 'q', expression: query, period: 60, returnData: true }],
-      threshold: 1,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: 'notBreaching',
     });
   }
 }

@@ -37,7 +37,7 @@ export class MonitorStack extends Stack {
 
     new CfnOutput(this, 'AlarmTopicArn', {
       description:
-        "SNS topic the alarms' ALARM and ALARM -> OK transitions go to: subscribe a pager here (e-mail and HTTPS subscriptions must be confirmed before they receive pages)",
+        "SNS topic of the e-mail channel: the runner's incident pages and the backstop notifier's alarm pages are published here (e-mail and HTTPS subscriptions must be confirmed before they receive pages)",
       value: this.monitor.topic.topicArn,
     });
     const config = this.monitor.config;

@@ -12,19 +12,21 @@
 import type { MonitorConfig } from '../contracts/config';
 import { openingAt, type MaintenanceWindow } from '../contracts/config/maintenance';
 import { tlsHostOf } from '../contracts/kinds';
-import type { AlarmDefinition } from './alarms/model';
+import { AlarmClass, type AlarmDefinition } from './alarms/model';
 import type { AlarmTransition } from './alarms/evaluator';
 
 /**
  * The alarm ids (AlarmDefinition.id) a window mutes. A window without `checks` mutes every alarm of
- * the monitor. A window that names checks mutes the alarms only those checks feed: their own
+ * the monitor but NotificationFailures (the channels, not an endpoint). A window that names checks mutes the alarms only those checks feed: their own
  * alarms (a fast check's Failing), the class alarms of an interval whose checks are all in the
  * window, and the certificate alarm of a host whose TLS checks all are. An alarm shared with a
  * check outside the window keeps its actions (muting it would hide that check's regressions); the
  * incident pipeline, which pages per check, honours the window exactly.
  */
 export function mutedAlarmIds(window: MaintenanceWindow, config: Pick<MonitorConfig, 'checks'>, definitions: readonly AlarmDefinition[]): string[] {
-  if (!window.checks) return definitions.map((d) => d.id);
+  // NotificationFailures watches the channels, not an endpoint: a channel that fails inside a window
+  // still needs fixing before the held pages go out, so no window mutes it.
+  if (!window.checks) return definitions.filter((d) => d.class !== AlarmClass.NOTIFICATION_FAILURES).map((d) => d.id);
   const inWindow = new Set(window.checks);
   const all = (names: readonly string[]) => names.length > 0 && names.every((n) => inWindow.has(n));
   return definitions

@@ -7,12 +7,21 @@
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import type { BackstopNotifier } from './backstop';
 import type { ProbeRunner } from './runner';
 
 /** Attach the monitor's suppressions (called by the monitor, and by a runner stack for its runner). */
-export function suppressMonitorFindings(_monitor: IConstruct, runner: ProbeRunner | undefined): void {
-  if (!runner) return;
-  const policy = runner.role.node.tryFindChild('DefaultPolicy');
+export function suppressMonitorFindings(_monitor: IConstruct, runner: ProbeRunner | undefined, backstop?: BackstopNotifier): void {
+  for (const fn of [runner, backstop]) if (fn) acknowledgeFunctionPolicy(fn);
+}
+
+/** The runner's and the backstop notifier's role policies: the same two kinds of finding. */
+function acknowledgeFunctionPolicy(fn: {
+  readonly role: iam.IRole;
+  readonly wildcardSecretResources: readonly string[];
+  readonly wildcardKeyResources?: readonly string[];
+}): void {
+  const policy = fn.role.node.tryFindChild('DefaultPolicy');
   if (!(policy instanceof iam.Policy)) return;
   Validations.of(policy).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
@@ -22,7 +31,7 @@ export function suppressMonitorFindings(_monitor: IConstruct, runner: ProbeRunne
   });
   // Secrets named (not given by complete ARN) are granted on "<name>-??????": Secrets Manager appends
   // six random characters to every secret's ARN, unknown until the operator creates the secret.
-  for (const resource of runner.wildcardSecretResources) {
+  for (const resource of fn.wildcardSecretResources) {
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${resource}]`,
       reason:
@@ -31,7 +40,7 @@ export function suppressMonitorFindings(_monitor: IConstruct, runner: ProbeRunne
   }
   // A runner in another region than the monitor's topic publishes to it by name (lib/alarm-topic.ts);
   // the topic's key is created with a generated id in the home stack, so its ARN is not known here.
-  for (const resource of runner.wildcardKeyResources) {
+  for (const resource of fn.wildcardKeyResources ?? []) {
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${resource}]`,
       reason:

@@ -57,8 +57,30 @@ export const LAZY_CHUNKS: ReadonlyArray<{ readonly specifier: string; readonly e
  */
 export const SOURCE_CHUNK_EXTERNALS: readonly string[] = LAZY_CHUNKS.filter((c) => !c.specifier.startsWith('.')).map((c) => c.specifier);
 
-/** Every file of the bundle, as a path in the asset: index.js and the lazy chunks (the fleet file is added per runner). */
-export const RUNNER_BUNDLE_FILES: readonly string[] = ['index.js', ...LAZY_CHUNKS.map((c) => c.file)];
+/** What a runner's asset holds: index.js and the lazy chunks (the fleet file is added per runner). */
+export const RUNNER_ASSET_FILES: readonly string[] = ['index.js', ...LAZY_CHUNKS.map((c) => c.file)];
+
+/**
+ * The backstop notifier's handler (docs/DESIGN.md#backstop-deployment), a second entry of the same
+ * bundle: built with HANDLER_ESBUILD_OPTIONS into backstop.js beside index.js, so it shares the lazy
+ * chunks (the SDK clients) instead of bundling its own copy of them.
+ */
+export const BACKSTOP_ENTRY = path.join(LAMBDA_DIR, 'backstop', 'handler.ts');
+/** Its file in the bundle and in the notifier's asset (contracts/backstop.ts BACKSTOP_HANDLER: `backstop.handler`). */
+export const BACKSTOP_BUNDLE_FILE = 'backstop.js';
+/**
+ * What the notifier's asset holds: backstop.js and the lazy chunks that are packages (the SDK
+ * clients). The source-file chunks are the runner's (the probes: their specifiers are relative to
+ * handler.ts, which the notifier does not import); test/lib/backstop.test.ts checks that every
+ * chunk backstop.js requires is in its asset.
+ */
+export const BACKSTOP_ASSET_FILES: readonly string[] = [
+  BACKSTOP_BUNDLE_FILE,
+  ...LAZY_CHUNKS.filter((c) => !path.isAbsolute(c.entry)).map((c) => c.file),
+];
+
+/** Every file of the bundle, as a path in the asset: both entries and the lazy chunks. */
+export const RUNNER_BUNDLE_FILES: readonly string[] = ['index.js', BACKSTOP_BUNDLE_FILE, ...LAZY_CHUNKS.map((c) => c.file)];
 
 /**
  * A bundle file's path in the package. A `node_modules` folder is renamed `modules`: package

@@ -20,7 +20,7 @@ import { FLEET_FILE, HandlerEnvVar, usesMonitorTopic } from '../contracts/handle
 import { grantIncidentTable, incidentEnvironment, type RunnerIncidentProps } from './incidents';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
-import { packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES, sha256 } from './runner-bundle';
+import { packagedPath, readRunnerBundleStamp, RUNNER_ASSET_FILES, RUNNER_BUNDLE_DIR, sha256 } from './runner-bundle';
 
 export { HANDLER_ENTRY, HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from './runner-bundle';
 
@@ -43,7 +43,7 @@ function runnerCode(fleetText: string): lambda.Code {
       environment: { SYNTHMON_BUNDLE_SHA256: stamp.sha256, SYNTHMON_FLEET_SHA256: sha256(fleetText) },
       local: {
         tryBundle(outputDir: string): boolean {
-          for (const file of RUNNER_BUNDLE_FILES) {
+          for (const file of RUNNER_ASSET_FILES) {
             mkdirSync(path.dirname(path.join(outputDir, file)), { recursive: true });
             cpSync(path.join(bundleDir, packagedPath(file)), path.join(outputDir, file));
           }
@@ -107,7 +107,7 @@ export class ProbeRunner extends Construct {
    * The secret ARNs granted with Secrets Manager's "-??????" suffix wildcard, as cdk-nag names them
    * (intrinsics as `<AWS::Region>` etc.), for the acknowledgment in lib/nag.ts.
    */
-  readonly wildcardSecretResources: readonly string[] = [];
+  readonly wildcardSecretResources: readonly string[];
   /**
    * The KMS key ARNs granted as `key/*` (a runner whose topic key is not known by ARN: in another
    * region than the topic), as cdk-nag names them, for the acknowledgment in lib/nag.ts.
@@ -135,7 +135,7 @@ export class ProbeRunner extends Construct {
       }),
     );
     const fleet = fleetFile(config, plan, props.incidents);
-    this.grantTokens(Object.values(fleet.tokens), props.homeRegion ?? stack.region);
+    this.wildcardSecretResources = grantTokenReads(this.role, Object.values(fleet.tokens), props.homeRegion ?? stack.region);
     if (props.incidents) {
       grantIncidentTable(this, this.role, props.incidents.tableName, props.homeRegion ?? stack.region);
       this.grantNotificationTopics(config, props);
@@ -241,43 +241,45 @@ export class ProbeRunner extends Construct {
       }),
     );
   }
+}
 
-  /** Read access to exactly the tokens' parameters and secrets (in the home region). */
-  private grantTokens(tokens: readonly ResolvedToken[], region: string): void {
-    const stack = Stack.of(this);
-    const parameters = tokens.flatMap((t) =>
-      t.parameter ? [stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: t.parameter.replace(/^\//, '') })] : [],
-    );
-    if (parameters.length) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTokenParameters', actions: ['ssm:GetParameter'], resources: parameters }));
-    }
-    const secrets = tokens.flatMap((t) => {
-      if (!t.secret) return [];
-      if ('arn' in t.secret) {
-        // A complete ARN ends in the 6-character suffix Secrets Manager appends; a partial one is granted on "<arn>-??????".
-        if (/-[A-Za-z0-9]{6}$/.test(t.secret.arn)) return [t.secret.arn];
-        (this.wildcardSecretResources as string[]).push(`${t.secret.arn}-??????`);
-        return [`${t.secret.arn}-??????`];
-      }
-      const arn = stack.formatArn({
-        service: 'secretsmanager',
-        region,
-        resource: 'secret',
-        resourceName: `${t.secret.name}-??????`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-      const shownRegion = Token.isUnresolved(region) ? '<AWS::Region>' : region;
-      (this.wildcardSecretResources as string[]).push(
-        `arn:<AWS::Partition>:secretsmanager:${shownRegion}:<AWS::AccountId>:secret:${t.secret.name}-??????`,
-      );
-      return [arn];
-    });
-    if (secrets.length) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'ReadTokenSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets }),
-      );
-    }
+/**
+ * Read access to exactly the tokens' parameters and secrets (in the home region), for the runner's
+ * role and the backstop notifier's (lib/backstop.ts). Returns the secret ARNs granted with Secrets
+ * Manager's "-??????" suffix wildcard, as cdk-nag names them, for the acknowledgment in lib/nag.ts.
+ */
+export function grantTokenReads(role: iam.IRole, tokens: readonly ResolvedToken[], region: string): string[] {
+  const stack = Stack.of(role);
+  const wildcards: string[] = [];
+  const parameters = tokens.flatMap((t) =>
+    t.parameter ? [stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: t.parameter.replace(/^\//, '') })] : [],
+  );
+  if (parameters.length) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTokenParameters', actions: ['ssm:GetParameter'], resources: parameters }));
   }
+  const secrets = tokens.flatMap((t) => {
+    if (!t.secret) return [];
+    if ('arn' in t.secret) {
+      // A complete ARN ends in the 6-character suffix Secrets Manager appends; a partial one is granted on "<arn>-??????".
+      if (/-[A-Za-z0-9]{6}$/.test(t.secret.arn)) return [t.secret.arn];
+      wildcards.push(`${t.secret.arn}-??????`);
+      return [`${t.secret.arn}-??????`];
+    }
+    const arn = stack.formatArn({
+      service: 'secretsmanager',
+      region,
+      resource: 'secret',
+      resourceName: `${t.secret.name}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const shownRegion = Token.isUnresolved(region) ? '<AWS::Region>' : region;
+    wildcards.push(`arn:<AWS::Partition>:secretsmanager:${shownRegion}:<AWS::AccountId>:secret:${t.secret.name}-??????`);
+    return [arn];
+  });
+  if (secrets.length) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTokenSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
+  }
+  return wildcards;
 }
 
 /**

@@ -23,13 +23,14 @@ import { ConfigError, parseConfig, type Check, type ConfigProblem, type MonitorC
 import { ALARMS_PER_STACK, alarmsInMonitorStack } from '../contracts/fleet';
 import type { Outcome } from '../contracts/outcomes';
 import { alarmBytes, alarmNameOf, alarmPrefixOf, alarmProps } from './alarms/deploy';
-import { alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, type AlarmClass, type AlarmDefinition } from './alarms/definitions';
+import { AlarmClass, alarmDefinitions, DEFAULT_LOCATION, homeRunnerLocation, type AlarmDefinition } from './alarms/definitions';
 import { alarmStateChangePattern } from './alarms/events';
 import { DASHBOARD_BODY_BUDGET_BYTES, MonitorDashboard } from './dashboard';
 import { addMaintenanceMuteRules } from './maintenance';
 import { planFleet, type FleetPlan } from './fleet/plan';
 import { MonitorMetrics } from './metrics';
 import { suppressMonitorFindings } from './nag';
+import { BackstopNotifier } from './backstop';
 import { IncidentTable, incidentTableName } from './incidents';
 import { alarmTopicName } from './alarm-topic';
 import { ProbeRunner } from './runner';
@@ -73,7 +74,7 @@ export interface SyntheticMonitorProps {
  * Failures{Reason} metrics, alarms that page one SNS topic, and a dashboard.
  */
 export class SyntheticMonitor extends Construct {
-  /** The topic the notification rule forwards every alarm's ALARM and ALARM → OK to. */
+  /** The topic `emails` and `httpsEndpoints` subscribe to: the email channel of the runner and the backstop notifier publishes here. */
   readonly topic: sns.Topic;
   /** The topic's encryption key (created here: an imported key's policy cannot be extended, see topicKey docs). */
   readonly topicKey: kms.Key;
@@ -88,9 +89,10 @@ export class SyntheticMonitor extends Construct {
     placed: ReadonlyMap<string, Construct>;
     runner?: ProbeRunner;
     dashboard: MonitorDashboard;
+    backstop: BackstopNotifier;
   };
   private readonly alarmRefs = new Map<string, cloudwatch.IAlarm>();
-  /** The EventBridge rule that forwards the alarms' real transitions to `topic` (set when the fleet is built). */
+  /** The EventBridge rule that hands the alarms' real transitions to the backstop notifier (set when the fleet is built). */
   notificationRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: SyntheticMonitorProps = {}) {
@@ -180,6 +182,11 @@ export class SyntheticMonitor extends Construct {
     return this.build().dashboard;
   }
 
+  /** The backstop notifier the alarm-state rule invokes (lib/backstop.ts). */
+  get backstop(): BackstopNotifier {
+    return this.build().backstop;
+  }
+
   /** Every alarm, in the order of alarmDefinitions (references by name: their ARNs are computed, no stack outputs). */
   get alarms(): readonly cloudwatch.IAlarm[] {
     return this.build().definitions.map((d) => this.alarmRef(d.id));
@@ -256,11 +263,7 @@ export class SyntheticMonitor extends Construct {
     const here = homeRunnerLocation(config);
     const location = this.props.location ?? here ?? DEFAULT_LOCATION;
     const runsHere = this.props.runner ?? here !== undefined;
-    const incidents = new IncidentTable(this, 'Incidents', {
-      tableName: this.incidentTableName,
-      namespace: config.namespace,
-      alarmName: alarmNameOf(`${this.alarmPrefix()}-NotificationFailures`),
-    });
+    const incidents = new IncidentTable(this, 'Incidents', { tableName: this.incidentTableName });
     const runner = runsHere
       ? new ProbeRunner(this, 'Runner', {
           config,
@@ -287,7 +290,7 @@ export class SyntheticMonitor extends Construct {
       .sort((a, b) => Number(b.class === 'RunnerDropped') - Number(a.class === 'RunnerDropped'));
     const prefix = this.alarmPrefix();
     const names = new Map(definitions.map((d) => [d.id, alarmNameOf(`${prefix}-${d.id}`)]));
-    const placed = this.placeAlarms(definitions, names, runner, plan, config);
+    const placed = this.placeAlarms(definitions, names, { runner, plan, config, incidents });
     addMaintenanceMuteRules(this, config, definitions);
     const dashboard = new MonitorDashboard(this, 'Dashboard', {
       config,
@@ -305,15 +308,28 @@ export class SyntheticMonitor extends Construct {
     for (const url of config.notifications.httpsEndpoints) {
       this.topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
     }
-    // The alarms have no actions: this rule forwards their real transitions (→ ALARM, ALARM → OK)
-    // to the topic, never INSUFFICIENT_DATA → OK (lib/alarms/events.ts).
-    this.notificationRule = new events.Rule(this, 'AlarmStateChanges', {
-      description: `synthmon: forwards ALARM and ALARM -> OK of the alarms named ${prefix}-* to the alarm topic`.slice(0, 512),
-      eventPattern: alarmStateChangePattern(prefix),
-      targets: [new targets.SnsTopic(this.topic)],
+    // The alarms have no actions: this rule hands their real transitions (→ ALARM, ALARM → OK),
+    // never INSUFFICIENT_DATA → OK (lib/alarms/events.ts), to the backstop notifier, which pages
+    // through the runner's channels what the incident pipeline did not (lib/backstop.ts).
+    const backstop = new BackstopNotifier(this, 'Backstop', {
+      config,
+      plan,
+      definitions,
+      alarmNames: names,
+      monitor: Stack.of(this).stackName,
+      table: incidents.table,
+      topic: this.topic,
+      topicKey: this.topicKey,
+      ...(this.props.dashboardName ? { dashboardName: this.props.dashboardName } : {}),
+      ...(this.props.logRetention !== undefined ? { logRetention: this.props.logRetention } : {}),
     });
-    this.built = { alarmNames: names, definitions, placed, ...(runner ? { runner } : {}), dashboard };
-    suppressMonitorFindings(this, runner);
+    this.notificationRule = new events.Rule(this, 'AlarmStateChanges', {
+      description: `synthmon: hands ALARM and ALARM -> OK of the alarms named ${prefix}-* to the backstop notifier`.slice(0, 512),
+      eventPattern: alarmStateChangePattern(prefix),
+      targets: [new targets.LambdaFunction(backstop.function)],
+    });
+    this.built = { alarmNames: names, definitions, placed, ...(runner ? { runner } : {}), dashboard, backstop };
+    suppressMonitorFindings(this, runner, backstop);
     return this.built;
   }
 
@@ -326,9 +342,7 @@ export class SyntheticMonitor extends Construct {
   private placeAlarms(
     definitions: readonly AlarmDefinition[],
     names: ReadonlyMap<string, string>,
-    runner: ProbeRunner | undefined,
-    plan: FleetPlan,
-    config: MonitorConfig,
+    { runner, plan, config, incidents }: { runner: ProbeRunner | undefined; plan: FleetPlan; config: MonitorConfig; incidents: Construct },
   ): Map<string, Construct> {
     const homeSchedules = runner ? plan.shards.length : 0;
     const inMonitorStack = alarmsInMonitorStack(homeSchedules, config.notifications.emails.length + config.notifications.httpsEndpoints.length);
@@ -340,7 +354,14 @@ export class SyntheticMonitor extends Construct {
       const props = alarmProps(def, names.get(def.id)!, def.class === 'RunnerDropped' ? this.runnerFunctionName(runner, def) : undefined);
       const bytes = alarmBytes(props);
       let scope: Construct | undefined;
-      if (def.class === 'RunnerDropped' || (home < inMonitorStack && bytes <= homeBytes && nested.length === 0)) {
+      if (def.class === AlarmClass.NOTIFICATION_FAILURES) {
+        // Under the incident table's construct, where it was before it was a definition: the same
+        // logical id, so an update changes the alarm in place instead of creating a second alarm of
+        // the same name and deleting the first.
+        scope = incidents;
+        home++;
+        homeBytes -= bytes;
+      } else if (def.class === 'RunnerDropped' || (home < inMonitorStack && bytes <= homeBytes && nested.length === 0)) {
         home++;
         homeBytes -= bytes;
       } else {
@@ -384,7 +405,7 @@ export class SyntheticMonitor extends Construct {
 
   private createTopic(key: kms.Key): sns.Topic {
     const stack = Stack.of(this);
-    // The AWS services that publish to the encrypted topic need the key, with exactly the statement
+    // An AWS service that publishes to the encrypted topic needs the key, with exactly the statement
     // the SNS developer guide documents ("Enable compatibility between event sources from AWS
     // services and encrypted topics": "To allow the AWS service to have the kms:GenerateDataKey* and
     // kms:Decrypt permissions, add the following statement to the KMS policy" — Principal
@@ -394,16 +415,14 @@ export class SyntheticMonitor extends Construct {
     // carry them, and if they did not every page would be dropped silently. An encryption-context
     // condition (kms:EncryptionContext:aws:sns:topicArn) would need the topic's ARN in its own
     // key's policy: a circular reference in one template.
-    // - events.amazonaws.com: the notification rule publishes every page (lib/alarms/events.ts);
-    //   EventBridge's own guide names the same actions for a customer managed key
-    //   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html:
-    //   "Principal": { "Service": "events.amazonaws.com" }, "Action": [ "kms:GenerateDataKey", "kms:Decrypt" ]).
     // - cloudwatch.amazonaws.com: the monitor's alarms have no actions, but `topic` is public and an
     //   alarm of your own may notify it directly.
+    // No events.amazonaws.com: the alarm-state rule targets the backstop notifier, not the topic;
+    // the notifier and the runner publish with their roles' own grants (lib/backstop.ts).
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowAwsServicesToPublishToTheEncryptedTopic',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
       }),
@@ -416,8 +435,8 @@ export class SyntheticMonitor extends Construct {
       enforceSSL: true,
     });
     // The topic policy CDK writes for enforceSSL replaces SNS's default policy, so CloudWatch's
-    // right to publish (alarms of your own) is stated explicitly, limited to this account's alarms;
-    // the notification rule's target adds EventBridge's.
+    // right to publish (alarms of your own) is stated explicitly, limited to this account's alarms.
+    // Nothing in EventBridge publishes to it.
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',

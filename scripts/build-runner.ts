@@ -13,6 +13,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import * as path from 'node:path';
 import type { build as esbuildBuild } from 'esbuild';
 import {
+  BACKSTOP_BUNDLE_FILE,
+  BACKSTOP_ENTRY,
   HANDLER_ESBUILD_OPTIONS,
   LAZY_CHUNKS,
   PACKAGE_ROOT,
@@ -42,6 +44,15 @@ export async function buildRunnerBundle(build: typeof esbuildBuild, outdir: stri
         entryPoints: [...HANDLER_ESBUILD_OPTIONS.entryPoints],
         external: [...HANDLER_ESBUILD_OPTIONS.external],
         outfile: path.join(staging, 'index.js'),
+        metafile: true,
+        logLevel: 'warning',
+      }),
+      // The backstop notifier: the same options, its own entry; the lazy chunks below serve both.
+      build({
+        ...HANDLER_ESBUILD_OPTIONS,
+        entryPoints: [BACKSTOP_ENTRY],
+        external: [...HANDLER_ESBUILD_OPTIONS.external],
+        outfile: path.join(staging, BACKSTOP_BUNDLE_FILE),
         metafile: true,
         logLevel: 'warning',
       }),

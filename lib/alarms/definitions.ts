@@ -374,6 +374,46 @@ function certificateAlarm(config: MonitorConfig, host: string, warmUp: number): 
   };
 }
 
+/** The metric the runner publishes for a failed delivery (lambda/incidents/metrics.ts NOTIFICATION_FAILURES_METRIC). */
+export const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
+/** Its one dimension: the channel that failed (`pagerDuty`, `webhook`, `slack`, ...). */
+const CHANNEL_DIMENSION = 'Channel';
+
+/**
+ * NotificationFailures (docs/DESIGN.md#incidents): a page waits in an incident outbox because a
+ * channel failed. Metrics Insights SUM ≥ 1 in a minute over NotificationFailures{Channel}, one
+ * contributor per channel; the series exist only while deliveries fail, so missing data is not
+ * breaching. No warm-up: with no datapoint a new alarm goes INSUFFICIENT_DATA → OK, which the
+ * alarm-state rule does not forward.
+ */
+function notificationFailuresAlarm(config: MonitorConfig): InsightsAlarmDefinition {
+  const select: InsightsSelect = {
+    aggregate: 'SUM',
+    metricName: NOTIFICATION_FAILURES_METRIC,
+    namespace: config.namespace,
+    schemaDimensions: [CHANNEL_DIMENSION],
+    where: {},
+    groupBy: CHANNEL_DIMENSION,
+    limit: INSIGHTS_QUERY_LIMIT,
+  };
+  return {
+    type: 'insights',
+    class: AlarmClass.NOTIFICATION_FAILURES,
+    id: AlarmClass.NOTIFICATION_FAILURES,
+    query: renderInsightsQuery(select),
+    select,
+    periodSeconds: 60,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: 'notBreaching',
+    description:
+      'A page could not be delivered to a notification channel (it stays in the incident outbox and is retried every run). ' +
+      'Check the runner log lines "notification not delivered" for the channel and status: the receiver down, a revoked routing key or webhook, or the network.',
+  };
+}
+
 /** Every alarm of the monitor. */
 export function alarmDefinitions(config: MonitorConfig, plan: FleetPlan = planFleet(config)): AlarmDefinition[] {
   const warmUp = warmUpMinutes(config, plan);
@@ -384,5 +424,6 @@ export function alarmDefinitions(config: MonitorConfig, plan: FleetPlan = planFl
     ...plan.shards.flatMap((s) => locationLabels(config).map((l) => silentAlarm(config, s, l, warmUp))),
     ...[homeRunnerLocation(config)].filter((l): l is string => l !== undefined).map((l) => runnerDroppedAlarm(l, warmUp)),
     ...tlsHosts(config).map((host) => certificateAlarm(config, host, warmUp)),
+    notificationFailuresAlarm(config),
   ];
 }

@@ -16,6 +16,8 @@ export const AlarmClass = {
   RUNNER_DROPPED: 'RunnerDropped',
   /** A TLS host's leaf certificate expires soon. */
   CERTIFICATE_EXPIRING: 'CertificateExpiring',
+  /** A page could not be delivered to a notification channel (the incident pipeline's channel-failed alert). */
+  NOTIFICATION_FAILURES: 'NotificationFailures',
 } as const;
 export type AlarmClass = (typeof AlarmClass)[keyof typeof AlarmClass];
 

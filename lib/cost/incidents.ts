@@ -73,7 +73,7 @@ export interface IncidentCostAssumptions {
   readonly emailSubscriptions: number;
   /** Alarm state changes a month that reach the backstop notifier (Silent, RunnerDropped, CertificateExpiring, channel failing). @default 20 */
   readonly backstopEventsPerMonth: number;
-  /** One backstop notifier invocation, seconds, at 128 MB. @default 1 */
+  /** One backstop notifier invocation, seconds, at 256 MB (lib/backstop.ts BACKSTOP_MEMORY_MB). @default 1 */
   readonly backstopSeconds: number;
   /** Bytes of a run claim (kept a day by the TTL attribute; TTL deletes are free). @default 200 */
   readonly claimItemBytes: number;
@@ -126,7 +126,8 @@ export interface IncidentCostEntry {
 
 /** Storage is billed per GB; 10^9 bytes errs on the high side of 2^30 (as the log lines do). */
 const BYTES_PER_GB = 1e9;
-const BACKSTOP_MEMORY_GB = 128 / 1024;
+/** The backstop notifier's memory as deployed (lib/backstop.ts BACKSTOP_MEMORY_MB; test/lib/backstop.test.ts compares). */
+const BACKSTOP_MEMORY_GB = 256 / 1024;
 const DAY_S = 86_400;
 
 /** What every step of the incident lines works from. */
@@ -322,7 +323,7 @@ function backstopNotifier({ a }: Fleet): IncidentCostEntry[] {
       unit: 'GB-s',
       price: 'lambdaGbSecondArm64',
       scalesWith: 'fleet',
-      basis: `${a.backstopSeconds} s × 128 MB per state change`,
+      basis: `${a.backstopSeconds} s × ${BACKSTOP_MEMORY_GB * 1024} MB per state change`,
     },
   ];
 }

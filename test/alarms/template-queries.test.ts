@@ -37,7 +37,7 @@ describe('Metrics Insights queries in the synthesized default template', () => {
   const queries = insightsQueries(Template.fromStack(stack).toJSON());
 
   it("finds the class alarms' and the dashboard's queries", () => {
-    // Refused, Forbidden, Failing for the seed's 60 s interval, NotificationFailures (lib/incidents.ts),
+    // Refused, Forbidden, Failing for the seed's 60 s interval, NotificationFailures (lib/alarms/definitions.ts),
     // and the dashboard's four fleet widgets.
     expect(queries.length).toBe(3 + 1 + 4);
     expect(queries.filter((q) => q.includes('"NotificationFailures"'))).toHaveLength(1);

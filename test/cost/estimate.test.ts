@@ -320,7 +320,7 @@ describe('formatCostTable', () => {
     const r = estimateCost(fleet100at60());
     const text = formatCostTable(r);
     expect(text).toContain(
-      'Fleet: 100 checks (50 websocket, 50 http) every 60 s; 3 shards × 1 location (the deploy region); 1 token; 50 TLS hosts; 57 alarms',
+      'Fleet: 100 checks (50 websocket, 50 http) every 60 s; 3 shards × 1 location (the deploy region); 1 token; 50 TLS hosts; 58 alarms',
     );
     for (const l of r.lines) expect(text).toContain(l.item);
     expect(text).toMatch(/Metrics: Success \+ Duration\s+200\s+metric-months\s+\$0\.30\s+\$60\.00\s+\$0\.60/);

@@ -29,9 +29,9 @@ describe('incident pipeline cost', () => {
     expect(usdOf(r, 'Incidents: DynamoDB storage')).toBeCloseTo(((1_440 * 200 + 2 * 2_048 + 4 * 4_096) / 1e9) * 0.25, 12);
     // The claim's round trip (10 ms) before probing, billed at 0.5 GB.
     expect(usdOf(r, 'Incidents: runner time on the store')).toBeCloseTo(43_800 * 0.01 * 0.5 * GBS, 12);
-    // 20 state changes: requests and 1 s at 128 MB.
+    // 20 state changes: requests and 1 s at 256 MB (the notifier as deployed, lib/backstop.ts).
     expect(usdOf(r, 'Incidents: backstop notifier requests')).toBeCloseTo(20 * 2e-7, 12);
-    expect(usdOf(r, 'Incidents: backstop notifier compute')).toBeCloseTo(20 * 0.125 * GBS, 12);
+    expect(usdOf(r, 'Incidents: backstop notifier compute')).toBeCloseTo(20 * 0.25 * GBS, 12);
     // 2 checks × 2 incidents × 3 notifications: one SNS publish and one e-mail each.
     expect(usdOf(r, 'Incidents: SNS publishes')).toBeCloseTo(12 * 0.5e-6, 12);
     expect(usdOf(r, 'Incidents: SNS e-mail deliveries')).toBeCloseTo(12 * 2e-5, 12);

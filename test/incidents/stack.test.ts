@@ -2,7 +2,8 @@
  * The incident pipeline's resources in a real CDK synth (bundling skipped: only templates are read):
  * the table in the home stack as DESIGN asks (partition key `pk` String, no sort key, on demand,
  * TTL), every location's runner granted exactly the store's calls on it by ARN from its name and
- * the home region, its name in SYNTHMON_INCIDENT_TABLE, and the NotificationFailures alarm.
+ * the home region, its name in SYNTHMON_INCIDENT_TABLE, and the NotificationFailures alarm (an alarm
+ * definition like every other, lib/alarms/definitions.ts).
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -56,17 +57,32 @@ describe('incident resources', () => {
     }
   });
 
-  it('alarms on NotificationFailures with every identifier quoted and no direct actions', () => {
-    const alarm = Object.values(home.findResources('AWS::CloudWatch::Alarm')).find((a) =>
+  it('alarms on NotificationFailures per channel, every identifier quoted, no direct actions, under its old logical id', () => {
+    const alarms = Object.entries(home.findResources('AWS::CloudWatch::Alarm')).filter(([, a]) =>
       String(a.Properties.AlarmName).endsWith('-NotificationFailures'),
-    )!;
+    );
+    expect(alarms).toHaveLength(1);
+    const [logicalId, alarm] = alarms[0]!;
+    // Where the bespoke alarm was (Monitor/Incidents/NotificationFailures): an update changes it in place.
+    expect(logicalId).toMatch(/^MonitorIncidentsNotificationFailures[0-9A-F]{8}$/);
     expect(alarm.Properties).toMatchObject({
-      Metrics: [{ Expression: 'SELECT SUM("NotificationFailures") FROM SCHEMA("SyntheticMonitor", "Channel")', Period: 60 }],
+      AlarmName: 'Incidents-Monitor-NotificationFailures',
+      Metrics: [
+        {
+          Expression:
+            'SELECT SUM("NotificationFailures") FROM SCHEMA("SyntheticMonitor", "Channel") GROUP BY "Channel" ORDER BY SUM() DESC LIMIT 500',
+          Period: 60,
+        },
+      ],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
       TreatMissingData: 'notBreaching',
     });
+    expect(alarm.Properties.AlarmDescription).toMatch(/^A page could not be delivered to a notification channel/);
     expect(alarm.Properties.AlarmActions).toBeUndefined();
+    expect(alarm.Properties.WarmUpConfiguration).toBeUndefined();
   });
 
   it("names tables within DynamoDB's rules however long or odd the prefix", () => {

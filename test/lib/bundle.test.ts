@@ -9,7 +9,7 @@
  * NODE_EXTRA_CA_CERTS, as a deployed function would with its own CA bundle.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -21,7 +21,7 @@ import { FLEET_FILE, HandlerEnvVar } from '../../contracts/handler-env';
 import { makeTestPki, type TestPki } from '../../demo/certs';
 import { MonitorStack } from '../../lib/monitor-stack';
 import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../../lib/runner';
-import { packagedPath, RUNNER_BUNDLE_DIR, RUNNER_BUNDLE_FILES } from '../../lib/runner-bundle';
+import { BACKSTOP_BUNDLE_FILE, packagedPath, RUNNER_ASSET_FILES, RUNNER_BUNDLE_DIR } from '../../lib/runner-bundle';
 import { startCloudWatchRecorder, type CloudWatchRecorder, type WireDatum } from '../support/cloudwatch-recorder';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynamodb';
 import { startSnsEndpoint, type SnsEndpoint } from '../support/sns-endpoint';
@@ -322,8 +322,10 @@ describe('the asset of each runner', () => {
     assets.forEach((dir, i) => {
       const fleet = JSON.parse(readFileSync(join(dir, FLEET_FILE), 'utf8')) as { shards: Record<string, { checks: Array<{ name: string }> }> };
       expect(Object.values(fleet.shards).flatMap((sh) => sh.checks.map((c) => c.name))).toEqual(fleets[i]![1].map((c) => c.name));
-      for (const file of RUNNER_BUNDLE_FILES)
+      for (const file of RUNNER_ASSET_FILES)
         expect(readFileSync(join(dir, file)).equals(readFileSync(join(RUNNER_BUNDLE_DIR, packagedPath(file))))).toBe(true);
+      // The bundle's other entry, the backstop notifier, is not in a runner's asset (lib/backstop.ts has its own).
+      expect(existsSync(join(dir, BACKSTOP_BUNDLE_FILE))).toBe(false);
     });
   });
 });

@@ -17,6 +17,14 @@ import { fullConfig, testApp } from './support';
 const app = testApp({ bundle: false });
 const full = new MonitorStack(app, 'NagFull', { config: fullConfig() });
 const multi = buildMonitorStacks(app, 'NagMulti', { ...fullConfig(), locations: ['eu-west-1', 'us-east-1'] });
+// Channels whose tokens are named secrets: the backstop notifier's policy gets the suffix wildcard too.
+const channels = new MonitorStack(app, 'NagChannels', {
+  config: {
+    ...fullConfig(),
+    tokens: { ...fullConfig().tokens, pager: { secret: { name: 'prod/synthmon/pager' } } },
+    notifications: { pagerDuty: { routingKey: 'pager' }, emails: ['oncall@example.com'] },
+  },
+});
 const seed = new MonitorStack(app, 'NagSeed', { config: loadConfigFile(new URL('../../config/default.json', import.meta.url).pathname) });
 
 function acknowledgments(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
@@ -35,6 +43,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     ['a configuration with every construct path', full],
     ['the home stack of two locations', multi.monitor],
     ['the runner stack of the other location', multi.runners[0]!],
+    ['channels whose tokens are named secrets', channels],
   ])('reports no unacknowledged finding for %s', (_name, stack) => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
     expect(report.violations).toEqual([]);
@@ -48,15 +57,19 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     }
   });
 
-  it('acknowledges only PutMetricData\'s Resource "*" and the named secret\'s 6-character suffix on the runner policy', () => {
+  it('acknowledges only PutMetricData\'s Resource "*" and the named secret\'s 6-character suffix on the runner and backstop policies', () => {
     const acks = acknowledgments(full).map(({ path, id }) => ({ path, id: id.replace(/^Annotation::/i, '') }));
-    expect(acks.map((a) => a.path)).toEqual(acks.map(() => 'NagFull/Monitor/Runner/Role/DefaultPolicy'));
-    expect(acks.map((a) => a.id)).toEqual([
+    const runner = acks.filter((a) => a.path === 'NagFull/Monitor/Runner/Role/DefaultPolicy');
+    const backstop = acks.filter((a) => a.path === 'NagFull/Monitor/Backstop/Role/DefaultPolicy');
+    expect(runner.length + backstop.length).toBe(acks.length);
+    expect(runner.map((a) => a.id)).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
       expect.stringMatching(
         /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod\/synthmon\/orders-token-\?\?\?\?\?\?\]$/,
       ),
     ]);
+    // The notifier reads no check's token (the full configuration's channels name none).
+    expect(backstop.map((a) => a.id)).toEqual(['AwsSolutions-IAM5[Resource::*]']);
     for (const { reason } of acknowledgments(full)) expect(reason.length).toBeGreaterThan(80);
   });
 

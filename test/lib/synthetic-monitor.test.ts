@@ -33,6 +33,7 @@ const ref = (construct: IConstruct) => ({ Ref: id(construct) });
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 const resources = (type: string): Array<[string, Resource]> =>
   Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+const runnerFunction = (): Resource => resources('AWS::Lambda::Function').find(([logicalId]) => logicalId === id(monitor.runner!.function))![1];
 
 beforeAll(() => {
   const app = testApp({ bundle: true });
@@ -44,7 +45,8 @@ beforeAll(() => {
 
 describe('runner', () => {
   it('is one arm64 Node.js 24 function for the whole fleet, its timeout covering the slowest shard, with JSON logs', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The runner and the backstop notifier (test/lib/backstop.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -55,19 +57,24 @@ describe('runner', () => {
       Environment: { Variables: { [HandlerEnvVar.LOCATION]: 'default' } },
     });
     // The description names no check or URL (visible to anyone who can list functions).
-    const [, fn] = resources('AWS::Lambda::Function')[0]!;
+    const fn = runnerFunction();
     expect(fn.Properties.Description).toBe(`synthmon runner (default): 5 checks in ${plan.shards.length} shards`);
   });
 
   it('turns off async retries and drops events older than a minute, with one log group of one month', () => {
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
-    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(monitor.runner!.function),
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+    // The runner's and the backstop notifier's, both of one month.
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
   it("ships the fleet file with every shard's validated checks, the chunks beside index.js, and no source maps", () => {
-    const [, fn] = resources('AWS::Lambda::Function')[0]!;
+    const fn = runnerFunction();
     const assetDir = join(assemblyDir, `asset.${String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
     const fleet = JSON.parse(readFileSync(join(assetDir, FLEET_FILE), 'utf8')) as FleetFile;
     expect(Object.keys(fleet.shards).sort()).toEqual(plan.shards.map((s) => s.id).sort());
@@ -191,8 +198,9 @@ describe('alarms', () => {
     [...deployed().values()].find((p) => JSON.stringify(p.AlarmName).includes(`${STACK_NAME}-Monitor-${def.id}`))!;
 
   it('deploys one alarm per definition (what the local evaluator evaluates; test/alarms/deployed.test.ts compares their semantics)', () => {
-    // Plus the incident pipeline's NotificationFailures alarm (lib/incidents.ts).
-    expect(resources('AWS::CloudWatch::Alarm')).toHaveLength(definitions.length + 1);
+    // The incident pipeline's NotificationFailures alarm is one of them (lib/alarms/definitions.ts).
+    expect(resources('AWS::CloudWatch::Alarm')).toHaveLength(definitions.length);
+    expect(definitions.map((d) => d.class)).toContain(AlarmClass.NOTIFICATION_FAILURES);
     for (const def of definitions) expect(find(def)).toBeDefined();
     expect(definitions.map((d) => d.class)).toContain(AlarmClass.RUNNER_DROPPED);
   });
@@ -201,7 +209,17 @@ describe('alarms', () => {
     const insights = definitions.filter((d) => d.type === 'insights');
     // Three classes per interval of 60 s or more, Refused and Forbidden for the fast interval.
     expect(insights.map((d) => d.id).sort()).toEqual(
-      ['Failing-120s', 'Failing-300s', 'Forbidden-10s', 'Forbidden-120s', 'Forbidden-300s', 'Refused-10s', 'Refused-120s', 'Refused-300s'].sort(),
+      [
+        'Failing-120s',
+        'Failing-300s',
+        'Forbidden-10s',
+        'Forbidden-120s',
+        'Forbidden-300s',
+        'NotificationFailures',
+        'Refused-10s',
+        'Refused-120s',
+        'Refused-300s',
+      ].sort(),
     );
     for (const def of insights) {
       const p = find(def);
@@ -212,8 +230,9 @@ describe('alarms', () => {
         EvaluationPeriods: def.evaluationPeriods,
         DatapointsToAlarm: def.datapointsToAlarm,
         TreatMissingData: def.treatMissingData,
-        WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: def.warmUpMinutes },
       });
+      // NotificationFailures has no warm-up: no datapoint is its OK (lib/alarms/definitions.ts).
+      expect(p.WarmUpConfiguration).toEqual(def.warmUpMinutes ? { WarmUpPeriodDurationInMinutes: def.warmUpMinutes } : undefined);
       // No actions: the notification rule forwards the real transitions (see 'notifications' below).
       expect(p).not.toHaveProperty('AlarmActions');
       expect(p).not.toHaveProperty('OKActions');
@@ -278,7 +297,7 @@ describe('alarms', () => {
 });
 
 describe('alarm topic', () => {
-  it("encrypts the topic with a rotating key that EventBridge (the notification rule) and CloudWatch may use, with the SNS guide's statement", () => {
+  it("encrypts the topic with a rotating key that CloudWatch may use, with the SNS guide's statement, and no EventBridge principal", () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -286,7 +305,7 @@ describe('alarm topic', () => {
           {
             Sid: 'AllowAwsServicesToPublishToTheEncryptedTopic',
             Effect: 'Allow',
-            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
           },
@@ -296,6 +315,8 @@ describe('alarm topic', () => {
     // Exactly the documented statement: no condition key that the services' KMS calls may not carry.
     const key = resources('AWS::KMS::Key')[0]![1].Properties as { KeyPolicy: { Statement: Array<{ Sid?: string; Condition?: unknown }> } };
     expect(key.KeyPolicy.Statement.find((st) => st.Sid === 'AllowAwsServicesToPublishToTheEncryptedTopic')).not.toHaveProperty('Condition');
+    // Nothing in EventBridge publishes to the topic: the alarm-state rule targets the notifier.
+    expect(JSON.stringify(key.KeyPolicy)).not.toContain('events.amazonaws.com');
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     // Deleted with the stack (after KMS's 7-day waiting period), not left billing.
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ PendingWindowInDays: 7 }) });
@@ -310,13 +331,13 @@ describe('alarm topic', () => {
             Sid: 'AllowCloudWatchAlarmsToPublish',
             Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
           }),
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
         ]),
       },
     });
+    for (const [, policy] of resources('AWS::SNS::TopicPolicy')) expect(JSON.stringify(policy.Properties)).not.toContain('events.amazonaws.com');
   });
 
-  it("forwards only ALARM and ALARM -> OK of this monitor's alarms with one EventBridge rule, to the topic", () => {
+  it("hands only ALARM and ALARM -> OK of this monitor's alarms with one EventBridge rule to the backstop notifier", () => {
     const rules = resources('AWS::Events::Rule');
     expect(rules).toHaveLength(1);
     const rule = rules[0]![1].Properties as { EventPattern: unknown; Targets: Array<{ Arn: unknown }> };
@@ -328,7 +349,7 @@ describe('alarm topic', () => {
         $or: [{ state: { value: ['ALARM'] } }, { state: { value: ['OK'] }, previousState: { value: ['ALARM'] } }],
       },
     });
-    expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { Ref: id(monitor.topic) } })]);
+    expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [id(monitor.backstop.function), 'Arn'] } })]);
     // Every alarm's name has the rule's prefix.
     for (const [, r] of resources('AWS::CloudWatch::Alarm')) expect(String(r.Properties.AlarmName)).toMatch(new RegExp(`^${STACK_NAME}-Monitor-`));
   });
@@ -441,8 +462,8 @@ describe('construct API', () => {
       (r) => r.Type === 'AWS::CloudWatch::Alarm',
     );
     const names = alarms.map((r) => String(r.Properties.AlarmName));
-    // Each monitor's definitions, plus its NotificationFailures alarm (lib/incidents.ts).
-    expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length + 1, 0));
+    // Each monitor's definitions, its NotificationFailures alarm among them.
+    expect(names.length).toBe(monitors.reduce((n, m) => n + m.alarmDefinitions.length, 0));
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name.length).toBeLessThanOrEqual(255);
     // Each monitor's alarms keep its prefix, the one its notification rule matches.
@@ -498,9 +519,10 @@ describe('fleets at the limits (docs/DESIGN.md#stacks-that-scale)', () => {
     }
     const widgets = home.monitor.dashboard.checksShown.length * 3;
     expect(widgets).toBeLessThanOrEqual(500);
-    // Functions and roles grow with locations, not checks.
+    // Functions and roles grow with locations, not checks: a runner and its scheduler role per
+    // location, and the home stack's backstop notifier with its role.
     const all = [home, ...runners, ...nested].flatMap((s) => Object.values(Template.fromStack(s).toJSON().Resources as Record<string, Resource>));
-    expect(all.filter((r) => r.Type === 'AWS::Lambda::Function').length).toBe(Math.max(1, (input.locations ?? []).length));
-    expect(all.filter((r) => r.Type === 'AWS::IAM::Role').length).toBe(2 * Math.max(1, (input.locations ?? []).length));
+    expect(all.filter((r) => r.Type === 'AWS::Lambda::Function').length).toBe(Math.max(1, (input.locations ?? []).length) + 1);
+    expect(all.filter((r) => r.Type === 'AWS::IAM::Role').length).toBe(2 * Math.max(1, (input.locations ?? []).length) + 1);
   });
 });

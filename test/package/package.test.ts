@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_FILE } from '../../contracts/handler-env';
-import { RUNNER_BUNDLE_FILES } from '../../lib/runner-bundle';
+import { RUNNER_ASSET_FILES, RUNNER_BUNDLE_FILES } from '../../lib/runner-bundle';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const requireHere = createRequire(import.meta.url);
@@ -207,14 +207,16 @@ describe('a cdk init app using the installed package', () => {
     );
     const ofType = (type: string) => resources.filter((r) => r.Type === type);
 
+    // The runner, and the backstop notifier the alarm-state rule invokes (lib/backstop.ts).
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(1);
-    expect(functions[0]!.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
-    const asset = join(out, `asset.${String((functions[0]!.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
+    expect(functions.map((f) => f.Properties.Handler).sort()).toEqual(['backstop.handler', 'index.handler']);
+    const runner = functions.find((f) => f.Properties.Handler === 'index.handler')!;
+    expect(runner.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    const asset = join(out, `asset.${String((runner.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
     expect(readdirSync(asset).sort()).toEqual([FLEET_FILE, 'incidents.js', 'index.js', 'node_modules', 'probes']);
     // The deployed code is the packed bundle, byte for byte, in the asset's layout.
     const packedBundle = join(appDir, 'node_modules', 'synthmon', 'dist', 'runner');
-    for (const file of RUNNER_BUNDLE_FILES) {
+    for (const file of RUNNER_ASSET_FILES) {
       expect(readFileSync(join(asset, file)).equals(readFileSync(join(packedBundle, file.replace(/^node_modules\//, 'modules/'))))).toBe(true);
     }
     const fleet = JSON.parse(readFileSync(join(asset, FLEET_FILE), 'utf8')) as {

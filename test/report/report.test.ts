@@ -96,13 +96,14 @@ describe('the HTML report in Chromium', () => {
     expect(text).toContain('origin rejected');
     expect(text).toContain('planned work: backend refusing connections');
     expect(text).toContain('ALARM (muted)');
-    // A page text, its threshold naming the metric, and the certificate's days left.
-    expect(text).toContain('breached SUM(Failures) >= 1');
+    // A page text (an alarm the backstop notifier held: its threshold naming the metric), and the certificate's days left.
+    expect(text).toMatch(/breached Average\(Success\{Check=orders-fast\}\) <= 0/);
     expect(text).toMatch(/127\.0\.0\.1\s+5\s/);
     expect(text).toContain('1m00s');
     // Every time shown is on the walk's simulated clock, inside it.
     const minutes = [...text.matchAll(/T\+(\d+):(\d\d)/g)].map((m) => Number(m[1]) + Number(m[2]) / 60);
-    expect(minutes.length).toBeGreaterThan(50);
+    // (32 since the backstop notifier pages none of the incidents the pipeline paged: fewer rows than the alarms' 50-odd.)
+    expect(minutes.length).toBeGreaterThan(25);
     expect(Math.max(...minutes)).toBeLessThanOrEqual(demo.minutes.length);
   }, 120_000);
 

@@ -1,0 +1,171 @@
+/**
+ * The BackstopNotifier construct (docs/DESIGN.md#backstop-deployment): the function the monitor's
+ * alarm-state EventBridge rule invokes, in the home stack. It runs backstop.js from the prebuilt
+ * runner bundle (lib/runner-bundle.ts), reads what each alarm means from backstop.json beside it
+ * (lib/backstop-file.ts), and pages through the runner's own channels unless the incident pipeline
+ * already paged or a maintenance window holds the alarm.
+ */
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DockerImage, Duration, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { BACKSTOP_FILE, BACKSTOP_HANDLER, BackstopEnvVar, type BackstopFile } from '../contracts/backstop';
+import { usesMonitorTopic } from '../contracts/handler-env';
+import type { MonitorConfig } from '../contracts/config';
+import type { AlarmDefinition } from './alarms/model';
+import { backstopFile } from './backstop-file';
+import type { FleetPlan } from './fleet/plan';
+import { grantIncidentTable } from './incidents';
+import { grantTokenReads, PROBE_RUNTIME } from './runner';
+import { BACKSTOP_ASSET_FILES, packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, sha256 } from './runner-bundle';
+
+/** The notifier's memory: the SDK clients and one alarm's delivery, no probes (lib/cost/incidents.ts prices it). */
+export const BACKSTOP_MEMORY_MB = 256;
+/** Its timeout: every channel's deliveries with their retries, well inside a minute. */
+export const BACKSTOP_TIMEOUT = Duration.seconds(60);
+/**
+ * Lambda's retries of a failed asynchronous invocation, and how long an event may wait: the limits
+ * are "Retry attempts – The number of times Lambda retries when the function returns an error,
+ * between 0 and 2" and "Maximum age of event – The maximum amount of time Lambda retains an event in
+ * the asynchronous event queue, up to 6 hours"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html). Both retries: a
+ * page is worth a second and a third try, and the notifier's delivery records send each channel at
+ * most once however often it runs (contracts/backstop.ts backstopKey). One hour: a page later than
+ * that is stale, and the alarm's next transition pages on its own.
+ */
+export const BACKSTOP_RETRY_ATTEMPTS = 2;
+export const BACKSTOP_MAX_EVENT_AGE = Duration.hours(1);
+
+export interface BackstopNotifierProps {
+  /** The validated configuration. */
+  readonly config: MonitorConfig;
+  /** Its shard plan (Silent alarms name their shard's checks). */
+  readonly plan: FleetPlan;
+  /** The alarms the monitor deploys, and their names by definition id. */
+  readonly definitions: readonly AlarmDefinition[];
+  readonly alarmNames: ReadonlyMap<string, string>;
+  /** The monitor's name (the stack name), as in the runner's pages. */
+  readonly monitor: string;
+  /** The incident table (home region). */
+  readonly table: dynamodb.ITable;
+  /** The monitor's topic (the email channel publishes to it) and its key. */
+  readonly topic: sns.ITopic;
+  readonly topicKey: kms.IKey;
+  /** The dashboard's name, for the page's console link. @default - no dashboard link */
+  readonly dashboardName?: string;
+  /** Retention of the notifier's log group. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The notifier: its function (backstop.json in its asset), log group and role (its log group, the
+ * incident table's calls, the channels' tokens as the runner reads them, sns:Publish on the topics
+ * the channels publish to and the monitor topic's key, PutMetricData in the namespace only).
+ */
+export class BackstopNotifier extends Construct {
+  readonly function: lambda.Function;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+  /** What the notifier reads (backstop.json). */
+  readonly file: BackstopFile;
+  /** The secret ARNs granted with Secrets Manager's "-??????" suffix wildcard, for lib/nag.ts. */
+  readonly wildcardSecretResources: readonly string[];
+
+  constructor(scope: Construct, id: string, props: BackstopNotifierProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const emails = usesMonitorTopic(config.notifications);
+    this.file = backstopFile(props);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `synthmon backstop notifier: its log group, the incident table, the channels' tokens, PutMetricData in ${config.namespace}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html:
+    // "The following policy limits the user to publishing metrics only in the namespace named
+    // MyCustomNamespace" — Resource "*", Condition StringEquals cloudwatch:namespace.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PutMetricDataInTheMonitorNamespaceOnly',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
+      }),
+    );
+    grantIncidentTable(this, this.role, props.table.tableName, stack.region);
+    this.wildcardSecretResources = grantTokenReads(this.role, Object.values(this.file.tokens), stack.region);
+    const topics = [...(emails ? [props.topic.topicArn] : []), ...(config.notifications.amazonQ ? [config.notifications.amazonQ.topicArn] : [])];
+    if (topics.length) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishToTheChannelTopics', actions: ['sns:Publish'], resources: topics }));
+    }
+    if (emails) {
+      // "make sure that any publishers have the kms:GenerateDataKey* and kms:Decrypt permissions for
+      // the AWS KMS key" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html); through
+      // SNS in this region only, as the runner's grant (lib/runner.ts grantNotificationTopics cites kms:ViaService).
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'EncryptForTheMonitorTopicThroughSns',
+          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          resources: [props.topicKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.${stack.urlSuffix}` } },
+        }),
+      );
+    }
+
+    this.function = new lambda.Function(this, 'Function', {
+      code: backstopCode(JSON.stringify(this.file)),
+      handler: BACKSTOP_HANDLER,
+      runtime: PROBE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: BACKSTOP_MEMORY_MB,
+      timeout: BACKSTOP_TIMEOUT,
+      description: `synthmon backstop notifier: pages the alarms' transitions the incident pipeline did not (${Object.keys(this.file.alarms).length} alarms)`,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        [BackstopEnvVar.INCIDENT_TABLE]: props.table.tableName,
+        ...(emails ? { [BackstopEnvVar.TOPIC_ARN]: props.topic.topicArn } : {}),
+        ...(props.dashboardName ? { [BackstopEnvVar.DASHBOARD]: props.dashboardName } : {}),
+      },
+      retryAttempts: BACKSTOP_RETRY_ATTEMPTS,
+      maxEventAge: BACKSTOP_MAX_EVENT_AGE,
+    });
+  }
+}
+
+/**
+ * The notifier's code asset: backstop.js and the lazy chunks it shares with the runner, copied from
+ * the prebuilt bundle, and backstop.json beside them. Local bundling, as the runner's (lib/runner.ts):
+ * nothing runs esbuild or Docker at synth time, and the asset hash is the output's.
+ */
+function backstopCode(fileText: string): lambda.Code {
+  const bundleDir = RUNNER_BUNDLE_DIR;
+  const stamp = readRunnerBundleStamp(bundleDir);
+  return lambda.Code.fromAsset(bundleDir, {
+    bundling: {
+      // Never run: tryBundle always bundles. BundlingOptions requires an image.
+      image: DockerImage.fromRegistry('synthmon-bundles-locally'),
+      environment: { SYNTHMON_BUNDLE_SHA256: stamp.sha256, SYNTHMON_BACKSTOP_SHA256: sha256(fileText) },
+      local: {
+        tryBundle(outputDir: string): boolean {
+          for (const file of BACKSTOP_ASSET_FILES) {
+            mkdirSync(path.dirname(path.join(outputDir, file)), { recursive: true });
+            cpSync(path.join(bundleDir, packagedPath(file)), path.join(outputDir, file));
+          }
+          writeFileSync(path.join(outputDir, BACKSTOP_FILE), fileText);
+          return true;
+        },
+      },
+    },
+  });
+}
