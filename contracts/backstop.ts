@@ -15,6 +15,14 @@ export const BACKSTOP_FILE = 'backstop.json';
 /** The handler the notifier function runs: backstop.js in the runner bundle, export `handler`. */
 export const BACKSTOP_HANDLER = 'backstop.handler';
 
+/**
+ * The retries Lambda makes of a failed notifier invocation: the construct's async `retryAttempts`
+ * (lib/backstop.ts) and the bound after which the notifier stops throwing for a channel
+ * (lambda/backstop/deliver.ts). "Maximum number of times to retry when the function returns an
+ * error. Minimum: 0, Maximum: 2" (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html).
+ */
+export const BACKSTOP_RETRY_ATTEMPTS = 2;
+
 /** The notifier's environment (the same names the runner uses for the same things). */
 export const BackstopEnvVar = {
   /** The incident table (home region): open incidents, and the notifier's own delivery records. Required. */

@@ -21,6 +21,11 @@ export const MetricName = {
   SHARD_RESULTS: 'ShardResults',
   /** Whole days until the leaf certificate expires, per host name (dimension Host, not Check). */
   CERTIFICATE_DAYS_LEFT: 'CertificateDaysLeft',
+  /**
+   * Pages a channel did not take: one datapoint per channel per run (or backstop invocation) whose
+   * delivery failed, dimension Channel, in the home region; nothing while deliveries succeed.
+   */
+  NOTIFICATION_FAILURES: 'NotificationFailures',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -36,6 +41,8 @@ export const Dimension = {
   SHARD: 'Shard',
   LOCATION: 'Location',
   HOST: 'Host',
+  /** The notification channel that failed (`pagerDuty`, `webhook`, `slack`, ...), on NotificationFailures. */
+  CHANNEL: 'Channel',
 } as const;
 
 /** CloudWatch StandardUnit names. */
@@ -49,6 +56,7 @@ export const MetricUnit: Readonly<Record<MetricName, 'None' | 'Milliseconds' | '
   ConnectTime: 'Milliseconds',
   TlsTime: 'Milliseconds',
   FirstByteTime: 'Milliseconds',
+  NotificationFailures: 'Count',
 };
 
 /** Optional phase-timing metrics (off by default: each costs money every month) → the Timings field. */

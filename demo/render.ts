@@ -9,6 +9,7 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { Check } from '../contracts/config';
 import { tokenPlacement } from '../contracts/config';
 import { Dimension, MetricName } from '../contracts/metrics';
+import { plural } from '../contracts/text';
 import type { CheckResult } from '../contracts/result';
 import { certificateWarning } from '../lambda/probes/messages';
 import type { AlarmDefinition } from '../lib/alarms/definitions';
@@ -227,7 +228,6 @@ export class DemoRenderer {
 
 /** One line per incident: pipeline pages (per channel), time to page, time to recover, and the alarms' notifications. */
 export function incidentLine(r: DemoRegressionSummary, width = r.label.length, certificateClearsAt?: string): string {
-  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const alarms = `${plural(r.notifications, 'notification')}${r.muted ? ` (${r.muted} muted by maintenance)` : ''}`;
   const p = r.pipeline;
   const none = p && p.triggers + p.updates + p.resolves === 0;

@@ -15,7 +15,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { BACKSTOP_FILE, BACKSTOP_HANDLER, BackstopEnvVar, type BackstopFile } from '../contracts/backstop';
+import { BACKSTOP_FILE, BACKSTOP_HANDLER, BACKSTOP_RETRY_ATTEMPTS, BackstopEnvVar, type BackstopFile } from '../contracts/backstop';
 import { usesMonitorTopic } from '../contracts/handler-env';
 import type { MonitorConfig } from '../contracts/config';
 import type { AlarmDefinition } from './alarms/model';
@@ -39,7 +39,7 @@ export const BACKSTOP_TIMEOUT = Duration.seconds(60);
  * most once however often it runs (contracts/backstop.ts backstopKey). One hour: a page later than
  * that is stale, and the alarm's next transition pages on its own.
  */
-export const BACKSTOP_RETRY_ATTEMPTS = 2;
+export { BACKSTOP_RETRY_ATTEMPTS };
 export const BACKSTOP_MAX_EVENT_AGE = Duration.hours(1);
 
 export interface BackstopNotifierProps {

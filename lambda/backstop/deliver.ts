@@ -22,13 +22,14 @@
  * raises NotificationFailures once, and that page goes to the channels that work.
  */
 import type { BackstopAlarm } from '../../contracts/backstop';
+import { BACKSTOP_RETRY_ATTEMPTS } from '../../contracts/backstop';
 import type { Delivery, Notification } from '../../contracts/notification';
 import type { LogLine } from '../incidents/engine';
 import { deliverAll, type Channel } from '../notify';
 import type { Phase, RecordStore } from './record';
 
-/** The retries Lambda makes of a failed invocation: the construct's `retryAttempts` (lib/backstop.ts). */
-export const LAMBDA_RETRY_ATTEMPTS = 2;
+/** The retries Lambda makes of a failed invocation: the construct's `retryAttempts` (contracts/backstop.ts). */
+export const LAMBDA_RETRY_ATTEMPTS = BACKSTOP_RETRY_ATTEMPTS;
 
 /** Thrown so that Lambda retries the invocation: some channel failed in a way worth another attempt. */
 export class BackstopRetryError extends Error {

@@ -4,10 +4,11 @@
  * the home region, where its alarm is (lib/incidents.ts). Nothing is published while deliveries succeed.
  */
 import type { StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { MetricName, MetricUnit } from '../../contracts/metrics';
 import { getCloudWatchClient, loadCloudWatchSdk } from '../metrics/publish';
 
-/** The metric's name (its alarm reads the same constant). */
-export const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
+/** The metric's name (contracts/metrics.ts; its alarm reads the same constant). */
+export const NOTIFICATION_FAILURES_METRIC = MetricName.NOTIFICATION_FAILURES;
 
 /** Publish failed deliveries per channel; resolves to an error text instead of throwing. */
 export async function publishNotificationFailures(
@@ -31,7 +32,7 @@ export async function publishNotificationFailures(
           MetricName: NOTIFICATION_FAILURES_METRIC,
           Dimensions: [{ Name: 'Channel', Value: channel }],
           Value: n,
-          Unit: 'Count' as StandardUnit,
+          Unit: MetricUnit[MetricName.NOTIFICATION_FAILURES] as StandardUnit,
           Timestamp: options.timestamp,
         })),
       }),

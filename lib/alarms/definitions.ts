@@ -374,10 +374,9 @@ function certificateAlarm(config: MonitorConfig, host: string, warmUp: number): 
   };
 }
 
-/** The metric the runner publishes for a failed delivery (lambda/incidents/metrics.ts NOTIFICATION_FAILURES_METRIC). */
-export const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
-/** Its one dimension: the channel that failed (`pagerDuty`, `webhook`, `slack`, ...). */
-const CHANNEL_DIMENSION = 'Channel';
+/** The metric the runner and the backstop publish for a failed delivery, and its one dimension (contracts/metrics.ts). */
+export const NOTIFICATION_FAILURES_METRIC = MetricName.NOTIFICATION_FAILURES;
+const CHANNEL_DIMENSION = Dimension.CHANNEL;
 
 /**
  * NotificationFailures (docs/DESIGN.md#incidents): a page waits in an incident outbox because a
