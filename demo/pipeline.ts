@@ -6,10 +6,11 @@
  * recorded in one call, in tick order: deployed, the shards record concurrently and the engine's
  * conditional writes give the same incidents, but the demo's story should not depend on a race.
  *
- * Maintenance windows: the engine does not read them yet (docs/DESIGN.md#maintenance-windows), so
- * the demo holds a window's pages back at the channel (not sent, counted as muted). That drops them
- * rather than deferring them; the engine's own rule (a page at the window's end if the incident is
- * still open) is not modelled here.
+ * Maintenance windows: the deployed engine reads them from the fleet file and holds a transition's
+ * page itself (lambda/incidents/decide.ts; docs/DESIGN.md#maintenance-windows). The demo does not
+ * give the engine its windows: it holds a window's pages back at the channel (not sent, counted as
+ * muted), which drops them rather than deferring them, so the engine's page at the window's end if
+ * the incident is still open is not shown here (the demo's planned incident recovers inside its window).
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';

@@ -96,7 +96,7 @@ export class DemoRenderer {
       this.o.say(
         this.paint(
           'dim',
-          `           maintenance window ${n}: ${w?.schedule ?? ''} for ${w?.duration ?? ''}: the alarms evaluate and change state, their notifications are muted${this.pipeline ? "; the pipeline's pages are held back at the channel (the demo's model: the engine does not read windows yet)" : ''}`,
+          `           maintenance window ${n}: ${w?.schedule ?? ''} for ${w?.duration ?? ''}: the alarms evaluate and change state, their notifications are muted${this.pipeline ? "; the pipeline's pages are held back at the channel (the deployed engine holds them itself and pages at the window's end if still open)" : ''}`,
         ),
       );
     }
