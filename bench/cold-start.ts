@@ -24,6 +24,7 @@ import { App } from 'aws-cdk-lib';
 import { build, type Format } from 'esbuild';
 import type { MonitorConfig } from '../contracts/config';
 import { HandlerEnvVar } from '../contracts/handler-env';
+import { BACKSTOP_HANDLER } from '../contracts/backstop';
 import { MonitorStack } from '../lib/monitor-stack';
 import { HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from '../lib/runner';
 import { median } from './stats';
@@ -127,7 +128,7 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
   type FnResource = {
     Type: string;
     Metadata?: Record<string, string>;
-    Properties: { Code: { S3Key?: string }; Environment?: { Variables?: Record<string, string> } };
+    Properties: { Handler?: string; Code: { S3Key?: string }; Environment?: { Variables?: Record<string, string> } };
   };
   for (const [logicalId, resource] of Object.entries(stack.template.Resources as Record<string, FnResource>)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
@@ -135,6 +136,8 @@ export function synthesizeBundles(config: MonitorConfig, projectRoot: string, ou
     const hash = key?.replace(/\.zip$/, '');
     const asset = hash ? manifest.files[hash] : undefined;
     if (!asset) continue; // inline or custom-resource code, not a probe bundle
+    // The backstop notifier (lib/backstop.ts) runs on alarm transitions, never on a probe's path.
+    if (resource.Properties.Handler === BACKSTOP_HANDLER) continue;
     const location = resource.Properties.Environment?.Variables?.[HandlerEnvVar.LOCATION];
     if (!location)
       throw new Error(`function ${logicalId} (${resource.Metadata?.['aws:cdk:path'] ?? logicalId}) has no ${HandlerEnvVar.LOCATION}: not a runner`);
