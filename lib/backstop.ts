@@ -5,9 +5,7 @@
  * (lib/backstop-file.ts), and pages through the runner's own channels unless the incident pipeline
  * already paged or a maintenance window holds the alarm.
  */
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { DockerImage, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -23,7 +21,8 @@ import { backstopFile } from './backstop-file';
 import type { FleetPlan } from './fleet/plan';
 import { grantIncidentTable } from './incidents';
 import { grantTokenReads, PROBE_RUNTIME } from './runner';
-import { BACKSTOP_ASSET_FILES, packagedPath, readRunnerBundleStamp, RUNNER_BUNDLE_DIR, sha256 } from './runner-bundle';
+import { bundleAsset } from './bundle-asset';
+import { BACKSTOP_ASSET_FILES } from './runner-bundle';
 
 /** The notifier's memory: the SDK clients and one alarm's delivery, no probes (lib/cost/incidents.ts prices it). */
 export const BACKSTOP_MEMORY_MB = 256;
@@ -122,7 +121,7 @@ export class BackstopNotifier extends Construct {
     }
 
     this.function = new lambda.Function(this, 'Function', {
-      code: backstopCode(JSON.stringify(this.file)),
+      code: bundleAsset(BACKSTOP_ASSET_FILES, { name: BACKSTOP_FILE, text: JSON.stringify(this.file), hashVariable: 'SYNTHMON_BACKSTOP_SHA256' }),
       handler: BACKSTOP_HANDLER,
       runtime: PROBE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -141,31 +140,4 @@ export class BackstopNotifier extends Construct {
       maxEventAge: BACKSTOP_MAX_EVENT_AGE,
     });
   }
-}
-
-/**
- * The notifier's code asset: backstop.js and the lazy chunks it shares with the runner, copied from
- * the prebuilt bundle, and backstop.json beside them. Local bundling, as the runner's (lib/runner.ts):
- * nothing runs esbuild or Docker at synth time, and the asset hash is the output's.
- */
-function backstopCode(fileText: string): lambda.Code {
-  const bundleDir = RUNNER_BUNDLE_DIR;
-  const stamp = readRunnerBundleStamp(bundleDir);
-  return lambda.Code.fromAsset(bundleDir, {
-    bundling: {
-      // Never run: tryBundle always bundles. BundlingOptions requires an image.
-      image: DockerImage.fromRegistry('synthmon-bundles-locally'),
-      environment: { SYNTHMON_BUNDLE_SHA256: stamp.sha256, SYNTHMON_BACKSTOP_SHA256: sha256(fileText) },
-      local: {
-        tryBundle(outputDir: string): boolean {
-          for (const file of BACKSTOP_ASSET_FILES) {
-            mkdirSync(path.dirname(path.join(outputDir, file)), { recursive: true });
-            cpSync(path.join(bundleDir, packagedPath(file)), path.join(outputDir, file));
-          }
-          writeFileSync(path.join(outputDir, BACKSTOP_FILE), fileText);
-          return true;
-        },
-      },
-    },
-  });
 }

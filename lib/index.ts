@@ -13,6 +13,8 @@ export { buildMonitorStacks, MonitorStack, RunnerStack, type MonitorStackProps, 
 // The runner of one location, and the dashboard (built by the monitor; exported for their props and accessors).
 export { ProbeRunner, PROBE_RUNTIME, type ProbeRunnerProps } from './runner';
 export { MonitorDashboard, type MonitorDashboardProps } from './dashboard';
+// The backstop notifier beside them: pages alarms' transitions the incident pipeline did not.
+export { BackstopNotifier, type BackstopNotifierProps } from './backstop';
 // Metrics for alarms and widgets of your own.
 export { MonitorMetrics, type MetricCheck } from './metrics';
 // What the monitor deploys: its shard plan and its alarm definitions.

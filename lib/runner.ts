@@ -4,9 +4,7 @@
  * function's asset (fleet.json beside index.js), not in the schedule input: the template stays small
  * for a fleet of a thousand checks, and the runner runs exactly what the CDK app validated.
  */
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { ArnFormat, DockerImage, Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -20,40 +18,10 @@ import { FLEET_FILE, HandlerEnvVar, usesMonitorTopic } from '../contracts/handle
 import { grantIncidentTable, incidentEnvironment, type RunnerIncidentProps } from './incidents';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
-import { packagedPath, readRunnerBundleStamp, RUNNER_ASSET_FILES, RUNNER_BUNDLE_DIR, sha256 } from './runner-bundle';
+import { bundleAsset } from './bundle-asset';
+import { RUNNER_ASSET_FILES } from './runner-bundle';
 
 export { HANDLER_ENTRY, HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from './runner-bundle';
-
-/**
- * The runner's code asset: the prebuilt bundle (dist/runner/, lib/runner-bundle.ts) copied into the
- * asset's own layout, and the fleet file written beside index.js. It is CDK's local bundling, so the
- * copy lands straight in cdk.out, stacks excluded from bundling (`cdk synth --exclusively`, the tests'
- * `aws:cdk:bundling-stacks`) skip it, and the asset hash is the output's. Nothing runs esbuild, Docker
- * or a package manager at synth time (docs/DESIGN.md#packaging).
- */
-function runnerCode(fleetText: string): lambda.Code {
-  const bundleDir = RUNNER_BUNDLE_DIR;
-  const stamp = readRunnerBundleStamp(bundleDir);
-  return lambda.Code.fromAsset(bundleDir, {
-    bundling: {
-      // Never run: tryBundle below always bundles (or throws). BundlingOptions requires an image.
-      image: DockerImage.fromRegistry('synthmon-bundles-locally'),
-      // CDK reuses a bundled asset within one app by source path and bundling options: the
-      // bundle's and the fleet's hashes make two different fleets two different assets.
-      environment: { SYNTHMON_BUNDLE_SHA256: stamp.sha256, SYNTHMON_FLEET_SHA256: sha256(fleetText) },
-      local: {
-        tryBundle(outputDir: string): boolean {
-          for (const file of RUNNER_ASSET_FILES) {
-            mkdirSync(path.dirname(path.join(outputDir, file)), { recursive: true });
-            cpSync(path.join(bundleDir, packagedPath(file)), path.join(outputDir, file));
-          }
-          writeFileSync(path.join(outputDir, FLEET_FILE), fleetText);
-          return true;
-        },
-      },
-    },
-  });
-}
 
 /** The latest Node.js runtime this aws-cdk-lib knows (docs/DESIGN.md#the-fleet-runner). */
 export const PROBE_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -142,7 +110,7 @@ export class ProbeRunner extends Construct {
     }
 
     this.function = new lambda.Function(this, 'Function', {
-      code: runnerCode(JSON.stringify(fleet)),
+      code: bundleAsset(RUNNER_ASSET_FILES, { name: FLEET_FILE, text: JSON.stringify(fleet), hashVariable: 'SYNTHMON_FLEET_SHA256' }),
       handler: 'index.handler',
       runtime: PROBE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,

@@ -12,7 +12,6 @@ import { consoleLinks, type LinkTargets } from './page';
 import { getStoreClient, IncidentStore } from './store';
 
 export { IncidentEngine, type IncidentReport, type RunContext, windowMs } from './engine';
-export { publishNotificationFailures, NOTIFICATION_FAILURES_METRIC } from './metrics';
 
 export interface PipelineOptions {
   readonly table: string;

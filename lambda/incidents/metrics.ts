@@ -4,11 +4,8 @@
  * the home region, where its alarm is (lib/incidents.ts). Nothing is published while deliveries succeed.
  */
 import type { StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { MetricName, MetricUnit } from '../../contracts/metrics';
+import { Dimension, MetricName, MetricUnit } from '../../contracts/metrics';
 import { getCloudWatchClient, loadCloudWatchSdk } from '../metrics/publish';
-
-/** The metric's name (contracts/metrics.ts; its alarm reads the same constant). */
-export const NOTIFICATION_FAILURES_METRIC = MetricName.NOTIFICATION_FAILURES;
 
 /** Publish failed deliveries per channel; resolves to an error text instead of throwing. */
 export async function publishNotificationFailures(
@@ -29,8 +26,8 @@ export async function publishNotificationFailures(
       new PutMetricDataCommand({
         Namespace: options.namespace,
         MetricData: channels.map(([channel, n]) => ({
-          MetricName: NOTIFICATION_FAILURES_METRIC,
-          Dimensions: [{ Name: 'Channel', Value: channel }],
+          MetricName: MetricName.NOTIFICATION_FAILURES,
+          Dimensions: [{ Name: Dimension.CHANNEL, Value: channel }],
           Value: n,
           Unit: MetricUnit[MetricName.NOTIFICATION_FAILURES] as StandardUnit,
           Timestamp: options.timestamp,
@@ -39,6 +36,9 @@ export async function publishNotificationFailures(
     );
     return undefined;
   } catch (err) {
-    return `publishing ${NOTIFICATION_FAILURES_METRIC} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 300);
+    return `publishing ${MetricName.NOTIFICATION_FAILURES} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(
+      0,
+      300,
+    );
   }
 }
