@@ -23,6 +23,9 @@ export const BACKSTOP_HANDLER = 'backstop.handler';
  */
 export const BACKSTOP_RETRY_ATTEMPTS = 2;
 
+/** The notifier's memory: the SDK clients and one alarm's delivery, no probes (lib/backstop.ts deploys it, lib/cost/incidents.ts prices it). */
+export const BACKSTOP_MEMORY_MB = 256;
+
 /** The notifier's environment (the same names the runner uses for the same things). */
 export const BackstopEnvVar = {
   /** The incident table (home region): open incidents, and the notifier's own delivery records. Required. */

@@ -46,14 +46,16 @@ export interface DemoBackstop {
 /** The demo's alarm names: `<monitor>-Monitor-<id>`, as a MonitorStack named `monitor` deploys them. */
 const prefixOf = (monitor: string) => `${monitor}-Monitor`;
 
-export function demoBackstop(o: {
+/** What the backstop needs of the walk: the deployed alarms. */
+export interface BackstopSetup {
   readonly config: MonitorConfig;
   readonly plan: FleetPlan;
   readonly definitions: readonly AlarmDefinition[];
-  readonly monitor: string;
-  readonly store: IncidentStore;
-  readonly channels: readonly Channel[];
-}): DemoBackstop {
+}
+
+export function demoBackstop(
+  o: BackstopSetup & { readonly monitor: string; readonly store: IncidentStore; readonly channels: readonly Channel[] },
+): DemoBackstop {
   const prefix = prefixOf(o.monitor);
   const names = new Map(o.definitions.map((d) => [d.id, alarmNameOf(`${prefix}-${d.id}`)]));
   const file = backstopFile({ config: o.config, plan: o.plan, definitions: o.definitions, alarmNames: names, monitor: o.monitor });

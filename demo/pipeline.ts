@@ -25,10 +25,8 @@ import { createStoreClient, IncidentStore, loadDynamoSdk } from '../lambda/incid
 import { createChannels, type Channel } from '../lambda/notify';
 import { staticTokenStore } from '../lambda/tokens';
 import { DEFAULT_LOCATION } from '../lib/alarms/definitions';
-import type { AlarmDefinition } from '../lib/alarms/definitions';
-import type { FleetPlan } from '../lib/fleet/plan';
 import type { ActedTransition } from '../lib/muting';
-import { demoBackstop, type BackstopPage, type DemoBackstop } from './backstop';
+import { demoBackstop, type BackstopPage, type BackstopSetup, type DemoBackstop } from './backstop';
 import { makeServerPki } from './certs';
 import { startDemoPagerDuty, type ReceivedPagerDutyEvent } from './pagerduty';
 
@@ -58,13 +56,6 @@ export interface IncidentPager {
    */
   onAlarms(transitions: readonly ActedTransition[], setup: BackstopSetup): Promise<readonly BackstopDemoPage[]>;
   close(): Promise<void>;
-}
-
-/** What the backstop needs of the walk: the deployed alarms. */
-export interface BackstopSetup {
-  readonly config: MonitorConfig;
-  readonly plan: FleetPlan;
-  readonly definitions: readonly AlarmDefinition[];
 }
 
 /** A backstop notification, and the event the PagerDuty endpoint accepted for it. */

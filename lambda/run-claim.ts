@@ -20,7 +20,7 @@ export interface ScheduledRun {
 /** How long a claim is kept (the table's TTL attribute; the engine's TTL_SECONDS.run is this). */
 export const RUN_CLAIM_TTL_SECONDS = 86_400;
 
-/** The claim's item key (the engine's `claimRun`, for the CLI and the bench, writes it through lambda/incidents/items.ts runKey). */
+/** The claim's item key (the engine's `claimRun`, which the tests and the bench call, writes the same). */
 export function runClaimKey(run: ScheduledRun): string {
   return `run#${run.shard}#${run.location}#${run.scheduledTime}`;
 }

@@ -13,19 +13,23 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { BACKSTOP_FILE, BACKSTOP_HANDLER, BACKSTOP_RETRY_ATTEMPTS, BackstopEnvVar, type BackstopFile } from '../contracts/backstop';
+import {
+  BACKSTOP_FILE,
+  BACKSTOP_HANDLER,
+  BACKSTOP_MEMORY_MB,
+  BACKSTOP_RETRY_ATTEMPTS,
+  BackstopEnvVar,
+  type BackstopFile,
+} from '../contracts/backstop';
 import { usesMonitorTopic } from '../contracts/handler-env';
-import type { MonitorConfig } from '../contracts/config';
-import type { AlarmDefinition } from './alarms/model';
-import { backstopFile } from './backstop-file';
-import type { FleetPlan } from './fleet/plan';
+import { backstopFile, type BackstopFileProps } from './backstop-file';
 import { grantIncidentTable } from './incidents';
-import { grantTokenReads, PROBE_RUNTIME } from './runner';
+import { functionRole, grantChannelTopics, grantTokenReads } from './function-grants';
+import { PROBE_RUNTIME } from './runner';
 import { bundleAsset } from './bundle-asset';
 import { BACKSTOP_ASSET_FILES } from './runner-bundle';
 
-/** The notifier's memory: the SDK clients and one alarm's delivery, no probes (lib/cost/incidents.ts prices it). */
-export const BACKSTOP_MEMORY_MB = 256;
+export { BACKSTOP_MEMORY_MB };
 /** Its timeout: every channel's deliveries with their retries, well inside a minute. */
 export const BACKSTOP_TIMEOUT = Duration.seconds(60);
 /**
@@ -41,16 +45,8 @@ export const BACKSTOP_TIMEOUT = Duration.seconds(60);
 export { BACKSTOP_RETRY_ATTEMPTS };
 export const BACKSTOP_MAX_EVENT_AGE = Duration.hours(1);
 
-export interface BackstopNotifierProps {
-  /** The validated configuration. */
-  readonly config: MonitorConfig;
-  /** Its shard plan (Silent alarms name their shard's checks). */
-  readonly plan: FleetPlan;
-  /** The alarms the monitor deploys, and their names by definition id. */
-  readonly definitions: readonly AlarmDefinition[];
-  readonly alarmNames: ReadonlyMap<string, string>;
-  /** The monitor's name (the stack name), as in the runner's pages. */
-  readonly monitor: string;
+/** What backstop.json is built from (config, plan, alarm definitions and names, monitor), and where the notifier pages. */
+export interface BackstopNotifierProps extends BackstopFileProps {
   /** The incident table (home region). */
   readonly table: dynamodb.ITable;
   /** The monitor's topic (the email channel publishes to it) and its key. */
@@ -83,42 +79,20 @@ export class BackstopNotifier extends Construct {
     const emails = usesMonitorTopic(config.notifications);
     this.file = backstopFile(props);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    ({ logGroup: this.logGroup, role: this.role } = functionRole(this, {
       description: `synthmon backstop notifier: its log group, the incident table, the channels' tokens, PutMetricData in ${config.namespace}`,
-    });
-    this.logGroup.grantWrite(this.role);
-    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html:
-    // "The following policy limits the user to publishing metrics only in the namespace named
-    // MyCustomNamespace" — Resource "*", Condition StringEquals cloudwatch:namespace.
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PutMetricDataInTheMonitorNamespaceOnly',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
-      }),
-    );
+      namespace: config.namespace,
+      logRetention: props.logRetention,
+    }));
     grantIncidentTable(this, this.role, props.table.tableName, stack.region);
     this.wildcardSecretResources = grantTokenReads(this.role, Object.values(this.file.tokens), stack.region);
-    const topics = [...(emails ? [props.topic.topicArn] : []), ...(config.notifications.amazonQ ? [config.notifications.amazonQ.topicArn] : [])];
-    if (topics.length) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishToTheChannelTopics', actions: ['sns:Publish'], resources: topics }));
-    }
-    if (emails) {
-      // "make sure that any publishers have the kms:GenerateDataKey* and kms:Decrypt permissions for
-      // the AWS KMS key" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html); through
-      // SNS in this region only, as the runner's grant (lib/runner.ts grantNotificationTopics cites kms:ViaService).
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'EncryptForTheMonitorTopicThroughSns',
-          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-          resources: [props.topicKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.${stack.urlSuffix}` } },
-        }),
-      );
-    }
+    // The key is known by ARN here (the home stack's), so no `key/*` is granted.
+    grantChannelTopics(this.role, config, {
+      topic: props.topic,
+      topicKey: props.topicKey,
+      region: stack.region,
+      publishSid: 'PublishToTheChannelTopics',
+    });
 
     this.function = new lambda.Function(this, 'Function', {
       code: bundleAsset(BACKSTOP_ASSET_FILES, { name: BACKSTOP_FILE, text: JSON.stringify(this.file), hashVariable: 'SYNTHMON_BACKSTOP_SHA256' }),

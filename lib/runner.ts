@@ -4,7 +4,7 @@
  * function's asset (fleet.json beside index.js), not in the schedule input: the template stays small
  * for a fleet of a thousand checks, and the runner runs exactly what the CDK app validated.
  */
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,12 +13,13 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { MonitorConfig, ResolvedToken } from '../contracts/config';
+import type { MonitorConfig } from '../contracts/config';
 import { FLEET_FILE, HandlerEnvVar, usesMonitorTopic } from '../contracts/handler-env';
 import { grantIncidentTable, incidentEnvironment, type RunnerIncidentProps } from './incidents';
 import { fleetFile } from './fleet/file';
 import type { FleetPlan } from './fleet/plan';
 import { bundleAsset } from './bundle-asset';
+import { functionRole, grantChannelTopics, grantTokenReads } from './function-grants';
 import { RUNNER_ASSET_FILES } from './runner-bundle';
 
 export { HANDLER_ENTRY, HANDLER_ESBUILD_OPTIONS, LAZY_CHUNKS } from './runner-bundle';
@@ -87,26 +88,21 @@ export class ProbeRunner extends Construct {
     const { config, plan } = props;
     const stack = Stack.of(this);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
-    // An own role instead of AWSLambdaBasicExecutionRole: write access to this log group only.
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    ({ logGroup: this.logGroup, role: this.role } = functionRole(this, {
       description: `synthmon runner (${props.location}): its log group, its checks' tokens, PutMetricData in ${config.namespace}`,
-    });
-    this.logGroup.grantWrite(this.role);
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PutMetricDataInTheMonitorNamespaceOnly',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
-      }),
-    );
+      namespace: config.namespace,
+      logRetention: props.logRetention,
+    }));
     const fleet = fleetFile(config, plan, props.incidents);
     this.wildcardSecretResources = grantTokenReads(this.role, Object.values(fleet.tokens), props.homeRegion ?? stack.region);
     if (props.incidents) {
       grantIncidentTable(this, this.role, props.incidents.tableName, props.homeRegion ?? stack.region);
-      this.grantNotificationTopics(config, props);
+      this.wildcardKeyResources = grantChannelTopics(this.role, config, {
+        topic: props.topic,
+        topicKey: props.topicKey,
+        region: props.homeRegion ?? stack.region,
+        publishSid: 'PublishNotifications',
+      });
     }
 
     this.function = new lambda.Function(this, 'Function', {
@@ -168,86 +164,6 @@ export class ProbeRunner extends Construct {
     }
     this.schedules = schedules;
   }
-
-  /**
-   * Publish rights for the SNS channels (docs/DESIGN.md#notification-channels): the monitor's topic
-   * when the email channel is on, the Amazon Q topic when configured; and the monitor topic's key.
-   * SNS encrypts what a publisher sends with the topic's key, so the publisher needs the key too
-   * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: "Before you can use SSE, you
-   * must configure AWS KMS key policies to allow encryption of topics and encryption and decryption of
-   * messages"; CDK's Topic.grantPublish grants kms:Decrypt and kms:GenerateDataKey* the same way),
-   * only through SNS in the topic's region: "The kms:ViaService condition key limits use of an AWS KMS key
-   * to requests from specified AWS services", its value `<service>.<region>.amazonaws.com`
-   * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service);
-   * AWS::URLSuffix is amazonaws.com, or the partition's own suffix
-   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html).
-   * The Amazon Q topic is the operator's: a customer managed key on it must allow this role itself.
-   */
-  private grantNotificationTopics(config: MonitorConfig, props: ProbeRunnerProps): void {
-    const stack = Stack.of(this);
-    const email = props.topic && usesMonitorTopic(config.notifications) ? props.topic : undefined;
-    const topics = [...(email ? [email.topicArn] : []), ...(config.notifications.amazonQ ? [config.notifications.amazonQ.topicArn] : [])];
-    if (topics.length) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishNotifications', actions: ['sns:Publish'], resources: topics }));
-    }
-    if (!email) return;
-    const region = props.homeRegion ?? stack.region;
-    const key = props.topicKey ?? email.masterKey;
-    const keyArn = key?.keyArn ?? stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
-    if (!key) {
-      const shown = (value: string, intrinsic: string) => (Token.isUnresolved(value) ? `<${intrinsic}>` : value);
-      (this.wildcardKeyResources as string[]).push(
-        `arn:${shown(stack.partition, 'AWS::Partition')}:kms:${shown(region, 'AWS::Region')}:${shown(stack.account, 'AWS::AccountId')}:key/*`,
-      );
-    }
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'EncryptForTheMonitorTopicThroughSns',
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: [keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sns.${region}.${stack.urlSuffix}` } },
-      }),
-    );
-  }
-}
-
-/**
- * Read access to exactly the tokens' parameters and secrets (in the home region), for the runner's
- * role and the backstop notifier's (lib/backstop.ts). Returns the secret ARNs granted with Secrets
- * Manager's "-??????" suffix wildcard, as cdk-nag names them, for the acknowledgment in lib/nag.ts.
- */
-export function grantTokenReads(role: iam.IRole, tokens: readonly ResolvedToken[], region: string): string[] {
-  const stack = Stack.of(role);
-  const wildcards: string[] = [];
-  const parameters = tokens.flatMap((t) =>
-    t.parameter ? [stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: t.parameter.replace(/^\//, '') })] : [],
-  );
-  if (parameters.length) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTokenParameters', actions: ['ssm:GetParameter'], resources: parameters }));
-  }
-  const secrets = tokens.flatMap((t) => {
-    if (!t.secret) return [];
-    if ('arn' in t.secret) {
-      // A complete ARN ends in the 6-character suffix Secrets Manager appends; a partial one is granted on "<arn>-??????".
-      if (/-[A-Za-z0-9]{6}$/.test(t.secret.arn)) return [t.secret.arn];
-      wildcards.push(`${t.secret.arn}-??????`);
-      return [`${t.secret.arn}-??????`];
-    }
-    const arn = stack.formatArn({
-      service: 'secretsmanager',
-      region,
-      resource: 'secret',
-      resourceName: `${t.secret.name}-??????`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const shownRegion = Token.isUnresolved(region) ? '<AWS::Region>' : region;
-    wildcards.push(`arn:<AWS::Partition>:secretsmanager:${shownRegion}:<AWS::AccountId>:secret:${t.secret.name}-??????`);
-    return [arn];
-  });
-  if (secrets.length) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTokenSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
-  }
-  return wildcards;
 }
 
 /**

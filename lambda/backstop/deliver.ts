@@ -6,11 +6,11 @@
  * Lambda attempts to run it two more times, with a one-minute wait between the first two attempts,
  * and two minutes between the second and third attempts"
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html); the
- * construct sets the retry attempts to LAMBDA_RETRY_ATTEMPTS. So a retryable failure (429, 5xx,
+ * construct sets the retry attempts to BACKSTOP_RETRY_ATTEMPTS (contracts/backstop.ts). So a retryable failure (429, 5xx,
  * network, no time left) throws, and the retry sends only the channels that failed (the record's
  * marks). The same page says "it's possible for it to receive the same event from Lambda multiple
  * times": the record makes those duplicates send nothing twice, and the per-channel attempt counter
- * stops the throwing after 1 + LAMBDA_RETRY_ATTEMPTS attempts, whatever delivered the event again.
+ * stops the throwing after 1 + BACKSTOP_RETRY_ATTEMPTS attempts, whatever delivered the event again.
  *
  * NotificationFailures and its own channel: a failure to deliver the NotificationFailures page is
  * logged but NOT counted in NotificationFailures{Channel}. Counting it would feed the alarm being
@@ -22,14 +22,10 @@
  * raises NotificationFailures once, and that page goes to the channels that work.
  */
 import type { BackstopAlarm } from '../../contracts/backstop';
-import { BACKSTOP_RETRY_ATTEMPTS } from '../../contracts/backstop';
 import type { Delivery, Notification } from '../../contracts/notification';
 import type { LogLine } from '../incidents/engine';
 import { deliverAll, type Channel } from '../notify';
 import type { Phase, RecordStore } from './record';
-
-/** The retries Lambda makes of a failed invocation: the construct's `retryAttempts` (contracts/backstop.ts). */
-export const LAMBDA_RETRY_ATTEMPTS = BACKSTOP_RETRY_ATTEMPTS;
 
 /** Thrown so that Lambda retries the invocation: some channel failed in a way worth another attempt. */
 export class BackstopRetryError extends Error {

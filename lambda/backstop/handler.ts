@@ -21,7 +21,6 @@ import type { AlarmStateChangeEvent } from './event';
 import { handle, type BackstopDeps, type BackstopReport } from './notifier';
 
 export { handle, type BackstopDeps, type BackstopReport } from './notifier';
-export { BackstopRetryError, LAMBDA_RETRY_ATTEMPTS } from './notifier';
 
 /**
  * The metric's client: at most two attempts of 2 s, so publishing fits in the FINISH_RESERVE_MS

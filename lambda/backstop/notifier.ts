@@ -11,13 +11,13 @@
  * - A resolve goes only to the channels that got the episode's trigger.
  */
 import { randomUUID } from 'node:crypto';
-import { backstopKey, type BackstopAlarm, type BackstopFile } from '../../contracts/backstop';
+import { BACKSTOP_RETRY_ATTEMPTS, backstopKey, type BackstopAlarm, type BackstopFile } from '../../contracts/backstop';
 import type { Delivery, Notification } from '../../contracts/notification';
 import type { LogLine } from '../incidents/engine';
 import type { IncidentStore, Item } from '../incidents/store';
 import type { Channel } from '../notify';
 import { coveringKeys, decideTrigger, type TriggerDecision } from './decide';
-import { BackstopRetryError, deliverAndSettle, describeError, LAMBDA_RETRY_ATTEMPTS, logLine, type DeliveryContext } from './deliver';
+import { BackstopRetryError, deliverAndSettle, describeError, logLine, type DeliveryContext } from './deliver';
 import { transitionOf, type AlarmStateChangeEvent, type Transition } from './event';
 import { backstopLinks, buildBackstopNotification } from './page';
 import { RecordStore, type DeliveryRecord, type Phase } from './record';
@@ -48,7 +48,7 @@ export interface BackstopDeps {
   readonly log?: LogLine;
   /** Clock (epoch ms). @default Date.now */
   readonly now?: () => number;
-  /** Retries Lambda makes of a failed invocation. @default LAMBDA_RETRY_ATTEMPTS */
+  /** Retries Lambda makes of a failed invocation. @default BACKSTOP_RETRY_ATTEMPTS */
   readonly retryAttempts?: number;
 }
 
@@ -67,7 +67,7 @@ export interface BackstopReport {
   readonly deliveries: readonly Delivery[];
 }
 
-export { BackstopRetryError, LAMBDA_RETRY_ATTEMPTS };
+export { BackstopRetryError };
 
 interface Run extends DeliveryContext {
   readonly deps: BackstopDeps;
@@ -109,7 +109,7 @@ export async function handle(event: AlarmStateChangeEvent, deps: BackstopDeps, o
     deadline: start + Math.max(0, remaining - FINISH_RESERVE_MS),
     leaseUntil: start + remaining,
     id: randomUUID(),
-    retryAttempts: deps.retryAttempts ?? LAMBDA_RETRY_ATTEMPTS,
+    retryAttempts: deps.retryAttempts ?? BACKSTOP_RETRY_ATTEMPTS,
     publishFailures: deps.publishFailures,
     records: new RecordStore(deps.store),
     pk: backstopKey(t.alarmName, new Date(t.alarmSinceMs).toISOString()),

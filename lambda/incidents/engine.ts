@@ -27,7 +27,6 @@ import {
   KINDS,
   MAX_WRITE_ROUNDS,
   parseIncident,
-  runKey,
   TTL_ATTRIBUTE,
   TTL_SECONDS,
   type CheckView,
@@ -35,6 +34,7 @@ import {
   type Run,
   type RunContext,
 } from './items';
+import { runClaimKey } from '../run-claim';
 import { recordVerdict, type VerdictRecorder } from './record';
 import { decide } from './decide';
 import { deliver, settle, type LogLine, type OutboxDeps } from './outbox';
@@ -99,7 +99,7 @@ export class IncidentEngine {
    */
   async claimRun(run: { shard: string; location: string; scheduledTime: string }): Promise<boolean> {
     return this.o.store.putNew({
-      pk: { S: runKey(run) },
+      pk: { S: runClaimKey(run) },
       [TTL_ATTRIBUTE]: { N: expiresAt(this.now(), TTL_SECONDS.run) },
     });
   }

@@ -18,7 +18,7 @@ import type { Cause, Outcome } from '../../contracts/outcomes';
 import { HOST_INCIDENT_KINDS, type HostIncidentKind } from '../../contracts/incident-keys';
 import type { IncidentDoc } from './page';
 import { num, str, type Item } from './store';
-import { RUN_CLAIM_TTL_SECONDS, runClaimKey } from '../run-claim';
+import { RUN_CLAIM_TTL_SECONDS } from '../run-claim';
 
 /**
  * How long an item outlives its last write (DynamoDB TTL: "TTL compares the current time in epoch
@@ -62,9 +62,6 @@ export function windowMs(intervalSeconds: number): number {
  * other two.
  */
 export const STEADY_EXTENSION = 1;
-
-/** The key of a run claim: the one lambda/run-claim.ts writes before probing. */
-export const runKey = runClaimKey;
 
 /** The key of a check's verdicts item. */
 export function checkKey(check: string): string {

@@ -311,6 +311,18 @@ export function homeRunnerLocation(config: MonitorConfig): string | undefined {
 }
 
 /**
+ * Fires in the first minute that counts one or more (RunnerDropped, NotificationFailures): their
+ * metrics exist only when something went wrong, so missing data is not breaching.
+ */
+const ON_FIRST_COUNT = {
+  comparisonOperator: 'GreaterThanOrEqualToThreshold',
+  threshold: 1,
+  evaluationPeriods: 1,
+  datapointsToAlarm: 1,
+  treatMissingData: 'notBreaching',
+} as const;
+
+/**
  * Runs Lambda dropped (throttled past the maximum event age) leave no trace but a missing
  * heartbeat; this pages on the first one and says why. AWS/Lambda metrics and alarm actions are
  * regional, so only the home region's runner has it; other locations' drops show as Silent.
@@ -329,11 +341,7 @@ function runnerDroppedAlarm(location: string, warmUp: number): MetricAlarmDefini
       statistic: 'Sum',
       periodSeconds: 60,
     },
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    threshold: 1,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    treatMissingData: 'notBreaching',
+    ...ON_FIRST_COUNT,
     description: describe([
       `The synthmon runner in ${location} dropped scheduled runs (AsyncEventsDropped > 0): Lambda throttled the invocations past their maximum event age, so those checks did not run.`,
       "Check the account's Lambda concurrency (reserved / unreserved) and the runner function's Throttles metric.",
@@ -374,10 +382,6 @@ function certificateAlarm(config: MonitorConfig, host: string, warmUp: number): 
   };
 }
 
-/** The metric the runner and the backstop publish for a failed delivery, and its one dimension (contracts/metrics.ts). */
-export const NOTIFICATION_FAILURES_METRIC = MetricName.NOTIFICATION_FAILURES;
-const CHANNEL_DIMENSION = Dimension.CHANNEL;
-
 /**
  * NotificationFailures (docs/DESIGN.md#incidents): a page waits in an incident outbox because a
  * channel failed. Metrics Insights SUM ≥ 1 in a minute over NotificationFailures{Channel}, one
@@ -388,11 +392,11 @@ const CHANNEL_DIMENSION = Dimension.CHANNEL;
 function notificationFailuresAlarm(config: MonitorConfig): InsightsAlarmDefinition {
   const select: InsightsSelect = {
     aggregate: 'SUM',
-    metricName: NOTIFICATION_FAILURES_METRIC,
+    metricName: MetricName.NOTIFICATION_FAILURES,
     namespace: config.namespace,
-    schemaDimensions: [CHANNEL_DIMENSION],
+    schemaDimensions: [Dimension.CHANNEL],
     where: {},
-    groupBy: CHANNEL_DIMENSION,
+    groupBy: Dimension.CHANNEL,
     limit: INSIGHTS_QUERY_LIMIT,
   };
   return {
@@ -402,11 +406,7 @@ function notificationFailuresAlarm(config: MonitorConfig): InsightsAlarmDefiniti
     query: renderInsightsQuery(select),
     select,
     periodSeconds: 60,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    threshold: 1,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    treatMissingData: 'notBreaching',
+    ...ON_FIRST_COUNT,
     description:
       'A page could not be delivered to a notification channel (it stays in the incident outbox and is retried every run). ' +
       'Check the runner log lines "notification not delivered" for the channel and status: the receiver down, a revoked routing key or webhook, or the network.',

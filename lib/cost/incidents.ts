@@ -24,6 +24,7 @@
  * Everything here is an assumption (IncidentCostAssumptions, defaults from the engine as built) or a
  * price from ./prices.json with its source.
  */
+import { BACKSTOP_MEMORY_MB } from '../../contracts/backstop';
 import { homeRegionOf, type MonitorConfig } from '../../contracts/config';
 import { hostOf } from '../../contracts/incident-keys';
 import type { IntervalSeconds } from '../../contracts/fleet';
@@ -73,7 +74,7 @@ export interface IncidentCostAssumptions {
   readonly emailSubscriptions: number;
   /** Alarm state changes a month that reach the backstop notifier (Silent, RunnerDropped, CertificateExpiring, channel failing). @default 20 */
   readonly backstopEventsPerMonth: number;
-  /** One backstop notifier invocation, seconds, at 256 MB (lib/backstop.ts BACKSTOP_MEMORY_MB). @default 1 */
+  /** One backstop notifier invocation, seconds, at BACKSTOP_MEMORY_MB (contracts/backstop.ts). @default 1 */
   readonly backstopSeconds: number;
   /** Bytes of a run claim (kept a day by the TTL attribute; TTL deletes are free). @default 200 */
   readonly claimItemBytes: number;
@@ -126,8 +127,8 @@ export interface IncidentCostEntry {
 
 /** Storage is billed per GB; 10^9 bytes errs on the high side of 2^30 (as the log lines do). */
 const BYTES_PER_GB = 1e9;
-/** The backstop notifier's memory as deployed (lib/backstop.ts BACKSTOP_MEMORY_MB; test/lib/backstop.test.ts compares). */
-const BACKSTOP_MEMORY_GB = 256 / 1024;
+/** The backstop notifier's memory as deployed (contracts/backstop.ts). */
+const BACKSTOP_MEMORY_GB = BACKSTOP_MEMORY_MB / 1024;
 const DAY_S = 86_400;
 
 /** What every step of the incident lines works from. */
@@ -323,7 +324,7 @@ function backstopNotifier({ a }: Fleet): IncidentCostEntry[] {
       unit: 'GB-s',
       price: 'lambdaGbSecondArm64',
       scalesWith: 'fleet',
-      basis: `${a.backstopSeconds} s × ${BACKSTOP_MEMORY_GB * 1024} MB per state change`,
+      basis: `${a.backstopSeconds} s × ${BACKSTOP_MEMORY_MB} MB per state change`,
     },
   ];
 }
